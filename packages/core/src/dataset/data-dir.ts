@@ -19,11 +19,20 @@ export function defaultDataDir(): string {
 }
 
 /**
+ * Resolves a user-given path against the directory the user ran the command
+ * in: pnpm runs package scripts inside the package folder and keeps the
+ * caller's folder in INIT_CWD.
+ */
+export function userPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.INIT_CWD ?? process.cwd(), path);
+}
+
+/**
  * The data directory, in order: the `--data-dir` flag, the `FMNIST_DIR`
- * environment variable (relative paths resolve against the current
+ * environment variable (relative paths resolve against the caller's
  * directory), then the default download folder.
  */
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag ?? env.FMNIST_DIR;
-  return chosen ? resolve(chosen) : defaultDataDir();
+  return chosen ? userPath(chosen, env) : defaultDataDir();
 }

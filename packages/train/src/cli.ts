@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
+import { BACKEND_CHOICES, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
+import { MODEL_KINDS, type ModelKind } from './model/architectures.ts';
+import { DEFAULT_AUGMENT, defaultRecipe, type Recipe } from './fit.ts';
+import { trainRun } from './run.ts';
+
+const USAGE = `pnpm train --model mlp|cnn [options]
+  --epochs N            (25)          --batch-size N       (128)
+  --lr X                (0.001)       --lr-schedule constant|cosine (constant)
+  --seed N              (42)          --augment / --no-augment (off)
+  --rotation DEG        (15)          --flip P             (0.5)
+  --shift PX            (2)           (any of these three turns augmentation on)
+  --batch-norm          (off)         --dropout X          (0.3)
+  --conv-dropout X      (0)           --validation N       (5000)
+  --limit N             train on N images only (quick runs)
+  --test-limit N        evaluate on the first N test images only
+  --out DIR             run directory (runs/<model>-<time>)
+  --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (auto)
+  --data-dir DIR        Fashion-MNIST folder (else FMNIST_DIR, else data/fashion-mnist)`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function numberFlag(value: string | undefined, name: string, fallback: number, integer = true): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) fail(`--${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got "${value}"`);
+  return n;
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowNegative: true,
+    options: {
+      model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
+      'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
+      dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
+      'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
+      rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+const v = parsed.values;
+if (v.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!MODEL_KINDS.includes(v.model as ModelKind)) fail(`--model must be one of ${MODEL_KINDS.join(', ')}`);
+const backend = (v.backend ?? 'auto') as BackendChoice;
+if (!BACKEND_CHOICES.includes(backend)) fail(`--backend must be one of ${BACKEND_CHOICES.join(', ')}`);
+const schedule = v['lr-schedule'] ?? 'constant';
+if (schedule !== 'constant' && schedule !== 'cosine') fail('--lr-schedule must be constant or cosine');
+
+const base = defaultRecipe(v.model as ModelKind);
+const recipe: Recipe = {
+  ...base,
+  epochs: numberFlag(v.epochs, 'epochs', base.epochs),
+  batchSize: numberFlag(v['batch-size'], 'batch-size', base.batchSize),
+  learningRate: numberFlag(v.lr, 'lr', base.learningRate, false),
+  lrSchedule: schedule,
+  seed: numberFlag(v.seed, 'seed', base.seed),
+  augment:
+    v.augment || v.rotation || v.flip || v.shift
+      ? {
+          maxRotationDeg: numberFlag(v.rotation, 'rotation', DEFAULT_AUGMENT.maxRotationDeg, false),
+          flipProbability: numberFlag(v.flip, 'flip', DEFAULT_AUGMENT.flipProbability, false),
+          maxShift: numberFlag(v.shift, 'shift', DEFAULT_AUGMENT.maxShift, false),
+        }
+      : null,
+  batchNorm: v['batch-norm'] ?? false,
+  dropout: numberFlag(v.dropout, 'dropout', base.dropout, false),
+  convDropout: numberFlag(v['conv-dropout'], 'conv-dropout', base.convDropout, false),
+  validationCount: numberFlag(v.validation, 'validation', base.validationCount),
+  ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
+};
+if (recipe.epochs < 1 || recipe.batchSize < 1) fail('--epochs and --batch-size must be at least 1');
+
+// The wasm runtime rethrows uncaught errors with its whole minified source; print the message alone.
+process.on('uncaughtException', (err) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
+
+const selection = await selectBackend(backend);
+console.log(describeSelection(selection));
+const dataDir = resolveDataDir(v['data-dir']);
+const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
+const out = v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+console.log(`data: ${dataDir} (${train.count} train, ${test.count} test) -> ${out}`);
+
+// The bar draws only on a terminal; a log file gets one line per epoch instead.
+const bar = new SingleBar({ format: 'epoch {epoch} {bar} {value}/{total} batches | ETA {eta}s | loss {loss} | acc {acc}', hideCursor: true });
+const result = await trainRun(train, test, recipe, {
+  out,
+  backend: selection.used,
+  testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
+  hooks: {
+    onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),
+    onBatch: (b, loss, acc) => { if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) }); },
+    onEpochEnd: (r) => {
+      bar.stop();
+      console.log(`epoch ${r.epoch}/${recipe.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)} | val loss ${r.valLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(4)} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`);
+    },
+  },
+});
+console.log(`test accuracy ${(100 * result.metrics.accuracy).toFixed(2)}% (best epoch ${result.metrics.bestEpoch}); macro F1 ${(100 * result.metrics.macro.f1).toFixed(2)}%\nrun written to ${out}`);

@@ -1,0 +1,47 @@
+import { IMAGE_HEIGHT, IMAGE_WIDTH, INPUT_CONTRACT } from '@fmnist/core';
+
+export interface AugmentOptions {
+  /** Maximum rotation either way, in degrees. */
+  maxRotationDeg: number;
+  /** Probability of a horizontal flip (Fashion-MNIST garments are near-symmetric left to right). */
+  flipProbability: number;
+  /** Maximum shift either way, in pixels. */
+  maxShift: number;
+}
+
+export const DEFAULT_AUGMENT: AugmentOptions = { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 };
+
+/**
+ * Writes one randomly rotated, flipped and shifted copy of a 28x28 byte image
+ * into `out` as model input (float, scaled to [0, 1]). Inverse mapping with
+ * bilinear sampling; pixels from outside the image are background (0).
+ */
+export function augmentInto(src: Uint8Array, srcOffset: number, out: Float32Array, outOffset: number, opts: AugmentOptions, rng: () => number): void {
+  const h = IMAGE_HEIGHT;
+  const w = IMAGE_WIDTH;
+  const angle = ((rng() * 2 - 1) * opts.maxRotationDeg * Math.PI) / 180;
+  const flip = rng() < opts.flipProbability ? -1 : 1;
+  const tx = (rng() * 2 - 1) * opts.maxShift;
+  const ty = (rng() * 2 - 1) * opts.maxShift;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  const scale = INPUT_CONTRACT.scale;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      // Destination -> source: undo the shift, the rotation, then the flip.
+      const dx = x - cx - tx;
+      const dy = y - cy - ty;
+      const sx = flip * (cos * dx + sin * dy) + cx;
+      const sy = -sin * dx + cos * dy + cy;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const p = (yy: number, xx: number) => (yy >= 0 && yy < h && xx >= 0 && xx < w ? src[srcOffset + yy * w + xx]! : 0);
+      const v = (p(y0, x0) * (1 - fx) + p(y0, x0 + 1) * fx) * (1 - fy) + (p(y0 + 1, x0) * (1 - fx) + p(y0 + 1, x0 + 1) * fx) * fy;
+      out[outOffset + y * w + x] = v * scale;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { IMAGE_PIXELS, INPUT_CONTRACT, type Split } from '@fmnist/core';
+import { augmentInto, type AugmentOptions } from './augment.ts';
+import { createRng, shuffle } from '../random.ts';
+
+/** A subset of a split, addressed by indices into it. */
+export interface View {
+  split: Split;
+  indices: Uint32Array;
+}
+
+/** Splits off the last `validationCount` of a seeded permutation as validation; `limit` trims the training part. */
+export function trainValidationViews(train: Split, validationCount: number, seed: number, limit?: number): { train: View; validation: View } {
+  const order = shuffle(Uint32Array.from({ length: train.count }, (_, i) => i), createRng(seed));
+  const val = Math.min(validationCount, Math.floor(train.count / 5));
+  const trainIdx = order.subarray(0, train.count - val);
+  return {
+    train: { split: train, indices: limit ? trainIdx.subarray(0, Math.min(limit, trainIdx.length)) : trainIdx },
+    validation: { split: train, indices: order.subarray(train.count - val) },
+  };
+}
+
+export function wholeView(split: Split, limit?: number): View {
+  return { split, indices: Uint32Array.from({ length: Math.min(limit ?? split.count, split.count) }, (_, i) => i) };
+}
+
+export interface Batch {
+  x: Float32Array;
+  labels: Int32Array;
+  size: number;
+}
+
+/** Gathers images [from, to) of `order` into model input, augmented when `augment` is given. */
+export function gatherBatch(view: View, order: Uint32Array, from: number, to: number, augment?: { options: AugmentOptions; rng: () => number }): Batch {
+  const size = to - from;
+  const x = new Float32Array(size * IMAGE_PIXELS);
+  const labels = new Int32Array(size);
+  const { images, labels: allLabels } = view.split;
+  for (let i = 0; i < size; i++) {
+    const idx = view.indices[order[from + i]!]!;
+    labels[i] = allLabels[idx]!;
+    const src = idx * IMAGE_PIXELS;
+    if (augment) augmentInto(images, src, x, i * IMAGE_PIXELS, augment.options, augment.rng);
+    else for (let p = 0; p < IMAGE_PIXELS; p++) x[i * IMAGE_PIXELS + p] = images[src + p]! * INPUT_CONTRACT.scale;
+  }
+  return { x, labels, size };
+}

@@ -1,0 +1,92 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLASS_NAMES, topConfusions, type ClassificationMetrics } from '@fmnist/core';
+import type { EpochRecord, Recipe } from '../fit.ts';
+import { confusionSpec, curvesSpec, renderSvg } from './charts.ts';
+
+/** What metrics.json holds: the test-set metrics at the top level, with the run's context beside them. */
+export interface RunMetrics extends ClassificationMetrics {
+  split: 'test';
+  loss: number;
+  model: string;
+  recipe: Recipe;
+  backend: string;
+  bestEpoch: number;
+  validationAccuracy: number;
+  trainSeconds: number;
+  trainImagesPerSecond: number;
+  createdAt: string;
+}
+
+export interface RunHistory {
+  bestEpoch: number;
+  epochs: EpochRecord[];
+}
+
+export const RUN_FILES = {
+  metrics: 'metrics.json',
+  history: 'history.json',
+  curves: 'curves.svg',
+  confusion: 'confusion.svg',
+  report: 'report.md',
+} as const;
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+export function recipeLine(r: Recipe): string {
+  const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px` : 'none';
+  return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}`;
+}
+
+export function metricsSection(m: ClassificationMetrics): string {
+  const rows = m.perClass.map((c) => `| ${c.index} | ${c.name} | ${pct(c.precision)} | ${pct(c.recall)} | ${pct(c.f1)} | ${c.support} |`);
+  const confused = topConfusions(m.confusion, 6).map((c) => `- ${c.truth} taken for ${c.predicted}: ${c.count}`);
+  return [
+    `Test accuracy **${pct(m.accuracy)}** on ${m.count} images; macro precision ${pct(m.macro.precision)}, recall ${pct(m.macro.recall)}, F1 ${pct(m.macro.f1)}.`,
+    '',
+    '| # | class | precision | recall | F1 | support |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    'Most frequent confusions (true class taken for predicted class):',
+    '',
+    ...confused,
+  ].join('\n');
+}
+
+export function reportMarkdown(metrics: RunMetrics, history: RunHistory): string {
+  const last = history.epochs.at(-1);
+  return [
+    `# ${metrics.model.toUpperCase()} run report`,
+    '',
+    `- Recipe: ${recipeLine(metrics.recipe)}`,
+    `- Backend: ${metrics.backend}; training ${metrics.trainSeconds.toFixed(0)} s, ${metrics.trainImagesPerSecond.toFixed(0)} images/s`,
+    `- Best epoch (validation accuracy): ${metrics.bestEpoch} of ${history.epochs.length}, validation accuracy ${pct(metrics.validationAccuracy)}${last ? `; last epoch ${pct(last.valAccuracy)}` : ''}`,
+    `- Created: ${metrics.createdAt}`,
+    '',
+    '## Test set',
+    '',
+    metricsSection(metrics),
+    '',
+    '## Curves',
+    '',
+    `![loss and accuracy per epoch](${RUN_FILES.curves})`,
+    '',
+    '## Confusion matrix',
+    '',
+    `![confusion matrix](${RUN_FILES.confusion})`,
+    '',
+  ].join('\n');
+}
+
+/** Writes metrics.json, history.json, the two SVG charts and report.md into a run directory. */
+export async function writeRunReport(dir: string, metrics: RunMetrics, history: RunHistory): Promise<void> {
+  const title = `${metrics.model.toUpperCase()}`;
+  await Promise.all([
+    writeFile(join(dir, RUN_FILES.metrics), JSON.stringify(metrics, null, 2)),
+    writeFile(join(dir, RUN_FILES.history), JSON.stringify(history, null, 2)),
+    renderSvg(curvesSpec(history.epochs, `${title}: loss and accuracy`)).then((svg) => writeFile(join(dir, RUN_FILES.curves), svg)),
+    renderSvg(confusionSpec(metrics.confusion, CLASS_NAMES, `${title}: test confusion matrix (${pct(metrics.accuracy)})`)).then((svg) => writeFile(join(dir, RUN_FILES.confusion), svg)),
+    writeFile(join(dir, RUN_FILES.report), reportMarkdown(metrics, history)),
+  ]);
+}

@@ -1,0 +1,41 @@
+import type { Split } from '@fmnist/core';
+import { saveLayersModel } from './model/artifacts.ts';
+import { evaluateView } from './model/evaluate.ts';
+import { wholeView } from './data/batches.ts';
+import { fit, type FitHooks, type Recipe } from './fit.ts';
+import { withSeededMathRandom } from './random.ts';
+import { writeRunReport, type RunMetrics } from './report/run-report.ts';
+
+export interface RunOptions {
+  out: string;
+  backend: string;
+  hooks?: FitHooks;
+  testLimit?: number | undefined;
+}
+
+/** One full run: seeded fit, test-set evaluation, model artifacts and the report, all into `out`. */
+export async function trainRun(train: Split, test: Split, recipe: Recipe, options: RunOptions) {
+  return withSeededMathRandom(recipe.seed, async () => {
+    const started = performance.now();
+    const result = fit(train, recipe, options.hooks);
+    const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
+    const images = result.history.length * Math.min(recipe.limit ?? Infinity, train.count - Math.min(recipe.validationCount, Math.floor(train.count / 5)));
+    const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));
+    const best = result.history[result.bestEpoch - 1];
+    const metrics: RunMetrics = {
+      ...testMetrics,
+      split: 'test',
+      model: recipe.model,
+      recipe,
+      backend: options.backend,
+      bestEpoch: result.bestEpoch,
+      validationAccuracy: best?.valAccuracy ?? 0,
+      trainSeconds,
+      trainImagesPerSecond: images / trainSeconds,
+      createdAt: new Date().toISOString(),
+    };
+    await saveLayersModel(result.model, options.out);
+    await writeRunReport(options.out, metrics, { bestEpoch: result.bestEpoch, epochs: result.history });
+    return { ...result, metrics, seconds: (performance.now() - started) / 1000 };
+  });
+}

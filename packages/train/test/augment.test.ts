@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { augmentInto } from '../src/data/augment.ts';
+import { createRng } from '../src/random.ts';
+
+// A 28x28 image with an asymmetric bright block in the upper left.
+const image = new Uint8Array(784);
+for (let y = 4; y < 12; y++) for (let x = 3; x < 9; x++) image[y * 28 + x] = 255;
+
+const run = (opts: Parameters<typeof augmentInto>[4], seed: number) => {
+  const out = new Float32Array(784);
+  augmentInto(image, 0, out, 0, opts, createRng(seed));
+  return out;
+};
+
+describe('augmentation', () => {
+  it('is the identity with every parameter at zero', () => {
+    const out = run({ maxRotationDeg: 0, flipProbability: 0, maxShift: 0 }, 1);
+    expect([...out].map((v) => Math.round(v * 255))).toEqual([...image]);
+  });
+
+  it('flips horizontally', () => {
+    const out = run({ maxRotationDeg: 0, flipProbability: 1, maxShift: 0 }, 1);
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) expect(out[y * 28 + x]).toBeCloseTo(image[y * 28 + 27 - x]! / 255, 5);
+  });
+
+  it('is repeatable for a seed, differs across seeds, and keeps values in [0, 1]', () => {
+    const opts = { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 };
+    expect(run(opts, 5)).toEqual(run(opts, 5));
+    expect(run(opts, 5)).not.toEqual(run(opts, 6));
+    const out = run(opts, 9);
+    expect(Math.min(...out)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...out)).toBeLessThanOrEqual(1);
+    // Rotation and shift move mass around but keep most of it.
+    const mass = out.reduce((s, v) => s + v, 0);
+    expect(mass).toBeGreaterThan(0.8 * 48);
+    expect(mass).toBeLessThan(1.2 * 48);
+  });
+});
