@@ -1,38 +1,44 @@
 /**
- * Training throughput (images/s) of both models on the chosen backend.
- * `pnpm bench:train [--backend B] [--batch-size N] [--steps N]`
- * Random inputs; the same fit step as training (forward, loss, gradients, Adam).
+ * Training throughput (images/s) of both models on the chosen backend, with
+ * one process and with one gradient worker per core, in one run.
+ * `pnpm bench:train [--backend B] [--batch-size N] [--steps N] [--workers N]`
+ * Random inputs through the same steppers as training (forward, loss, gradients, Adam).
  */
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
-import { describeSelection, selectBackend, type BackendChoice } from '../src/backend/select.ts';
+import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
+import { defaultWorkers, describeSelection, selectBackend, type BackendChoice } from '../src/backend/select.ts';
 import { buildModel, MODEL_KINDS } from '../src/model/architectures.ts';
+import { defaultRecipe } from '../src/fit.ts';
+import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: { backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '40' }, workers: { type: 'string' } },
+});
 const selection = await selectBackend(values.backend as BackendChoice);
-const batch = Number(values['batch-size']);
+const batchSize = Number(values['batch-size']);
 const steps = Number(values.steps);
-console.log(`${describeSelection(selection)}\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; batch ${batch}, ${steps} timed steps after 3 warm-up steps`);
+const parallel = values.workers ? Number(values.workers) : defaultWorkers(selection.used);
+console.log(describeSelection(selection));
+console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; batch ${batchSize}, ${steps} timed steps after 5 warm-up steps`);
+
+const x = new Float32Array(batchSize * IMAGE_PIXELS).map(() => Math.random());
+const labels = new Int32Array(batchSize).map(() => Math.floor(Math.random() * NUM_CLASSES));
+const batch = { x, labels, size: batchSize };
 
 for (const kind of MODEL_KINDS) {
-  const model = buildModel(kind);
-  const optimizer = tf.train.adam(0.001);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const x = tf.randomUniform([batch, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, NUM_CLASSES, 'int32'), NUM_CLASSES);
-  const step = () => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true, variables)!;
-    loss.dataSync();
-    loss.dispose();
-  };
-  for (let i = 0; i < 3; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(`${kind}: ${((steps * batch) / seconds).toFixed(0)} images/s (${((1000 * seconds) / steps).toFixed(1)} ms/step)`);
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
+  const recipe = { ...defaultRecipe(kind), batchSize };
+  for (const workers of [...new Set([1, parallel])]) {
+    const model = buildModel(kind);
+    const stepper = workers > 1 ? await parallelStepper(recipe, selection.used, workers) : localStepper(model, recipe);
+    for (let i = 0; i < 5; i++) await stepper.step(batch, recipe.learningRate);
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await stepper.step(batch, recipe.learningRate);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`${kind}, ${workers} worker${workers > 1 ? 's' : ' (in process)'}: ${((steps * batchSize) / seconds).toFixed(0)} images/s (${((1000 * seconds) / steps).toFixed(1)} ms/step)`);
+    await stepper.dispose();
+    model.dispose();
+  }
 }
+tf.disposeVariables();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
-import { BACKEND_CHOICES, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
+import { BACKEND_CHOICES, defaultWorkers, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
 import { MODEL_KINDS, type ModelKind } from './model/architectures.ts';
 import { DEFAULT_AUGMENT, defaultRecipe, type Recipe } from './fit.ts';
 import { trainRun } from './run.ts';
@@ -19,6 +19,7 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (auto)
+  --workers N|auto      gradient worker processes (auto: one per core on wasm/cpu, 1 on TensorFlow)
   --data-dir DIR        Fashion-MNIST folder (else FMNIST_DIR, else data/fashion-mnist)`;
 
 function fail(message: string): never {
@@ -42,7 +43,7 @@ try {
       'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
       'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
-      rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
+      workers: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -92,6 +93,9 @@ process.on('uncaughtException', (err) => {
 
 const selection = await selectBackend(backend);
 console.log(describeSelection(selection));
+const workers = v.workers === undefined || v.workers === 'auto' ? defaultWorkers(selection.used) : numberFlag(v.workers, 'workers', 1);
+if (workers < 1) fail('--workers must be at least 1');
+console.log(`workers: ${workers}`);
 const dataDir = resolveDataDir(v['data-dir']);
 const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
 const out = v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -102,6 +106,7 @@ const bar = new SingleBar({ format: 'epoch {epoch} {bar} {value}/{total} batches
 const result = await trainRun(train, test, recipe, {
   out,
   backend: selection.used,
+  workers,
   testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
   hooks: {
     onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES, type Split } from '@fmnist/core';
+import type { Split } from '@fmnist/core';
 import { buildModel, type ModelKind } from './model/architectures.ts';
 import { evaluateView } from './model/evaluate.ts';
 import { DEFAULT_AUGMENT, type AugmentOptions } from './data/augment.ts';
 import { gatherBatch, trainValidationViews } from './data/batches.ts';
 import { createRng, shuffle } from './random.ts';
+import { localStepper, parallelStepper } from './parallel/steppers.ts';
 
 export interface Recipe {
   model: ModelKind;
@@ -62,13 +63,19 @@ function learningRateAt(recipe: Recipe, step: number, totalSteps: number): numbe
   return recipe.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
 }
 
+export interface FitOptions {
+  hooks?: FitHooks;
+  /** Gradient workers (one wasm replica per core); 1 trains in this thread. */
+  workers?: number;
+  /** The active backend, handed to the workers. */
+  backend?: string;
+}
+
 /** Fits a fresh model on the training split and returns it with the weights of its best validation epoch. */
-export function fit(trainSplit: Split, recipe: Recipe, hooks: FitHooks = {}): FitResult {
+export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions = {}): Promise<FitResult> {
+  const { hooks = {}, workers = 1, backend = 'wasm' } = options;
   const model = buildModel(recipe.model, { batchNorm: recipe.batchNorm, dropout: recipe.dropout, convDropout: recipe.convDropout, seed: recipe.seed });
-  const optimizer = tf.train.adam(recipe.learningRate);
-  // AdamOptimizer reads this field on every step; tfjs marks it protected, with no setter.
-  const setRate = (lr: number) => ((optimizer as unknown as { learningRate: number }).learningRate = lr);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers) : localStepper(model, recipe);
   const views = trainValidationViews(trainSplit, recipe.validationCount, recipe.seed, recipe.limit);
   const n = views.train.indices.length;
   const batches = Math.ceil(n / recipe.batchSize);
@@ -77,52 +84,46 @@ export function fit(trainSplit: Split, recipe: Recipe, hooks: FitHooks = {}): Fi
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   const history: EpochRecord[] = [];
   let best: { epoch: number; accuracy: number; weights: tf.Tensor[] } | undefined;
+  const gather = (b: number) => gatherBatch(views.train, order, b * recipe.batchSize, Math.min(n, (b + 1) * recipe.batchSize), augment);
 
-  for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
-    hooks.onEpochStart?.(epoch, batches);
-    shuffle(order, rng);
-    const started = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let lr = recipe.learningRate;
-    for (let b = 0; b < batches; b++) {
-      lr = learningRateAt(recipe, (epoch - 1) * batches + b, recipe.epochs * batches);
-      setRate(lr);
-      const batch = gatherBatch(views.train, order, b * recipe.batchSize, Math.min(n, (b + 1) * recipe.batchSize), augment);
-      let hits: tf.Scalar | undefined;
-      const loss = optimizer.minimize(
-        () => {
-          const x = tf.tensor4d(batch.x, [batch.size, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);
-          const labels = tf.tensor1d(batch.labels, 'int32');
-          const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits);
-        },
-        true,
-        variables,
-      )!;
-      const batchLoss = loss.dataSync()[0]!;
-      const batchHits = hits!.dataSync()[0]!;
-      loss.dispose();
-      hits!.dispose();
-      lossSum += batchLoss * batch.size;
-      correct += batchHits;
-      hooks.onBatch?.(b + 1, lossSum / Math.min(n, (b + 1) * recipe.batchSize), correct / Math.min(n, (b + 1) * recipe.batchSize));
+  try {
+    for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
+      hooks.onEpochStart?.(epoch, batches);
+      shuffle(order, rng);
+      const started = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let lr = recipe.learningRate;
+      let next = gather(0);
+      for (let b = 0; b < batches; b++) {
+        lr = learningRateAt(recipe, (epoch - 1) * batches + b, recipe.epochs * batches);
+        const batch = next;
+        const running = stepper.step(batch, lr);
+        // Prepare the next batch while the step runs (in workers, when there are any).
+        if (b + 1 < batches) next = gather(b + 1);
+        const { lossSum: l, hits } = await running;
+        lossSum += l;
+        correct += hits;
+        const seen = Math.min(n, (b + 1) * recipe.batchSize);
+        hooks.onBatch?.(b + 1, lossSum / seen, correct / seen);
+      }
+      await stepper.sync(model);
+      const seconds = (performance.now() - started) / 1000;
+      const val = evaluateView(model, views.validation);
+      const record: EpochRecord = { epoch, loss: lossSum / n, accuracy: correct / n, valLoss: val.loss, valAccuracy: val.accuracy, learningRate: lr, seconds, imagesPerSecond: n / seconds };
+      history.push(record);
+      hooks.onEpochEnd?.(record);
+      if (!best || val.accuracy > best.accuracy) {
+        best?.weights.forEach((w) => w.dispose());
+        best = { epoch, accuracy: val.accuracy, weights: model.getWeights().map((w) => w.clone()) };
+      }
     }
-    const seconds = (performance.now() - started) / 1000;
-    const val = evaluateView(model, views.validation);
-    const record: EpochRecord = { epoch, loss: lossSum / n, accuracy: correct / n, valLoss: val.loss, valAccuracy: val.accuracy, learningRate: lr, seconds, imagesPerSecond: n / seconds };
-    history.push(record);
-    hooks.onEpochEnd?.(record);
-    if (!best || val.accuracy > best.accuracy) {
-      best?.weights.forEach((w) => w.dispose());
-      best = { epoch, accuracy: val.accuracy, weights: model.getWeights().map((w) => w.clone()) };
-    }
+  } finally {
+    await stepper.dispose();
   }
   if (best) {
     model.setWeights(best.weights);
     best.weights.forEach((w) => w.dispose());
   }
-  optimizer.dispose();
   return { model, history, bestEpoch: best?.epoch ?? 0 };
 }

@@ -10,6 +10,7 @@ export interface RunOptions {
   out: string;
   backend: string;
   hooks?: FitHooks;
+  workers?: number;
   testLimit?: number | undefined;
 }
 
@@ -17,7 +18,7 @@ export interface RunOptions {
 export async function trainRun(train: Split, test: Split, recipe: Recipe, options: RunOptions) {
   return withSeededMathRandom(recipe.seed, async () => {
     const started = performance.now();
-    const result = fit(train, recipe, options.hooks);
+    const result = await fit(train, recipe, { hooks: options.hooks, workers: options.workers, backend: options.backend });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
     const images = result.history.length * Math.min(recipe.limit ?? Infinity, train.count - Math.min(recipe.validationCount, Math.floor(train.count / 5)));
     const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));

@@ -49,7 +49,7 @@ describe.skipIf(!dir)('training on the real data (wasm backend)', () => {
     const recipe: Recipe = { ...defaultRecipe('mlp'), epochs: 2, limit: 3000, validationCount: 500, augment: { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 } };
     const curve = (seed: number) =>
       withSeededMathRandom(seed, async () => {
-        const r = fit(train, { ...recipe, seed });
+        const r = await fit(train, { ...recipe, seed });
         r.model.dispose();
         return r.history.map((h) => [h.loss, h.accuracy, h.valLoss]);
       });

@@ -117,9 +117,33 @@ describe('wasm training kernels match the cpu backend', () => {
     [[7, 3], [0], true],
     [[2, 3, 4], [1, 2], false],
     [[2, 3, 4], [0, 1], true],
-  ] as const)('Sum of %j over axes %j (keepDims %s)', async (shape, axes, keepDims) => {
+  ] as const)('Sum and Mean of %j over axes %j (keepDims %s)', async (shape, axes, keepDims) => {
     const xv = randn(rng, shape.reduce((a, b) => a * b));
-    const r = await onBoth(() => tf.sum(tf.tensor(xv, [...shape]), [...axes], keepDims));
-    expect(maxAbsDiff(r.cpu, r.wasm)).toBeLessThanOrEqual(TOLERANCE);
+    const sum = await onBoth(() => tf.sum(tf.tensor(xv, [...shape]), [...axes], keepDims));
+    expect(maxAbsDiff(sum.cpu, sum.wasm)).toBeLessThanOrEqual(TOLERANCE);
+    const mean = await onBoth(() => tf.mean(tf.tensor(xv, [...shape]), [...axes], keepDims));
+    expect(maxAbsDiff(mean.cpu, mean.wasm)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each([
+    [[1, 1, 1, 5], [3, 4, 6, 1]],
+    [[1, 7], [5, 1]],
+    [[2, 3], [2, 2]],
+    [[1, 3, 1], [2, 1, 3]],
+  ] as const)('Tile of %j by %j', async (shape, reps) => {
+    const xv = randn(rng, shape.reduce((a, b) => a * b));
+    const r = await onBoth(() => tf.tile(tf.tensor(xv, [...shape]), [...reps]));
+    expect(maxAbsDiff(r.cpu, r.wasm)).toBeLessThanOrEqual(0);
+  });
+
+  it('batch-norm training gradients (moments, broadcasting) match', async () => {
+    const xv = randn(rng, 6 * 5 * 5 * 4);
+    const g = await onBoth(() =>
+      tf.grad((x: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(x, mean, variance, tf.zeros([4]), tf.ones([4]), 1e-3), tf.range(0, 4)));
+      })(tf.tensor4d(xv, [6, 5, 5, 4])),
+    );
+    expect(maxAbsDiff(g.cpu, g.wasm)).toBeLessThanOrEqual(TOLERANCE);
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFastWasmKernels } from './wasm-kernels.ts';
@@ -82,6 +83,15 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
     }
   }
   throw new Error(`no TensorFlow.js backend could start: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * Gradient workers to train with: wasm and the cpu backend use one core
+ * each, so one replica per core; native TensorFlow spreads over the cores
+ * (or the GPU) by itself.
+ */
+export function defaultWorkers(used: BackendSelection['used']): number {
+  return used === 'wasm' || used === 'cpu' ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
 }
 
 export function describeSelection(s: BackendSelection): string {

@@ -305,11 +305,12 @@ function maxPool2x2Grad(xs: Float32Array, g: Float32Array, dx: Float32Array, n: 
 }
 
 /**
- * Sum over every axis but the last (bias gradients): one streaming pass with
- * float64 accumulators, where the wasm kernel would first transpose the tensor.
+ * Sum or mean over every axis but the last (bias gradients, batch-norm
+ * statistics): one streaming pass with float64 accumulators, where the wasm
+ * kernel would first transpose the whole tensor.
  */
-function makeSum(original: KernelFunc): KernelFunc {
-  return (args) => {
+function makeChannelReduce(mean: boolean): (original: KernelFunc) => KernelFunc {
+  return (original) => (args) => {
     const { inputs, backend, attrs } = args;
     const { x } = inputs as { x: TensorInfo };
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
@@ -323,7 +324,33 @@ function makeSum(original: KernelFunc): KernelFunc {
     const src = b.typedArrayFromHeap(x);
     const acc = new Float64Array(c);
     for (let i = 0; i < src.length; i += c) for (let ch = 0; ch < c; ch++) acc[ch]! += src[i + ch]!;
+    if (mean) for (let ch = 0; ch < c; ch++) acc[ch]! /= src.length / c;
     b.typedArrayFromHeap(out).set(acc);
+    return out;
+  };
+}
+
+/**
+ * Tile that only repeats a tensor along leading axes of size 1 (how
+ * batch-norm gradients broadcast per-channel values): the output is the
+ * input repeated end to end, so it is filled by doubling block copies.
+ */
+function makeTile(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs as { x: TensorInfo };
+    const { reps } = attrs as unknown as { reps: number[] };
+    const rank = x.shape.length;
+    const lastRepeated = reps.reduce((at, r, i) => (r !== 1 ? i : at), -1);
+    const firstLarger = x.shape.findIndex((d) => d !== 1);
+    // Every repeated axis must come before every axis of size > 1.
+    if (x.dtype !== 'float32' || reps.length !== rank || (firstLarger >= 0 && lastRepeated >= firstLarger)) return original(args);
+    const b = backend as unknown as WasmBackend;
+    const out = b.makeOutput(x.shape.map((d, i) => d * reps[i]!), 'float32');
+    const dst = b.typedArrayFromHeap(out);
+    const src = b.typedArrayFromHeap(x);
+    dst.set(src);
+    for (let filled = src.length; filled < dst.length; filled *= 2) dst.copyWithin(filled, 0, Math.min(filled, dst.length - filled));
     return out;
   };
 }
@@ -343,7 +370,9 @@ export function registerFastWasmKernels(): void {
   replace('Conv2DBackpropFilter', () => conv2DBackpropFilter);
   replace('Conv2DBackpropInput', makeConv2DBackpropInput);
   replace('MaxPoolGrad', () => maxPoolGrad);
-  replace('Sum', makeSum);
+  replace('Sum', makeChannelReduce(false));
+  replace('Mean', makeChannelReduce(true));
+  replace('Tile', makeTile);
   registered = true;
 }
 
