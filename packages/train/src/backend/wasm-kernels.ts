@@ -23,6 +23,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { BN_GRAD_KERNEL } from '../model/batch-norm.ts';
 
 const BACKEND = 'wasm';
 
@@ -355,6 +356,45 @@ function makeTile(original: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * The closed-form batch-norm training gradient over all axes but the last
+ * (see model/batch-norm.ts): one pass for the two channel sums, one for dx.
+ */
+const batchNormTrainingGrad: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackend;
+  const { x, dy, mean, invStd, gamma } = inputs as Record<'x' | 'dy' | 'mean' | 'invStd' | 'gamma', TensorInfo>;
+  const c = x.shape[x.shape.length - 1]!;
+  const dxInfo = b.makeOutput(x.shape, 'float32');
+  const dgammaInfo = b.makeOutput([c], 'float32');
+  const dbetaInfo = b.makeOutput([c], 'float32');
+  const [xs, g, mu, inv, gam, dx] = [x, dy, mean, invStd, gamma, dxInfo].map((t) => b.typedArrayFromHeap(t)) as Float32Array[];
+  const sumDy = new Float64Array(c);
+  const sumDyXhat = new Float64Array(c);
+  for (let i = 0; i < xs!.length; i += c)
+    for (let ch = 0; ch < c; ch++) {
+      const d = g![i + ch]!;
+      sumDy[ch]! += d;
+      sumDyXhat[ch]! += d * (xs![i + ch]! - mu![ch]!) * inv![ch]!;
+    }
+  const m = xs!.length / c;
+  const scale = new Float64Array(c);
+  const meanDy = new Float64Array(c);
+  const meanDyXhat = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    scale[ch] = gam![ch]! * inv![ch]!;
+    meanDy[ch] = sumDy[ch]! / m;
+    meanDyXhat[ch] = sumDyXhat[ch]! / m;
+  }
+  for (let i = 0; i < xs!.length; i += c)
+    for (let ch = 0; ch < c; ch++) {
+      const xhat = (xs![i + ch]! - mu![ch]!) * inv![ch]!;
+      dx![i + ch] = scale[ch]! * (g![i + ch]! - meanDy[ch]! - xhat * meanDyXhat[ch]!);
+    }
+  b.typedArrayFromHeap(dgammaInfo).set(sumDyXhat);
+  b.typedArrayFromHeap(dbetaInfo).set(sumDy);
+  return [dxInfo, dgammaInfo, dbetaInfo];
+};
+
 let registered = false;
 
 /** Replaces the wasm backend's slow or missing gradient kernels. Idempotent. */
@@ -373,6 +413,7 @@ export function registerFastWasmKernels(): void {
   replace('Sum', makeChannelReduce(false));
   replace('Mean', makeChannelReduce(true));
   replace('Tile', makeTile);
+  replace(BN_GRAD_KERNEL, () => batchNormTrainingGrad);
   registered = true;
 }
 

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { fastBatchNormalization } from './batch-norm.ts';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 
 export const MODEL_KINDS = ['mlp', 'cnn'] as const;
@@ -32,7 +33,7 @@ export function buildModel(kind: ModelKind, options: Partial<ArchitectureOptions
   const withActivation = (make: (activation: 'relu' | 'linear', useBias: boolean) => tfl.layers.Layer) => {
     if (!o.batchNorm) return model.add(make('relu', true));
     model.add(make('linear', false));
-    model.add(tfl.layers.batchNormalization());
+    model.add(fastBatchNormalization());
     model.add(tfl.layers.activation({ activation: 'relu' }));
   };
   if (kind === 'mlp') {
