@@ -1,0 +1,139 @@
+/**
+ * Speed figures of the web demo in headless Chromium against the real
+ * server; prints them, asserts nothing (tests do not time things).
+ *
+ *   FMNIST_DIR=../shared/fashion-mnist pnpm --filter @fmnist/web-demo bench [--runs 5 --images 100 --screenshot docs/web-demo.png --screenshot-model cnn|mlp|both --photo FILE.jpg]
+ *
+ * - page load to first prediction: navigation start to the first result on
+ *   screen, cold cache, an image handed to the file input as soon as the page has it;
+ * - CNN inference per image on wasm: `session.run` time of one image, after warm-up;
+ * - bytes a cold page load transfers, both models included (the MLP is prefetched).
+ * Uses <repo>/models (or FMNIST_MODELS_DIR) when cnn.onnx and mlp.onnx exist, else the test fixtures.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
+import { dropFile, launch, nextResult, runCount } from '../test/support/browser.ts';
+import { writeFixtureModels } from '../test/support/fixture-model.ts';
+import { grayPng } from '../test/support/png.ts';
+import { onePerClass } from '../test/support/images.ts';
+import { startDemoServer } from '../test/support/server.ts';
+import { siteWithModels } from '../test/support/site.ts';
+
+// pnpm passes a literal `--` through to the script.
+const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
+const { values } = parseArgs({ args, options: { runs: { type: 'string', default: '5' }, images: { type: 'string', default: '100' }, screenshot: { type: 'string' }, 'screenshot-model': { type: 'string', default: 'both' }, photo: { type: 'string', default: '/work/shared/sample-photos/dress_01.jpg' } } });
+const runs = Number(values.runs);
+const nImages = Number(values.images);
+
+const dataDir = resolveDataDir();
+const split = await loadSplit(dataDir, 'test', { verify: false });
+const realDir = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const real = ['cnn', 'mlp'].every((m) => existsSync(join(realDir, `${m}.onnx`)));
+let modelsDir = realDir;
+let fixtureDir: string | undefined;
+if (!real) {
+  fixtureDir = modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-bench-models-'));
+  await writeFixtureModels(modelsDir, split);
+}
+const site = await siteWithModels(modelsDir);
+const server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir });
+const browser = await launch();
+const sample = grayPng(split.images.subarray(0, 784), 28, 28);
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const quantile = (xs: number[], q: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+
+/** Records, in page time, when the first result lands (data-run turns 1). */
+function markFirstResult(): void {
+  new MutationObserver((_, obs) => {
+    const app = document.getElementById('app');
+    if (app?.dataset.run === '1') {
+      (globalThis as unknown as { firstResultAt: number }).firstResultAt = performance.now();
+      obs.disconnect();
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-run'] });
+}
+
+async function coldLoad(): Promise<{ ms: number; bytes: Map<string, number> }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const bytes = new Map<string, number>();
+  page.on('requestfinished', async (req) => {
+    const sizes = await req.sizes();
+    const url = new URL(req.url());
+    const kind = /\.wasm$/.test(url.pathname) ? 'onnxruntime wasm' : /\.onnx$/.test(url.pathname) ? 'models' : /\.js$/.test(url.pathname) ? 'javascript' : url.pathname === '/samples' ? 'gallery (/samples)' : 'html, css, other';
+    bytes.set(kind, (bytes.get(kind) ?? 0) + sizes.responseBodySize + sizes.responseHeadersSize);
+  });
+  await page.addInitScript(markFirstResult);
+  await page.goto(`${server.url}/`, { waitUntil: 'commit' });
+  await page.setInputFiles('#file', { name: 'first.png', mimeType: 'image/png', buffer: Buffer.from(sample) });
+  await page.waitForFunction(() => 'firstResultAt' in globalThis, null, { timeout: 60_000 });
+  const ms = await page.evaluate(() => (globalThis as unknown as { firstResultAt: number }).firstResultAt);
+  // Let the requests still in flight (the gallery) finish, so their bytes are counted; a busy machine may never go fully idle.
+  await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => undefined);
+  await context.close();
+  return { ms, bytes };
+}
+
+async function inferenceTimes(page: Page): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < nImages + 5; i++) {
+    const before = await runCount(page);
+    await dropFile(page, grayPng(split.images.subarray(i * 784, (i + 1) * 784), 28, 28), `t${i}.png`, 'image/png');
+    await nextResult(page, before);
+    const ms = Number(await page.$eval('[data-model="cnn"] .timing', (el) => (el as HTMLElement).dataset.inferenceMs));
+    if (i >= 5) times.push(ms); // the first runs warm up the session
+  }
+  return times;
+}
+
+try {
+  const loads = [];
+  for (let i = 0; i < runs; i++) loads.push(await coldLoad());
+  const firstMs = loads.map((l) => l.ms);
+  const bytes = loads.at(-1)!.bytes;
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/`);
+  await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
+  const threads = await page.evaluate(() => (crossOriginIsolated ? 'cross-origin isolated' : 'NOT isolated'));
+  const times = await inferenceTimes(page);
+
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  console.log(`web demo bench: headless Chromium ${browser.version()}, ${real ? 'exported models' : 'FIXTURE models (export the real ones for real figures)'}, page ${threads}`);
+  console.log(`page load to first prediction (cold cache, ${runs} runs): median ${median(firstMs).toFixed(0)} ms, min ${Math.min(...firstMs).toFixed(0)} ms, max ${Math.max(...firstMs).toFixed(0)} ms`);
+  console.log(`CNN inference per image on wasm (${times.length} images, one per session.run): median ${median(times).toFixed(3)} ms, p90 ${quantile(times, 0.9).toFixed(3)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms`);
+  console.log(`transferred by a cold page load with its first prediction (both models, gallery): ${mb(total)} (uncompressed: the server sends no Content-Encoding)`);
+  for (const [kind, b] of [...bytes.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${kind.padEnd(22)} ${mb(b)}`);
+
+  if (values.screenshot) {
+    const out = userPath(values.screenshot);
+    await mkdir(dirname(out), { recursive: true });
+    const shot = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await shot.goto(`${server.url}/`);
+    await shot.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
+    const choice = values['screenshot-model'];
+    await shot.locator(`input[name="model"][value="${choice === 'both' ? 'both' : choice}"]`).check();
+    const photo = values.photo;
+    const before = await runCount(shot);
+    if (existsSync(photo)) await dropFile(shot, readFileSync(photo), basename(photo), 'image/jpeg');
+    else await dropFile(shot, grayPng(onePerClass(split)[0]!.pixels, 28, 28), 'test.png', 'image/png');
+    await nextResult(shot, before);
+    await shot.locator('#compare').click();
+    await shot.waitForFunction(() => document.getElementById('server-result')!.dataset.state === 'done');
+    await shot.waitForFunction(() => document.querySelectorAll('#gallery img').length > 0);
+    await shot.screenshot({ path: resolve(out), fullPage: true });
+    console.log(`screenshot: ${out}`);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+  await site.cleanup();
+  if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
+}

@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'vite';
+
+/** Paths of the demo's build, and what it is built from. */
+export const PACKAGE_DIR = resolve(import.meta.dirname, '..');
+export const REPO_DIR = resolve(PACKAGE_DIR, '..', '..');
+export const DIST_DIR = join(PACKAGE_DIR, 'dist');
+/** Written last by a build, so its time stamps the whole build. */
+const STAMP = join(DIST_DIR, 'index.html');
+
+const SOURCES = [
+  join(PACKAGE_DIR, 'index.html'),
+  join(PACKAGE_DIR, 'src'),
+  join(PACKAGE_DIR, 'build'),
+  join(PACKAGE_DIR, 'vite.config.ts'),
+  join(PACKAGE_DIR, 'package.json'),
+  join(REPO_DIR, 'packages', 'core', 'src'),
+  join(REPO_DIR, 'models'),
+];
+
+/** Newest modification time under `path` (files and folders; a deleted model changes its folder's time). */
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let t = st.mtimeMs;
+  for (const entry of readdirSync(path)) t = Math.max(t, newest(join(path, entry)));
+  return t;
+}
+
+/** Why the build is stale, or undefined when dist is newer than every source and model. */
+export function staleReason(): string | undefined {
+  if (!existsSync(STAMP)) return 'no build yet';
+  const built = statSync(STAMP).mtimeMs;
+  const changed = SOURCES.find((s) => newest(s) > built);
+  return changed ? `${changed} changed since the last build` : undefined;
+}
+
+/**
+ * Builds the demo if it is stale. A lock folder keeps two test workers (or a
+ * test and `pnpm start`) from building into the same dist at once.
+ */
+export async function ensureBuilt(log: (m: string) => void = console.log): Promise<{ built: boolean; reason?: string }> {
+  const lock = join(PACKAGE_DIR, '.build-lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Someone else is building; a lock older than the deadline is left over from a killed build.
+      if (Date.now() > deadline || (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    const reason = staleReason();
+    if (!reason) return { built: false };
+    log(`building the web demo: ${reason}`);
+    await build({ configFile: join(PACKAGE_DIR, 'vite.config.ts'), root: PACKAGE_DIR, logLevel: 'warn' });
+    return { built: true, reason };
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,29 @@
+import { byId } from './dom.ts';
+
+/** Every element the page script touches, looked up once. */
+export function pageElements() {
+  return {
+    app: byId('app', HTMLElement),
+    pick: byId('pick', HTMLButtonElement),
+    file: byId('file', HTMLInputElement),
+    controls: byId('controls', HTMLFormElement),
+    webgpuNote: byId('webgpu-note', HTMLElement),
+    status: byId('status', HTMLParagraphElement),
+    error: byId('error', HTMLParagraphElement),
+    result: byId('result', HTMLElement),
+    original: byId('original', HTMLImageElement),
+    originalCaption: byId('original-caption', HTMLElement),
+    working: byId('working', HTMLCanvasElement),
+    workingCaption: byId('working-caption', HTMLElement),
+    input28: byId('input28', HTMLCanvasElement),
+    stepsText: byId('steps-text', HTMLParagraphElement),
+    predictions: byId('predictions', HTMLDivElement),
+    compare: byId('compare', HTMLButtonElement),
+    serverResult: byId('server-result', HTMLDivElement),
+    gallerySection: byId('gallery-section', HTMLElement),
+    gallery: byId('gallery', HTMLDivElement),
+    footer: byId('footer', HTMLElement),
+  };
+}
+
+export type PageElements = ReturnType<typeof pageElements>;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { CLASS_NAMES, type PreprocessReport } from '@fmnist/core';
+import { sniffImage } from '../src/image/sniff.ts';
+import { topK } from '../src/inference/topk.ts';
+import { pixelDifference } from '../src/parity.ts';
+import { describeSteps } from '../src/ui/steps.ts';
+import { grayPng } from './support/png.ts';
+
+describe('sniffImage', () => {
+  const bytes = (...parts: (string | number[])[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? Array.from(p, (c) => c.charCodeAt(0)) : p)));
+  it('recognises the formats browsers decode by their magic bytes', () => {
+    expect(sniffImage(grayPng(new Uint8Array(4), 2, 2))).toBe('png');
+    expect(sniffImage(bytes([0xff, 0xd8, 0xff, 0xe0], 'JFIF'))).toBe('jpeg');
+    expect(sniffImage(bytes('GIF89a'))).toBe('gif');
+    expect(sniffImage(bytes('RIFF', [0, 0, 0, 0], 'WEBPVP8 '))).toBe('webp');
+    expect(sniffImage(bytes([0, 0, 0, 0x20], 'ftypavif'))).toBe('avif');
+    expect(sniffImage(bytes('BM', [0, 0, 0, 0]))).toBe('bmp');
+  });
+  it('refuses text, PDFs, SVG and truncated headers', () => {
+    expect(sniffImage(bytes('hello, world'))).toBeUndefined();
+    expect(sniffImage(bytes('%PDF-1.7'))).toBeUndefined();
+    expect(sniffImage(bytes('<svg xmlns="http://www.w3.org/2000/svg">'))).toBeUndefined();
+    expect(sniffImage(bytes([0x89, 0x50]))).toBeUndefined();
+  });
+});
+
+describe('topK', () => {
+  it('orders classes by probability and names them', () => {
+    const p = [0.05, 0.1, 0.02, 0.03, 0.5, 0.1, 0.1, 0.05, 0.03, 0.02];
+    const top = topK(p, 3);
+    expect(top.map((t) => t.index)).toEqual([4, 1, 5]); // ties keep class order
+    expect(top[0]).toEqual({ index: 4, name: CLASS_NAMES[4], probability: 0.5 });
+  });
+  it('refuses a vector of the wrong length', () => {
+    expect(() => topK([0.5, 0.5], 1)).toThrow(/expected 10/);
+  });
+});
+
+describe('pixelDifference', () => {
+  it('reports the largest and the mean absolute difference', () => {
+    expect(pixelDifference(Uint8Array.from([0, 10, 255, 7]), Uint8Array.from([3, 10, 250, 7]))).toEqual({ max: 5, mean: 2 });
+  });
+  it('refuses images of different sizes', () => {
+    expect(() => pixelDifference(new Uint8Array(3), new Uint8Array(4))).toThrow(/sizes differ/);
+  });
+});
+
+describe('describeSteps', () => {
+  const report: PreprocessReport = {
+    passthrough: false,
+    working: { width: 96, height: 128 },
+    background: [200, 190, 180],
+    threshold: 31.5,
+    foreground: 0.42,
+    box: { x: 10, y: 5, width: 70, height: 110 },
+    fallback: false,
+  };
+  it('names the sizes, the background and the garment share', () => {
+    const text = describeSteps(report, { width: 400, height: 534 });
+    expect(text).toContain('400×534 → 96×128');
+    expect(text).toContain('rgb(200, 190, 180)');
+    expect(text).toContain('42%');
+  });
+  it('says when segmentation fell back and when the image passed through', () => {
+    expect(describeSteps({ ...report, fallback: true }, { width: 400, height: 534 })).toMatch(/no clear garment/);
+    expect(describeSteps({ ...report, passthrough: true }, { width: 28, height: 28 })).toMatch(/used as is/);
+  });
+});
