@@ -10,9 +10,10 @@ import { trainRun } from './run.ts';
 const USAGE = `pnpm train --model mlp|cnn [options]
   --epochs N            (25)          --batch-size N       (128)
   --lr X                (0.001)       --lr-schedule constant|cosine (constant)
-  --seed N              (42)          --augment / --no-augment (off)
-  --rotation DEG        (15)          --flip P             (0.5)
-  --shift PX            (2)           (any of these three turns augmentation on)
+  --seed N              (42)
+  --augment             rotation ±15°, flip p=0.5, shift ±2 px
+  --no-augment          none (the MLP's default; the CNN's default is flip 0.5 + shift 2)
+  --rotation DEG / --flip P / --shift PX   override one setting
   --batch-norm          (off)         --dropout X          (0.3)
   --conv-dropout X      (0)           --validation N       (5000)
   --limit N             train on N images only (quick runs)
@@ -62,6 +63,19 @@ const schedule = v['lr-schedule'] ?? 'constant';
 if (schedule !== 'constant' && schedule !== 'cosine') fail('--lr-schedule must be constant or cosine');
 
 const base = defaultRecipe(v.model as ModelKind);
+
+/** --no-augment: none; --augment: the ±15° rotation/flip/shift preset; --rotation/--flip/--shift override either; else the model's default. */
+function augmentation(): Recipe['augment'] {
+  if (v.augment === false) return null;
+  const preset = v.augment ? DEFAULT_AUGMENT : base.augment;
+  if (!preset && !v.rotation && !v.flip && !v.shift) return null;
+  const from = preset ?? { maxRotationDeg: 0, flipProbability: 0, maxShift: 0 };
+  return {
+    maxRotationDeg: numberFlag(v.rotation, 'rotation', from.maxRotationDeg, false),
+    flipProbability: numberFlag(v.flip, 'flip', from.flipProbability, false),
+    maxShift: numberFlag(v.shift, 'shift', from.maxShift, false),
+  };
+}
 const recipe: Recipe = {
   ...base,
   epochs: numberFlag(v.epochs, 'epochs', base.epochs),
@@ -69,14 +83,7 @@ const recipe: Recipe = {
   learningRate: numberFlag(v.lr, 'lr', base.learningRate, false),
   lrSchedule: schedule,
   seed: numberFlag(v.seed, 'seed', base.seed),
-  augment:
-    v.augment || v.rotation || v.flip || v.shift
-      ? {
-          maxRotationDeg: numberFlag(v.rotation, 'rotation', DEFAULT_AUGMENT.maxRotationDeg, false),
-          flipProbability: numberFlag(v.flip, 'flip', DEFAULT_AUGMENT.flipProbability, false),
-          maxShift: numberFlag(v.shift, 'shift', DEFAULT_AUGMENT.maxShift, false),
-        }
-      : null,
+  augment: augmentation(),
   batchNorm: v['batch-norm'] ?? false,
   dropout: numberFlag(v.dropout, 'dropout', base.dropout, false),
   convDropout: numberFlag(v['conv-dropout'], 'conv-dropout', base.convDropout, false),
