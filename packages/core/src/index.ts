@@ -5,3 +5,4 @@ export * from './errors.ts';
 export * from './metrics.ts';
 export * from './dataset/idx.ts';
 export * from './dataset/split.ts';
+export * from './preprocess/index.ts';

@@ -24,15 +24,7 @@ const PHOTOS = '/work/shared/sample-photos';
 /** Largest per-pixel difference allowed between the two 28x28 inputs. */
 const MAX_GRAY_DIFF = 8;
 
-/**
- * The server's sharp adapter shrinks photos to 128 px with libvips' linear
- * kernel before core sees them; the browser leaves that shrink to core.
- * The two resamplers differ by up to ~50 gray levels at edges, enough to move
- * the segmentation, so parity needs the server to leave the shrink to core
- * too. Until packages/serve does that by default, the test asks for it with
- * its `decode.workingSize` option (PARITY_SERVER_DEFAULT=1 tries the default).
- */
-const FULL_DECODE = process.env.PARITY_SERVER_DEFAULT !== '1';
+// The server at its defaults: sharp only decodes and auto-orients; core shrinks, in both places.
 
 const dataDir = testDataDir();
 const havePhotos = existsSync(join(PHOTOS, 'labels.json'));
@@ -58,7 +50,7 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
     }
     const site = await siteWithModels(modelsDir);
     cleanups.push(site.cleanup);
-    server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir: dataDir!, fullDecode: FULL_DECODE });
+    server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir: dataDir! });
     browser = await launch();
     page = await browser.newPage();
     errors = watchErrors(page);

@@ -1,0 +1,145 @@
+import { IMAGE_HEIGHT, IMAGE_WIDTH } from '../contract.ts';
+import { flattenOnWhite, luminance } from './flatten.ts';
+import { fitLongestEdge, resizeArea } from './resize.ts';
+import { segment, trimOnly } from './segment.ts';
+import { unsharp } from './sharpen.ts';
+import type { PreprocessOptions, PreprocessResult, RawImage, RgbImage } from './types.ts';
+
+/** 128 px keeps every garment detail that survives the reduction to 28 px, at a quarter of 256 px's cost. */
+export const DEFAULT_WORKING_SIZE = 128;
+export const DEFAULT_SHARPEN = 0.5;
+
+/**
+ * Converts a decoded photo into the 28x28 bytes a Fashion-MNIST model
+ * expects, following the dataset authors' conversion, with a segmentation
+ * step in front of it for photos that were not shot on white:
+ *
+ *  0. pass-through: a 28x28 image with a dark border already is Fashion-MNIST-like;
+ *  1. flatten transparency onto white (auto-orientation is the decoder's job);
+ *  2. shrink to a working size (area average);
+ *  3. separate garment from background (see segment.ts) and crop to it;
+ *     plain trim of corner colour if that finds nothing;
+ *  4. gray, background set to white, garment kept at least slightly darker than white;
+ *  5. resize the longest edge to 28;
+ *  6. sharpen lightly;
+ *  7. centre on a 28x28 white canvas;
+ *  8. negate (garment bright on black) and round to 8-bit gray.
+ *
+ * Pure TypeScript over raw pixels: the server and the browser run exactly this.
+ */
+export function preprocessImage(img: RawImage, options: PreprocessOptions = {}): PreprocessResult {
+  const workingSize = options.workingSize ?? DEFAULT_WORKING_SIZE;
+  const sharpenAmount = options.sharpen ?? DEFAULT_SHARPEN;
+  const rgb = flattenOnWhite(img);
+
+  if (looksLikeFashionMnist(rgb)) {
+    const gray = luminance(rgb).data;
+    return {
+      pixels: toBytes(gray),
+      report: {
+        passthrough: true,
+        working: { width: img.width, height: img.height },
+        background: [0, 0, 0],
+        threshold: 0,
+        foreground: 1,
+        box: { x: 0, y: 0, width: img.width, height: img.height },
+        fallback: false,
+      },
+    };
+  }
+
+  const work = shrink(rgb, workingSize);
+  const { width: w, height: h } = work;
+  const seg = options.segment === false ? trimOnly(work) : segment(work);
+  const { box, mask } = seg;
+
+  // Step 4: gray crop, background white.
+  const gray = luminance(work).data;
+  // The plain conversion keeps every pixel of the box as it is; the segmented path whitens the
+  // background and caps the garment's lightness so that it stays visible after negation.
+  const segmented = options.segment !== false;
+  const crop = new Float32Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      const p = (box.y + y) * w + box.x + x;
+      crop[y * box.width + x] = !mask[p] ? 255 : segmented ? Math.min(gray[p]!, 255 - GARMENT_FLOOR) : gray[p]!;
+    }
+  }
+
+  // Steps 5-7.
+  const size = fitLongestEdge(box.width, box.height, Math.max(IMAGE_WIDTH, IMAGE_HEIGHT));
+  const small = unsharp(resizeArea(crop, box.width, box.height, 1, size.width, size.height), size.width, size.height, sharpenAmount);
+  const canvas = new Float32Array(IMAGE_WIDTH * IMAGE_HEIGHT).fill(255);
+  const ox = Math.floor((IMAGE_WIDTH - size.width) / 2);
+  const oy = Math.floor((IMAGE_HEIGHT - size.height) / 2);
+  for (let y = 0; y < size.height; y++) {
+    for (let x = 0; x < size.width; x++) canvas[(oy + y) * IMAGE_WIDTH + ox + x] = small[y * size.width + x]!;
+  }
+
+  // Step 8.
+  for (let i = 0; i < canvas.length; i++) canvas[i] = 255 - canvas[i]!;
+  return {
+    pixels: toBytes(canvas),
+    report: {
+      passthrough: false,
+      working: { width: w, height: h },
+      background: seg.background.map(Math.round) as [number, number, number],
+      threshold: Math.round(seg.threshold * 10) / 10,
+      foreground: countMask(mask) / (w * h),
+      box,
+      fallback: seg.fallback,
+    },
+  };
+}
+
+/**
+ * A 28x28 image whose border is mostly dark already has Fashion-MNIST's
+ * polarity and framing, so it must not be touched. "Mostly": garments that
+ * fill the frame (trousers, dresses, bags) touch the border with bright
+ * pixels, so a majority of dark border pixels decides, not the mean.
+ */
+export function looksLikeFashionMnist(img: RgbImage): boolean {
+  if (img.width !== IMAGE_WIDTH || img.height !== IMAGE_HEIGHT) return false;
+  const gray = luminance(img).data;
+  let dark = 0;
+  let n = 0;
+  for (let y = 0; y < IMAGE_HEIGHT; y++) {
+    for (let x = 0; x < IMAGE_WIDTH; x++) {
+      if (x === 0 || y === 0 || x === IMAGE_WIDTH - 1 || y === IMAGE_HEIGHT - 1) {
+        if (gray[y * IMAGE_WIDTH + x]! < DARK) dark++;
+        n++;
+      }
+    }
+  }
+  return dark >= n / 2;
+}
+
+/** Border pixels below this gray level count as dark background. */
+const DARK = 64;
+
+function shrink(rgb: RgbImage, workingSize: number): RgbImage {
+  if (Math.max(rgb.width, rgb.height) <= workingSize) return rgb;
+  const size = fitLongestEdge(rgb.width, rgb.height, workingSize);
+  return { ...size, data: resizeArea(rgb.data, rgb.width, rgb.height, 3, size.width, size.height) };
+}
+
+/**
+ * After negation every garment pixel is at least this bright. A white shirt
+ * on a light floor would otherwise vanish into the black background; the
+ * garment's own tones are kept otherwise, as in the original conversion
+ * (stretching them to full contrast scored worse on the sample photos:
+ * 21/42 against 24/42 with the CNN).
+ */
+const GARMENT_FLOOR = 60;
+
+function countMask(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i]!;
+  return n;
+}
+
+function toBytes(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(values[i]!)));
+  return out;
+}

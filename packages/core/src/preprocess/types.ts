@@ -1,0 +1,65 @@
+/**
+ * A decoded image as the platform hands it over: sharp's `raw()` output on
+ * the server, `ImageData` in the browser. Row-major, interleaved channels,
+ * 8 bits per channel. 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA.
+ */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** A single-channel float image (values 0..255, white = 255). */
+export interface GrayImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** An RGB float image on white (alpha already flattened). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** Interleaved r, g, b in 0..255. */
+  data: Float32Array;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PreprocessOptions {
+  /** Larger images are box-downscaled to this longest edge before segmentation (speed; the result is 28x28 anyway). */
+  workingSize?: number;
+  /** Separate the garment from its background (default true). Off = the plain corner-colour trim of the original conversion, background kept. */
+  segment?: boolean;
+  /** Unsharp-mask amount at 28 px (0 = off). */
+  sharpen?: number;
+}
+
+export interface PreprocessReport {
+  /** The input already looked like a Fashion-MNIST image and was only converted to gray. */
+  passthrough: boolean;
+  /** Working-size dimensions the segmentation ran on. */
+  working: { width: number; height: number };
+  /** Estimated background colour (RGB). */
+  background: [number, number, number];
+  /** Colour-distance threshold that separated garment from background. */
+  threshold: number;
+  /** Share of working pixels kept as garment. */
+  foreground: number;
+  /** Garment bounding box in working coordinates. */
+  box: Box;
+  /** True when segmentation found nothing usable and the whole frame (corner-colour trim) was used. */
+  fallback: boolean;
+}
+
+export interface PreprocessResult {
+  /** 28x28 8-bit gray, garment bright on black: Fashion-MNIST bytes. */
+  pixels: Uint8Array;
+  report: PreprocessReport;
+}

@@ -1,0 +1,136 @@
+/**
+ * Serving benchmark (autocannon, loopback only). Prints the figures that
+ * docs/benchmarks.md records:
+ *  - POST /classify with a 28x28 PNG at 32 connections, batching on and off,
+ *    and an empty Hono POST handler in the same run (ratio);
+ *  - POST /classify with a 1000x1000 JPEG photo;
+ *  - POST /evaluate on the 10,000 test images for cnn and mlp;
+ *  - sustained load: resident memory after warm-up vs at the end, failures.
+ * Usage: pnpm --filter @fmnist/serve bench [-- --duration 10 --sustain 60 --models DIR]
+ * Needs FMNIST_DIR (or data/fashion-mnist) for the evaluation and the PNGs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { IMAGE_PIXELS } from '@fmnist/core';
+import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { writeFixtureModels } from '../test/fixture-model.ts';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; the fields above are the ones this script reads.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' } } });
+const duration = Number(values.duration);
+const sustain = Number(values.sustain);
+const connections = Number(values.connections);
+const here = dirname(fileURLToPath(import.meta.url));
+
+let modelsDir = values.models ?? join(repoRoot(), 'models');
+let fixtureDir: string | undefined;
+const split = await loadSplit(resolveDataDir(undefined), 'test', { verify: false });
+if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
+  fixtureDir = await mkdtemp(join(tmpdir(), 'fmnist-bench-'));
+  await writeFixtureModels(fixtureDir, split);
+  modelsDir = fixtureDir;
+  console.log(`NOTE: ${join(repoRoot(), 'models', 'cnn.onnx')} is missing; measuring with the linear fixture model (cheaper than the real CNN)`);
+}
+
+function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: '0' } });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(?:listening |127\.0\.0\.1:)(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
+}
+
+async function load(url: string, body: Buffer, type: string, seconds = duration): Promise<AutocannonResult> {
+  // Warm-up run first: JIT, sharp's and onnxruntime's first allocations.
+  await autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: 2 });
+  return autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: seconds });
+}
+
+const fmt = (r: AutocannonResult) => `${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}`;
+const serveArgs = (extra: string[] = []) => [join(here, '..', 'src', 'main.ts'), '--models', modelsDir, '--host', '127.0.0.1', '--port', '0', '--device', 'cpu', ...extra];
+
+const png = await sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+const photo = await sharp('/work/shared/sample-photos/shirt_01.jpg').resize(1000, 1000, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+
+try {
+  const empty = await start([join(here, 'empty-server.ts')]);
+  const emptyRes = await load(`http://127.0.0.1:${empty.port}/`, png, 'image/png');
+  await stop(empty.child);
+  console.log(`empty Hono POST handler:        ${fmt(emptyRes)}`);
+
+  const on = await start(serveArgs());
+  const base = `http://127.0.0.1:${on.port}`;
+  const classify = await load(`${base}/classify`, png, 'image/png');
+  console.log(`/classify 28x28 PNG, batching:  ${fmt(classify)}`);
+  const ratio = classify.requests.average / emptyRes.requests.average;
+  console.log(`  ratio to the empty handler:   ${ratio.toFixed(2)} (target >= 0.35); p99 ${classify.latency.p99} ms (target <= 50)`);
+  const jpeg = await load(`${base}/classify`, photo, 'image/jpeg');
+  console.log(`/classify 1000x1000 JPEG:       ${fmt(jpeg)} (target >= 300 req/s)`);
+  for (const model of ['cnn', 'mlp']) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/evaluate?model=${model}`, { method: 'POST' });
+    const wall = (performance.now() - t0) / 1000;
+    if (!res.ok) {
+      console.log(`/evaluate ${model}: ${res.status} ${await res.text()}`);
+      continue;
+    }
+    const body = (await res.json()) as { accuracy: number; seconds: number; imagesPerSecond: number };
+    console.log(`/evaluate ${model} (10,000 images): server ${body.seconds} s, wall ${wall.toFixed(3)} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}% (target cnn <= 1.5 s, mlp <= 0.5 s)`);
+  }
+  await stop(on.child);
+
+  const off = await start(serveArgs(['--max-batch', '1']));
+  const unbatched = await load(`http://127.0.0.1:${off.port}/classify`, png, 'image/png');
+  await stop(off.child);
+  console.log(`/classify 28x28 PNG, no batching: ${fmt(unbatched)}`);
+
+  if (sustain > 0) {
+    const s = await start(serveArgs());
+    const url = `http://127.0.0.1:${s.port}`;
+    const rss = async () => Number(/process_resident_memory_bytes (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1]) / 2 ** 20;
+    await autocannon({ url: `${url}/classify`, method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' }, connections, duration: 10 });
+    const warm = await rss();
+    // Mixed load: mostly small PNGs, some photos, for `sustain` seconds.
+    const requests = [
+      { method: 'POST', path: '/classify', body: png, headers: { 'content-type': 'image/png' } },
+      { method: 'POST', path: '/classify', body: png, headers: { 'content-type': 'image/png' } },
+      { method: 'POST', path: '/classify', body: photo, headers: { 'content-type': 'image/jpeg' } },
+    ];
+    const sustained = await autocannon({ url: `${url}`, requests, connections, duration: sustain });
+    const end = await rss();
+    await stop(s.child);
+    console.log(`sustained ${sustain} s mixed load:    ${fmt(sustained)}; RSS after warm-up ${warm.toFixed(0)} MB, at end ${end.toFixed(0)} MB, growth ${(((end - warm) / warm) * 100).toFixed(1)}% (target < 10%, no failures)`);
+  }
+} finally {
+  if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
+}

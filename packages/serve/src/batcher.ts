@@ -1,0 +1,105 @@
+import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
+import { HttpError } from './errors.ts';
+import type { Scores } from './registry.ts';
+
+export interface BatcherOptions {
+  /** Largest batch one session run takes. 1 = batching off. */
+  maxBatch: number;
+  /** How long the first queued image may wait for company before its batch runs anyway. */
+  maxDelayMs: number;
+  /** Images waiting beyond this answer 503 with Retry-After. */
+  maxQueue: number;
+}
+
+export const DEFAULT_BATCHING: BatcherOptions = { maxBatch: 32, maxDelayMs: 2, maxQueue: 512 };
+
+interface Pending {
+  input: Float32Array;
+  resolve: (s: Scores) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface BatchObserver {
+  batch?(size: number, seconds: number): void;
+  depth?(queued: number): void;
+}
+
+/**
+ * Dynamic batching for one model: concurrent single-image requests are
+ * coalesced into one session run. One run at a time per model, so while a
+ * batch runs the next one fills up: under load batches grow by themselves,
+ * and an idle server adds at most `maxDelayMs` to a lone request.
+ */
+export class Batcher {
+  private queue: Pending[] = [];
+  private running = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly run: (input: Float32Array, n: number) => Promise<Scores>,
+    readonly options: BatcherOptions,
+    private readonly observer: BatchObserver = {},
+  ) {}
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Scores one image (784 floats); resolves with its own row of logits and probabilities. */
+  submit(input: Float32Array): Promise<Scores> {
+    if (input.length !== IMAGE_PIXELS) return Promise.reject(new RangeError(`an image is ${IMAGE_PIXELS} floats, got ${input.length}`));
+    if (this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(new HttpError('queue_full', `the inference queue is full (${this.options.maxQueue} images); retry shortly`, { 'Retry-After': '1' }));
+    }
+    return new Promise<Scores>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.observer.depth?.(this.queue.length);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running) return; // the running batch's completion schedules the next
+    if (this.queue.length >= this.options.maxBatch || this.options.maxDelayMs <= 0) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.options.maxDelayMs);
+    }
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.running || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.observer.depth?.(this.queue.length);
+    this.running = true;
+    const n = batch.length;
+    const input = new Float32Array(n * IMAGE_PIXELS);
+    batch.forEach((p, i) => input.set(p.input, i * IMAGE_PIXELS));
+    const started = performance.now();
+    this.run(input, n)
+      .then((scores) => {
+        this.observer.batch?.(n, (performance.now() - started) / 1000);
+        batch.forEach((p, i) =>
+          p.resolve({
+            logits: scores.logits.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+            probabilities: scores.probabilities.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+          }),
+        );
+      })
+      .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+      .finally(() => {
+        this.running = false;
+        // Work that queued up during the run goes at once: it has waited long enough.
+        if (this.queue.length > 0) this.flush();
+      });
+  }
+
+  /** Resolves once the queue is empty and no batch is running (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.running || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+}

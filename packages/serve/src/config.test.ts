@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { repoRoot } from '@fmnist/core/node';
+import { ConfigError, parseConfig } from './config.ts';
+
+describe('parseConfig', () => {
+  it('defaults: port 3000, all interfaces, device auto, <repo>/models', () => {
+    const o = parseConfig([], {});
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.port).toBe(3000);
+    expect(o.host).toBe('0.0.0.0');
+    expect(o.device).toBe('auto');
+    expect(o.modelsDir).toBe(join(repoRoot(), 'models'));
+    expect(o.batching).toEqual({ maxBatch: 32, maxDelayMs: 2, maxQueue: 512 });
+  });
+
+  it('flags win over environment variables, which win over defaults', () => {
+    const env = { PORT: '4000', HOST: '127.0.0.1', DEVICE: 'cpu', FMNIST_DIR: '/data/fm', MAX_BATCH: '8' };
+    const fromEnv = parseConfig([], env);
+    const fromFlags = parseConfig(['--port', '5000', '--device', 'cuda', '--data-dir', '/other', '--max-batch', '1', '--models', '/m'], env);
+    if (fromEnv === 'help' || fromFlags === 'help') throw new Error('unexpected help');
+    expect([fromEnv.port, fromEnv.host, fromEnv.device, fromEnv.dataDir, fromEnv.batching?.maxBatch]).toEqual([4000, '127.0.0.1', 'cpu', '/data/fm', 8]);
+    expect([fromFlags.port, fromFlags.device, fromFlags.dataDir, fromFlags.batching?.maxBatch, fromFlags.modelsDir]).toEqual([5000, 'cuda', '/other', 1, '/m']);
+  });
+
+  it('resolves relative paths against the directory pnpm was started from', () => {
+    const o = parseConfig(['--models', 'models', '--data-dir', '../shared/fm'], { INIT_CWD: '/work/main' });
+    if (o === 'help') throw new Error('unexpected help');
+    expect([o.modelsDir, o.dataDir]).toEqual(['/work/main/models', '/work/shared/fm']);
+    const e = parseConfig([], { INIT_CWD: '/work/main', FMNIST_DIR: 'data/x' });
+    if (e === 'help') throw new Error('unexpected help');
+    expect(e.dataDir).toBe('/work/main/data/x');
+  });
+
+  it('rejects bad values with a message naming the flag', () => {
+    expect(() => parseConfig(['--device', 'gpu'], {})).toThrow(ConfigError);
+    expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port/);
+    expect(() => parseConfig([], { MAX_QUEUE: 'lots' })).toThrow(/--max-queue/);
+    expect(() => parseConfig(['--bogus'], {})).toThrow();
+    expect(parseConfig(['--help'], {})).toBe('help');
+  });
+});

@@ -1,0 +1,75 @@
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot, resolveDataDir } from '@fmnist/core/node';
+import type { Device } from './registry.ts';
+import type { ServerOptions } from './server.ts';
+
+export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
+
+  --models DIR        folder of *.onnx models (env MODELS_DIR; default <repo>/models)
+  --port N            port (env PORT; default 3000; 0 = any free port)
+  --host HOST         interface to bind (env HOST; default 0.0.0.0)
+  --device D          auto | cuda | cpu (env DEVICE; default auto: CUDA if it works, else CPU)
+  --data-dir DIR      Fashion-MNIST folder for /evaluate and /samples (env FMNIST_DIR; default <repo>/data/fashion-mnist)
+  --default-model M   model used when a request names none (default cnn)
+  --max-batch N       dynamic batching: largest batch per session run (env MAX_BATCH; default 32; 1 = off)
+  --max-delay-ms N    dynamic batching: longest wait for a batch to fill (env MAX_DELAY_MS; default 2)
+  --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default 512)
+  --max-body-mb N     request body limit in MB (env MAX_BODY_MB; default 10)
+  --static-dir DIR    web demo build served at / (default packages/web-demo/dist, if it exists)
+  -h, --help`;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      models: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      device: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'default-model': { type: 'string' },
+      'max-batch': { type: 'string' },
+      'max-delay-ms': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'max-body-mb': { type: 'string' },
+      'static-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const root = repoRoot();
+  // `pnpm --filter @fmnist/serve start` runs in packages/serve; relative paths mean the directory pnpm was started from (INIT_CWD).
+  const here = env.INIT_CWD ?? process.cwd();
+  const path = (p: string | undefined) => (p === undefined ? undefined : resolve(here, p));
+  const device = values.device ?? env.DEVICE ?? 'auto';
+  if (device !== 'auto' && device !== 'cuda' && device !== 'cpu') throw new ConfigError(`--device must be auto, cuda or cpu, got '${device}'`);
+  const options: ServerOptions = {
+    modelsDir: path(values.models ?? env.MODELS_DIR) ?? join(root, 'models'),
+    port: int('port', values.port ?? env.PORT ?? '3000', 0, 65535),
+    host: values.host ?? env.HOST ?? '0.0.0.0',
+    device: device as Device,
+    dataDir: resolveDataDir(path(values['data-dir'] ?? env.FMNIST_DIR), env),
+    staticDir: path(values['static-dir']) ?? join(root, 'packages', 'web-demo', 'dist'),
+    batching: {
+      maxBatch: int('max-batch', values['max-batch'] ?? env.MAX_BATCH ?? '32', 1, 1024),
+      maxDelayMs: int('max-delay-ms', values['max-delay-ms'] ?? env.MAX_DELAY_MS ?? '2', 0, 1000),
+      maxQueue: int('max-queue', values['max-queue'] ?? env.MAX_QUEUE ?? '512', 1, 100_000),
+    },
+    limits: { maxBodyBytes: int('max-body-mb', values['max-body-mb'] ?? env.MAX_BODY_MB ?? '10', 1, 1024) * 1024 * 1024 },
+  };
+  if (values['default-model']) options.defaultModel = values['default-model'];
+  return options;
+}
+
+function int(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return n;
+}

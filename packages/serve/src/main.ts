@@ -1,0 +1,61 @@
+/**
+ * Process entry: parse flags/env, load and warm up the models, listen, and
+ * shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight
+ * work, release sessions, exit).
+ */
+import { ConfigError, parseConfig, USAGE } from './config.ts';
+import { ModelLoadError } from './registry.ts';
+import { startServer } from './server.ts';
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const started = performance.now();
+  let server;
+  try {
+    server = await startServer(options);
+  } catch (err) {
+    if (err instanceof ModelLoadError || err instanceof ConfigError) {
+      console.error(`cannot start: ${err.message}`);
+      process.exit(1);
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      console.error(`cannot listen on ${options.host}:${options.port} (${code}); choose another --port or --host`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const models = server.ctx.registry.list().map((m) => `${m.name} (${m.provider}, ${m.version})`).join(', ');
+  console.log(`fmnist serve on ${server.url} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: finishing ${server.ctx.state.inFlight} in-flight request(s), then exiting`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`shutdown failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

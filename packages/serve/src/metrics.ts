@@ -1,0 +1,25 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics; one registry per app so tests with several servers do not collide. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({ name: 'fmnist_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'] as const, registers: [registry] }),
+    latency: new Histogram({
+      name: 'fmnist_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
+    errors: new Counter({ name: 'fmnist_errors_total', help: 'Error responses by error code', labelNames: ['code'] as const, registers: [registry] }),
+    batchSize: new Histogram({ name: 'fmnist_batch_size', help: 'Images per session run of the dynamic batcher', labelNames: ['model'] as const, buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] }),
+    inference: new Histogram({ name: 'fmnist_inference_duration_seconds', help: 'Session run time per batch', labelNames: ['model'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2], registers: [registry] }),
+    queueDepth: new Gauge({ name: 'fmnist_queue_depth', help: 'Images waiting in the batcher', labelNames: ['model'] as const, registers: [registry] }),
+    images: new Counter({ name: 'fmnist_images_classified_total', help: 'Images classified by model', labelNames: ['model'] as const, registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

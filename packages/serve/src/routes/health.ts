@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import type { ServeContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import type { LoadedModel } from '../registry.ts';
+
+/** Liveness, readiness and the model list (with the provider each model runs on and its ONNX metadata). */
+export function healthRoutes(ctx: ServeContext) {
+  return new Hono()
+    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .get('/readyz', (c) => {
+      if (ctx.state.shuttingDown) throw new HttpError('shutting_down', 'the server is shutting down');
+      if (!ctx.state.ready) throw new HttpError('not_ready', 'models are still loading');
+      return c.json({ status: 'ready', models: ctx.registry.list().map((m) => ({ name: m.name, provider: m.provider })) });
+    })
+    .get('/models', (c) => c.json({ default: ctx.defaultModel, models: ctx.registry.list().map(describe) }))
+    .get('/models/:name', (c) => {
+      const m = ctx.registry.get(c.req.param('name'));
+      if (!m) throw new HttpError('unknown_model', `no model named '${c.req.param('name').slice(0, 100)}'`);
+      return c.json(describe(m));
+    });
+}
+
+export function describe(m: LoadedModel) {
+  return {
+    name: m.name,
+    version: m.version,
+    sha256: m.sha256,
+    provider: m.provider,
+    ...(m.fallbackReason ? { fallbackReason: m.fallbackReason } : {}),
+    classNames: m.classNames,
+    producer: { name: m.info.producerName, version: m.info.producerVersion },
+    opset: m.info.opsetVersions,
+    metadata: m.info.metadata,
+  };
+}

@@ -1,0 +1,51 @@
+import { Hono } from 'hono';
+import { CLASS_NAMES, DatasetError, IMAGE_PIXELS, type Split } from '@fmnist/core';
+import { loadSplit } from '@fmnist/core/node';
+import type { ServeContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { pngDataUrl } from '../png.ts';
+
+const MAX_SAMPLES = 64;
+
+/** GET /samples?n=12[&seed=7]: random test-set images as PNG data URLs with labels, for the demo's gallery. */
+export function samplesRoutes(ctx: ServeContext) {
+  let cached: Promise<Split> | undefined;
+  const testSplit = () => {
+    cached ??= loadSplit(ctx.dataDir, 'test', { verify: false }).catch((err: unknown) => {
+      cached = undefined; // the data may appear later (pnpm data:download)
+      if (err instanceof DatasetError) throw new HttpError('no_data', 'no Fashion-MNIST test set in the data directory: run `pnpm data:download` or start with --data-dir DIR (or FMNIST_DIR)');
+      throw err;
+    });
+    return cached;
+  };
+  return new Hono().get('/samples', async (c) => {
+    const nRaw = c.req.query('n') ?? '12';
+    const n = Number(nRaw);
+    if (!/^\d{1,3}$/.test(nRaw) || n < 1 || n > MAX_SAMPLES) throw new HttpError('bad_request', `n must be an integer from 1 to ${MAX_SAMPLES}`);
+    const seedRaw = c.req.query('seed');
+    if (seedRaw !== undefined && !/^\d{1,9}$/.test(seedRaw)) throw new HttpError('bad_request', 'seed must be a non-negative integer');
+    const split = await testSplit();
+    const random = mulberry32(seedRaw === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(seedRaw));
+    const samples = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const index = Math.floor(random() * split.count);
+        const label = split.labels[index]!;
+        const image = await pngDataUrl(split.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS));
+        return { index, label, name: CLASS_NAMES[label], image };
+      }),
+    );
+    return c.json({ samples });
+  });
+}
+
+/** Small seeded PRNG so `?seed=` gives a repeatable gallery. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

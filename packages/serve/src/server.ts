@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { PreprocessOptions } from '@fmnist/core';
+import { createApp } from './app.ts';
+import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
+import { DEFAULT_LIMITS, makeBatchers, type Limits, type ServeContext } from './context.ts';
+import { DEFAULT_DECODE, type DecodeOptions } from './decode.ts';
+import { createMetrics } from './metrics.ts';
+import { ModelRegistry, type Device, type SessionFactory } from './registry.ts';
+
+export interface ServerOptions {
+  modelsDir: string;
+  port: number;
+  host: string;
+  device: Device;
+  dataDir: string;
+  defaultModel?: string;
+  staticDir?: string;
+  batching?: Partial<BatcherOptions>;
+  limits?: Partial<Limits>;
+  decode?: Partial<DecodeOptions>;
+  preprocess?: PreprocessOptions;
+  /** Tests inject failing or slow sessions here. */
+  sessionFactory?: SessionFactory;
+  log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: ServeContext;
+  /** Stops accepting, lets in-flight requests finish (up to `timeoutMs`), releases the sessions. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const registry = await ModelRegistry.load(options.modelsDir, { device: options.device, ...(options.sessionFactory ? { factory: options.sessionFactory } : {}), log });
+  const metrics = createMetrics();
+  const batching = { ...DEFAULT_BATCHING, ...options.batching };
+  const names = registry.list().map((m) => m.name);
+  const ctx: ServeContext = {
+    registry,
+    batchers: makeBatchers(registry, batching, metrics),
+    metrics,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    decode: { ...DEFAULT_DECODE, ...options.decode },
+    preprocess: options.preprocess ?? {},
+    // cnn is the best model; otherwise whatever is there, so a lone mlp.onnx still works.
+    defaultModel: options.defaultModel ?? (names.includes('cnn') ? 'cnn' : names[0]!),
+    dataDir: options.dataDir,
+    state: { ready: true, shuttingDown: false, inFlight: 0 },
+  };
+  if (options.staticDir && existsSync(options.staticDir)) ctx.staticDir = options.staticDir;
+  const app = createApp(ctx, log);
+
+  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host });
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) resolve();
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  let closing: Promise<void> | undefined;
+  const close = (timeoutMs = 10_000) =>
+    (closing ??= (async () => {
+      ctx.state.shuttingDown = true;
+      ctx.state.ready = false;
+      // Stop accepting; idle keep-alive sockets would otherwise hold close() open.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      const deadline = Date.now() + timeoutMs;
+      while (ctx.state.inFlight > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }
+      for (const b of ctx.batchers.values()) await b.drain();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
+      await registry.release();
+    })());
+  return { url: `http://${host}:${port}`, port, ctx, close };
+}

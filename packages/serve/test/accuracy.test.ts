@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import ort from 'onnxruntime-node';
+import { argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, type Split } from '@fmnist/core';
+import { repoRoot, testDataDir } from '@fmnist/core/node';
+import type { RunningServer } from '../src/server.ts';
+import { fixtureModelsDir, imageBytes, loadTestSplit, pngOf, startTestServer, type Json } from './helpers.ts';
+
+const dataDir = testDataDir();
+// MODELS_DIR points the tests at other exported models (the server's own variable).
+const realModels = process.env.MODELS_DIR ? resolve(process.env.MODELS_DIR) : join(repoRoot(), 'models');
+const realCnn = join(realModels, 'cnn.onnx');
+const PHOTOS = '/work/shared/sample-photos';
+if (!existsSync(realCnn)) console.warn(`${realCnn} does not exist yet (packages/export writes it): the HTTP accuracy test uses a fixture model and the sample-photo accuracy test is skipped`);
+
+/** Runs `fn` over items with at most `limit` in flight: a client, not a flood. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+describe.skipIf(!dataDir)('real test-set images encoded as PNG, over HTTP', () => {
+  let server: RunningServer;
+  let split: Split;
+  let modelFile: string;
+  let cleanup = async () => {};
+
+  beforeAll(async () => {
+    split = (await loadTestSplit(dataDir))!;
+    let dir = realModels;
+    if (!existsSync(realCnn)) {
+      const fx = await fixtureModelsDir(split);
+      dir = fx.dir;
+      cleanup = fx.cleanup;
+    }
+    modelFile = join(dir, 'cnn.onnx');
+    server = await startTestServer({ modelsDir: dir, dataDir: dataDir! });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await cleanup();
+  });
+
+  it("come back with the model's known accuracy (within 1 point on 1,000 images)", async () => {
+    const indices = Array.from({ length: 1000 }, (_, i) => i * 10);
+    const predicted = await pool(indices, 16, async (index) => {
+      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body: await pngOf(imageBytes(split, index)), headers: { 'content-type': 'image/png' } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as Json).predictions[0].index as number;
+    });
+    const httpAccuracy = predicted.filter((p, i) => p === split.labels[indices[i]!]).length / indices.length;
+
+    const images = new Uint8Array(indices.length * IMAGE_PIXELS);
+    indices.forEach((index, i) => images.set(imageBytes(split, index), i * IMAGE_PIXELS));
+    const session = await ort.InferenceSession.create(modelFile, { executionProviders: ['cpu'] });
+    const out = await session.run({ input: new ort.Tensor('float32', bytesToInput(images), [indices.length, 1, 28, 28]) });
+    await session.release();
+    const offline = argmaxRows(out.logits!.data as Float32Array, NUM_CLASSES);
+    const offlineAccuracy = Array.from(offline).filter((p, i) => p === split.labels[indices[i]!]).length / indices.length;
+
+    console.log(`cnn on 1,000 test images: HTTP (PNG) ${(httpAccuracy * 100).toFixed(1)}%, offline ${(offlineAccuracy * 100).toFixed(1)}%`);
+    expect(Math.abs(httpAccuracy - offlineAccuracy)).toBeLessThanOrEqual(0.01);
+  });
+});
+
+describe.skipIf(!existsSync(realCnn))('the exported CNN on 42 real sample photos', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ modelsDir: realModels });
+  });
+  afterAll(async () => server?.close());
+
+  it('gets a fair share right after preprocessing', async () => {
+    const labels = JSON.parse(await readFile(join(PHOTOS, 'labels.json'), 'utf8')) as { file: string; accept: number[] }[];
+    const results = await pool(labels, 4, async ({ file, accept }) => {
+      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body: await readFile(join(PHOTOS, file)), headers: { 'content-type': 'image/jpeg' } });
+      const top = ((await res.json()) as Json).predictions[0];
+      return { file, ok: accept.includes(top.index), got: top.name as string };
+    });
+    const right = results.filter((r) => r.ok).length;
+    console.log(`cnn on ${labels.length} sample photos: ${right} right; wrong: ${results.filter((r) => !r.ok).map((r) => `${r.file}->${r.got}`).join(', ')}`);
+    // Chance with the accept lists is about 1 in 7; the floor catches a preprocessing regression (e.g. everything read as Bag).
+    expect(right).toBeGreaterThanOrEqual(17);
+  });
+});

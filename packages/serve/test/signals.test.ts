@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { fixtureModelsDir, form, type Json } from './helpers.ts';
+
+const main = join(import.meta.dirname, '..', 'src', 'main.ts');
+
+// Spawned as `node --import tsx`, like `pnpm start`: the tsx CLI wrapper would SIGKILL a child whose event loop is busy for 30 ms after a signal.
+describe('the process entry', () => {
+  it('on SIGTERM finishes the in-flight request, then exits 0', async () => {
+    const fx = await fixtureModelsDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', fx.dir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      while (!/127\.0\.0\.1:(\d+)/.test(out)) {
+        if (child.exitCode !== null) throw new Error(out);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const url = `http://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(out)![1]}`;
+      // One long request: 64 photos in a batch keeps the server busy for a few hundred ms.
+      const photo = await sharp(await readFile('/work/shared/sample-photos/dress_01.jpg').catch(() => sharp({ create: { width: 600, height: 800, channels: 3, background: '#c0a080' } }).jpeg().toBuffer()))
+        .resize(600, 800)
+        .jpeg()
+        .toBuffer();
+      const pending = fetch(`${url}/classify/batch`, { method: 'POST', body: form({ image: Array(64).fill(photo) }, {}, 'image/jpeg') });
+      await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGTERM');
+      const res = await pending.catch((e: unknown) => {
+        throw new Error(`${String(e)}; server said: ${out}`);
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Json;
+      expect(body.results).toHaveLength(64);
+      for (const r of body.results) expect(r.predictions).toHaveLength(3);
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/SIGTERM: finishing 1 in-flight request/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses to start with --device cuda where CUDA is missing, with a fix in the message', async () => {
+    const fx = await fixtureModelsDir();
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', fx.dir, '--port', '0', '--host', '127.0.0.1', '--device', 'cuda'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(err).toMatch(/CUDA 12 and cuDNN 9/);
+      expect(err).not.toMatch(/\n\s+at /);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
