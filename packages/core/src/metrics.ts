@@ -19,7 +19,7 @@ export interface ClassificationMetrics {
 }
 
 /** Counts confusion[true][predicted] over parallel label arrays. */
-export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, numClasses = NUM_CLASSES): number[][] {
+export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number = NUM_CLASSES): number[][] {
   if (truth.length !== predicted.length) throw new RangeError(`${truth.length} labels but ${predicted.length} predictions`);
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < truth.length; i++) {

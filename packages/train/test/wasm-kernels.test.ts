@@ -93,7 +93,7 @@ describe('wasm training kernels match the cpu backend', () => {
     [[1, 10, 10, 4], 3, 1, 'valid'],
     [[2, 8, 9, 2], 2, 3, 'same'],
   ] as const)('MaxPoolGrad x=%j pool=%i stride=%i %s', async (shape, pool, stride, pad) => {
-    const xv = randn(rng, shape.reduce((a, b) => a * b));
+    const xv = randn(rng, shape.reduce((a: number, b: number) => a * b, 1));
     const outShape = tf.tidy(() => tf.maxPool(tf.zeros([...shape]) as tf.Tensor4D, pool, stride, pad).shape);
     const dyv = randn(rng, outShape.reduce((a, b) => a * b)).map((v) => v * GRAD_SCALE);
     const g = await onBoth(() => tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, pool, stride, pad))(tf.tensor4d(xv, [...shape]), tf.tensor(dyv, outShape)));
@@ -118,7 +118,7 @@ describe('wasm training kernels match the cpu backend', () => {
     [[2, 3, 4], [1, 2], false],
     [[2, 3, 4], [0, 1], true],
   ] as const)('Sum and Mean of %j over axes %j (keepDims %s)', async (shape, axes, keepDims) => {
-    const xv = randn(rng, shape.reduce((a, b) => a * b));
+    const xv = randn(rng, shape.reduce((a: number, b: number) => a * b, 1));
     const sum = await onBoth(() => tf.sum(tf.tensor(xv, [...shape]), [...axes], keepDims));
     expect(maxAbsDiff(sum.cpu, sum.wasm)).toBeLessThanOrEqual(TOLERANCE);
     const mean = await onBoth(() => tf.mean(tf.tensor(xv, [...shape]), [...axes], keepDims));
@@ -131,7 +131,7 @@ describe('wasm training kernels match the cpu backend', () => {
     [[2, 3], [2, 2]],
     [[1, 3, 1], [2, 1, 3]],
   ] as const)('Tile of %j by %j', async (shape, reps) => {
-    const xv = randn(rng, shape.reduce((a, b) => a * b));
+    const xv = randn(rng, shape.reduce((a: number, b: number) => a * b, 1));
     const r = await onBoth(() => tf.tile(tf.tensor(xv, [...shape]), [...reps]));
     expect(maxAbsDiff(r.cpu, r.wasm)).toBeLessThanOrEqual(0);
   });

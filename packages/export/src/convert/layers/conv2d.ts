@@ -1,0 +1,57 @@
+import { UnsupportedLayerError } from '../../errors.ts';
+import type { LayerSpec } from '../../model/spec.ts';
+import type { Conv2DOp, EmitContext, TensorState } from '../types.ts';
+import { applyActivation } from './activation.ts';
+import { readActivation, readBias, readPadding, readPair, requireChannelsLast, requireWeight } from './config.ts';
+import { padsFor } from './padding.ts';
+
+export function parseConv2D(layer: LayerSpec): Conv2DOp {
+  requireChannelsLast(layer);
+  const dilation = readPair(layer, 'dilationRate', [1, 1]);
+  if (dilation[0] !== 1 || dilation[1] !== 1) throw new UnsupportedLayerError(layer.name, layer.className, `dilationRate: [${dilation}]`, 'only [1, 1] is supported');
+  const groups = layer.config.groups;
+  if (groups !== undefined && groups !== null && groups !== 1) throw new UnsupportedLayerError(layer.name, layer.className, `groups: ${JSON.stringify(groups)}`, 'only 1 is supported');
+  return {
+    kind: 'conv2d',
+    layer,
+    kernel: requireWeight(layer, 'kernel'),
+    bias: readBias(layer),
+    activation: readActivation(layer),
+    strides: readPair(layer, 'strides', [1, 1]),
+    padding: readPadding(layer),
+  };
+}
+
+/** Conv2D -> Conv on NCHW with the kernel moved from [kh, kw, in, out] to [out, in, kh, kw]. */
+export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): TensorState {
+  const { layer } = op;
+  if (x.layout !== 'spatial') throw new UnsupportedLayerError(layer.name, layer.className, `input rank 2 ([${x.shape}])`, 'Conv2D needs an [N, H, W, C] input');
+  const [kh, kw, cin, cout] = op.kernel.shape as [number, number, number, number];
+  const [h, w, c] = x.shape as [number, number, number];
+  if (cin !== c) throw new UnsupportedLayerError(layer.name, layer.className, `kernel shape [${op.kernel.shape}]`, `input has ${c} channels`);
+  const rows = padsFor(op.padding, h, kh, op.strides[0]);
+  const cols = padsFor(op.padding, w, kw, op.strides[1]);
+  const inputs = [x.name, ctx.graph.addWeight(`${layer.name}/kernel`, hwioToOihw(op.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw], 0)];
+  if (op.bias) inputs.push(ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [cout]));
+  const out = ctx.graph.uniqueName(`${layer.name}/out`);
+  ctx.graph.addNode('Conv', inputs, [out], {
+    kernel_shape: [kh, kw],
+    strides: op.strides,
+    pads: [rows.before, cols.before, rows.after, cols.after],
+    dilations: [1, 1],
+    group: 1,
+  }, `${layer.name}/Conv`);
+  return applyActivation(ctx, { name: out, layout: 'spatial', shape: [rows.out, cols.out, cout] }, op.activation, layer.name);
+}
+
+export function hwioToOihw(kernel: Float32Array, [kh, kw, cin, cout]: [number, number, number, number]): Float32Array {
+  const out = new Float32Array(kernel.length);
+  for (let y = 0; y < kh; y++) {
+    for (let x = 0; x < kw; x++) {
+      for (let i = 0; i < cin; i++) {
+        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = kernel[((y * kw + x) * cin + i) * cout + o]!;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import type { GraphBuilder } from '../onnx/graph-builder.ts';
+import type { LayerSpec, WeightSpec } from '../model/spec.ts';
+
+export type ActivationName = 'linear' | 'relu' | 'softmax';
+
+/**
+ * The tensor flowing between layers, as the converter tracks it.
+ * `spatial`: ONNX holds it NCHW; `shape` is tfjs's [H, W, C].
+ * `flat`: [N, features]; `shape` is [features].
+ */
+export interface TensorState {
+  name: string;
+  layout: 'spatial' | 'flat';
+  shape: number[];
+  /**
+   * Set after an ONNX Flatten of an NCHW tensor whose features are therefore
+   * in C,H,W order while tfjs (channels-last) orders them H,W,C. The next
+   * Dense permutes its kernel rows to match, so no runtime Transpose is needed.
+   */
+  chwFrom?: [number, number, number];
+}
+
+export interface DenseOp {
+  kind: 'dense';
+  layer: LayerSpec;
+  kernel: WeightSpec;
+  bias: WeightSpec | undefined;
+  activation: ActivationName;
+}
+
+export interface Conv2DOp {
+  kind: 'conv2d';
+  layer: LayerSpec;
+  kernel: WeightSpec;
+  bias: WeightSpec | undefined;
+  activation: ActivationName;
+  strides: [number, number];
+  padding: 'valid' | 'same';
+}
+
+export interface MaxPooling2DOp {
+  kind: 'maxPooling2d';
+  layer: LayerSpec;
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+}
+
+export interface FlattenOp {
+  kind: 'flatten';
+  layer: LayerSpec;
+}
+
+export interface ActivationOp {
+  kind: 'activation';
+  layer: LayerSpec;
+  activation: ActivationName;
+}
+
+/** One step of the inference graph after Dropout removal and BatchNormalization folding. */
+export type Op = DenseOp | Conv2DOp | MaxPooling2DOp | FlattenOp | ActivationOp;
+
+export interface EmitContext {
+  graph: GraphBuilder;
+  /** The ops after the one being emitted (Flatten looks ahead for a Dense). */
+  rest: readonly Op[];
+}

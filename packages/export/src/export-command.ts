@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { IMAGE_PIXELS } from '@fmnist/core';
+import { modelsDir, resolveModelArg } from './locations.ts';
+import { createSession } from './ort.ts';
+import { compareOutputs, onnxOutputs, tfjsOutputs } from './parity.ts';
+import { exportRunDir, type ExportedRun } from './pipeline.ts';
+import { writeTritonModel } from './triton.ts';
+
+export interface ExportCommandOptions {
+  /** 'mlp', 'cnn' or a run directory. */
+  model: string;
+  /** Output folder for `<name>.onnx` (default models/). */
+  out?: string;
+  /** Also write a Triton model repository here. */
+  triton?: string;
+  /** Also write `<name>.int8.onnx` (weight-only int8, for the browser). */
+  int8?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ExportCommandResult {
+  exported: ExportedRun;
+  onnxPath: string;
+  triton?: { config: string; model: string };
+  int8Path?: string;
+  /** Largest |tfjs - onnx| on the self-check batch. */
+  selfCheckMaxAbs: number;
+}
+
+/** Images in the post-export self-check: enough to touch every path, cheap beside training. */
+const SELF_CHECK_IMAGES = 32;
+const SELF_CHECK_LIMIT = 1e-4;
+
+/**
+ * `pnpm --filter` runs the script inside packages/export; INIT_CWD is where
+ * the user typed the command, so relative paths mean what they expect.
+ */
+function userCwd(): string {
+  return process.env.INIT_CWD ?? process.cwd();
+}
+
+/** `pnpm export`: convert, write, reload with all optimizations and compare with tfjs on random images, optionally write Triton. */
+export async function runExportCommand(options: ExportCommandOptions): Promise<ExportCommandResult> {
+  const log = options.log ?? console.log;
+  const { name, dir } = resolveModelArg(options.model, userCwd());
+  const exported = await exportRunDir(dir, name, { int8: options.int8 ?? false });
+  const outDir = options.out ? resolve(userCwd(), options.out) : modelsDir();
+  await mkdir(outDir, { recursive: true });
+  const onnxPath = join(outDir, `${name}.onnx`);
+  await writeFile(onnxPath, exported.bytes);
+  const show = (p: string) => relative(userCwd(), p) || p;
+  log(`${name}: ${show(dir)} -> ${show(onnxPath)} (${(exported.bytes.length / 1024).toFixed(1)} KiB, ${exported.nodeCount} nodes, input [${exported.inputDims}])`);
+  log(`  source sha256 ${exported.artifact.sha256}; test accuracy ${exported.metrics ? (100 * exported.metrics.accuracy).toFixed(2) + '%' : 'unknown (no metrics.json)'}`);
+
+  const selfCheckMaxAbs = await selfCheck(exported);
+  log(`  self-check: reloaded with graphOptimizationLevel 'all', max |Δ| vs tfjs on ${SELF_CHECK_IMAGES} random images ${selfCheckMaxAbs.toExponential(2)}`);
+  if (!(selfCheckMaxAbs <= SELF_CHECK_LIMIT)) throw new Error(`${name}: exported graph differs from tfjs by ${selfCheckMaxAbs} (> ${SELF_CHECK_LIMIT})`);
+
+  let int8Path: string | undefined;
+  if (exported.int8) {
+    int8Path = join(outDir, `${name}.int8.onnx`);
+    await writeFile(int8Path, exported.int8.bytes);
+    log(`  int8: ${show(int8Path)} (${(exported.int8.bytes.length / 1024).toFixed(1)} KiB; accuracy change: scripts/parity.ts --int8)`);
+  }
+
+  let triton: ExportCommandResult['triton'];
+  if (options.triton) {
+    triton = await writeTritonModel(resolve(userCwd(), options.triton), { name, inputDims: exported.inputDims, outputSize: exported.outputSize }, exported.bytes);
+    log(`  triton: ${show(triton.config)}, ${show(triton.model)}`);
+  }
+  exported.model.dispose();
+  return { exported, onnxPath, selfCheckMaxAbs, ...(triton ? { triton } : {}), ...(int8Path ? { int8Path } : {}) };
+}
+
+async function selfCheck(exported: ExportedRun): Promise<number> {
+  const images = new Uint8Array(SELF_CHECK_IMAGES * IMAGE_PIXELS);
+  // Deterministic pseudo-random bytes: no seed plumbing needed for a smoke check.
+  for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
+  const set = { count: SELF_CHECK_IMAGES, images, labels: new Uint8Array(SELF_CHECK_IMAGES) };
+  const session = await createSession(exported.bytes);
+  try {
+    const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';
+    return compareOutputs(tfjsOutputs(exported.model, set), await onnxOutputs(session, exported.inputDims, set, output), set.labels).maxAbs;
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,32 @@
+import { basename, resolve } from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { convertSpec, type ConvertResult } from './convert/convert.ts';
+import { buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
+import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
+import { readRunMetrics, type SourceMetrics } from './model/run-metrics.ts';
+import { specFromLayersModel } from './model/spec.ts';
+import { useCpuBackend } from './tfjs.ts';
+
+export interface ExportedRun extends ConvertResult {
+  name: string;
+  artifact: LayersArtifact;
+  /** The tfjs model the ONNX graph was made from (for parity checks). */
+  model: LayersModel;
+  metrics: SourceMetrics | undefined;
+  /** The weight-only int8 variant, when asked for. */
+  int8?: ConvertResult;
+}
+
+/** Reads a train run directory and converts it in memory (nothing is written). */
+export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false }: { int8?: boolean } = {}): Promise<ExportedRun> {
+  await useCpuBackend();
+  const artifact = await readLayersArtifact(dir);
+  const model = await loadLayersModel(artifact);
+  const metrics = await readRunMetrics(dir);
+  const spec = specFromLayersModel(model);
+  const metadata = buildMetadata({ name, sha256: artifact.sha256, metrics });
+  const result = convertSpec(spec, { name, metadata });
+  const exported: ExportedRun = { ...result, name, artifact, model, metrics };
+  if (int8) exported.int8 = convertSpec(spec, { name, int8: true, metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
+  return exported;
+}

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { convertSpec, type ConvertResult } from '../src/convert/convert.ts';
+import { specFromLayersModel } from '../src/model/spec.ts';
+import { createSession, runSession } from '../src/ort.ts';
+import { nhwcToNchw, predictFlat } from '../src/tfjs.ts';
+
+/** Small deterministic PRNG (mulberry32) so a failing case reproduces. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(n: number, lo: number, hi: number, next: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
+}
+
+/**
+ * Replaces every weight with random values: a freshly initialised layer has
+ * zero biases and identity BatchNormalization statistics, which would let
+ * bias or folding bugs pass unseen.
+ */
+export function randomizeWeights(model: LayersModel, seed: number): void {
+  const next = rng(seed);
+  for (const layer of model.layers) {
+    const values = layer.weights.map((w) => {
+      const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
+      const shape = w.shape as number[]; // weights always have fixed shapes
+      const size = shape.reduce((a, b) => a * b, 1);
+      // Kernels scaled by 1/sqrt(fan-in) keep activations O(1) through deep stacks, so a
+      // 1e-5 absolute tolerance stays a meaningful (not a relative 1e-8) bound.
+      const fanIn = short === 'kernel' ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+      const bound = short === 'kernel' ? Math.sqrt(3 / fanIn) : 0.6;
+      const [lo, hi] = short === 'moving_variance' || short === 'gamma' ? [0.3, 2] : [-bound, bound];
+      return tf.tensor(uniform(size, lo, hi, next), shape);
+    });
+    if (values.length) layer.setWeights(values);
+    tf.dispose(values);
+  }
+}
+
+export interface Comparison {
+  maxAbs: number;
+  result: ConvertResult;
+  tfjs: Float32Array;
+  onnx: Float32Array;
+}
+
+/** Converts `model`, runs tfjs and onnxruntime (all optimizations) on `n` random inputs, returns the largest |difference|. */
+export async function compareOnRandomInputs(model: LayersModel, n: number, seed: number): Promise<Comparison> {
+  const shape = model.inputs[0]!.shape.slice(1) as number[];
+  const input = uniform(n * shape.reduce((a, b) => a * b, 1), 0, 1, rng(seed));
+  const tfjs = predictFlat(model, input, [n, ...shape]);
+  const result = convertSpec(specFromLayersModel(model), { name: 'test' });
+  const session = await createSession(result.bytes);
+  const onnxInput = shape.length === 3 ? nhwcToNchw(input, [n, ...(shape as [number, number, number])]) : input;
+  const outputs = await runSession(session, onnxInput, result.inputDims.map((d) => (d === 'N' ? n : (d as number))));
+  await session.release();
+  const onnx = result.sourceOutputsProbabilities ? outputs.probabilities : outputs.logits;
+  if (onnx.length !== tfjs.length) throw new Error(`onnx gave ${onnx.length} values, tfjs ${tfjs.length}`);
+  let maxAbs = 0;
+  for (let i = 0; i < tfjs.length; i++) maxAbs = Math.max(maxAbs, Math.abs(tfjs[i]! - onnx[i]!));
+  return { maxAbs, result, tfjs, onnx };
+}
