@@ -23,6 +23,15 @@ describe('augmentation', () => {
     for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) expect(out[y * 28 + x]).toBeCloseTo(image[y * 28 + 27 - x]! / 255, 5);
   });
 
+  it('shifts by whole pixels, so a shifted image stays crisp', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const out = run({ maxRotationDeg: 0, flipProbability: 0, maxShift: 2 }, seed);
+      // Every value is one of the source's (0 or 1): no interpolated edge pixels.
+      expect(out.every((v) => v === 0 || Math.abs(v - 1) < 1e-6)).toBe(true);
+      expect(out.reduce((s, v) => s + v, 0)).toBeCloseTo(48, 4);
+    }
+  });
+
   it('is repeatable for a seed, differs across seeds, and keeps values in [0, 1]', () => {
     const opts = { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 };
     expect(run(opts, 5)).toEqual(run(opts, 5));
