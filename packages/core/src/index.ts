@@ -3,6 +3,7 @@ export * from './labels.ts';
 export * from './contract.ts';
 export * from './errors.ts';
 export * from './metrics.ts';
+export * from './random.ts';
 export * from './dataset/idx.ts';
 export * from './dataset/split.ts';
 export * from './preprocess/index.ts';

@@ -1,21 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createRng } from '@fmnist/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from '../src/convert/convert.ts';
 import { specFromLayersModel } from '../src/model/spec.ts';
 import { createSession, runSession } from '../src/ort.ts';
 import { nhwcToNchw, predictFlat } from '../src/tfjs.ts';
 
-/** Small deterministic PRNG (mulberry32) so a failing case reproduces. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG so a failing case reproduces. */
+export const rng = createRng;
 
 export function uniform(n: number, lo: number, hi: number, next: () => number): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { CLASS_NAMES, DatasetError, IMAGE_PIXELS, type Split } from '@fmnist/core';
+import { CLASS_NAMES, DatasetError, IMAGE_PIXELS, createRng, type Split } from '@fmnist/core';
 import { loadSplit } from '@fmnist/core/node';
 import type { ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -25,7 +25,7 @@ export function samplesRoutes(ctx: ServeContext) {
     const seedRaw = c.req.query('seed');
     if (seedRaw !== undefined && !/^\d{1,9}$/.test(seedRaw)) throw new HttpError('bad_request', 'seed must be a non-negative integer');
     const split = await testSplit();
-    const random = mulberry32(seedRaw === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(seedRaw));
+    const random = createRng(seedRaw === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(seedRaw));
     const samples = await Promise.all(
       Array.from({ length: n }, async () => {
         const index = Math.floor(random() * split.count);
@@ -38,14 +38,3 @@ export function samplesRoutes(ctx: ServeContext) {
   });
 }
 
-/** Small seeded PRNG so `?seed=` gives a repeatable gallery. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
