@@ -12,7 +12,7 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --lr X                (0.001)       --lr-schedule constant|cosine (constant)
   --seed N              (42)
   --augment             rotation ±15°, flip p=0.5, shift ±2 px
-  --no-augment          none (the MLP's default; the CNN's default is flip 0.5 + shift 2)
+  --no-augment          none (the default)
   --rotation DEG / --flip P / --shift PX   override one setting
   --batch-norm          (off)         --dropout X          (0.3)
   --conv-dropout X      (0)           --validation N       (5000)
@@ -20,7 +20,7 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (auto)
-  --workers N|auto      gradient worker processes (auto: one per core on wasm/cpu, 1 on TensorFlow)
+  --workers N|auto      gradient worker processes (auto: one per core for the CNN on wasm/cpu, else 1)
   --data-dir DIR        Fashion-MNIST folder (else FMNIST_DIR, else data/fashion-mnist)`;
 
 function fail(message: string): never {
@@ -100,7 +100,7 @@ process.on('uncaughtException', (err) => {
 
 const selection = await selectBackend(backend);
 console.log(describeSelection(selection));
-const workers = v.workers === undefined || v.workers === 'auto' ? defaultWorkers(selection.used) : numberFlag(v.workers, 'workers', 1);
+const workers = v.workers === undefined || v.workers === 'auto' ? defaultWorkers(selection.used, recipe.model) : numberFlag(v.workers, 'workers', 1);
 if (workers < 1) fail('--workers must be at least 1');
 console.log(`workers: ${workers}`);
 const dataDir = resolveDataDir(v['data-dir']);
