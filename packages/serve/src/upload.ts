@@ -16,21 +16,16 @@ const RAW_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)$/i;
  */
 export async function readUpload(c: Context): Promise<Upload> {
   const fields: Record<string, string> = { ...c.req.query() };
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(c);
   if (type === 'multipart/form-data') {
-    let form: FormData;
-    try {
-      form = await c.req.formData();
-    } catch {
-      throw new HttpError('bad_request', 'the multipart/form-data body is malformed');
-    }
+    const form = await readForm(c);
     const images: Uint8Array[] = [];
-    for (const [key, value] of form.entries()) {
+    for (const [key, value] of form) {
       if (typeof value === 'string') {
         if (key === 'image' || key === 'images') throw new HttpError('missing_image', `field '${key}' must be a file, not text`);
         fields[key] = value;
       } else if (key === 'image' || key === 'images') {
-        images.push(new Uint8Array(await value.arrayBuffer()));
+        images.push(value);
       }
     }
     if (images.length === 0) throw new HttpError('missing_image', "no file in field 'image' of the form");
@@ -47,4 +42,22 @@ export async function readUpload(c: Context): Promise<Upload> {
   }
   if (body.byteLength === 0) throw new HttpError('empty_body', 'the request body is empty; send an image');
   return { images: [new Uint8Array(body)], fields };
+}
+
+/** The request's media type: lower case, without parameters ('' when absent). */
+export function mediaType(c: Context): string {
+  return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** A multipart/form-data body as [field, text or file bytes] pairs, in order; a malformed body is the client's 400. */
+export async function readForm(c: Context): Promise<[string, string | Uint8Array][]> {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    throw new HttpError('bad_request', 'the multipart/form-data body is malformed');
+  }
+  const entries: [string, string | Uint8Array][] = [];
+  for (const [key, value] of form.entries()) entries.push([key, typeof value === 'string' ? value : new Uint8Array(await value.arrayBuffer())]);
+  return entries;
 }

@@ -6,6 +6,7 @@ import { getModel, type ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { evaluateSplit } from '../evaluation.ts';
 import { Semaphore } from '../semaphore.ts';
+import { mediaType, readForm } from '../upload.ts';
 
 /**
  * POST /evaluate?model=cnn: accuracy, per-class precision/recall/F1, macro
@@ -32,18 +33,12 @@ export function evaluateRoutes(ctx: ServeContext) {
 
 async function readSplit(c: Context, ctx: ServeContext): Promise<{ split: Split; source: string; fields: Record<string, string> }> {
   const fields: Record<string, string> = { ...c.req.query() };
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaType(c);
   if (type === 'multipart/form-data') {
-    let form: FormData;
-    try {
-      form = await c.req.formData();
-    } catch {
-      throw new HttpError('bad_request', 'the multipart/form-data body is malformed');
-    }
     const files: Record<string, Uint8Array> = {};
-    for (const [key, value] of form.entries()) {
+    for (const [key, value] of await readForm(c)) {
       if (typeof value === 'string') fields[key] = value;
-      else files[key] = new Uint8Array(await value.arrayBuffer());
+      else files[key] = value;
     }
     const images = files.images;
     const labels = files.labels;
