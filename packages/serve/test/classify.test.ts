@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { CLASS_NAMES, IMAGE_PIXELS } from '@fmnist/core';
-import type { RunningServer } from '../src/server.ts';
-import { fixtureModelsDir, form, pngOf, startTestServer } from './helpers.ts';
+import { form, pngOf, useFixtureServer } from './helpers.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are checked field by field
 type Classified = any;
 
-let server: RunningServer;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  const fx = await fixtureModelsDir();
-  cleanup = fx.cleanup;
-  server = await startTestServer({ modelsDir: fx.dir });
-});
-afterAll(async () => {
-  await server?.close();
-  await cleanup?.();
-});
+const server = useFixtureServer();
 
 /** A synthetic Fashion-MNIST-like image: a bright block on black. */
 function block(seed: number): Uint8Array {
@@ -29,7 +17,7 @@ function block(seed: number): Uint8Array {
 
 describe('POST /classify', () => {
   it('answers a multipart PNG with top-k predictions, model version and timings', async () => {
-    const res = await fetch(`${server.url}/classify?topk=4`, { method: 'POST', body: form({ image: await pngOf(block(1)) }) });
+    const res = await fetch(`${server().url}/classify?topk=4`, { method: 'POST', body: form({ image: await pngOf(block(1)) }) });
     expect(res.status).toBe(200);
     const body = (await res.json() as Classified) as { model: { name: string; version: string; provider: string }; predictions: { index: number; name: string; probability: number }[]; timings: Record<string, number> };
     expect(body.model.name).toBe('cnn');
@@ -44,8 +32,8 @@ describe('POST /classify', () => {
 
   it('gives the same answer for a raw body, and passes a Fashion-MNIST-like image through unchanged', async () => {
     const png = await pngOf(block(2));
-    const viaForm = (await (await fetch(`${server.url}/classify?input=1`, { method: 'POST', body: form({ image: png }) })).json()) as Classified;
-    const raw = (await (await fetch(`${server.url}/classify?input=1`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json()) as Classified;
+    const viaForm = (await (await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: form({ image: png }) })).json()) as Classified;
+    const raw = (await (await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json()) as Classified;
     expect(raw.predictions).toEqual(viaForm.predictions);
     expect(raw.preprocessing.passthrough).toBe(true);
     // The echoed input is exactly the uploaded pixels.
@@ -57,8 +45,8 @@ describe('POST /classify', () => {
 
   it('uses model and topk from form fields, and different models give different answers', async () => {
     const png = await pngOf(block(3));
-    const cnn = await (await fetch(`${server.url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'cnn', topk: '10' }) })).json() as Classified;
-    const mlp = await (await fetch(`${server.url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'mlp', topk: '10' }) })).json() as Classified;
+    const cnn = await (await fetch(`${server().url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'cnn', topk: '10' }) })).json() as Classified;
+    const mlp = await (await fetch(`${server().url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'mlp', topk: '10' }) })).json() as Classified;
     expect(mlp.model.name).toBe('mlp');
     expect(cnn.predictions).toHaveLength(10);
     const sum = (cnn.predictions as { probability: number }[]).reduce((s, p) => s + p.probability, 0);
@@ -69,7 +57,7 @@ describe('POST /classify', () => {
   it('classifies a real colour photo (JPEG) through the photo pipeline', async () => {
     const jpeg = await readFile('/work/shared/sample-photos/shirt_01.jpg').catch(() => undefined);
     if (!jpeg) return console.warn('sample photos missing: skipped');
-    const res = await fetch(`${server.url}/classify?input=1`, { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } });
+    const res = await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } });
     expect(res.status).toBe(200);
     const body = await res.json() as Classified;
     expect(body.preprocessing.passthrough).toBe(false);
@@ -80,8 +68,8 @@ describe('POST /classify', () => {
 describe('POST /classify/batch', () => {
   it('answers several images in order, with per-image errors in place', async () => {
     const pngs = await Promise.all([1, 2, 3].map((s) => pngOf(block(s))));
-    const singles = await Promise.all(pngs.map(async (png) => (await (await fetch(`${server.url}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json() as Classified).predictions));
-    const res = await fetch(`${server.url}/classify/batch`, { method: 'POST', body: form({ image: [pngs[0]!, new Uint8Array([1, 2, 3]), pngs[1]!, pngs[2]!] }) });
+    const singles = await Promise.all(pngs.map(async (png) => (await (await fetch(`${server().url}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json() as Classified).predictions));
+    const res = await fetch(`${server().url}/classify/batch`, { method: 'POST', body: form({ image: [pngs[0]!, new Uint8Array([1, 2, 3]), pngs[1]!, pngs[2]!] }) });
     expect(res.status).toBe(200);
     const body = (await res.json() as Classified) as { results: { predictions?: unknown; error?: { code: string } }[] };
     expect(body.results).toHaveLength(4);
@@ -94,10 +82,10 @@ describe('POST /classify/batch', () => {
 
 describe('health, models, docs, metrics', () => {
   it('reports liveness, readiness and the provider of each model', async () => {
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    const ready = await (await fetch(`${server.url}/readyz`)).json() as Classified;
+    expect((await fetch(`${server().url}/healthz`)).status).toBe(200);
+    const ready = await (await fetch(`${server().url}/readyz`)).json() as Classified;
     expect(ready.models).toEqual([{ name: 'cnn', provider: 'cpu' }, { name: 'mlp', provider: 'cpu' }]);
-    const models = await (await fetch(`${server.url}/models`)).json() as Classified;
+    const models = await (await fetch(`${server().url}/models`)).json() as Classified;
     expect(models.default).toBe('cnn');
     const cnn = models.models.find((m: { name: string }) => m.name === 'cnn');
     expect(cnn.metadata.exporter_version).toBe('fixture');
@@ -106,17 +94,17 @@ describe('health, models, docs, metrics', () => {
   });
 
   it('serves an OpenAPI document listing the endpoints, and a docs page', async () => {
-    const doc = await (await fetch(`${server.url}/openapi.json`)).json() as Classified;
+    const doc = await (await fetch(`${server().url}/openapi.json`)).json() as Classified;
     expect(doc.openapi).toMatch(/^3\./);
     for (const p of ['/classify', '/classify/batch', '/evaluate', '/v2/models/{name}/infer', '/metrics']) expect(doc.paths).toHaveProperty([p]);
-    const page = await fetch(`${server.url}/docs`);
+    const page = await fetch(`${server().url}/docs`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('/classify/batch');
   });
 
   it('exposes Prometheus metrics for requests, latency, batches and errors', async () => {
-    await fetch(`${server.url}/classify?model=nope`, { method: 'POST', body: await pngOf(block(1)), headers: { 'content-type': 'image/png' } });
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    await fetch(`${server().url}/classify?model=nope`, { method: 'POST', body: await pngOf(block(1)), headers: { 'content-type': 'image/png' } });
+    const text = await (await fetch(`${server().url}/metrics`)).text();
     expect(text).toMatch(/fmnist_http_requests_total\{route="\/classify",method="POST",status="200"\} \d+/);
     expect(text).toContain('fmnist_http_request_duration_seconds_bucket');
     expect(text).toMatch(/fmnist_batch_size_count\{model="cnn"\} [1-9]/);
@@ -125,7 +113,7 @@ describe('health, models, docs, metrics', () => {
   });
 
   it('GET /samples without data says how to get it', async () => {
-    const res = await fetch(`${server.url}/samples?n=3`);
+    const res = await fetch(`${server().url}/samples?n=3`);
     expect(res.status).toBe(409);
     expect((await res.json() as Classified).error.message).toContain('data:download');
   });

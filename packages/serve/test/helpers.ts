@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -46,3 +47,19 @@ export interface ErrorJson {
 /** Response bodies in tests: each test checks the fields it reads, so a loose type is the honest one. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
+
+/** Starts a server on the fixture models before a file's tests and stops it after them; call the result for the server. */
+export function useFixtureServer(): () => RunningServer {
+  let server: RunningServer | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const fx = await fixtureModelsDir();
+    cleanup = fx.cleanup;
+    server = await startTestServer({ modelsDir: fx.dir });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await cleanup?.();
+  });
+  return () => server!;
+}

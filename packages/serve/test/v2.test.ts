@@ -1,39 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
-import type { RunningServer } from '../src/server.ts';
-import { fixtureModelsDir, pngOf, startTestServer, type Json } from './helpers.ts';
+import { pngOf, useFixtureServer, type Json } from './helpers.ts';
 
-let server: RunningServer;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  const fx = await fixtureModelsDir();
-  cleanup = fx.cleanup;
-  server = await startTestServer({ modelsDir: fx.dir });
-});
-afterAll(async () => {
-  await server?.close();
-  await cleanup?.();
-});
+const server = useFixtureServer();
 
 const image = (seed: number) => new Uint8Array(IMAGE_PIXELS).map((_, i) => ((i * seed) % 251) * (i % 28 > 4 && i % 28 < 24 ? 1 : 0));
-const infer = (body: unknown, model = 'cnn') => fetch(`${server.url}/v2/models/${model}/infer`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const infer = (body: unknown, model = 'cnn') => fetch(`${server().url}/v2/models/${model}/infer`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 describe('Open Inference Protocol (KServe v2)', () => {
   it('health and model metadata follow the spec', async () => {
-    expect((await fetch(`${server.url}/v2/health/live`)).status).toBe(200);
-    expect((await fetch(`${server.url}/v2/health/ready`)).status).toBe(200);
-    const ready = (await (await fetch(`${server.url}/v2/models/mlp/ready`)).json()) as Json;
+    expect((await fetch(`${server().url}/v2/health/live`)).status).toBe(200);
+    expect((await fetch(`${server().url}/v2/health/ready`)).status).toBe(200);
+    const ready = (await (await fetch(`${server().url}/v2/models/mlp/ready`)).json()) as Json;
     expect(ready).toEqual({ name: 'mlp', ready: true });
-    const meta = (await (await fetch(`${server.url}/v2/models/cnn`)).json()) as Json;
+    const meta = (await (await fetch(`${server().url}/v2/models/cnn`)).json()) as Json;
     expect(meta.name).toBe('cnn');
     expect(meta.versions).toHaveLength(1);
     expect(meta.platform).toBe('onnxruntime_onnx');
     expect(meta.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] }]);
     const version = meta.versions[0];
-    expect((await fetch(`${server.url}/v2/models/cnn/versions/${version}`)).status).toBe(200);
-    expect((await fetch(`${server.url}/v2/models/cnn/versions/${version}/ready`)).status).toBe(200);
-    expect((await fetch(`${server.url}/v2/models/cnn/versions/nope`)).status).toBe(404);
+    expect((await fetch(`${server().url}/v2/models/cnn/versions/${version}`)).status).toBe(200);
+    expect((await fetch(`${server().url}/v2/models/cnn/versions/${version}/ready`)).status).toBe(200);
+    expect((await fetch(`${server().url}/v2/models/cnn/versions/nope`)).status).toBe(404);
     expect(meta.outputs.map((o: Json) => [o.name, o.datatype, o.shape])).toEqual([
       ['logits', 'FP32', [-1, NUM_CLASSES]],
       ['probabilities', 'FP32', [-1, NUM_CLASSES]],
@@ -47,7 +35,7 @@ describe('Open Inference Protocol (KServe v2)', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json;
     expect(body.model_name).toBe('cnn');
-    const versioned = await fetch(`${server.url}/v2/models/cnn/versions/${body.model_version}/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], data }] }), headers: { 'content-type': 'application/json' } });
+    const versioned = await fetch(`${server().url}/v2/models/cnn/versions/${body.model_version}/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], data }] }), headers: { 'content-type': 'application/json' } });
     expect(((await versioned.json()) as Json).outputs).toEqual(body.outputs);
     expect(body.id).toBe('req-1');
     expect(typeof body.model_version).toBe('string');
@@ -56,7 +44,7 @@ describe('Open Inference Protocol (KServe v2)', () => {
     expect(probs.datatype).toBe('FP32');
     expect(probs.data).toHaveLength(2 * NUM_CLASSES);
     for (const [i, px] of imgs.entries()) {
-      const viaClassify = (await (await fetch(`${server.url}/classify?topk=10`, { method: 'POST', body: await pngOf(px), headers: { 'content-type': 'image/png' } })).json()) as Json;
+      const viaClassify = (await (await fetch(`${server().url}/classify?topk=10`, { method: 'POST', body: await pngOf(px), headers: { 'content-type': 'image/png' } })).json()) as Json;
       for (const p of viaClassify.predictions) expect(probs.data[i * NUM_CLASSES + p.index]).toBeCloseTo(p.probability, 5);
     }
   });
