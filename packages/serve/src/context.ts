@@ -3,6 +3,7 @@ import { Batcher, type BatcherOptions } from './batcher.ts';
 import type { DecodeOptions } from './decode.ts';
 import { HttpError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { ImagePool } from './threads/image-pool.ts';
 import type { LoadedModel, ModelRegistry } from './registry.ts';
 
 export interface Limits {
@@ -24,6 +25,8 @@ export interface ServeContext {
   limits: Limits;
   decode: DecodeOptions;
   preprocess: PreprocessOptions;
+  /** Threads that decode and preprocess photos. */
+  images: ImagePool;
   defaultModel: string;
   /** Fashion-MNIST folder for /evaluate and /samples. */
   dataDir: string;

@@ -62,15 +62,23 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = DE
   return decodeSlots.run(() => decodeWithSharp(bytes, options));
 }
 
-/** Small PNGs: pngjs decodes synchronously in tens of microseconds (always RGBA, 8-bit). Orientation metadata is rare in PNG and ignored here. */
-function decodeSmallPng(bytes: Uint8Array): RawImage | undefined {
-  if (bytes.length < 29) return undefined; // let sharp name the fault
+/**
+ * A non-interlaced PNG of at most SMALL_PNG_SIDE pixels a side (by its
+ * header): cheaper to decode and preprocess in place than to hand to a thread.
+ */
+export function isSmallPng(bytes: Uint8Array): boolean {
+  if (bytes.length < 29 || sniffFormat(bytes) !== 'png') return false; // too short: let sharp name the fault
   // pngjs bounds inflation by the image size only for non-interlaced PNGs; interlaced ones go to sharp.
-  if (bytes[28] !== 0) return undefined;
+  if (bytes[28] !== 0) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const width = view.getUint32(16);
   const height = view.getUint32(20);
-  if (width < 1 || height < 1 || width > SMALL_PNG_SIDE || height > SMALL_PNG_SIDE) return undefined;
+  return width >= 1 && height >= 1 && width <= SMALL_PNG_SIDE && height <= SMALL_PNG_SIDE;
+}
+
+/** Small PNGs: pngjs decodes synchronously in tens of microseconds (always RGBA, 8-bit). Orientation metadata is rare in PNG and ignored here. */
+function decodeSmallPng(bytes: Uint8Array): RawImage | undefined {
+  if (!isSmallPng(bytes)) return undefined;
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };

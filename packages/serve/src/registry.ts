@@ -7,13 +7,20 @@ import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
+import { threadSessionFactory } from './threads/thread-session.ts';
 
 export type Device = 'auto' | 'cuda' | 'cpu';
 export type Provider = 'cuda' | 'cpu';
 
+/** An output as callers read it: values and shape (an ort.Tensor, or its copy from a session thread). */
+export interface OutputTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
 /** What a session can do; an interface so tests can swap in failing or slow sessions. */
 export interface Session {
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
+  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -80,12 +87,13 @@ export class ModelLoadError extends Error {
 
 export interface LoadOptions {
   device: Device;
+  /** Default: sessions in their own threads (threadSessionFactory); ortSessionFactory runs them in the calling thread. */
   factory?: SessionFactory;
   log?: (message: string) => void;
 }
 
 /** Picks the provider: `cuda` must succeed, `auto` tries CUDA and falls back to CPU with the reason logged. */
-export async function createSession(bytes: Uint8Array, name: string, { device, factory = ortSessionFactory, log = console.warn }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
+export async function createSession(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
   if (device === 'cpu') return { session: await factory(bytes, 'cpu'), provider: 'cpu' };
   try {
     return { session: await factory(bytes, 'cuda'), provider: 'cuda' };
@@ -122,7 +130,7 @@ export async function loadModel(file: string, options: LoadOptions): Promise<Loa
   };
   const run = runOn(session);
   // Same provider as the serving session: the CUDA question was settled above.
-  const bulkSession = await (options.factory ?? ortSessionFactory)(bytes, provider, availableParallelism());
+  const bulkSession = await (options.factory ?? threadSessionFactory)(bytes, provider, availableParallelism());
   const model: LoadedModel = { name, file, version: sha256.slice(0, 12), sha256, provider, info, classNames, session, bulkSession, run, runBulk: runOn(bulkSession) };
   if (fallbackReason !== undefined) model.fallbackReason = fallbackReason;
   // Warm-up: the first run allocates and plans; do it now, not on a user's request.

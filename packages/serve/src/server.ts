@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, makeBatchers, type Limits, type ServeContext } from './
 import { DEFAULT_DECODE, type DecodeOptions } from './decode.ts';
 import { createMetrics } from './metrics.ts';
 import { ModelRegistry, type Device, type SessionFactory } from './registry.ts';
+import { ImagePool } from './threads/image-pool.ts';
 
 export interface ServerOptions {
   modelsDir: string;
@@ -47,6 +48,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     decode: { ...DEFAULT_DECODE, ...options.decode },
     preprocess: options.preprocess ?? {},
+    images: new ImagePool(),
     // cnn is the best model; otherwise whatever is there, so a lone mlp.onnx still works.
     defaultModel: options.defaultModel ?? (names.includes('cnn') ? 'cnn' : names[0]!),
     dataDir: options.dataDir,
@@ -80,7 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const b of ctx.batchers.values()) await b.drain();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
-      await registry.release();
+      await Promise.all([registry.release(), ctx.images.close()]);
     })());
   return { url: `http://${host}:${port}`, port, ctx, close };
 }

@@ -16,6 +16,7 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --rotation DEG / --flip P / --shift PX   override one setting
   --batch-norm          (off)         --dropout X          (0.3)
   --conv-dropout X      (0)           --validation N       (5000)
+  --padding valid|same  convolution padding (valid)
   --limit N             train on N images only (quick runs)
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
@@ -44,7 +45,7 @@ try {
       'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
       'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
-      workers: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
+      workers: { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +63,8 @@ if (!BACKEND_CHOICES.includes(backend)) fail(`--backend must be one of ${BACKEND
 const schedule = v['lr-schedule'] ?? 'constant';
 if (schedule !== 'constant' && schedule !== 'cosine') fail('--lr-schedule must be constant or cosine');
 
+const padding = v.padding ?? 'valid';
+if (padding !== 'valid' && padding !== 'same') fail('--padding must be valid or same');
 const base = defaultRecipe(v.model as ModelKind);
 
 /** --no-augment: none; --augment: the ±15° rotation/flip/shift preset; --rotation/--flip/--shift override either; else the model's default. */
@@ -87,6 +90,7 @@ const recipe: Recipe = {
   batchNorm: v['batch-norm'] ?? false,
   dropout: numberFlag(v.dropout, 'dropout', base.dropout, false),
   convDropout: numberFlag(v['conv-dropout'], 'conv-dropout', base.convDropout, false),
+  padding: v.padding === undefined ? base.padding : (padding as Recipe['padding']),
   validationCount: numberFlag(v.validation, 'validation', base.validationCount),
   ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '@fmnist/core';
-import { buildModel, type ModelKind } from './model/architectures.ts';
+import { buildModel, type ArchitectureOptions, type ModelKind } from './model/architectures.ts';
 import { evaluateView } from './model/evaluate.ts';
 import { DEFAULT_AUGMENT, type AugmentOptions } from './data/augment.ts';
 import { gatherBatch, trainValidationViews } from './data/batches.ts';
@@ -21,6 +21,7 @@ export interface Recipe {
   batchNorm: boolean;
   dropout: number;
   convDropout: number;
+  padding: ArchitectureOptions['padding'];
   /** Images held out of the training set to pick the best epoch. */
   validationCount: number;
   /** Train on the first N training images only (quick runs). */
@@ -44,11 +45,17 @@ export function defaultRecipe(model: ModelKind): Recipe {
     batchNorm: false,
     dropout: 0.3,
     convDropout: 0,
+    padding: 'valid',
     validationCount: 5000,
   };
 }
 
 export { DEFAULT_AUGMENT };
+
+/** The recipe's model, built the same way in the trainer and in every gradient worker. */
+export function buildRecipeModel(r: Recipe): tfl.Sequential {
+  return buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, padding: r.padding ?? 'valid', seed: r.seed });
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -90,7 +97,7 @@ export interface FitOptions {
 /** Fits a fresh model on the training split and returns it with the weights of its best validation epoch. */
 export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions = {}): Promise<FitResult> {
   const { hooks = {}, workers = 1, backend = 'wasm' } = options;
-  const model = buildModel(recipe.model, { batchNorm: recipe.batchNorm, dropout: recipe.dropout, convDropout: recipe.convDropout, seed: recipe.seed });
+  const model = buildRecipeModel(recipe);
   const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers) : localStepper(model, recipe);
   const views = trainValidationViews(trainSplit, recipe.validationCount, recipe.seed, recipe.limit);
   const n = views.train.indices.length;

@@ -6,19 +6,32 @@ import type { GrayImage, RawImage, RgbImage } from './types.ts';
  * white; a transparent PNG cut-out then behaves like one of them.
  */
 export function flattenOnWhite(img: RawImage): RgbImage {
-  const { width, height, channels, data } = img;
-  const n = width * height;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`image size ${width}x${height} is not a positive integer size`);
+  checkRaw(img);
+  const { width, height } = img;
+  const out = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const dst = out.subarray(y * width * 3, (y + 1) * width * 3);
+    const row = flattenRowOnWhite(img, y, dst);
+    if (row !== dst) dst.set(row);
   }
-  if (data.length !== n * channels) throw new RangeError(`${width}x${height}x${channels} needs ${n * channels} bytes, got ${data.length}`);
-  const out = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
+  return { width, height, data: out };
+}
+
+/**
+ * Step 1 for one row `y`: its width * 3 RGB values on white, written into
+ * `out`, except for opaque RGB (JPEG photos), whose bytes are returned as
+ * they are. Large photos are flattened row by row while they shrink.
+ */
+export function flattenRowOnWhite(img: RawImage, y: number, out: Float32Array): ArrayLike<number> {
+  const { width, channels, data } = img;
+  const base = y * width * channels;
+  if (channels === 3) return data.subarray(base, base + width * 3);
+  for (let x = 0; x < width; x++) {
     let r: number;
     let g: number;
     let b: number;
     let a = 255;
-    const s = i * channels;
+    const s = base + x * channels;
     if (channels <= 2) {
       r = g = b = data[s]!;
       if (channels === 2) a = data[s + 1]!;
@@ -26,15 +39,24 @@ export function flattenOnWhite(img: RawImage): RgbImage {
       r = data[s]!;
       g = data[s + 1]!;
       b = data[s + 2]!;
-      if (channels === 4) a = data[s + 3]!;
+      a = data[s + 3]!;
     }
     const t = a / 255;
     const w = 255 * (1 - t);
-    out[i * 3] = r * t + w;
-    out[i * 3 + 1] = g * t + w;
-    out[i * 3 + 2] = b * t + w;
+    out[x * 3] = r * t + w;
+    out[x * 3 + 1] = g * t + w;
+    out[x * 3 + 2] = b * t + w;
   }
-  return { width, height, data: out };
+  return out;
+}
+
+/** A RawImage whose buffer does not match its stated size is a caller's bug: fail loudly. */
+export function checkRaw(img: RawImage): void {
+  const { width, height, channels, data } = img;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`image size ${width}x${height} is not a positive integer size`);
+  }
+  if (data.length !== width * height * channels) throw new RangeError(`${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`);
 }
 
 /** ITU-R BT.601 luma, the weights libvips and browsers use for sRGB to gray. */

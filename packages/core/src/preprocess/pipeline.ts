@@ -1,6 +1,6 @@
 import { IMAGE_HEIGHT, IMAGE_WIDTH } from '../contract.ts';
-import { flattenOnWhite, luminance } from './flatten.ts';
-import { fitLongestEdge, resizeArea } from './resize.ts';
+import { checkRaw, flattenOnWhite, flattenRowOnWhite, luminance } from './flatten.ts';
+import { fitLongestEdge, resizeArea, resizeRows } from './resize.ts';
 import { segment, trimOnly } from './segment.ts';
 import { unsharp } from './sharpen.ts';
 import type { PreprocessOptions, PreprocessResult, RawImage, RgbImage } from './types.ts';
@@ -29,9 +29,10 @@ export const DEFAULT_SHARPEN = 0.5;
  */
 export function preprocessImage(img: RawImage, options: PreprocessOptions = {}): PreprocessResult {
   const workingSize = options.workingSize ?? DEFAULT_WORKING_SIZE;
-  const sharpenAmount = options.sharpen ?? DEFAULT_SHARPEN;
+  checkRaw(img);
+  // Steps 1-2 in one pass for photos larger than the working size (flattening is per pixel, shrinking linear: the order does not matter).
+  if (Math.max(img.width, img.height) > workingSize) return convert(shrinkOnWhite(img, workingSize), options);
   const rgb = flattenOnWhite(img);
-
   if (looksLikeFashionMnist(rgb)) {
     const gray = luminance(rgb).data;
     return {
@@ -48,7 +49,12 @@ export function preprocessImage(img: RawImage, options: PreprocessOptions = {}):
     };
   }
 
-  const work = shrink(rgb, workingSize);
+  return convert(rgb, options);
+}
+
+/** Steps 3-8 on the flattened, working-size image. */
+function convert(work: RgbImage, options: PreprocessOptions): PreprocessResult {
+  const sharpenAmount = options.sharpen ?? DEFAULT_SHARPEN;
   const { width: w, height: h } = work;
   const seg = options.segment === false ? trimOnly(work) : segment(work);
   const { box, mask } = seg;
@@ -117,10 +123,10 @@ export function looksLikeFashionMnist(img: RgbImage): boolean {
 /** Border pixels below this gray level count as dark background. */
 const DARK = 64;
 
-function shrink(rgb: RgbImage, workingSize: number): RgbImage {
-  if (Math.max(rgb.width, rgb.height) <= workingSize) return rgb;
-  const size = fitLongestEdge(rgb.width, rgb.height, workingSize);
-  return { ...size, data: resizeArea(rgb.data, rgb.width, rgb.height, 3, size.width, size.height) };
+function shrinkOnWhite(img: RawImage, workingSize: number): RgbImage {
+  const size = fitLongestEdge(img.width, img.height, workingSize);
+  const buffer = new Float32Array(img.width * 3);
+  return { ...size, data: resizeRows((y) => flattenRowOnWhite(img, y, buffer), img.width, img.height, 3, size.width, size.height) };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { boundingBox, fillHoles, keepMainComponent } from './mask.ts';
 import { preprocessImage } from './pipeline.ts';
-import { fitLongestEdge, resizeArea } from './resize.ts';
+import { flattenOnWhite, flattenRowOnWhite } from './flatten.ts';
+import { fitLongestEdge, resizeArea, resizeRows } from './resize.ts';
 import { otsu } from './segment.ts';
 import type { RawImage } from './types.ts';
 
@@ -157,5 +158,19 @@ describe('building blocks', () => {
     expect(mean(out)).toBeCloseTo(mean(src), 0);
     expect(fitLongestEdge(100, 60, 28)).toEqual({ width: 28, height: 17 });
     expect(fitLongestEdge(3, 900, 28)).toEqual({ width: 1, height: 28 });
+  });
+
+  it('shrinking row by row from the bytes equals flattening the whole image first, for every channel layout', () => {
+    const rand = rng(11);
+    for (const channels of [1, 2, 3, 4] as const) {
+      const img: RawImage = { width: 301, height: 157, channels, data: new Uint8Array(301 * 157 * channels).map(() => Math.floor(rand() * 256)) };
+      const whole = flattenOnWhite(img);
+      const expected = resizeArea(whole.data, 301, 157, 3, 97, 51);
+      const buffer = new Float32Array(301 * 3);
+      const rowwise = resizeRows((y) => flattenRowOnWhite(img, y, buffer), 301, 157, 3, 97, 51);
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i]! - rowwise[i]!));
+      expect(worst, `${channels} channels`).toBeLessThan(1e-3);
+    }
   });
 });

@@ -5,6 +5,16 @@
  * and it never rings, so a white background stays exactly white.
  */
 export function resizeArea(src: Float32Array, sw: number, sh: number, channels: number, dw: number, dh: number): Float32Array {
+  const stride = sw * channels;
+  return resizeRows((y) => src.subarray(y * stride, (y + 1) * stride), sw, sh, channels, dw, dh);
+}
+
+/**
+ * resizeArea over rows that `row(y)` hands over on demand (sw * channels
+ * values; it may reuse one buffer), so a large photo is never widened to
+ * floats in full: an opaque RGB photo is read straight from its bytes.
+ */
+export function resizeRows(row: (y: number) => ArrayLike<number>, sw: number, sh: number, channels: number, dw: number, dh: number): Float32Array {
   // Separable: the 2-D coverage weight is the product of a horizontal and a
   // vertical one, so rows are resampled first, then columns (a few
   // multiply-adds per source value instead of a 2-D window per output pixel).
@@ -12,14 +22,32 @@ export function resizeArea(src: Float32Array, sw: number, sh: number, channels: 
   const rows = coverage(sh, dh);
   const tmp = new Float32Array(sh * dw * channels);
   for (let y = 0; y < sh; y++) {
-    const srcRow = y * sw * channels;
+    const r = row(y);
     const tmpRow = y * dw * channels;
     for (let x = 0; x < dw; x++) {
       const { from, weights, total } = cols[x]!;
-      for (let c = 0; c < channels; c++) {
-        let acc = 0;
-        for (let k = 0; k < weights.length; k++) acc += src[srcRow + (from + k) * channels + c]! * weights[k]!;
-        tmp[tmpRow + x * channels + c] = total > 0 ? acc / total : 0;
+      const norm = total > 0 ? 1 / total : 0;
+      const o = tmpRow + x * channels;
+      // Channels innermost, so each source pixel's values are read together (the common RGB case unrolled).
+      if (channels === 3) {
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        for (let k = 0, p = from * 3; k < weights.length; k++, p += 3) {
+          const w = weights[k]!;
+          a0 += r[p]! * w;
+          a1 += r[p + 1]! * w;
+          a2 += r[p + 2]! * w;
+        }
+        tmp[o] = a0 * norm;
+        tmp[o + 1] = a1 * norm;
+        tmp[o + 2] = a2 * norm;
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let acc = 0;
+          for (let k = 0; k < weights.length; k++) acc += r[(from + k) * channels + c]! * weights[k]!;
+          tmp[o + c] = acc * norm;
+        }
       }
     }
   }

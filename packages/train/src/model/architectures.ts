@@ -12,11 +12,13 @@ export interface ArchitectureOptions {
   batchNorm: boolean;
   /** Dropout after each conv block (0 = none, the guide's plain CNN). */
   convDropout: number;
+  /** Convolution padding: 'same' keeps 28x28 and 14x14 maps, so the second block sees the garment's edges. */
+  padding: 'valid' | 'same';
   /** Seeds the weight initializers. */
   seed: number;
 }
 
-export const DEFAULT_ARCHITECTURE: ArchitectureOptions = { dropout: 0.3, batchNorm: false, convDropout: 0, seed: 42 };
+export const DEFAULT_ARCHITECTURE: ArchitectureOptions = { dropout: 0.3, batchNorm: false, convDropout: 0, padding: 'valid', seed: 42 };
 
 const INPUT_SHAPE = [IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS];
 
@@ -45,7 +47,7 @@ export function buildModel(kind: ModelKind, options: Partial<ArchitectureOptions
   } else {
     model.add(tfl.layers.inputLayer({ inputShape: INPUT_SHAPE }));
     for (const filters of [32, 64]) {
-      withActivation((activation, useBias) => tfl.layers.conv2d({ filters, kernelSize: 3, activation, useBias, kernelInitializer: init() }));
+      withActivation((activation, useBias) => tfl.layers.conv2d({ filters, kernelSize: 3, padding: o.padding, activation, useBias, kernelInitializer: init() }));
       model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
       if (o.convDropout > 0) model.add(tfl.layers.dropout({ rate: o.convDropout }));
     }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
-import { buildModel } from '../model/architectures.ts';
+import { buildRecipeModel } from '../fit.ts';
 import { createRng } from '../random.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -62,7 +62,7 @@ process.on('message', async (msg: ToWorker) => {
         // Each replica draws its own dropout masks.
         Math.random = createRng((msg.recipe.seed ^ 0x9e3779b9) + 7919 * (msg.index + 1));
         const r = msg.recipe;
-        model = buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, seed: r.seed });
+        model = buildRecipeModel(r);
         variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
         optimizer = tf.train.adam(r.learningRate);
         post({ type: 'ready', gradientLength: variables.reduce((s, v) => s + v.size, 0) });

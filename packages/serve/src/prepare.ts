@@ -1,0 +1,19 @@
+import { preprocessImage, type PreprocessOptions, type PreprocessReport } from '@fmnist/core';
+import { decodeImage, type DecodeOptions } from './decode.ts';
+
+/** An upload turned into the model's 28x28 bytes, with what it took. */
+export interface PreparedImage {
+  pixels: Uint8Array;
+  report: PreprocessReport;
+  decodeMs: number;
+  preprocessMs: number;
+}
+
+/** Decode (sharp or pngjs) -> preprocess (core, shared with the browser). Throws HttpError for the client's faults. */
+export async function prepareImage(bytes: Uint8Array, decode: DecodeOptions, preprocess: PreprocessOptions): Promise<PreparedImage> {
+  const t0 = performance.now();
+  const raw = await decodeImage(bytes, decode);
+  const t1 = performance.now();
+  const { pixels, report } = preprocessImage(raw, preprocess);
+  return { pixels, report, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+}

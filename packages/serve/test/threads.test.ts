@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { IMAGE_PIXELS } from '@fmnist/core';
+import { DEFAULT_DECODE } from '../src/decode.ts';
+import { HttpError } from '../src/errors.ts';
+import { prepareImage } from '../src/prepare.ts';
+import { ortSessionFactory } from '../src/registry.ts';
+import { ImagePool } from '../src/threads/image-pool.ts';
+import { threadSessionFactory } from '../src/threads/thread-session.ts';
+import { buildFixtureModel, randomWeights } from './fixture-model.ts';
+
+const model = buildFixtureModel(randomWeights(7), 'fixture');
+
+describe('sessions in a thread', () => {
+  it('give the same outputs as a session in the calling thread', async () => {
+    const input = new Float32Array(3 * IMAGE_PIXELS).map((_, i) => (i * 37) % 101 / 100);
+    const feeds = () => ({ input: new ort.Tensor('float32', input.slice(), [3, 1, 28, 28]) });
+    const [threaded, local] = await Promise.all([threadSessionFactory(model, 'cpu'), ortSessionFactory(model, 'cpu')]);
+    try {
+      expect(threaded.inputNames).toEqual(local.inputNames);
+      expect(threaded.outputNames).toEqual(local.outputNames);
+      const [a, b] = await Promise.all([threaded.run(feeds()), local.run(feeds())]);
+      for (const name of local.outputNames) {
+        expect(a[name]!.dims).toEqual(b[name]!.dims);
+        expect(Array.from(a[name]!.data as Float32Array)).toEqual(Array.from(b[name]!.data as Float32Array));
+      }
+    } finally {
+      await Promise.all([threaded.release(), local.release()]);
+    }
+  });
+
+  it('fail to open on CUDA with the reason, as in-thread sessions do (no CUDA libraries here)', async () => {
+    const inThread = await ortSessionFactory(model, 'cuda').then(() => 'opened', (e: Error) => e.message);
+    const threaded = await threadSessionFactory(model, 'cuda').then(() => 'opened', (e: Error) => e.message);
+    expect(threaded).toBe(inThread);
+  });
+});
+
+describe('the image pool', () => {
+  const pool = new ImagePool(2);
+  afterAll(() => pool.close());
+
+  it('prepares a photo exactly as the calling thread does', async () => {
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#d8d2c4' } })
+      .composite([{ input: { create: { width: 120, height: 150, channels: 3, background: '#203060' } }, left: 90, top: 25 }])
+      .jpeg()
+      .toBuffer();
+    const [threaded, local] = await Promise.all([pool.prepare(photo, DEFAULT_DECODE, {}), prepareImage(photo, DEFAULT_DECODE, {})]);
+    expect(Array.from(threaded.pixels)).toEqual(Array.from(local.pixels));
+    expect(threaded.report).toEqual(local.report);
+  });
+
+  it('turns a corrupt upload into the same client error', async () => {
+    // A JPEG's first segment header, and nothing after it.
+    const truncated = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]);
+    const err = await pool.prepare(truncated, DEFAULT_DECODE, {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).code).toBe('corrupt_image');
+    expect((err as HttpError).status).toBe(422);
+  });
+});
