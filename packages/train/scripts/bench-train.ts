@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
 import { defaultWorkers, describeSelection, selectBackend, type BackendChoice } from '../src/backend/select.ts';
-import { buildModel, MODEL_KINDS } from '../src/model/architectures.ts';
-import { defaultRecipe } from '../src/fit.ts';
+import { MODEL_KINDS } from '../src/model/architectures.ts';
+import { buildRecipeModel, defaultRecipe } from '../src/fit.ts';
 import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 
 const { values } = parseArgs({
@@ -30,7 +30,7 @@ const batch = { x, labels, size: batchSize };
 for (const kind of MODEL_KINDS) {
   const recipe = { ...defaultRecipe(kind), batchSize };
   for (const workers of [...new Set([1, parallel])]) {
-    const model = buildModel(kind);
+    const model = buildRecipeModel(recipe);
     const stepper = workers > 1 ? await parallelStepper(recipe, selection.used, workers) : localStepper(model, recipe);
     for (let i = 0; i < 5; i++) await stepper.step(batch, recipe.learningRate);
     const t0 = performance.now();

@@ -15,8 +15,8 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --no-augment          none (the default)
   --rotation DEG / --flip P / --shift PX   override one setting
   --batch-norm          (off)         --dropout X          (0.3)
-  --conv-dropout X      (0)           --validation N       (5000)
-  --padding valid|same  convolution padding (valid)
+  --conv-dropout X      (cnn 0.3)     --validation N       (5000)
+  --padding valid|same  convolution padding (cnn: same)
   --limit N             train on N images only (quick runs)
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)

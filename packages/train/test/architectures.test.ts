@@ -39,6 +39,23 @@ describe('architectures', () => {
     expect(buildModel('cnn').countParams()).toBe(225_034);
   });
 
+  it("CNN with 'same' padding and conv dropout: 28x28 and 14x14 maps, a 7x7x64 flatten", () => {
+    const layers = buildModel('cnn', { padding: 'same', convDropout: 0.3 }).layers.map((l) => ({ cls: l.getClassName(), shape: (l.outputShape as number[]).slice(1), params: l.countParams() }));
+    expect(layers).toEqual([
+      { cls: 'InputLayer', shape: [28, 28, 1], params: 0 },
+      { cls: 'Conv2D', shape: [28, 28, 32], params: 3 * 3 * 32 + 32 },
+      { cls: 'MaxPooling2D', shape: [14, 14, 32], params: 0 },
+      { cls: 'Dropout', shape: [14, 14, 32], params: 0 },
+      { cls: 'Conv2D', shape: [14, 14, 64], params: 3 * 3 * 32 * 64 + 64 },
+      { cls: 'MaxPooling2D', shape: [7, 7, 64], params: 0 },
+      { cls: 'Dropout', shape: [7, 7, 64], params: 0 },
+      { cls: 'Flatten', shape: [3136], params: 0 },
+      { cls: 'Dense', shape: [128], params: 3136 * 128 + 128 },
+      { cls: 'Dropout', shape: [128], params: 0 },
+      { cls: 'Dense', shape: [10], params: 128 * 10 + 10 },
+    ]);
+  });
+
   it('batch-norm variant: bias-free conv/dense, then BatchNormalization and ReLU', () => {
     const layers = summary('cnn', true);
     expect(layers.map((l) => l.cls).slice(1, 5)).toEqual(['Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D']);
