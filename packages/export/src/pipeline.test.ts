@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLASS_NAMES, INPUT_CONTRACT, OUTPUT_NAMES } from '@fmnist/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rng, randomizeWeights, uniform } from '../test/helpers.ts';
+import { deviation, rng, randomizeWeights, uniform } from '../test/helpers.ts';
 import { architectures, saveRunDir } from '../test/run-dir.ts';
 import { METADATA_KEYS } from './metadata.ts';
 import { decodeModel } from './onnx/proto.ts';
@@ -40,12 +40,7 @@ describe.each(Object.keys(architectures) as (keyof typeof architectures)[])('%s 
     expect(session.outputNames).toEqual([OUTPUT_NAMES.logits, OUTPUT_NAMES.probabilities]);
     const { logits, probabilities } = await runSession(session, images, [n, 1, 28, 28]);
     await session.release();
-    let maxAbs = 0;
-    let maxLogit = 0;
-    for (let i = 0; i < tfjs.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(tfjs[i]! - logits[i]!));
-      maxLogit = Math.max(maxLogit, Math.abs(tfjs[i]!));
-    }
+    const { maxAbs, maxLogit } = deviation(tfjs, logits);
     // Logits of a trained model's scale (not ~0, which would make any tolerance trivial).
     expect(maxLogit).toBeGreaterThan(0.1);
     expect(maxAbs).toBeLessThanOrEqual(1e-5);

@@ -13,6 +13,17 @@ export function uniform(n: number, lo: number, hi: number, next: () => number): 
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
 }
 
+/** Largest |reference - other|, and the largest |reference| it should be judged against. */
+export function deviation(reference: ArrayLike<number>, other: ArrayLike<number>): { maxAbs: number; maxLogit: number } {
+  let maxAbs = 0;
+  let maxLogit = 0;
+  for (let i = 0; i < reference.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(reference[i]! - other[i]!));
+    maxLogit = Math.max(maxLogit, Math.abs(reference[i]!));
+  }
+  return { maxAbs, maxLogit };
+}
+
 /**
  * Replaces every weight with random values: a freshly initialised layer has
  * zero biases and identity BatchNormalization statistics, which would let

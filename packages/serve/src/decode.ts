@@ -55,10 +55,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = DE
   if (bytes.length === 0) throw new HttpError('empty_body', 'the image is empty');
   const format = sniffFormat(bytes);
   if (!format) throw new HttpError('unsupported_media_type', 'the body is not an image in a supported format (PNG, JPEG, WebP, GIF, AVIF, TIFF)');
-  if (format === 'png') {
-    const small = decodeSmallPng(bytes);
-    if (small) return small;
-  }
+  if (format === 'png' && isSmallPng(bytes)) return decodeSmallPng(bytes);
   return decodeSlots.run(() => decodeWithSharp(bytes, options));
 }
 
@@ -76,9 +73,8 @@ export function isSmallPng(bytes: Uint8Array): boolean {
   return width >= 1 && height >= 1 && width <= SMALL_PNG_SIDE && height <= SMALL_PNG_SIDE;
 }
 
-/** Small PNGs: pngjs decodes synchronously in tens of microseconds (always RGBA, 8-bit). Orientation metadata is rare in PNG and ignored here. */
-function decodeSmallPng(bytes: Uint8Array): RawImage | undefined {
-  if (!isSmallPng(bytes)) return undefined;
+/** Small PNGs (isSmallPng): pngjs decodes synchronously in tens of microseconds (always RGBA, 8-bit). Orientation metadata is rare in PNG and ignored here. */
+function decodeSmallPng(bytes: Uint8Array): RawImage {
   try {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };

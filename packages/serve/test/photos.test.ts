@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { boundingBox, preprocessImage } from '@fmnist/core';
+import { inputFigures, preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 
 const PHOTOS = '/work/shared/sample-photos';
@@ -22,31 +22,14 @@ interface Shape {
 
 /** Shape figures of a 28x28 result: what a Fashion-MNIST image looks like, in numbers. */
 function shape(file: string, px: Uint8Array): Shape {
-  let litBorder = 0;
-  let n = 0;
-  let mass = 0;
-  let cx = 0;
-  let cy = 0;
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      const v = px[y * 28 + x]!;
-      if (x === 0 || y === 0 || x === 27 || y === 27) {
-        if (v > 40) litBorder++;
-        n++;
-      }
-      mass += v;
-      cx += v * x;
-      cy += v * y;
-    }
-  }
+  const { litBorder, centroid, lit, litCount, box: found } = inputFigures(px);
   const corner = (x0: number, y0: number) => {
     let s = 0;
     for (let y = y0; y < y0 + 3; y++) for (let x = x0; x < x0 + 3; x++) s += px[y * 28 + x]!;
     return s / 9;
   };
   const darkCorners = [corner(0, 0), corner(25, 0), corner(0, 25), corner(25, 25)].filter((v) => v < 40).length;
-  const lit = px.map((v) => (v > 40 ? 1 : 0));
-  const box = boundingBox(lit, 28, 28) ?? { x: 0, y: 0, width: 1, height: 1 };
+  const box = found ?? { x: 0, y: 0, width: 1, height: 1 };
   let on = 0;
   let outline = 0;
   for (let y = box.y; y < box.y + box.height; y++) {
@@ -57,7 +40,7 @@ function shape(file: string, px: Uint8Array): Shape {
       }
     }
   }
-  return { frame: on / outline, file, litBorder: litBorder / n, darkCorners, offCentre: Math.hypot(cx / mass - 13.5, cy / mass - 13.5), longEdge: Math.max(box.width, box.height), lit: lit.reduce((a, b) => a + b, 0) / 784 };
+  return { frame: on / outline, file, litBorder, darkCorners, offCentre: Math.hypot(centroid.x - 13.5, centroid.y - 13.5), longEdge: Math.max(box.width, box.height), lit: litCount / 784 };
 }
 
 describe.skipIf(!have)('preprocessing of the 42 real sample photos', () => {

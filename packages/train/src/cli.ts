@@ -63,9 +63,9 @@ if (!BACKEND_CHOICES.includes(backend)) fail(`--backend must be one of ${BACKEND
 const schedule = v['lr-schedule'] ?? 'constant';
 if (schedule !== 'constant' && schedule !== 'cosine') fail('--lr-schedule must be constant or cosine');
 
-const padding = v.padding ?? 'valid';
-if (padding !== 'valid' && padding !== 'same') fail('--padding must be valid or same');
 const base = defaultRecipe(v.model as ModelKind);
+const padding = v.padding ?? base.padding;
+if (padding !== 'valid' && padding !== 'same') fail('--padding must be valid or same');
 
 /** --no-augment: none; --augment: the ±15° rotation/flip/shift preset; --rotation/--flip/--shift override either; else the model's default. */
 function augmentation(): Recipe['augment'] {
@@ -90,7 +90,7 @@ const recipe: Recipe = {
   batchNorm: v['batch-norm'] ?? false,
   dropout: numberFlag(v.dropout, 'dropout', base.dropout, false),
   convDropout: numberFlag(v['conv-dropout'], 'conv-dropout', base.convDropout, false),
-  padding: v.padding === undefined ? base.padding : (padding as Recipe['padding']),
+  padding,
   validationCount: numberFlag(v.validation, 'validation', base.validationCount),
   ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
 };

@@ -57,7 +57,7 @@ export { DEFAULT_AUGMENT };
 
 /** The recipe's model, built the same way in the trainer and in every gradient worker. */
 export function buildRecipeModel(r: Recipe): tfl.Sequential {
-  return buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, padding: r.padding ?? 'valid', seed: r.seed });
+  return buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, padding: r.padding, seed: r.seed });
 }
 
 export interface EpochRecord {

@@ -6,3 +6,4 @@ export { resizeArea, fitLongestEdge } from './resize.ts';
 export { unsharp } from './sharpen.ts';
 export { segment, otsu, borderColour, type Segmentation } from './segment.ts';
 export { keepMainComponent, fillHoles, boundingBox, open, components } from './mask.ts';
+export { inputFigures, type InputFigures } from './figures.ts';

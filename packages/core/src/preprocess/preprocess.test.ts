@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inputFigures } from './figures.ts';
 import { boundingBox, fillHoles, keepMainComponent } from './mask.ts';
 import { preprocessImage } from './pipeline.ts';
 import { flattenOnWhite, flattenRowOnWhite } from './flatten.ts';
@@ -37,25 +38,8 @@ const tshirt = (w: number, h: number) => (x: number, y: number) => {
 };
 
 function stats(px: Uint8Array) {
-  let litBorder = 0;
-  let n = 0;
-  let mass = 0;
-  let cx = 0;
-  let cy = 0;
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      const v = px[y * 28 + x]!;
-      if (x === 0 || y === 0 || x === 27 || y === 27) {
-        if (v > 40) litBorder++;
-        n++;
-      }
-      mass += v;
-      cx += v * x;
-      cy += v * y;
-    }
-  }
-  const lit = new Uint8Array(784).map((_, i) => (px[i]! > 40 ? 1 : 0));
-  return { litBorder: litBorder / n, cx: cx / mass, cy: cy / mass, box: boundingBox(lit, 28, 28)!, lit: lit.reduce((a, b) => a + b, 0) };
+  const f = inputFigures(px);
+  return { litBorder: f.litBorder, cx: f.centroid.x, cy: f.centroid.y, box: f.box!, lit: f.litCount };
 }
 
 describe('preprocessImage', () => {

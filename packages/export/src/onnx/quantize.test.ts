@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rng, randomizeWeights, uniform } from '../../test/helpers.ts';
+import { deviation, rng, randomizeWeights, uniform } from '../../test/helpers.ts';
 import { architectures } from '../../test/run-dir.ts';
 import { convertSpec } from '../convert/convert.ts';
 import { specFromLayersModel } from '../model/spec.ts';
@@ -52,12 +52,7 @@ describe('int8 (weight-only QDQ) export', () => {
     const session = await createSession(int8.bytes);
     const { logits } = await runSession(session, images, [n, 1, 28, 28]);
     await session.release();
-    let maxAbs = 0;
-    let maxLogit = 0;
-    for (let i = 0; i < tfjs.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(tfjs[i]! - logits[i]!));
-      maxLogit = Math.max(maxLogit, Math.abs(tfjs[i]!));
-    }
+    const { maxAbs, maxLogit } = deviation(tfjs, logits);
     // Quantization noise, not a wiring error: a few percent of the logit scale, but not exact either.
     expect(maxAbs).toBeGreaterThan(1e-5);
     expect(maxAbs).toBeLessThan(0.05 * maxLogit);

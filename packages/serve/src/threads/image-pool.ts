@@ -1,13 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PreprocessOptions } from '@fmnist/core';
 import type { DecodeOptions } from '../decode.ts';
 import { HttpError } from '../errors.ts';
 import type { PreparedImage } from '../prepare.ts';
 import type { ImageTask, ImageTaskResult } from './protocol.ts';
-
-const WORKER = fileURLToPath(new URL('./image-worker.mjs', import.meta.url));
+import { tsxWorker } from './worker-file.ts';
 
 /**
  * Threads that decode and preprocess photos. Core's preprocessing is
@@ -19,7 +17,7 @@ export class ImagePool {
   private readonly pool: Piscina<ImageTask, ImageTaskResult>;
 
   constructor(threads = availableParallelism()) {
-    this.pool = new Piscina({ filename: WORKER, minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    this.pool = new Piscina({ ...tsxWorker('./image-task.ts'), minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
   }
 
   async prepare(bytes: Uint8Array, decode: DecodeOptions, preprocess: PreprocessOptions): Promise<PreparedImage> {

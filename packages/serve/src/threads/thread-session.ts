@@ -1,10 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type ort from 'onnxruntime-node';
 import type { OutputTensor, Provider, Session, SessionFactory } from '../registry.ts';
 import type { SessionDescription, SessionTask, SessionTaskResult, WireTensor } from './protocol.ts';
-
-const WORKER = fileURLToPath(new URL('./session-worker.mjs', import.meta.url));
+import { tsxWorker } from './worker-file.ts';
 
 /**
  * A thread that hosts sessions. Created with its first session, destroyed
@@ -15,7 +13,7 @@ class SessionThread {
   private open = 0;
 
   run(task: SessionTask): Promise<SessionTaskResult> {
-    this.pool ??= new Piscina({ filename: WORKER, minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+    this.pool ??= new Piscina({ ...tsxWorker('./session-task.ts'), minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
     return this.pool.run(task);
   }
 
