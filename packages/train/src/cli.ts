@@ -21,7 +21,7 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (auto)
-  --workers N|auto      gradient worker processes (auto: one per core for the CNN on wasm/cpu, else 1)
+  --workers N|auto      gradient worker threads (auto: one per core for the CNN on wasm/cpu, else 1)
   --data-dir DIR        Fashion-MNIST folder (else FMNIST_DIR, else data/fashion-mnist)`;
 
 function fail(message: string): never {

@@ -21,7 +21,7 @@ function syntheticSplit(count: number): Split {
   return { count, images, labels };
 }
 
-describe('data-parallel training (gradient worker processes)', () => {
+describe('data-parallel training (gradient worker threads)', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
   });

@@ -122,23 +122,35 @@ function filterGradByIm2col(b: WasmBackend, x: TensorInfo, dy: TensorInfo, info:
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const cols = n * oh * ow;
+  // Channels first ([CI, N, H, W]), so each patch row is copied from contiguous image rows.
+  const planes = ci > 1 ? transpose(b, x, [3, 0, 1, 2]) : x;
   const patchesT = b.makeOutput([1, kh * kw * ci, cols], 'float32');
   const dst = b.typedArrayFromHeap(patchesT);
-  const src = b.typedArrayFromHeap(x);
+  const src = b.typedArrayFromHeap(planes);
+  let j = 0;
   for (let y = 0; y < kh; y++)
-    for (let xk = 0; xk < kw; xk++)
-      for (let c = 0; c < ci; c++) {
-        const row = ((y * kw + xk) * ci + c) * cols;
-        let j = row;
-        for (let i = 0; i < n; i++)
-          for (let r = 0; r < oh; r++) {
+    for (let xk = 0; xk < kw; xk++) {
+      // Output columns whose input column lies inside the image; the rest are padding zeros.
+      const qlo = Math.min(ow, Math.max(0, Math.ceil((left - xk) / sw)));
+      const qhi = Math.max(qlo, Math.min(ow, Math.floor((w - 1 - xk + left) / sw) + 1));
+      for (let c = 0; c < ci; c++)
+        for (let i = 0; i < n; i++) {
+          const plane = (c * n + i) * h;
+          for (let r = 0; r < oh; r++, j += ow) {
             const iy = r * sh + y - top;
-            for (let q = 0; q < ow; q++, j++) {
-              const ix = q * sw + xk - left;
-              dst[j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? src[((i * h + iy) * w + ix) * ci + c]! : 0;
+            if (iy < 0 || iy >= h) {
+              for (let q = 0; q < ow; q++) dst[j + q] = 0;
+              continue;
             }
+            const from = (plane + iy) * w + xk - left;
+            for (let q = 0; q < qlo; q++) dst[j + q] = 0;
+            if (sw === 1) for (let q = qlo; q < qhi; q++) dst[j + q] = src[from + q]!;
+            else for (let q = qlo; q < qhi; q++) dst[j + q] = src[from + q * sw]!;
+            for (let q = qhi; q < ow; q++) dst[j + q] = 0;
           }
-      }
+        }
+    }
+  if (planes !== x) dispose(b, planes);
   const dy2 = call(kernel('Reshape'), { x: dy }, b, { shape: [1, cols, co] });
   const prod = call(kernel('BatchMatMul'), { a: patchesT, b: dy2 }, b, { transposeA: false, transposeB: false });
   const out = call(kernel('Reshape'), { x: prod }, b, { shape: [kh, kw, ci, co] });
@@ -308,7 +320,10 @@ function maxPool2x2Grad(xs: Float32Array, g: Float32Array, dx: Float32Array, n: 
 /**
  * Sum or mean over every axis but the last (bias gradients, batch-norm
  * statistics): one streaming pass with float64 accumulators, where the wasm
- * kernel would first transpose the whole tensor.
+ * kernel would first transpose the whole tensor. Eight rows are added
+ * before each accumulator update, which makes the pass about 3x faster.
+ * (An XNNPACK product with a ones vector was slower: it packs the big
+ * matrix as weights on every call.)
  */
 function makeChannelReduce(mean: boolean): (original: KernelFunc) => KernelFunc {
   return (original) => (args) => {
@@ -322,13 +337,25 @@ function makeChannelReduce(mean: boolean): (original: KernelFunc) => KernelFunc 
     const b = backend as unknown as WasmBackend;
     const c = x.shape[rank - 1]!;
     const out = b.makeOutput(keepDims ? [...Array(rank - 1).fill(1), c] : [c], 'float32');
-    const src = b.typedArrayFromHeap(x);
-    const acc = new Float64Array(c);
-    for (let i = 0; i < src.length; i += c) for (let ch = 0; ch < c; ch++) acc[ch]! += src[i + ch]!;
-    if (mean) for (let ch = 0; ch < c; ch++) acc[ch]! /= src.length / c;
+    const acc = channelSums(b.typedArrayFromHeap(x), c);
+    if (mean) for (let ch = 0; ch < c; ch++) acc[ch]! /= x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
     b.typedArrayFromHeap(out).set(acc);
     return out;
   };
+}
+
+function channelSums(src: Float32Array, c: number): Float64Array {
+  const acc = new Float64Array(c);
+  const step = 8 * c;
+  const end = src.length - (src.length % step);
+  let i = 0;
+  for (; i < end; i += step)
+    for (let ch = 0; ch < c; ch++) {
+      const j = i + ch;
+      acc[ch]! += src[j]! + src[j + c]! + (src[j + 2 * c]! + src[j + 3 * c]!) + (src[j + 4 * c]! + src[j + 5 * c]! + (src[j + 6 * c]! + src[j + 7 * c]!));
+    }
+  for (; i < src.length; i += c) for (let ch = 0; ch < c; ch++) acc[ch]! += src[i + ch]!;
+  return acc;
 }
 
 /**

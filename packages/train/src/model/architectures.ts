@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fastBatchNormalization } from './batch-norm.ts';
+import { fastDropout } from './fast-dropout.ts';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 
 export const MODEL_KINDS = ['mlp', 'cnn'] as const;
@@ -42,18 +43,18 @@ export function buildModel(kind: ModelKind, options: Partial<ArchitectureOptions
     model.add(tfl.layers.flatten({ inputShape: INPUT_SHAPE }));
     for (const units of [256, 128]) {
       withActivation((activation, useBias) => tfl.layers.dense({ units, activation, useBias, kernelInitializer: init() }));
-      if (o.dropout > 0) model.add(tfl.layers.dropout({ rate: o.dropout }));
+      if (o.dropout > 0) model.add(fastDropout(o.dropout));
     }
   } else {
     model.add(tfl.layers.inputLayer({ inputShape: INPUT_SHAPE }));
     for (const filters of [32, 64]) {
       withActivation((activation, useBias) => tfl.layers.conv2d({ filters, kernelSize: 3, padding: o.padding, activation, useBias, kernelInitializer: init() }));
       model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
-      if (o.convDropout > 0) model.add(tfl.layers.dropout({ rate: o.convDropout }));
+      if (o.convDropout > 0) model.add(fastDropout(o.convDropout));
     }
     model.add(tfl.layers.flatten());
     withActivation((activation, useBias) => tfl.layers.dense({ units: 128, activation, useBias, kernelInitializer: init() }));
-    if (o.dropout > 0) model.add(tfl.layers.dropout({ rate: o.dropout }));
+    if (o.dropout > 0) model.add(fastDropout(o.dropout));
   }
   model.add(tfl.layers.dense({ units: NUM_CLASSES, kernelInitializer: init(), name: 'logits' }));
   return model;

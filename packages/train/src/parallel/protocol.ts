@@ -1,17 +1,44 @@
 import type { Recipe } from '../fit.ts';
 
-/** Messages between the training loop and its gradient worker processes (data parallelism). */
+/**
+ * Gradients travel through one SharedArrayBuffer instead of messages: two
+ * banks (by step parity) of one slot per worker, each `gradientLength`
+ * floats. A worker writes its shard's gradient to its slot in the step's
+ * bank; in the next step every worker reads all slots of that bank and
+ * applies their mean. The banks alternate, so a fast worker's writes never
+ * land in the bank a slow worker is still reading.
+ */
+export interface GradientBanks {
+  buffer: SharedArrayBuffer;
+  workers: number;
+  gradientLength: number;
+}
+
+export function gradientSlot(banks: GradientBanks, bank: number, worker: number): Float32Array {
+  return new Float32Array(banks.buffer, ((bank * banks.workers + worker) * banks.gradientLength) * Float32Array.BYTES_PER_ELEMENT, banks.gradientLength);
+}
+
+/** The summed gradients of a previous step to apply: their bank and the batch size to divide by. */
+export interface PendingGradient {
+  bank: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+/** Messages between the training loop and its gradient worker threads (data parallelism). */
 export type ToWorker =
   | { type: 'init'; recipe: Recipe; backend: string; index: number }
-  /** Apply the previous step's averaged gradient (if any), then compute gradients on this shard. */
-  | { type: 'step'; apply: Float32Array | null; learningRate: number; x: Float32Array; labels: Int32Array }
-  | { type: 'apply'; apply: Float32Array; learningRate: number }
+  | { type: 'banks'; banks: GradientBanks }
+  /** Apply the pending gradient (if any), then write this shard's gradient to `bank`. */
+  | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; labels: Int32Array }
+  | { type: 'apply'; apply: PendingGradient }
   | { type: 'weights' };
 
 export type FromWorker =
   | { type: 'ready'; gradientLength: number }
-  /** Gradient of the shard's summed loss, flattened in trainable-weight order. */
-  | { type: 'grads'; grads: Float32Array; lossSum: number; hits: number }
+  /** The shard's summed loss and hits; its gradient is in the step's bank. */
+  | { type: 'grads'; lossSum: number; hits: number }
   | { type: 'applied' }
+  | { type: 'banked' }
   | { type: 'weights'; weights: Float32Array[] }
   | { type: 'error'; message: string };

@@ -1,13 +1,10 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 import type { Batch } from '../data/batches.ts';
 import type { Recipe } from '../fit.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { FromWorker, GradientBanks, PendingGradient, ToWorker } from './protocol.ts';
 
 /** One optimisation step on a batch, however it is computed. */
 export interface Stepper {
@@ -51,7 +48,7 @@ export function localStepper(model: tfl.LayersModel, recipe: Recipe): Stepper {
 class WorkerHandle {
   private waiting: ((m: FromWorker) => void) | undefined;
   private failure: Error | undefined;
-  constructor(readonly worker: ChildProcess) {
+  constructor(readonly worker: Worker) {
     worker.on('message', (m: FromWorker) => {
       const resolve = this.waiting;
       this.waiting = undefined;
@@ -65,51 +62,46 @@ class WorkerHandle {
       resolve?.({ type: 'error', message: err.message });
     };
     worker.on('error', fail);
-    worker.on('exit', (code, signal) => fail(new Error(`training worker exited (${signal ?? code})`)));
+    worker.on('exit', (code) => fail(new Error(`training worker exited (${code})`)));
   }
-  request<T extends FromWorker['type']>(message: ToWorker, expect: T): Promise<Extract<FromWorker, { type: T }>> {
+  request<T extends FromWorker['type']>(message: ToWorker, expect: T, transfer: ArrayBuffer[] = []): Promise<Extract<FromWorker, { type: T }>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiting = (m) => {
         if (m.type === expect) resolve(m as Extract<FromWorker, { type: T }>);
         else reject(this.failure ?? new Error(`training worker answered ${m.type}, expected ${expect}`));
       };
-      this.worker.send(message);
+      this.worker.postMessage(message, transfer);
     });
   }
 }
 
-/**
- * Starts a gradient worker as a child process running TypeScript through
- * tsx. (Worker threads would be lighter, but on Node 20 loader hooks do not
- * reach them, so they cannot load TypeScript.)
- */
-function startWorker(): ChildProcess {
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
-    execArgv: ['--import', tsxLoader],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/** A gradient worker thread (thread-entry.mjs loads tsx, then worker.ts). */
+function startWorker(): Worker {
+  return new Worker(new URL('./thread-entry.mjs', import.meta.url));
 }
 
 /**
- * Data parallelism over worker processes, one wasm replica per core: each
- * worker computes the gradient of its share of the batch, the coordinator
- * sums them, and every replica applies the same mean gradient with its own
- * Adam (the next step message carries it, so a step costs one round trip).
+ * Data parallelism over worker threads, one wasm replica per core: each
+ * worker computes the gradient of its share of the batch into shared
+ * memory, and in the next step every replica sums the shares and applies
+ * the same mean gradient with its own Adam. A step costs one small message
+ * each way; no gradient is ever copied through a message or summed here.
  */
 export async function parallelStepper(recipe: Recipe, backend: string, workers: number): Promise<Stepper> {
   const handles = Array.from({ length: workers }, () => new WorkerHandle(startWorker()));
-  await Promise.all(handles.map((h, index) => h.request({ type: 'init', recipe, backend, index }, 'ready')));
-  let pending: Float32Array | null = null;
-  let pendingRate = recipe.learningRate;
+  const ready = await Promise.all(handles.map((h, index) => h.request({ type: 'init', recipe, backend, index }, 'ready')));
+  const gradientLength = ready[0]!.gradientLength;
+  const banks: GradientBanks = { buffer: new SharedArrayBuffer(2 * workers * gradientLength * Float32Array.BYTES_PER_ELEMENT), workers, gradientLength };
+  await Promise.all(handles.map((h) => h.request({ type: 'banks', banks }, 'banked')));
+  let pending: PendingGradient | null = null;
+  let bank = 0;
 
   const flush = async () => {
     if (!pending) return;
-    const mean = pending;
+    const apply = pending;
     pending = null;
-    await Promise.all(handles.map((h) => h.request({ type: 'apply', apply: mean, learningRate: pendingRate }, 'applied')));
+    await Promise.all(handles.map((h) => h.request({ type: 'apply', apply }, 'applied')));
   };
 
   return {
@@ -119,17 +111,13 @@ export async function parallelStepper(recipe: Recipe, backend: string, workers: 
         handles.map((h, i) => {
           const from = Math.min(batch.size, i * shard);
           const to = Math.min(batch.size, from + shard);
-          return h.request(
-            { type: 'step', apply: pending, learningRate: pendingRate, x: batch.x.slice(from * IMAGE_PIXELS, to * IMAGE_PIXELS), labels: batch.labels.slice(from, to) },
-            'grads',
-          );
+          const x = batch.x.slice(from * IMAGE_PIXELS, to * IMAGE_PIXELS);
+          const labels = batch.labels.slice(from, to);
+          return h.request({ type: 'step', apply: pending, bank, x, labels }, 'grads', [x.buffer, labels.buffer]);
         }),
       );
-      const sum = replies[0]!.grads;
-      for (const r of replies.slice(1)) for (let i = 0; i < sum.length; i++) sum[i]! += r.grads[i]!;
-      for (let i = 0; i < sum.length; i++) sum[i]! /= batch.size;
-      pending = sum;
-      pendingRate = learningRate;
+      pending = { bank, batchSize: batch.size, learningRate };
+      bank = 1 - bank;
       return { lossSum: replies.reduce((s, r) => s + r.lossSum, 0), hits: replies.reduce((s, r) => s + r.hits, 0) };
     },
     async sync(model) {
@@ -147,10 +135,12 @@ export async function parallelStepper(recipe: Recipe, backend: string, workers: 
       tf.dispose(tensors);
     },
     async dispose() {
-      for (const h of handles) {
-        h.worker.removeAllListeners('exit');
-        h.worker.kill();
-      }
+      await Promise.all(
+        handles.map((h) => {
+          h.worker.removeAllListeners('exit');
+          return h.worker.terminate();
+        }),
+      );
     },
   };
 }

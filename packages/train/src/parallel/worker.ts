@@ -1,37 +1,46 @@
+import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
 import { buildRecipeModel } from '../fit.ts';
 import { createRng } from '../random.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import { FlatAdam } from './flat-adam.ts';
+import { gradientSlot, type FromWorker, type GradientBanks, type PendingGradient, type ToWorker } from './protocol.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 /**
  * One replica of the model. Every replica starts from the same seeded
  * weights and applies the same averaged gradients with its own Adam, so the
  * replicas stay identical without ever shipping weights during an epoch.
+ * The Adam step is FlatAdam's single pass over a JS copy of the trainable
+ * weights, which is then written back into the model's variables.
  */
 let model: tfl.LayersModel;
 let variables: tf.Variable[];
-let optimizer: tf.AdamOptimizer;
+let adam: FlatAdam;
+let banks: GradientBanks;
+let index = 0;
+
+const port = parentPort!;
 
 function post(message: FromWorker): void {
-  process.send!(message);
+  port.postMessage(message);
 }
 
-function apply(flat: Float32Array, learningRate: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+/** Every replica sums the slots in the same order, so all of them apply bit-identical steps. */
+function apply({ bank, batchSize, learningRate }: PendingGradient): void {
+  const slots = Array.from({ length: banks.workers }, (_, w) => gradientSlot(banks, bank, w));
+  adam.step(slots, batchSize, learningRate);
   let offset = 0;
-  const grads = variables.map((v) => {
-    const tensor = tf.tensor(flat.subarray(offset, offset + v.size), v.shape);
+  for (const v of variables) {
+    const value = tf.tensor(adam.params.subarray(offset, offset + v.size), v.shape);
+    v.assign(value);
+    value.dispose();
     offset += v.size;
-    return { name: v.name, tensor };
-  });
-  optimizer.applyGradients(grads);
-  tf.dispose(grads.map((g) => g.tensor));
+  }
 }
 
-function gradients(x: Float32Array, labels: Int32Array): FromWorker & { type: 'grads' } {
+function gradients(x: Float32Array, labels: Int32Array, bank: number): FromWorker & { type: 'grads' } {
   const n = labels.length;
   let hits = 0;
   const { value, grads } = tf.variableGrads(() => {
@@ -39,43 +48,51 @@ function gradients(x: Float32Array, labels: Int32Array): FromWorker & { type: 'g
     const ys = tf.tensor1d(labels, 'int32');
     const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
     hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'float32')).dataSync()[0]!);
-    // Summed, not averaged: the coordinator divides by the whole batch.
+    // Summed, not averaged: the replicas divide by the whole batch.
     return tf.losses.softmaxCrossEntropy(tf.oneHot(ys, NUM_CLASSES), logits, undefined, undefined, tf.Reduction.SUM);
   }, variables);
-  const length = variables.reduce((s, v) => s + v.size, 0);
-  const flat = new Float32Array(length);
+  const slot = gradientSlot(banks, bank, index);
   let offset = 0;
   for (const v of variables) {
-    flat.set(grads[v.name]!.dataSync() as Float32Array, offset);
+    slot.set(grads[v.name]!.dataSync() as Float32Array, offset);
     offset += v.size;
   }
   const lossSum = value.dataSync()[0]!;
   tf.dispose([value, ...Object.values(grads)]);
-  return { type: 'grads', grads: flat, lossSum, hits };
+  return { type: 'grads', lossSum, hits };
 }
 
-process.on('message', async (msg: ToWorker) => {
+port.on('message', async (msg: ToWorker) => {
   try {
     switch (msg.type) {
       case 'init': {
         await selectBackend(msg.backend as BackendChoice);
+        index = msg.index;
         // Each replica draws its own dropout masks.
         Math.random = createRng((msg.recipe.seed ^ 0x9e3779b9) + 7919 * (msg.index + 1));
-        const r = msg.recipe;
-        model = buildRecipeModel(r);
+        model = buildRecipeModel(msg.recipe);
         variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-        optimizer = tf.train.adam(r.learningRate);
-        post({ type: 'ready', gradientLength: variables.reduce((s, v) => s + v.size, 0) });
+        const params = new Float32Array(variables.reduce((s, v) => s + v.size, 0));
+        let offset = 0;
+        for (const v of variables) {
+          params.set(v.dataSync() as Float32Array, offset);
+          offset += v.size;
+        }
+        adam = new FlatAdam(params);
+        const gradientLength = params.length;
+        post({ type: 'ready', gradientLength });
         break;
       }
-      case 'step': {
-        if (msg.apply) apply(msg.apply, msg.learningRate);
-        const out = gradients(msg.x, msg.labels);
-        post(out);
+      case 'banks':
+        banks = msg.banks;
+        post({ type: 'banked' });
         break;
-      }
+      case 'step':
+        if (msg.apply) apply(msg.apply);
+        post(gradients(msg.x, msg.labels, msg.bank));
+        break;
       case 'apply':
-        apply(msg.apply, msg.learningRate);
+        apply(msg.apply);
         post({ type: 'applied' });
         break;
       case 'weights': {
