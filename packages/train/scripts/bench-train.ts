@@ -1,8 +1,11 @@
 /**
  * Training throughput (images/s) of both models on the chosen backend, with
  * one process and with one gradient worker per core, in one run.
- * `pnpm bench:train [--backend B] [--batch-size N] [--steps N] [--workers N]`
+ * `pnpm bench:train [--backend B] [--batch-size N] [--steps N] [--rounds N] [--workers N]`
  * Random inputs through the same steppers as training (forward, loss, gradients, Adam).
+ * Each figure is the median of `rounds` timed rounds of `steps` steps, with
+ * the slowest and fastest round beside it: on a shared 2-core machine a
+ * single round can be off by 20%.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,14 +17,15 @@ import { buildRecipeModel, defaultRecipe } from '../src/fit.ts';
 import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '40' }, workers: { type: 'string' } },
+  options: { backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string' } },
 });
 const selection = await selectBackend(values.backend as BackendChoice);
 const batchSize = Number(values['batch-size']);
 const steps = Number(values.steps);
+const rounds = Number(values.rounds);
 const parallel = values.workers ? Number(values.workers) : defaultWorkers(selection.used);
 console.log(describeSelection(selection));
-console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; batch ${batchSize}, ${steps} timed steps after 5 warm-up steps`);
+console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; batch ${batchSize}; median of ${rounds} rounds of ${steps} steps after 5 warm-up steps`);
 
 const x = new Float32Array(batchSize * IMAGE_PIXELS).map(() => Math.random());
 const labels = new Int32Array(batchSize).map(() => Math.floor(Math.random() * NUM_CLASSES));
@@ -37,10 +41,15 @@ for (const { name, recipe } of variants) {
     const model = buildRecipeModel(recipe);
     const stepper = workers > 1 ? await parallelStepper(recipe, selection.used, workers) : localStepper(model, recipe);
     for (let i = 0; i < 5; i++) await stepper.step(batch, recipe.learningRate);
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await stepper.step(batch, recipe.learningRate);
-    const seconds = (performance.now() - t0) / 1000;
-    console.log(`${name}, ${workers} worker${workers > 1 ? 's' : ' (in process)'}: ${((steps * batchSize) / seconds).toFixed(0)} images/s (${((1000 * seconds) / steps).toFixed(1)} ms/step)`);
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) await stepper.step(batch, recipe.learningRate);
+      rates.push((steps * batchSize) / ((performance.now() - t0) / 1000));
+    }
+    rates.sort((p, q) => p - q);
+    const median = rates[Math.floor(rates.length / 2)]!;
+    console.log(`${name}, ${workers} worker${workers > 1 ? 's' : ' (in process)'}: ${median.toFixed(0)} images/s (${((1000 * batchSize) / median).toFixed(1)} ms/step; rounds ${rates[0]!.toFixed(0)}-${rates.at(-1)!.toFixed(0)})`);
     await stepper.dispose();
     model.dispose();
   }

@@ -1,18 +1,20 @@
 /**
  * Copies a finished run into models/<kind>/ as the shipped default, with the
- * default-recipe run's figures kept beside it (models/<kind>/default-recipe/).
- * `pnpm --filter @fmnist/train run ship --model cnn --run runs/cnn-best --default runs/cnn-default`
+ * default-recipe run's figures kept beside it (models/<kind>/default-recipe/)
+ * and, for a fine-tuned run, the figures of the run it started from
+ * (models/<kind>/base-run/).
+ * `pnpm --filter @fmnist/train run ship --model cnn --run runs/cnn-best --default runs/cnn-default [--base runs/cnn-first]`
  */
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, userPath } from '@fmnist/core/node';
 import { MODEL_JSON, WEIGHTS_BIN } from '../src/model/artifacts.ts';
 import { defaultRecipe } from '../src/fit.ts';
 import { metricsSection, recipeLine, RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' } } });
-if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR]');
+const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' } } });
+if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
 const target = join(repoRoot(), 'models', values.model);
 const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as RunMetrics;
@@ -20,29 +22,38 @@ const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, R
 const shipped = await readMetrics(run);
 if (shipped.model !== values.model) throw new Error(`${run} holds a ${shipped.model} run, not ${values.model}`);
 if (shipped.count !== 10_000) throw new Error(`${run} was evaluated on ${shipped.count} test images; ship only full runs`);
+if (shipped.recipe.initFrom && !values.base) throw new Error(`${run} was fine-tuned from ${shipped.recipe.initFrom}: pass that run's directory as --base, so its figures ship too`);
+// Comparison runs are read after models/<kind> is cleared: they must live elsewhere (runs/).
+const inside = (dir: string) => !relative(target, userPath(dir)).startsWith('..');
+for (const dir of [values.base, values.default]) if (dir && inside(dir)) throw new Error(`${dir} is inside ${target}, which shipping replaces; pass the run under runs/`);
 await rm(target, { recursive: true, force: true });
 await mkdir(target, { recursive: true });
 for (const f of [MODEL_JSON, WEIGHTS_BIN, RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion]) await copyFile(join(run, f), join(target, f));
 let report = await readFile(join(run, RUN_FILES.report), 'utf8');
 
-if (values.default && userPath(values.default) !== run) {
-  const defaultRun = userPath(values.default);
-  const base = await readMetrics(defaultRun);
-  const dir = join(target, 'default-recipe');
-  await mkdir(dir);
-  for (const f of [RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, RUN_FILES.report]) await copyFile(join(defaultRun, f), join(dir, f));
+/** Copies a comparison run's figures into models/<kind>/<folder>/ and describes it in the report. */
+async function besideRun(dir: string, folder: string, title: string): Promise<void> {
+  const metrics = await readMetrics(dir);
+  await mkdir(join(target, folder));
+  for (const f of [RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, RUN_FILES.report]) await copyFile(join(dir, f), join(target, folder, f));
   report += [
     '',
-    '## The default recipe, for comparison',
+    `## ${title}`,
     '',
-    `- Recipe: ${recipeLine(base.recipe)}`,
-    `- Best epoch ${base.bestEpoch}; validation accuracy ${(100 * base.validationAccuracy).toFixed(2)}%`,
+    `- Recipe: ${recipeLine(metrics.recipe)}`,
+    `- Best epoch ${metrics.bestEpoch}; validation accuracy ${(100 * metrics.validationAccuracy).toFixed(2)}%`,
     '',
-    metricsSection(base),
+    metricsSection(metrics),
     '',
-    `Its history, charts and report are in [default-recipe/](default-recipe/report.md).`,
+    `Its history, charts and report are in [${folder}/](${folder}/report.md).`,
     '',
   ].join('\n');
+}
+
+if (values.base) await besideRun(userPath(values.base), 'base-run', 'The run it was fine-tuned from');
+
+if (values.default && userPath(values.default) !== run) {
+  await besideRun(userPath(values.default), 'default-recipe', 'The default recipe, for comparison');
 } else {
   const { limit: _limit, ...recipe } = shipped.recipe;
   const isDefault = JSON.stringify(recipe) === JSON.stringify(defaultRecipe(shipped.recipe.model));

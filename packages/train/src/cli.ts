@@ -4,7 +4,8 @@ import { SingleBar } from 'cli-progress';
 import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
 import { BACKEND_CHOICES, defaultWorkers, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
 import { MODEL_KINDS, type ModelKind } from './model/architectures.ts';
-import { DEFAULT_AUGMENT, defaultRecipe, type Recipe } from './fit.ts';
+import { buildRecipeModel, DEFAULT_AUGMENT, defaultRecipe, setWeightValues, type Recipe } from './fit.ts';
+import { loadLayersModel } from './model/artifacts.ts';
 import { trainRun } from './run.ts';
 
 const USAGE = `pnpm train --model mlp|cnn [options]
@@ -18,6 +19,8 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --conv-dropout X      (cnn 0.3)     --validation N       (5000)
   --padding valid|same  convolution padding (cnn: same)
   --limit N             train on N images only (quick runs)
+  --init-from DIR       start from the weights of a run directory (fine-tuning; same layers)
+  --label-smoothing X   smooth the cross-entropy targets (0)
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (auto)
@@ -45,7 +48,7 @@ try {
       'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
       'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
-      workers: { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
+      workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -93,8 +96,11 @@ const recipe: Recipe = {
   padding,
   validationCount: numberFlag(v.validation, 'validation', base.validationCount),
   ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
+  ...(v['label-smoothing'] ? { labelSmoothing: numberFlag(v['label-smoothing'], 'label-smoothing', 0, false) } : {}),
+  ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
 };
 if (recipe.epochs < 1 || recipe.batchSize < 1) fail('--epochs and --batch-size must be at least 1');
+if ((recipe.labelSmoothing ?? 0) >= 1) fail('--label-smoothing must be below 1');
 
 // The wasm runtime rethrows uncaught errors with its whole minified source; print the message alone.
 process.on('uncaughtException', (err) => {
@@ -107,6 +113,17 @@ console.log(describeSelection(selection));
 const workers = v.workers === undefined || v.workers === 'auto' ? defaultWorkers(selection.used, recipe.model) : numberFlag(v.workers, 'workers', 1);
 if (workers < 1) fail('--workers must be at least 1');
 console.log(`workers: ${workers}`);
+let initialWeights: Float32Array[] | undefined;
+if (recipe.initFrom) {
+  const source = await loadLayersModel(userPath(recipe.initFrom)).catch((err: unknown) => fail(`--init-from ${recipe.initFrom}: ${err instanceof Error ? err.message : String(err)}`));
+  initialWeights = source.getWeights().map((w) => w.dataSync() as Float32Array);
+  try {
+    setWeightValues(buildRecipeModel(recipe), initialWeights);
+  } catch (err) {
+    fail(`--init-from ${recipe.initFrom}: ${(err as Error).message} (pass the same --batch-norm and --padding as its run)`);
+  }
+  console.log(`starting from the weights of ${recipe.initFrom}`);
+}
 const dataDir = resolveDataDir(v['data-dir']);
 const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
 const out = v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -119,6 +136,7 @@ const result = await trainRun(train, test, recipe, {
   backend: selection.used,
   workers,
   testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
+  ...(initialWeights ? { initialWeights } : {}),
   hooks: {
     onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),
     onBatch: (b, loss, acc) => { if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) }); },

@@ -26,6 +26,10 @@ export interface Recipe {
   validationCount: number;
   /** Train on the first N training images only (quick runs). */
   limit?: number;
+  /** Label smoothing of the cross-entropy targets (absent = 0). */
+  labelSmoothing?: number;
+  /** Run directory whose weights the model starts from (fine-tuning), as given on the command line. */
+  initFrom?: string;
 }
 
 /**
@@ -54,6 +58,18 @@ export function defaultRecipe(model: ModelKind): Recipe {
 }
 
 export { DEFAULT_AUGMENT };
+
+/** Sets every weight of `model` (model.weights order); the shapes must match, or it throws naming the first that does not. */
+export function setWeightValues(model: tfl.LayersModel, values: Float32Array[]): void {
+  if (values.length !== model.weights.length) throw new Error(`the starting weights hold ${values.length} tensors; this recipe's ${model.name} has ${model.weights.length}`);
+  const tensors = model.weights.map((w, i) => {
+    const size = w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+    if (values[i]!.length !== size) throw new Error(`starting weight ${i} (${w.name}) has ${values[i]!.length} values; this recipe's model needs [${w.shape}]`);
+    return tf.tensor(values[i]!, w.shape as number[]);
+  });
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
 
 /** The recipe's model, built the same way in the trainer and in every gradient worker. */
 export function buildRecipeModel(r: Recipe): tfl.Sequential {
@@ -95,13 +111,16 @@ export interface FitOptions {
   workers?: number;
   /** The active backend, handed to the workers. */
   backend?: string;
+  /** Starting weights (all of them, in model.weights order) instead of the seeded initialization. */
+  initialWeights?: Float32Array[];
 }
 
 /** Fits a fresh model on the training split and returns it with the weights of its best validation epoch. */
 export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions = {}): Promise<FitResult> {
-  const { hooks = {}, workers = 1, backend = 'wasm' } = options;
+  const { hooks = {}, workers = 1, backend = 'wasm', initialWeights } = options;
   const model = buildRecipeModel(recipe);
-  const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers) : localStepper(model, recipe);
+  if (initialWeights) setWeightValues(model, initialWeights);
+  const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers, initialWeights) : localStepper(model, recipe);
   const views = trainValidationViews(trainSplit, recipe.validationCount, recipe.seed, recipe.limit);
   const n = views.train.indices.length;
   const batches = Math.ceil(n / recipe.batchSize);

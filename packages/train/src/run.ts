@@ -12,13 +12,15 @@ export interface RunOptions {
   hooks?: FitHooks;
   workers?: number;
   testLimit?: number | undefined;
+  /** Starting weights (fine-tuning); see fit(). */
+  initialWeights?: Float32Array[];
 }
 
 /** One full run: seeded fit, test-set evaluation, model artifacts and the report, all into `out`. */
 export async function trainRun(train: Split, test: Split, recipe: Recipe, options: RunOptions) {
   return withSeededMathRandom(recipe.seed, async () => {
     const started = performance.now();
-    const result = await fit(train, recipe, { hooks: options.hooks, workers: options.workers, backend: options.backend });
+    const result = await fit(train, recipe, { hooks: options.hooks, workers: options.workers, backend: options.backend, ...(options.initialWeights ? { initialWeights: options.initialWeights } : {}) });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
     const images = result.history.length * Math.min(recipe.limit ?? Infinity, train.count - Math.min(recipe.validationCount, Math.floor(train.count / 5)));
     const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS, type Split } from '@fmnist/core';
 import { selectBackend } from '../src/backend/select.ts';
-import { buildRecipeModel, defaultRecipe, fit, type Recipe } from '../src/fit.ts';
+import { buildRecipeModel, defaultRecipe, fit, setWeightValues, type Recipe } from '../src/fit.ts';
 import { createRng } from '../src/random.ts';
 
 // A synthetic split: class k is a bright horizontal band at rows 2k..2k+3, with noise.
@@ -50,4 +50,15 @@ describe('data-parallel training (gradient worker threads)', () => {
     expect(double.history[0]!.loss).toBeCloseTo(single.history[0]!.loss, 4);
     expect(double.history[0]!.valAccuracy).toBe(single.history[0]!.valAccuracy);
   });
+
+  it.each([1, 2])('fine-tuning starts from the given weights (%i worker(s)), and mismatched weights are refused', async (workers) => {
+    const split = syntheticSplit(400);
+    const recipe: Recipe = { ...defaultRecipe('cnn'), epochs: 1, batchSize: 100, learningRate: 0, padding: 'valid', validationCount: 100 };
+    // Another seed's initialization stands in for a trained run; with a zero learning rate nothing may move it.
+    const start = buildRecipeModel({ ...recipe, seed: 7 }).getWeights().map((w) => w.dataSync() as Float32Array);
+    const { model } = await fit(split, recipe, { workers, initialWeights: start });
+    model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(start[i]!)));
+    expect(() => setWeightValues(buildRecipeModel({ ...recipe, padding: 'same' }), start)).toThrow(/needs \[/);
+  });
 });
+

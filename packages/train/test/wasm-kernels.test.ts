@@ -136,6 +136,34 @@ describe('wasm training kernels match the cpu backend', () => {
     expect(maxAbsDiff(r.cpu, r.wasm)).toBeLessThanOrEqual(0);
   });
 
+  it('Identity (clone) shares the data without a copy, and each handle outlives the other', () => {
+    const values = randn(rng, 4096);
+    const a = tf.tensor(values, [64, 64]);
+    const buffers = tf.memory().numDataBuffers;
+    const b = tf.clone(a);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual(Array.from(Float32Array.from(values)));
+    const c = tf.clone(b);
+    b.dispose();
+    expect(c.dataSync()[4095]).toBe(Math.fround(values[4095]!));
+    c.dispose();
+    expect(tf.memory().numDataBuffers).toBe(buffers - 1);
+  });
+
+  it('Cast to the same dtype shares the data; to another dtype it converts', () => {
+    const a = tf.tensor([1.5, -2.25, 3], [3]);
+    const buffers = tf.memory().numDataBuffers;
+    const same = tf.cast(a, 'float32');
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    const ints = tf.cast(a, 'int32');
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    a.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+    tf.dispose([same, ints]);
+  });
+
   it('batch-norm training gradients (moments, broadcasting) match', async () => {
     const xv = randn(rng, 6 * 5 * 5 * 4);
     const g = await onBoth(() =>

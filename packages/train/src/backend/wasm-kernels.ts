@@ -32,6 +32,7 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
 }
 
 type Pad = backend_util.Conv2DInfo['padInfo'];
@@ -115,7 +116,12 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   return kh * kw * ci <= IM2COL_MAX_ROWS ? filterGradByIm2col(b, x, dy, info) : filterGradByConv(b, x, dy, info);
 };
 
-/** Below this patch length the swapped-roles conv has too few output rows to keep XNNPACK busy. */
+/**
+ * Below this patch length the swapped-roles conv has too few output rows to
+ * keep XNNPACK busy. Above it, im2col measured no faster (the CNN's second
+ * layer, 288 patch rows: 26 ms either way), as building the patch matrix in
+ * JS costs about what the product saves.
+ */
 const IM2COL_MAX_ROWS = 32;
 
 function filterGradByIm2col(b: WasmBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
@@ -260,11 +266,13 @@ const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const xs = b.typedArrayFromHeap(input);
   const g = b.typedArrayFromHeap(dy);
   const dx = b.typedArrayFromHeap(out);
-  dx.fill(0);
   if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0) {
+    // Windows tile the input exactly unless a row or column is left over; only then can some dx stay unwritten.
+    if (inHeight !== 2 * outHeight || inWidth !== 2 * outWidth) dx.fill(0);
     maxPool2x2Grad(xs, g, dx, batchSize, inHeight, inWidth, c, outHeight, outWidth);
     return out;
   }
+  dx.fill(0);
   // Per window, scan positions in row-major order with channels innermost
   // (contiguous in NHWC); strict ">" keeps the first maximum.
   const best = new Float32Array(c);
@@ -306,13 +314,21 @@ function maxPool2x2Grad(xs: Float32Array, g: Float32Array, dx: Float32Array, n: 
         const p01 = p00 + c;
         const p10 = p00 + row;
         const p11 = p10 + c;
+        // Every window position is written (0 or the gradient), without branches: the first
+        // maximum in scan order wins, as in the cpu backend, and random maxima mispredict.
         for (let ch = 0; ch < c; ch++, gi++) {
-          let at = p00 + ch;
-          let best = xs[at]!;
-          if (xs[p01 + ch]! > best) { at = p01 + ch; best = xs[at]!; }
-          if (xs[p10 + ch]! > best) { at = p10 + ch; best = xs[at]!; }
-          if (xs[p11 + ch]! > best) at = p11 + ch;
-          dx[at] = g[gi]!;
+          const a = xs[p00 + ch]!;
+          const b = xs[p01 + ch]!;
+          const d = xs[p10 + ch]!;
+          const e = xs[p11 + ch]!;
+          const grad = g[gi]!;
+          const k0 = +(a >= b && a >= d && a >= e);
+          const k1 = +(b > a && b >= d && b >= e);
+          const k2 = +(d > a && d > b && d >= e);
+          dx[p00 + ch] = grad * k0;
+          dx[p01 + ch] = grad * k1;
+          dx[p10 + ch] = grad * k2;
+          dx[p11 + ch] = grad * (1 - k0 - k1 - k2);
         }
       }
 }
@@ -356,6 +372,23 @@ function channelSums(src: Float32Array, c: number): Float64Array {
     }
   for (; i < src.length; i += c) for (let ch = 0; ch < c; ch++) acc[ch]! += src[i + ch]!;
   return acc;
+}
+
+/**
+ * Identity, and Cast to the dtype a tensor already has, share the input's
+ * data, as the cpu backend's Identity does. tfjs clones every tensor it saves
+ * for the backward pass and casts ReLU's step mask to float32, and the wasm
+ * kernels copy each one (about 3 ms of a CNN step). Tensors are immutable,
+ * so sharing is safe; the backend's internal copies do not come through here.
+ */
+function makeSharedCopy(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { dtype } = (args.attrs ?? {}) as { dtype?: string };
+    if (x.dtype === 'string' || (dtype !== undefined && dtype !== x.dtype)) return original(args);
+    (args.backend as unknown as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
 }
 
 /**
@@ -440,6 +473,8 @@ export function registerFastWasmKernels(): void {
   replace('Sum', makeChannelReduce(false));
   replace('Mean', makeChannelReduce(true));
   replace('Tile', makeTile);
+  replace('Identity', makeSharedCopy);
+  replace('Cast', makeSharedCopy);
   replace(BN_GRAD_KERNEL, () => batchNormTrainingGrad);
   registered = true;
 }

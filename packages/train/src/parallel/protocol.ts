@@ -27,7 +27,7 @@ export interface PendingGradient {
 
 /** Messages between the training loop and its gradient worker threads (data parallelism). */
 export type ToWorker =
-  | { type: 'init'; recipe: Recipe; backend: string; index: number }
+  | { type: 'init'; recipe: Recipe; backend: string; index: number; initialWeights?: Float32Array[] }
   | { type: 'banks'; banks: GradientBanks }
   /** Apply the pending gradient (if any), then write this shard's gradient to `bank`. */
   | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; labels: Int32Array }

@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
+import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH } from '@fmnist/core';
 import type { Batch } from '../data/batches.ts';
 import type { Recipe } from '../fit.ts';
 import type { FromWorker, GradientBanks, PendingGradient, ToWorker } from './protocol.ts';
+import { trainingLoss } from '../model/loss.ts';
 
 /** One optimisation step on a batch, however it is computed. */
 export interface Stepper {
@@ -29,7 +30,7 @@ export function localStepper(model: tfl.LayersModel, recipe: Recipe): Stepper {
           const labels = tf.tensor1d(batch.labels, 'int32');
           const logits = model.apply(x, { training: true }) as tf.Tensor2D;
           hits = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits);
+          return trainingLoss(labels, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS);
         },
         true,
         variables,
@@ -88,9 +89,9 @@ function startWorker(): Worker {
  * the same mean gradient with its own Adam. A step costs one small message
  * each way; no gradient is ever copied through a message or summed here.
  */
-export async function parallelStepper(recipe: Recipe, backend: string, workers: number): Promise<Stepper> {
+export async function parallelStepper(recipe: Recipe, backend: string, workers: number, initialWeights?: Float32Array[]): Promise<Stepper> {
   const handles = Array.from({ length: workers }, () => new WorkerHandle(startWorker()));
-  const ready = await Promise.all(handles.map((h, index) => h.request({ type: 'init', recipe, backend, index }, 'ready')));
+  const ready = await Promise.all(handles.map((h, index) => h.request({ type: 'init', recipe, backend, index, ...(initialWeights ? { initialWeights } : {}) }, 'ready')));
   const gradientLength = ready[0]!.gradientLength;
   const banks: GradientBanks = { buffer: new SharedArrayBuffer(2 * workers * gradientLength * Float32Array.BYTES_PER_ELEMENT), workers, gradientLength };
   await Promise.all(handles.map((h) => h.request({ type: 'banks', banks }, 'banked')));

@@ -1,10 +1,11 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
+import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '@fmnist/core';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
-import { buildRecipeModel } from '../fit.ts';
+import { buildRecipeModel, setWeightValues } from '../fit.ts';
 import { createRng } from '../random.ts';
 import { FlatAdam } from './flat-adam.ts';
+import { trainingLoss } from '../model/loss.ts';
 import { gradientSlot, type FromWorker, type GradientBanks, type PendingGradient, type ToWorker } from './protocol.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
@@ -20,6 +21,7 @@ let variables: tf.Variable[];
 let adam: FlatAdam;
 let banks: GradientBanks;
 let index = 0;
+let labelSmoothing = 0;
 
 const port = parentPort!;
 
@@ -49,7 +51,7 @@ function gradients(x: Float32Array, labels: Int32Array, bank: number): FromWorke
     const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
     hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'float32')).dataSync()[0]!);
     // Summed, not averaged: the replicas divide by the whole batch.
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(ys, NUM_CLASSES), logits, undefined, undefined, tf.Reduction.SUM);
+    return trainingLoss(ys, logits, labelSmoothing, tf.Reduction.SUM);
   }, variables);
   const slot = gradientSlot(banks, bank, index);
   let offset = 0;
@@ -68,9 +70,11 @@ port.on('message', async (msg: ToWorker) => {
       case 'init': {
         await selectBackend(msg.backend as BackendChoice);
         index = msg.index;
+        labelSmoothing = msg.recipe.labelSmoothing ?? 0;
         // Each replica draws its own dropout masks.
         Math.random = createRng((msg.recipe.seed ^ 0x9e3779b9) + 7919 * (msg.index + 1));
         model = buildRecipeModel(msg.recipe);
+        if (msg.initialWeights) setWeightValues(model, msg.initialWeights);
         variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
         const params = new Float32Array(variables.reduce((s, v) => s + v.size, 0));
         let offset = 0;
