@@ -11,7 +11,8 @@ import { trainRun } from './run.ts';
 const USAGE = `pnpm train --model mlp|cnn [options]
   --epochs N            (25)          --batch-size N       (128)
   --lr X                (0.001)       --lr-schedule constant|cosine (constant)
-  --seed N              (42)
+  --seed N              (42) seeds the validation split, the weights and the streams below
+  --shuffle-seed N      seeds batch order, augmentation and dropout only (default: --seed)
   --augment             rotation ±15°, flip p=0.5, shift ±2 px
   --no-augment          none (the default)
   --rotation DEG / --flip P / --shift PX   override one setting
@@ -48,7 +49,7 @@ try {
       'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
       'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
-      workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
+      workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, 'shuffle-seed': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -96,6 +97,7 @@ const recipe: Recipe = {
   padding,
   validationCount: numberFlag(v.validation, 'validation', base.validationCount),
   ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
+  ...(v['shuffle-seed'] ? { shuffleSeed: numberFlag(v['shuffle-seed'], 'shuffle-seed', 0) } : {}),
   ...(v['label-smoothing'] ? { labelSmoothing: numberFlag(v['label-smoothing'], 'label-smoothing', 0, false) } : {}),
   ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
 };

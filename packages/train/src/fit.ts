@@ -26,6 +26,12 @@ export interface Recipe {
   validationCount: number;
   /** Train on the first N training images only (quick runs). */
   limit?: number;
+  /**
+   * Seeds the batch order, augmentation and dropout masks (absent: `seed`,
+   * which also picks the validation split and the initial weights). A
+   * restart from a run's weights needs the same split but other batches.
+   */
+  shuffleSeed?: number;
   /** Label smoothing of the cross-entropy targets (absent = 0). */
   labelSmoothing?: number;
   /** Run directory whose weights the model starts from (fine-tuning), as given on the command line. */
@@ -58,6 +64,11 @@ export function defaultRecipe(model: ModelKind): Recipe {
 }
 
 export { DEFAULT_AUGMENT };
+
+/** The seed of the run's random streams (batch order, augmentation, dropout). */
+export function shuffleSeedOf(r: Recipe): number {
+  return r.shuffleSeed ?? r.seed;
+}
 
 /** Sets every weight of `model` (model.weights order); the shapes must match, or it throws naming the first that does not. */
 export function setWeightValues(model: tfl.LayersModel, values: Float32Array[]): void {
@@ -124,7 +135,7 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
   const views = trainValidationViews(trainSplit, recipe.validationCount, recipe.seed, recipe.limit);
   const n = views.train.indices.length;
   const batches = Math.ceil(n / recipe.batchSize);
-  const rng = createRng(recipe.seed + 1);
+  const rng = createRng(shuffleSeedOf(recipe) + 1);
   const augment = recipe.augment ? { options: recipe.augment, rng } : undefined;
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   const history: EpochRecord[] = [];

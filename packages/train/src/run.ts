@@ -2,7 +2,7 @@ import type { Split } from '@fmnist/core';
 import { saveLayersModel } from './model/artifacts.ts';
 import { evaluateView } from './model/evaluate.ts';
 import { wholeView } from './data/batches.ts';
-import { fit, type FitHooks, type Recipe } from './fit.ts';
+import { fit, shuffleSeedOf, type FitHooks, type Recipe } from './fit.ts';
 import { withSeededMathRandom } from './random.ts';
 import { writeRunReport, type RunMetrics } from './report/run-report.ts';
 
@@ -18,7 +18,7 @@ export interface RunOptions {
 
 /** One full run: seeded fit, test-set evaluation, model artifacts and the report, all into `out`. */
 export async function trainRun(train: Split, test: Split, recipe: Recipe, options: RunOptions) {
-  return withSeededMathRandom(recipe.seed, async () => {
+  return withSeededMathRandom(shuffleSeedOf(recipe), async () => {
     const started = performance.now();
     const result = await fit(train, recipe, { hooks: options.hooks, workers: options.workers, backend: options.backend, ...(options.initialWeights ? { initialWeights: options.initialWeights } : {}) });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);

@@ -60,5 +60,15 @@ describe('data-parallel training (gradient worker threads)', () => {
     model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(start[i]!)));
     expect(() => setWeightValues(buildRecipeModel({ ...recipe, padding: 'same' }), start)).toThrow(/needs \[/);
   });
+
+  it('a shuffle seed changes the batches, flips and dropout masks, and nothing else', async () => {
+    const split = syntheticSplit(600);
+    const recipe: Recipe = { ...defaultRecipe('cnn'), epochs: 1, batchSize: 100, padding: 'valid', validationCount: 100, augment: { maxRotationDeg: 0, flipProbability: 0.5, maxShift: 0 } };
+    const loss = async (r: Recipe) => (await fit(split, r, { workers: 2 })).history[0]!.loss;
+    const base = await loss(recipe);
+    expect(await loss(recipe)).toBe(base);
+    expect(await loss({ ...recipe, shuffleSeed: recipe.seed })).toBe(base);
+    expect(await loss({ ...recipe, shuffleSeed: 5 })).not.toBe(base);
+  });
 });
 

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '@fmnist/core';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
-import { buildRecipeModel, setWeightValues } from '../fit.ts';
+import { buildRecipeModel, setWeightValues, shuffleSeedOf } from '../fit.ts';
 import { createRng } from '../random.ts';
 import { FlatAdam } from './flat-adam.ts';
 import { trainingLoss } from '../model/loss.ts';
@@ -72,7 +72,7 @@ port.on('message', async (msg: ToWorker) => {
         index = msg.index;
         labelSmoothing = msg.recipe.labelSmoothing ?? 0;
         // Each replica draws its own dropout masks.
-        Math.random = createRng((msg.recipe.seed ^ 0x9e3779b9) + 7919 * (msg.index + 1));
+        Math.random = createRng((shuffleSeedOf(msg.recipe) ^ 0x9e3779b9) + 7919 * (msg.index + 1));
         model = buildRecipeModel(msg.recipe);
         if (msg.initialWeights) setWeightValues(model, msg.initialWeights);
         variables = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -35,7 +35,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function recipeLine(r: Recipe): string {
   const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px` : 'none';
-  return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}`;
+  return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}`;
 }
 
 export function metricsSection(m: ClassificationMetrics): string {
