@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
+import { argmaxRows, bytesToInput, classificationMetrics, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 import { loadSplit, resolveDataDir } from '@fmnist/core/node';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, 'data-dir': { type: 'string' } } });
@@ -14,32 +14,27 @@ if (!values.model) throw new Error('--model FILE.onnx is required');
 const split = await loadSplit(resolveDataDir(values['data-dir']), 'test', { verify: false });
 const session = await ort.InferenceSession.create(values.model, { executionProviders: ['cpu'] });
 
+/** The test images as model input, each row of each image reversed when `mirror` is set. */
+function inputs(mirror: boolean): Float32Array {
+  const x = bytesToInput(split.images.subarray(0, split.count * IMAGE_PIXELS));
+  if (mirror) for (let row = 0; row < split.count * IMAGE_HEIGHT; row++) x.subarray(row * IMAGE_WIDTH, (row + 1) * IMAGE_WIDTH).reverse();
+  return x;
+}
+
 async function logits(mirror: boolean): Promise<Float32Array> {
+  const x = inputs(mirror);
   const out = new Float32Array(split.count * NUM_CLASSES);
   const batch = 500;
   for (let start = 0; start < split.count; start += batch) {
     const n = Math.min(batch, split.count - start);
-    const x = new Float32Array(n * IMAGE_PIXELS);
-    for (let i = 0; i < n; i++)
-      for (let y = 0; y < IMAGE_HEIGHT; y++)
-        for (let c = 0; c < IMAGE_WIDTH; c++) {
-          const source = (start + i) * IMAGE_PIXELS + y * IMAGE_WIDTH + (mirror ? IMAGE_WIDTH - 1 - c : c);
-          x[i * IMAGE_PIXELS + y * IMAGE_WIDTH + c] = split.images[source]! / 255;
-        }
-    const result = await session.run({ input: new ort.Tensor('float32', x, [n, 1, IMAGE_HEIGHT, IMAGE_WIDTH]) });
+    const images = x.subarray(start * IMAGE_PIXELS, (start + n) * IMAGE_PIXELS);
+    const result = await session.run({ input: new ort.Tensor('float32', images, [n, 1, IMAGE_HEIGHT, IMAGE_WIDTH]) });
     out.set(result.logits!.data as Float32Array, start * NUM_CLASSES);
   }
   return out;
 }
 
-function accuracy(scores: Float32Array): string {
-  let right = 0;
-  for (let i = 0; i < split.count; i++) {
-    const row = scores.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-    if (row.indexOf(Math.max(...row)) === split.labels[i]) right++;
-  }
-  return `${((right / split.count) * 100).toFixed(2)}%`;
-}
+const accuracy = (scores: Float32Array) => `${(100 * classificationMetrics(split.labels, argmaxRows(scores, NUM_CLASSES)).accuracy).toFixed(2)}%`;
 
 const plain = await logits(false);
 const mirrored = await logits(true);

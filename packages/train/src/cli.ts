@@ -119,11 +119,15 @@ let initialWeights: Float32Array[] | undefined;
 if (recipe.initFrom) {
   const source = await loadLayersModel(userPath(recipe.initFrom)).catch((err: unknown) => fail(`--init-from ${recipe.initFrom}: ${err instanceof Error ? err.message : String(err)}`));
   initialWeights = source.getWeights().map((w) => w.dataSync() as Float32Array);
+  // Check the shapes now, before the data loads, so a mismatch names the flags to fix.
+  const check = buildRecipeModel(recipe);
   try {
-    setWeightValues(buildRecipeModel(recipe), initialWeights);
+    setWeightValues(check, initialWeights);
   } catch (err) {
     fail(`--init-from ${recipe.initFrom}: ${(err as Error).message} (pass the same --batch-norm and --padding as its run)`);
   }
+  check.dispose();
+  source.dispose();
   console.log(`starting from the weights of ${recipe.initFrom}`);
 }
 const dataDir = resolveDataDir(v['data-dir']);

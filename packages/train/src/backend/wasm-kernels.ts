@@ -354,7 +354,8 @@ function makeChannelReduce(mean: boolean): (original: KernelFunc) => KernelFunc 
     const c = x.shape[rank - 1]!;
     const out = b.makeOutput(keepDims ? [...Array(rank - 1).fill(1), c] : [c], 'float32');
     const acc = channelSums(b.typedArrayFromHeap(x), c);
-    if (mean) for (let ch = 0; ch < c; ch++) acc[ch]! /= x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+    const rows = x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+    if (mean) for (let ch = 0; ch < c; ch++) acc[ch]! /= rows;
     b.typedArrayFromHeap(out).set(acc);
     return out;
   };

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '@fmnist/core';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
-import { buildRecipeModel, setWeightValues, shuffleSeedOf } from '../fit.ts';
+import { buildRecipeModel, setWeightValues, shuffleSeedOf, type Recipe } from '../fit.ts';
 import { createRng } from '../random.ts';
 import { FlatAdam } from './flat-adam.ts';
 import { trainingLoss } from '../model/loss.ts';
@@ -21,7 +21,7 @@ let variables: tf.Variable[];
 let adam: FlatAdam;
 let banks: GradientBanks;
 let index = 0;
-let labelSmoothing = 0;
+let recipe: Recipe;
 
 const port = parentPort!;
 
@@ -51,7 +51,7 @@ function gradients(x: Float32Array, labels: Int32Array, bank: number): FromWorke
     const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
     hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'float32')).dataSync()[0]!);
     // Summed, not averaged: the replicas divide by the whole batch.
-    return trainingLoss(ys, logits, labelSmoothing, tf.Reduction.SUM);
+    return trainingLoss(ys, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM);
   }, variables);
   const slot = gradientSlot(banks, bank, index);
   let offset = 0;
@@ -70,7 +70,7 @@ port.on('message', async (msg: ToWorker) => {
       case 'init': {
         await selectBackend(msg.backend as BackendChoice);
         index = msg.index;
-        labelSmoothing = msg.recipe.labelSmoothing ?? 0;
+        recipe = msg.recipe;
         // Each replica draws its own dropout masks.
         Math.random = createRng((shuffleSeedOf(msg.recipe) ^ 0x9e3779b9) + 7919 * (msg.index + 1));
         model = buildRecipeModel(msg.recipe);
