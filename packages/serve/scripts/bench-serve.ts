@@ -5,12 +5,11 @@
  *    and an empty Hono POST handler in the same run (ratio);
  *  - POST /classify with a 1000x1000 JPEG photo;
  *  - POST /evaluate on the 10,000 test images for cnn and mlp;
+ *  - upper bounds from the same stack with work taken away (bounds-server.ts);
  *  - sustained load: resident memory after warm-up vs at the end, failures.
- * Usage: pnpm --filter @fmnist/serve bench [-- --duration 10 --sustain 60 --models DIR]
+ * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR]
  * Needs FMNIST_DIR (or data/fashion-mnist) for the evaluation and the PNGs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -22,23 +21,13 @@ import { IMAGE_PIXELS, preprocessImage } from '@fmnist/core';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { decodeImage } from '../src/decode.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats?: Record<string, { count: number }>;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-// autocannon ships no types; the fields above are the ones this script reads.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+import { autocannon, fmt, loadTest, start, stop } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' } } });
 const duration = Number(values.duration);
 const sustain = Number(values.sustain);
 const connections = Number(values.connections);
+const load = (url: string, body: Buffer, type: string, seconds = duration) => loadTest(url, body, type, { connections, seconds });
 const here = dirname(fileURLToPath(import.meta.url));
 
 let modelsDir = values.models ?? join(repoRoot(), 'models');
@@ -49,32 +38,6 @@ if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
   await writeFixtureModels(fixtureDir, split);
   modelsDir = fixtureDir;
   console.log(`NOTE: ${join(repoRoot(), 'models', 'cnn.onnx')} is missing; measuring with the linear fixture model (cheaper than the real CNN)`);
-}
-
-function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: '0' } });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(?:listening |127\.0\.0\.1:)(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await done;
-}
-
-async function load(url: string, body: Buffer, type: string, seconds = duration): Promise<AutocannonResult> {
-  // Warm-up run first: JIT, sharp's and onnxruntime's first allocations.
-  await autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: 2 });
-  return autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: seconds });
 }
 
 /**
@@ -101,7 +64,6 @@ async function photoCost(): Promise<string> {
   return `one photo on one core: decode ${(decodeMs / n).toFixed(1)} ms + preprocess ${(preprocessMs / n).toFixed(1)} ms; ceiling on ${cores} cores ${Math.round((cores * 1000) / per)} req/s`;
 }
 
-const fmt = (r: AutocannonResult) => `${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}`;
 const serveArgs = (extra: string[] = []) => [join(here, '..', 'src', 'main.ts'), '--models', modelsDir, '--host', '127.0.0.1', '--port', '0', '--device', 'cpu', ...extra];
 
 const png = await sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
@@ -139,6 +101,18 @@ try {
     console.log(`/evaluate ${model} (10,000 images): server ${body.seconds} s, wall ${wall.toFixed(3)} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}% (target cnn <= 1.5 s, mlp <= 0.5 s)`);
   }
   await stop(on.child);
+
+  // Upper bounds from the same stack with work taken away (bounds-server.ts).
+  const bound = async (mode: string, body: Buffer, type: string) => {
+    const b = await start([join(here, 'bounds-server.ts'), '--models', modelsDir], { MODE: mode });
+    const res = await load(`http://127.0.0.1:${b.port}/`, body, type);
+    await stop(b.child);
+    return res;
+  };
+  const inferenceOnly = await bound('inference', png, 'image/png');
+  console.log(`bound: HTTP + batching + inference, no decode or preprocessing: ${fmt(inferenceOnly)}; ratio ${(inferenceOnly.requests.average / emptyRes.requests.average).toFixed(2)}`);
+  const shrunk = await bound('sharp-shrink', photo, 'image/jpeg');
+  console.log(`bound: 1000x1000 JPEG, sharp shrinks to 128 px while decoding (no browser parity): ${fmt(shrunk)}`);
 
   const off = await start(serveArgs(['--max-batch', '1']));
   const unbatched = await load(`http://127.0.0.1:${off.port}/classify`, png, 'image/png');

@@ -11,7 +11,14 @@ export interface BatcherOptions {
   maxQueue: number;
 }
 
-export const DEFAULT_BATCHING: BatcherOptions = { maxBatch: 32, maxDelayMs: 2, maxQueue: 512 };
+/**
+ * 16, not 32: under 32 concurrent connections on two cores, a batch of 16
+ * runs while the event loop parses and decodes the next 16, where a batch of
+ * 32 left one side idle while the other worked: 5,498 against 4,414 req/s
+ * over three paired rounds (bench:batch, docs/benchmarks.md). On a GPU,
+ * larger batches pay off.
+ */
+export const DEFAULT_BATCHING: BatcherOptions = { maxBatch: 16, maxDelayMs: 2, maxQueue: 512 };
 
 interface Pending {
   input: Float32Array;

@@ -11,7 +11,7 @@ describe('parseConfig', () => {
     expect(o.host).toBe('0.0.0.0');
     expect(o.device).toBe('auto');
     expect(o.modelsDir).toBe(join(repoRoot(), 'models'));
-    expect(o.batching).toEqual({ maxBatch: 32, maxDelayMs: 2, maxQueue: 512 });
+    expect(o.batching).toEqual({ maxBatch: 16, maxDelayMs: 2, maxQueue: 512 });
   });
 
   it('flags win over environment variables, which win over defaults', () => {

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { DEFAULT_BATCHING } from './batcher.ts';
 import type { Device } from './registry.ts';
 import type { ServerOptions } from './server.ts';
 
@@ -12,9 +13,9 @@ export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
   --device D          auto | cuda | cpu (env DEVICE; default auto: CUDA if it works, else CPU)
   --data-dir DIR      Fashion-MNIST folder for /evaluate and /samples (env FMNIST_DIR; default <repo>/data/fashion-mnist)
   --default-model M   model used when a request names none (default cnn)
-  --max-batch N       dynamic batching: largest batch per session run (env MAX_BATCH; default 32; 1 = off)
-  --max-delay-ms N    dynamic batching: longest wait for a batch to fill (env MAX_DELAY_MS; default 2)
-  --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default 512)
+  --max-batch N       dynamic batching: largest batch per session run (env MAX_BATCH; default ${DEFAULT_BATCHING.maxBatch}; 1 = off)
+  --max-delay-ms N    dynamic batching: longest wait for a batch to fill (env MAX_DELAY_MS; default ${DEFAULT_BATCHING.maxDelayMs})
+  --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default ${DEFAULT_BATCHING.maxQueue})
   --max-body-mb N     request body limit in MB (env MAX_BODY_MB; default 10)
   --static-dir DIR    web demo build served at / (default packages/web-demo/dist, if it exists)
   -h, --help`;
@@ -58,9 +59,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     dataDir: resolveDataDir(path(values['data-dir'] ?? env.FMNIST_DIR), env),
     staticDir: path(values['static-dir']) ?? join(root, 'packages', 'web-demo', 'dist'),
     batching: {
-      maxBatch: int('max-batch', values['max-batch'] ?? env.MAX_BATCH ?? '32', 1, 1024),
-      maxDelayMs: int('max-delay-ms', values['max-delay-ms'] ?? env.MAX_DELAY_MS ?? '2', 0, 1000),
-      maxQueue: int('max-queue', values['max-queue'] ?? env.MAX_QUEUE ?? '512', 1, 100_000),
+      maxBatch: int('max-batch', values['max-batch'] ?? env.MAX_BATCH ?? String(DEFAULT_BATCHING.maxBatch), 1, 1024),
+      maxDelayMs: int('max-delay-ms', values['max-delay-ms'] ?? env.MAX_DELAY_MS ?? String(DEFAULT_BATCHING.maxDelayMs), 0, 1000),
+      maxQueue: int('max-queue', values['max-queue'] ?? env.MAX_QUEUE ?? String(DEFAULT_BATCHING.maxQueue), 1, 100_000),
     },
     limits: { maxBodyBytes: int('max-body-mb', values['max-body-mb'] ?? env.MAX_BODY_MB ?? '10', 1, 1024) * 1024 * 1024 },
   };

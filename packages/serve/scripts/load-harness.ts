@@ -1,0 +1,44 @@
+/** What the serving benchmarks share: starting a server script, loading it with autocannon, printing a result. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+export interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; the fields above are the ones the benchmarks read.
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Runs `node --import tsx ...args` on a free port; resolves once it prints the port it listens on. */
+export function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PORT: '0' } });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(?:listening |127\.0\.0\.1:)(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
+}
+
+/** POSTs `body` at `connections` for `seconds`, after a 2 s warm-up run (JIT, sharp's and onnxruntime's first allocations). */
+export async function loadTest(url: string, body: Buffer, type: string, { connections, seconds }: { connections: number; seconds: number }): Promise<AutocannonResult> {
+  await autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: 2 });
+  return autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: seconds });
+}
+
+export const fmt = (r: AutocannonResult) => `${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}`;
