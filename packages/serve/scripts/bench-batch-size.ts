@@ -7,13 +7,10 @@
  * Needs FMNIST_DIR (or data/fashion-mnist) for the test image.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
-import { IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH } from '@fmnist/core';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
-import { fmt, loadTest, start, stop } from './load-harness.ts';
+import { fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({
   options: { sizes: { type: 'string', default: '32,16' }, rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' }, models: { type: 'string' } },
@@ -21,16 +18,15 @@ const { values } = parseArgs({
 const sizes = values.sizes.split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes takes batch sizes like 32,16; got ${values.sizes}`);
 const modelsDir = values.models ?? join(repoRoot(), 'models');
-const here = dirname(fileURLToPath(import.meta.url));
 const split = await loadSplit(resolveDataDir(undefined), 'test', { verify: false });
-const png = await sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 1 } }).png().toBuffer();
+const png = await testImagePng(split);
 
 console.log(`batch sizes ${sizes.join(' vs ')}, ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections; ${availableParallelism()} cores, node ${process.version}`);
 const totals = new Map<number, number[]>(sizes.map((n) => [n, []]));
 for (let round = 1; round <= Number(values.rounds); round++) {
   const line: string[] = [];
   for (const size of sizes) {
-    const server = await start([join(here, '..', 'src', 'main.ts'), '--models', modelsDir, '--host', '127.0.0.1', '--port', '0', '--device', 'cpu', '--max-batch', String(size)]);
+    const server = await start(serverArgs(modelsDir, ['--max-batch', String(size)]));
     const r = await loadTest(`http://127.0.0.1:${server.port}/classify`, png, 'image/png', { connections: Number(values.connections), seconds: Number(values.duration) });
     await stop(server.child);
     totals.get(size)!.push(r.requests.average);

@@ -17,11 +17,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { IMAGE_PIXELS, preprocessImage } from '@fmnist/core';
+import { preprocessImage } from '@fmnist/core';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { decodeImage } from '../src/decode.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
-import { autocannon, fmt, loadTest, start, stop } from './load-harness.ts';
+import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' } } });
 const duration = Number(values.duration);
@@ -64,9 +64,9 @@ async function photoCost(): Promise<string> {
   return `one photo on one core: decode ${(decodeMs / n).toFixed(1)} ms + preprocess ${(preprocessMs / n).toFixed(1)} ms; ceiling on ${cores} cores ${Math.round((cores * 1000) / per)} req/s`;
 }
 
-const serveArgs = (extra: string[] = []) => [join(here, '..', 'src', 'main.ts'), '--models', modelsDir, '--host', '127.0.0.1', '--port', '0', '--device', 'cpu', ...extra];
+const serveArgs = (extra: string[] = []) => serverArgs(modelsDir, extra);
 
-const png = await sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+const png = await testImagePng(split);
 // A real phone photo where the sample photos sit beside the repository; else a noisy synthetic one of the same size.
 const samplePhoto = join(repoRoot(), '..', 'shared', 'sample-photos', 'shirt_01.jpg');
 const photoSource = existsSync(samplePhoto)

@@ -1,6 +1,9 @@
-/** What the serving benchmarks share: starting a server script, loading it with autocannon, printing a result. */
+/** What the serving benchmarks share: the request image, starting a server, loading it with autocannon, printing a result. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, type Split } from '@fmnist/core';
 
 export interface AutocannonResult {
   requests: { average: number; total: number };
@@ -13,6 +16,16 @@ export interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 // autocannon ships no types; the fields above are the ones the benchmarks read.
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** The first test image as the 28x28 grayscale PNG that the small-image benchmarks POST. */
+export function testImagePng(split: Split): Promise<Buffer> {
+  return sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 1 } }).png().toBuffer();
+}
+
+/** Arguments for start(): the real server on loopback, any free port, CPU provider, plus `extra` flags. */
+export function serverArgs(modelsDir: string, extra: string[] = []): string[] {
+  return [fileURLToPath(new URL('../src/main.ts', import.meta.url)), '--models', modelsDir, '--host', '127.0.0.1', '--port', '0', '--device', 'cpu', ...extra];
+}
 
 /** Runs `node --import tsx ...args` on a free port; resolves once it prints the port it listens on. */
 export function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
