@@ -33,3 +33,12 @@ export function bytesToInput(bytes: Uint8Array, out = new Float32Array(bytes.len
   for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! * INPUT_CONTRACT.scale;
   return out;
 }
+
+/**
+ * The shipped models (models/<name>.onnx), in order of preference for a
+ * request that names none: the CNN fine-tuned on real photos answers
+ * uploads; the Fashion-MNIST-only CNN and MLP stay available by name.
+ */
+export const SHIPPED_MODELS = ['cnn-photo', 'cnn', 'mlp'] as const;
+export type ShippedModel = (typeof SHIPPED_MODELS)[number];
+export const DEFAULT_MODEL: ShippedModel = SHIPPED_MODELS[0];

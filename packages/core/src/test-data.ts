@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolvePhotoDir, resolveSamplePhotoDir } from './photos/load.ts';
 import { userPath } from './dataset/data-dir.ts';
 
 /**
@@ -10,5 +13,18 @@ export function testDataDir(): string | undefined {
   if (dir) return userPath(dir);
   if (process.env.REQUIRE_DATA === '1') throw new Error('REQUIRE_DATA=1 but FMNIST_DIR is unset: point it at the Fashion-MNIST folder');
   console.warn('FMNIST_DIR is unset: skipping tests that need the real Fashion-MNIST data');
+  return undefined;
+}
+
+/**
+ * The photo-test gate: the labelled photos (PHOTOS_DIR, else ../shared/clothing-photos)
+ * or, with `samples`, the held-out sample photos (SAMPLE_PHOTOS_DIR, else ../shared/sample-photos).
+ * Missing, tests skip with a message; with REQUIRE_DATA=1 they fail instead.
+ */
+export function testPhotoDir(which: 'photos' | 'samples' = 'photos'): string | undefined {
+  const dir = which === 'photos' ? resolvePhotoDir() : resolveSamplePhotoDir();
+  if (existsSync(join(dir, 'labels.json'))) return dir;
+  if (process.env.REQUIRE_DATA === '1') throw new Error(`REQUIRE_DATA=1 but ${dir}/labels.json is missing: set ${which === 'photos' ? 'PHOTOS_DIR' : 'SAMPLE_PHOTOS_DIR'} to the folder`);
+  console.warn(`${dir}/labels.json is missing: skipping tests that need the ${which === 'photos' ? 'labelled' : 'sample'} photos`);
   return undefined;
 }

@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from './convert/convert.ts';
 import { buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
 import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
-import { readRunMetrics, type SourceMetrics } from './model/run-metrics.ts';
+import { readRunMetrics, readRunPhotos, type SourceMetrics } from './model/run-metrics.ts';
 import { specFromLayersModel } from './model/spec.ts';
 import { useCpuBackend } from './tfjs.ts';
 
@@ -23,10 +23,12 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   const artifact = await readLayersArtifact(dir);
   const model = await loadLayersModel(artifact);
   const metrics = await readRunMetrics(dir);
+  const photos = await readRunPhotos(dir);
   const spec = specFromLayersModel(model);
-  const metadata = buildMetadata({ name, sha256: artifact.sha256, metrics });
-  const result = convertSpec(spec, { name, metadata });
+  const metadata = buildMetadata({ name, sha256: artifact.sha256, metrics, photos });
+  const temperature = photos?.calibration.temperature;
+  const result = convertSpec(spec, { name, metadata, ...(temperature ? { temperature } : {}) });
   const exported: ExportedRun = { ...result, name, artifact, model, metrics };
-  if (int8) exported.int8 = convertSpec(spec, { name, int8: true, metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
+  if (int8) exported.int8 = convertSpec(spec, { name, int8: true, ...(temperature ? { temperature } : {}), metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
   return exported;
 }

@@ -9,6 +9,12 @@ import { topK, type Prediction } from './topk.ts';
 
 export interface ClassifyResult {
   predictions: Prediction[];
+  /**
+   * Calibrated models only: the top probability is under the model's
+   * threshold, so the answer is more likely wrong (or the photo shows
+   * something no class fits) than a confident one.
+   */
+  uncertain?: boolean;
   timings: { decodeMs: number; preprocessMs: number; inferenceMs: number };
   preprocessing: PreprocessReport;
   input?: string;
@@ -25,8 +31,10 @@ export async function classifyImage(ctx: ServeContext, model: LoadedModel, batch
   const scores = await batcher.submit(bytesToInput(pixels));
   const t3 = performance.now();
   ctx.metrics.images.inc({ model: model.name });
+  const predictions = topK(scores.probabilities, model.classNames, k);
   const result: ClassifyResult = {
-    predictions: topK(scores.probabilities, model.classNames, k),
+    predictions,
+    ...(model.calibration ? { uncertain: predictions[0]!.probability < model.calibration.uncertainThreshold } : {}),
     timings: { decodeMs: round(decodeMs), preprocessMs: round(preprocessMs), inferenceMs: round(t3 - t2) },
     preprocessing: report,
   };

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { repoRoot, resolveDataDir, SHIPPED_MODELS } from '@fmnist/core/node';
 import { DEFAULT_BATCHING } from './batcher.ts';
 import type { Device } from './registry.ts';
 import type { ServerOptions } from './server.ts';
@@ -12,7 +12,7 @@ export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
   --host HOST         interface to bind (env HOST; default 0.0.0.0)
   --device D          auto | cuda | cpu (env DEVICE; default auto: CUDA if it works, else CPU)
   --data-dir DIR      Fashion-MNIST folder for /evaluate and /samples (env FMNIST_DIR; default <repo>/data/fashion-mnist)
-  --default-model M   model used when a request names none (default cnn)
+  --default-model M   model used when a request names none (default: the first of ${SHIPPED_MODELS.join(', ')} present)
   --max-batch N       dynamic batching: largest batch per session run (env MAX_BATCH; default ${DEFAULT_BATCHING.maxBatch}; 1 = off)
   --max-delay-ms N    dynamic batching: longest wait for a batch to fill (env MAX_DELAY_MS; default ${DEFAULT_BATCHING.maxDelayMs})
   --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default ${DEFAULT_BATCHING.maxQueue})

@@ -68,6 +68,7 @@ export const openapi = {
         properties: {
           model: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' }, provider: { type: 'string' } } },
           predictions: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, name: { type: 'string' }, probability: { type: 'number' } } } },
+          uncertain: { type: 'boolean', description: 'Calibrated models only (the default, cnn-photo): the top probability is under the threshold in the model metadata (calibration.uncertain_threshold), so the answer is likely wrong or the photo shows something no class fits' },
           timings: { type: 'object', properties: { decodeMs: { type: 'number' }, preprocessMs: { type: 'number' }, inferenceMs: { type: 'number' } } },
           input: { type: 'string', description: 'PNG data URL (with ?input=1)' },
         },

@@ -73,12 +73,19 @@ export interface LoadedModel {
   fallbackReason?: string;
   info: OnnxModelInfo;
   classNames: readonly string[];
+  /** Photo-tuned models: their `probabilities` are temperature-calibrated, and answers under the threshold are flagged uncertain. */
+  calibration?: ModelCalibration;
   session: Session;
   bulkSession: Session;
   /** Runs n images (n x 784 floats) in one session call. */
   run(input: Float32Array, n: number): Promise<Scores>;
   /** The same on a second session that uses every core: for /evaluate's large batches. */
   runBulk(input: Float32Array, n: number): Promise<Scores>;
+}
+
+export interface ModelCalibration {
+  temperature: number;
+  uncertainThreshold: number;
 }
 
 export class ModelLoadError extends Error {
@@ -133,6 +140,8 @@ export async function loadModel(file: string, options: LoadOptions): Promise<Loa
   const bulkSession = await (options.factory ?? threadSessionFactory)(bytes, provider, availableParallelism());
   const model: LoadedModel = { name, file, version: sha256.slice(0, 12), sha256, provider, info, classNames, session, bulkSession, run, runBulk: runOn(bulkSession) };
   if (fallbackReason !== undefined) model.fallbackReason = fallbackReason;
+  const calibration = parseCalibration(info.metadata);
+  if (calibration) model.calibration = calibration;
   // Warm-up: the first run allocates and plans; do it now, not on a user's request.
   const warm = await run(new Float32Array(IMAGE_PIXELS), 1);
   if (warm.probabilities.length !== NUM_CLASSES) throw new ModelLoadError(`${file}: 'probabilities' has ${warm.probabilities.length} values per image, the contract has ${NUM_CLASSES}`);
@@ -149,6 +158,18 @@ function parseClassNames(meta: Record<string, string>): string[] | undefined {
   } catch {
     const parts = raw.split(',').map((s) => s.trim());
     if (parts.length === NUM_CLASSES) return parts;
+  }
+  return undefined;
+}
+
+/** The exporter's `calibration` metadata (JSON with temperature and uncertain_threshold), when the model carries one. */
+export function parseCalibration(meta: Record<string, string>): ModelCalibration | undefined {
+  if (!meta.calibration) return undefined;
+  try {
+    const c = JSON.parse(meta.calibration) as { temperature?: unknown; uncertain_threshold?: unknown };
+    if (typeof c.temperature === 'number' && typeof c.uncertain_threshold === 'number') return { temperature: c.temperature, uncertainThreshold: c.uncertain_threshold };
+  } catch {
+    // Not the exporter's JSON: serve the model uncalibrated rather than refuse it.
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { PreprocessOptions } from '@fmnist/core';
+import { SHIPPED_MODELS, type PreprocessOptions } from '@fmnist/core';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
 import { DEFAULT_LIMITS, makeBatchers, type Limits, type ServeContext } from './context.ts';
@@ -50,7 +50,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     preprocess: options.preprocess ?? {},
     images: new ImagePool(),
     // cnn is the best model; otherwise whatever is there, so a lone mlp.onnx still works.
-    defaultModel: options.defaultModel ?? (names.includes('cnn') ? 'cnn' : names[0]!),
+    defaultModel: options.defaultModel ?? SHIPPED_MODELS.find((n) => names.includes(n)) ?? names[0]!,
     dataDir: options.dataDir,
     state: { ready: true, shuttingDown: false, inFlight: 0 },
   };

@@ -29,7 +29,7 @@ console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'cpu'}, 
 
 const x = new Float32Array(batchSize * IMAGE_PIXELS).map(() => Math.random());
 const labels = new Int32Array(batchSize).map(() => Math.floor(Math.random() * NUM_CLASSES));
-const batch = { x, labels, size: batchSize };
+const batch = { x, labels, accept: Uint16Array.from(labels, (l) => 1 << l), size: batchSize };
 
 // The default recipes, plus the guide's plain CNN (valid padding, no conv dropout): its step is the cheaper one.
 const variants = [

@@ -3,7 +3,8 @@
  * default-recipe run's figures kept beside it (models/<kind>/default-recipe/)
  * and, for a fine-tuned run, the figures of the run it started from
  * (models/<kind>/base-run/).
- * `pnpm --filter @fmnist/train run ship --model cnn --run runs/cnn-best --default runs/cnn-default [--base runs/cnn-first]`
+ * `pnpm --filter @fmnist/train run ship --model cnn --run runs/cnn-best --default runs/cnn-default [--base runs/cnn-first] [--name cnn-photo]`
+ * (`--name`: the shipped name, models/<name>/, when it is not the architecture's: the photo-tuned CNN).
  */
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -13,10 +14,10 @@ import { MODEL_JSON, WEIGHTS_BIN } from '../src/model/artifacts.ts';
 import { defaultRecipe } from '../src/fit.ts';
 import { metricsSection, recipeLine, RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' }, name: { type: 'string' } } });
 if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
-const target = join(repoRoot(), 'models', values.model);
+const target = join(repoRoot(), 'models', values.name ?? values.model);
 const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as RunMetrics;
 
 const shipped = await readMetrics(run);
@@ -28,7 +29,7 @@ const inside = (dir: string) => !relative(target, userPath(dir)).startsWith('..'
 for (const dir of [values.base, values.default]) if (dir && inside(dir)) throw new Error(`${dir} is inside ${target}, which shipping replaces; pass the run under runs/`);
 await rm(target, { recursive: true, force: true });
 await mkdir(target, { recursive: true });
-for (const f of [MODEL_JSON, WEIGHTS_BIN, RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion]) await copyFile(join(run, f), join(target, f));
+for (const f of [MODEL_JSON, WEIGHTS_BIN, RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, ...(shipped.photos ? [RUN_FILES.photoConfusion] : [])]) await copyFile(join(run, f), join(target, f));
 let report = await readFile(join(run, RUN_FILES.report), 'utf8');
 
 /** Copies a comparison run's figures into models/<kind>/<folder>/ and describes it in the report. */

@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
+import { loadSplit, repoRoot, resolveDataDir, resolvePhotoDir, userPath } from '@fmnist/core/node';
+import { DEFAULT_PHOTO_AUGMENT } from './photos/augment-photo.ts';
+import type { PartialLoss } from './model/loss.ts';
+import { resolvePhotoCacheDir } from './photos/cache.ts';
+import { loadPhotoData } from './photos/load-photos.ts';
 import { BACKEND_CHOICES, defaultWorkers, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
 import { MODEL_KINDS, type ModelKind } from './model/architectures.ts';
-import { buildRecipeModel, DEFAULT_AUGMENT, defaultRecipe, setWeightValues, type Recipe } from './fit.ts';
+import { buildRecipeModel, DEFAULT_AUGMENT, defaultRecipe, setWeightValues, type PhotoRecipe, type Recipe } from './fit.ts';
 import { loadLayersModel } from './model/artifacts.ts';
 import { trainRun } from './run.ts';
 
@@ -20,13 +24,23 @@ const USAGE = `pnpm train --model mlp|cnn [options]
   --conv-dropout X      (cnn 0.3)     --validation N       (5000)
   --padding valid|same  convolution padding (cnn: same)
   --limit N             train on N images only (quick runs)
+  --epoch-images N      Fashion-MNIST images per epoch, drawn afresh each epoch (all)
   --init-from DIR       start from the weights of a run directory (fine-tuning; same layers)
   --label-smoothing X   smooth the cross-entropy targets (0)
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
   --backend auto|tensorflow-gpu|tensorflow|wasm|cpu (auto)
   --workers N|auto      gradient worker threads (auto: one per core for the CNN on wasm/cpu, else 1)
-  --data-dir DIR        Fashion-MNIST folder (else FMNIST_DIR, else data/fashion-mnist)`;
+  --data-dir DIR        Fashion-MNIST folder (else FMNIST_DIR, else data/fashion-mnist)
+Real photos (transfer learning):
+  --photos DIR          mix the labelled photos of DIR (labels.json) into training
+  --with-photos         the same, from PHOTOS_DIR, else ../shared/clothing-photos
+  --photo-ratio X       share of every batch that is photos (0.25)
+  --partial-loss sum|max  scoring of accept sets: -log of their summed probability, or of the top accepted class's (sum)
+  --photo-folds K       photographer-grouped folds (5); --photo-fold F validates (0)
+  --photo-split-seed N  seeds the fold deal (42)
+  --no-photo-augment    photos as preprocessed (default: jittered crops, light, flips, rotation, shifts)
+  --photo-cache DIR     preprocessed-photo cache (else PHOTO_CACHE_DIR, else .cache/photos)`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -49,6 +63,8 @@ try {
       'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
       'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
+      photos: { type: 'string' }, 'partial-loss': { type: 'string' }, 'epoch-images': { type: 'string' }, 'with-photos': { type: 'boolean' }, 'photo-ratio': { type: 'string' }, 'photo-folds': { type: 'string' }, 'photo-fold': { type: 'string' },
+      'photo-split-seed': { type: 'string' }, 'photo-augment': { type: 'boolean' }, 'photo-cache': { type: 'string' },
       workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, 'shuffle-seed': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,10 +113,34 @@ const recipe: Recipe = {
   padding,
   validationCount: numberFlag(v.validation, 'validation', base.validationCount),
   ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
+  ...(v['epoch-images'] ? { epochImages: numberFlag(v['epoch-images'], 'epoch-images', 0) } : {}),
   ...(v['shuffle-seed'] ? { shuffleSeed: numberFlag(v['shuffle-seed'], 'shuffle-seed', 0) } : {}),
   ...(v['label-smoothing'] ? { labelSmoothing: numberFlag(v['label-smoothing'], 'label-smoothing', 0, false) } : {}),
   ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
+  ...(v.photos !== undefined || v['with-photos'] ? { photos: photoRecipe() } : {}),
+  ...(v['partial-loss'] ? { partialLoss: partialLoss(v['partial-loss']) } : {}),
 };
+
+function partialLoss(value: string): PartialLoss {
+  if (value !== 'sum' && value !== 'max') fail('--partial-loss must be sum or max');
+  return value;
+}
+
+function photoRecipe(): PhotoRecipe {
+  const folds = numberFlag(v['photo-folds'], 'photo-folds', 5);
+  const fold = numberFlag(v['photo-fold'], 'photo-fold', 0);
+  if (folds < 2 || fold >= folds) fail('--photo-folds must be at least 2 and --photo-fold below it');
+  const ratio = numberFlag(v['photo-ratio'], 'photo-ratio', 0.25, false);
+  if (ratio <= 0 || ratio >= 1) fail('--photo-ratio must be between 0 and 1');
+  return {
+    dir: v.photos ?? resolvePhotoDir(),
+    ratio,
+    folds,
+    fold,
+    splitSeed: numberFlag(v['photo-split-seed'], 'photo-split-seed', 42),
+    augment: v['photo-augment'] === false ? null : DEFAULT_PHOTO_AUGMENT,
+  };
+}
 if (recipe.epochs < 1 || recipe.batchSize < 1) fail('--epochs and --batch-size must be at least 1');
 if ((recipe.labelSmoothing ?? 0) >= 1) fail('--label-smoothing must be below 1');
 
@@ -130,6 +170,7 @@ if (recipe.initFrom) {
   source.dispose();
   console.log(`starting from the weights of ${recipe.initFrom}`);
 }
+const photos = recipe.photos ? await loadPhotoData(recipe.photos, resolvePhotoCacheDir(v['photo-cache']), console.log).catch((err: unknown) => fail(`--photos: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
 const dataDir = resolveDataDir(v['data-dir']);
 const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
 const out = v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -143,13 +184,19 @@ const result = await trainRun(train, test, recipe, {
   workers,
   testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
   ...(initialWeights ? { initialWeights } : {}),
+  ...(photos ? { photos } : {}),
   hooks: {
     onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),
     onBatch: (b, loss, acc) => { if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) }); },
     onEpochEnd: (r) => {
       bar.stop();
-      console.log(`epoch ${r.epoch}/${recipe.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)} | val loss ${r.valLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(4)} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`);
+      const photoVal = r.photoValAccuracy === undefined ? '' : ` | photo val ${r.photoValAccuracy.toFixed(4)}`;
+      console.log(`epoch ${r.epoch}/${recipe.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)} | val loss ${r.valLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(4)}${photoVal} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`);
     },
   },
 });
+if (result.metrics.photos) {
+  const p = result.metrics.photos;
+  console.log(`photo validation: accept-top1 ${(100 * p.validation.acceptTop1).toFixed(2)}%, strict top-1 ${(100 * p.validation.strictTop1).toFixed(2)}%; temperature ${p.calibration.temperature.toFixed(3)}, ECE ${p.calibration.eceBefore.toFixed(3)} -> ${p.calibration.eceAfter.toFixed(3)}`);
+}
 console.log(`test accuracy ${(100 * result.metrics.accuracy).toFixed(2)}% (best epoch ${result.metrics.bestEpoch}); macro F1 ${(100 * result.metrics.macro.f1).toFixed(2)}%\nrun written to ${out}`);

@@ -5,6 +5,8 @@ import { wholeView } from './data/batches.ts';
 import { fit, shuffleSeedOf, type FitHooks, type Recipe } from './fit.ts';
 import { withSeededMathRandom } from './random.ts';
 import { writeRunReport, type RunMetrics } from './report/run-report.ts';
+import type { PhotoData } from './photos/photo-data.ts';
+import { photoRunFigures } from './photos/photo-report.ts';
 
 export interface RunOptions {
   out: string;
@@ -14,15 +16,18 @@ export interface RunOptions {
   testLimit?: number | undefined;
   /** Starting weights (fine-tuning); see fit(). */
   initialWeights?: Float32Array[];
+  /** The photos of recipe.photos, loaded and split; see fit(). */
+  photos?: PhotoData;
 }
 
 /** One full run: seeded fit, test-set evaluation, model artifacts and the report, all into `out`. */
 export async function trainRun(train: Split, test: Split, recipe: Recipe, options: RunOptions) {
   return withSeededMathRandom(shuffleSeedOf(recipe), async () => {
     const started = performance.now();
-    const result = await fit(train, recipe, { hooks: options.hooks, workers: options.workers, backend: options.backend, ...(options.initialWeights ? { initialWeights: options.initialWeights } : {}) });
+    const { hooks, workers, backend, initialWeights, photos } = options;
+    const result = await fit(train, recipe, { hooks, workers, backend, ...(initialWeights ? { initialWeights } : {}), ...(photos ? { photos } : {}) });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-    const images = result.history.length * Math.min(recipe.limit ?? Infinity, train.count - Math.min(recipe.validationCount, Math.floor(train.count / 5)));
+    const images = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
     const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));
     const best = result.history[result.bestEpoch - 1];
     const metrics: RunMetrics = {
@@ -36,6 +41,7 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
       trainSeconds,
       trainImagesPerSecond: images / trainSeconds,
       createdAt: new Date().toISOString(),
+      ...(photos && recipe.photos ? { photos: photoRunFigures(result.model, photos, recipe.photos) } : {}),
     };
     await saveLayersModel(result.model, options.out);
     await writeRunReport(options.out, metrics, { bestEpoch: result.bestEpoch, epochs: result.history });

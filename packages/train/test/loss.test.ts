@@ -1,36 +1,95 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NUM_CLASSES } from '@fmnist/core';
+import { NUM_CLASSES, acceptMask } from '@fmnist/core';
 import { selectBackend } from '../src/backend/select.ts';
-import { trainingLoss } from '../src/model/loss.ts';
+import { acceptHits, acceptTensor, trainingLoss } from '../src/model/loss.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-describe('training loss', () => {
-  const logitRows = [
-    [2, 0.5, -1, 0, 0, 0.3, 0, 0, 1, -2],
-    [0, 0, 0, 3, 0, 0, 0, 0, 0, 0],
-  ];
-  const labels = [0, 7];
-  // -log softmax, by hand.
-  const logSoftmax = (row: number[]) => {
-    const lse = Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
-    return row.map((v) => v - lse);
-  };
-  const expected = (smoothing: number) =>
-    logitRows.reduce((sum, row, i) => {
-      const lp = logSoftmax(row);
-      return sum - lp.reduce((s, v, k) => s + v * ((k === labels[i] ? 1 - smoothing : 0) + smoothing / NUM_CLASSES), 0);
-    }, 0);
+const logitRows = [
+  [2, 0.5, -1, 0, 0, 0.3, 0, 0, 1, -2],
+  [0, 0, 0, 3, 0, 0, 0, 0, 0, 0],
+  [0.2, -0.4, 1.5, 0, 0.7, 2.5, -1, 1.2, 0, 0.9],
+];
+const softmax = (row: number[]) => {
+  const e = row.map(Math.exp);
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+};
 
-  it.each([0, 0.1])('is the summed cross-entropy against targets smoothed by %s', (smoothing) => {
-    const loss = trainingLoss(tf.tensor1d(labels, 'int32'), tf.tensor2d(logitRows), smoothing, tf.Reduction.SUM);
-    expect(loss.dataSync()[0]).toBeCloseTo(expected(smoothing), 4);
+describe('training loss on one-hot sets', () => {
+  const labels = [0, 7, 5];
+  const accept = Uint16Array.from(labels, (l) => acceptMask([l]));
+
+  it.each([0, 0.1])('equals tfjs softmaxCrossEntropy with label smoothing %s', (smoothing) => {
+    const ours = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), smoothing, tf.Reduction.SUM).dataSync()[0]!;
+    const reference = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), NUM_CLASSES), tf.tensor2d(logitRows), undefined, smoothing, tf.Reduction.SUM).dataSync()[0]!;
+    expect(ours).toBeCloseTo(reference, 4);
   });
 
-  it('smoothing changes the loss', () => {
-    expect(Math.abs(expected(0.1) - expected(0))).toBeGreaterThan(0.1);
+  it('averages with SUM_BY_NONZERO_WEIGHTS', () => {
+    const sum = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), 0, tf.Reduction.SUM).dataSync()[0]!;
+    const mean = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS).dataSync()[0]!;
+    expect(mean).toBeCloseTo(sum / 3, 5);
+  });
+});
+
+describe('partial-label loss on accept sets', () => {
+  // Row 0: "some shoe" (Sandal, Sneaker, Ankle boot); row 1: a long-sleeved top; row 2: one class.
+  const sets = [[5, 7, 9], [2, 0, 4, 6], [5]];
+  const accept = Uint16Array.from(sets, (s) => acceptMask(s));
+
+  it('is minus the log of the summed probability of the accepted classes (by hand)', () => {
+    const byHand = logitRows.reduce((sum, row, i) => {
+      const p = softmax(row);
+      return sum - Math.log(sets[i]!.reduce((s, c) => s + p[c]!, 0));
+    }, 0);
+    const ours = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), 0, tf.Reduction.SUM).dataSync()[0]!;
+    expect(ours).toBeCloseTo(byHand, 4);
+  });
+
+  it('has the gradient softmax(z) - softmax(z restricted to the set), by hand and by tfjs autodiff', () => {
+    const grad = tf.grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows)).arraySync() as number[][];
+    logitRows.forEach((row, i) => {
+      const p = softmax(row);
+      const inSet = sets[i]!.reduce((s, c) => s + p[c]!, 0);
+      row.forEach((_, c) => {
+        const expected = p[c]! - (sets[i]!.includes(c) ? p[c]! / inSet : 0);
+        expect(grad[i]![c]).toBeCloseTo(expected, 5);
+      });
+    });
+  });
+
+  it('is zero when every class is accepted, and never rewards a rejected class', () => {
+    const all = Uint16Array.of(acceptMask([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(trainingLoss(acceptTensor(all), tf.tensor2d([logitRows[2]!]), 0, tf.Reduction.SUM).dataSync()[0]).toBeCloseTo(0, 5);
+    const grad = tf.grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows)).arraySync() as number[][];
+    // Descending the loss lowers every rejected class's logit.
+    sets.forEach((set, i) => grad[i]!.forEach((g, c) => !set.includes(c) && expect(g).toBeGreaterThan(0)));
+  });
+
+  it("'max' is minus the log of the top accepted class's probability, with its gradient on that class alone", () => {
+    // Sets whose top accepted logit is unique (tfjs's Max gradient goes to every tied maximum).
+    const maxSets = [[5, 7, 9], [3, 0, 4], [5]];
+    const maxAccept = Uint16Array.from(maxSets, (s) => acceptMask(s));
+    const byHand = logitRows.reduce((sum, row, i) => {
+      const p = softmax(row);
+      return sum - Math.log(Math.max(...maxSets[i]!.map((c) => p[c]!)));
+    }, 0);
+    const loss = (z: tf.Tensor) => trainingLoss(acceptTensor(maxAccept), z as tf.Tensor2D, 0, tf.Reduction.SUM, 'max');
+    expect(loss(tf.tensor2d(logitRows)).dataSync()[0]).toBeCloseTo(byHand, 4);
+    const grad = tf.grad(loss)(tf.tensor2d(logitRows)).arraySync() as number[][];
+    logitRows.forEach((row, i) => {
+      const p = softmax(row);
+      const best = maxSets[i]!.reduce((b, c) => (p[c]! > p[b]! ? c : b));
+      row.forEach((_, c) => expect(grad[i]![c]).toBeCloseTo(p[c]! - (c === best ? 1 : 0), 5));
+    });
+  });
+
+  it('counts a hit when the top class is in the set', () => {
+    // Row 0's top class is 0 (not a shoe), row 1's is 3 (not a top), row 2's is 5 (accepted).
+    expect(acceptHits(acceptTensor(accept), tf.tensor2d(logitRows)).dataSync()[0]).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { checkRaw, flattenOnWhite, flattenRowOnWhite, luminance } from './flatte
 import { fitLongestEdge, resizeArea, resizeRows } from './resize.ts';
 import { segment, trimOnly } from './segment.ts';
 import { unsharp } from './sharpen.ts';
-import type { PreprocessOptions, PreprocessResult, RawImage, RgbImage } from './types.ts';
+import type { Box, PreprocessOptions, PreprocessResult, RawImage, RgbImage } from './types.ts';
 
 /** 128 px keeps every garment detail that survives the reduction to 28 px, at a quarter of 256 px's cost. */
 export const DEFAULT_WORKING_SIZE = 128;
@@ -54,21 +54,70 @@ export function preprocessImage(img: RawImage, options: PreprocessOptions = {}):
 
 /** Steps 3-8 on the flattened, working-size image. */
 function convert(work: RgbImage, options: PreprocessOptions): PreprocessResult {
-  const sharpenAmount = options.sharpen ?? DEFAULT_SHARPEN;
+  return convertStaged(work, options).result;
+}
+
+/**
+ * What segmentation found on the working-size image: enough to render the
+ * garment again from another box (the imperfect crops of photo augmentation).
+ */
+export interface GarmentStage {
+  width: number;
+  height: number;
+  /** Working-size gray levels, 0..255. */
+  gray: Float32Array;
+  /** 1 = garment. */
+  mask: Uint8Array;
+  box: Box;
+  /** false: the plain corner-colour trim, background kept. */
+  segmented: boolean;
+}
+
+function convertStaged(work: RgbImage, options: PreprocessOptions): { result: PreprocessResult; stage: GarmentStage } {
   const { width: w, height: h } = work;
   const seg = options.segment === false ? trimOnly(work) : segment(work);
   const { box, mask } = seg;
+  const stage: GarmentStage = { width: w, height: h, gray: luminance(work).data, mask, box, segmented: options.segment !== false };
+  return {
+    stage,
+    result: {
+      pixels: renderGarment(stage, box, options.sharpen ?? DEFAULT_SHARPEN),
+      report: {
+        passthrough: false,
+        working: { width: w, height: h },
+        background: seg.background.map(Math.round) as [number, number, number],
+        threshold: Math.round(seg.threshold * 10) / 10,
+        foreground: countMask(mask) / (w * h),
+        box,
+        fallback: seg.fallback,
+      },
+    },
+  };
+}
 
-  // Step 4: gray crop, background white.
-  const gray = luminance(work).data;
-  // The plain conversion keeps every pixel of the box as it is; the segmented path whitens the
-  // background and caps the garment's lightness so that it stays visible after negation.
-  const segmented = options.segment !== false;
+/** preprocessImage, plus the segmentation stage (absent for pass-through images, which have none). */
+export function preprocessStaged(img: RawImage, options: PreprocessOptions = {}): PreprocessResult & { stage?: GarmentStage } {
+  const workingSize = options.workingSize ?? DEFAULT_WORKING_SIZE;
+  checkRaw(img);
+  const rgb = Math.max(img.width, img.height) > workingSize ? shrinkOnWhite(img, workingSize) : flattenOnWhite(img);
+  if (rgb.width === img.width && rgb.height === img.height && looksLikeFashionMnist(rgb)) return preprocessImage(img, options);
+  const { result, stage } = convertStaged(rgb, options);
+  return { ...result, stage };
+}
+
+/**
+ * Steps 4-8: the garment inside `box` (working coordinates) as 28x28
+ * Fashion-MNIST bytes. Pixels outside the mask are background.
+ */
+export function renderGarment(stage: GarmentStage, box: Box, sharpenAmount: number = DEFAULT_SHARPEN): Uint8Array {
+  const { width: w, gray, mask } = stage;
+  // Step 4: gray crop, background white. The plain conversion keeps every pixel of the box as it is; the
+  // segmented path whitens the background and caps the garment's lightness so that it stays visible after negation.
   const crop = new Float32Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     for (let x = 0; x < box.width; x++) {
       const p = (box.y + y) * w + box.x + x;
-      crop[y * box.width + x] = !mask[p] ? 255 : segmented ? Math.min(gray[p]!, 255 - GARMENT_FLOOR) : gray[p]!;
+      crop[y * box.width + x] = !mask[p] ? 255 : stage.segmented ? Math.min(gray[p]!, 255 - GARMENT_FLOOR) : gray[p]!;
     }
   }
 
@@ -84,18 +133,7 @@ function convert(work: RgbImage, options: PreprocessOptions): PreprocessResult {
 
   // Step 8.
   for (let i = 0; i < canvas.length; i++) canvas[i] = 255 - canvas[i]!;
-  return {
-    pixels: toBytes(canvas),
-    report: {
-      passthrough: false,
-      working: { width: w, height: h },
-      background: seg.background.map(Math.round) as [number, number, number],
-      threshold: Math.round(seg.threshold * 10) / 10,
-      foreground: countMask(mask) / (w * h),
-      box,
-      fallback: seg.fallback,
-    },
-  };
+  return toBytes(canvas);
 }
 
 /**

@@ -18,6 +18,8 @@ export interface ConvertOptions {
   metadata?: Record<string, string>;
   /** Weight-only int8 (QDQ) variant: kernels stored int8 behind DequantizeLinear. */
   int8?: boolean;
+  /** Calibration: `probabilities` = Softmax(logits / temperature); `logits` stay the model's own. */
+  temperature?: number;
 }
 
 export interface ConvertResult {
@@ -76,7 +78,13 @@ export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertRe
   const logits = OUTPUT_NAMES.logits;
   // The last node writes `logits` directly: no Identity node.
   graph.renameTensor(x.name, logits);
-  graph.addNode('Softmax', [logits], [OUTPUT_NAMES.probabilities], { axis: 1 }, 'probabilities/Softmax');
+  let scores: string = logits;
+  if (options.temperature !== undefined && options.temperature !== 1) {
+    if (!(options.temperature > 0) || !Number.isFinite(options.temperature)) throw new UnsupportedModelError(`calibration temperature ${options.temperature}: it must be a positive finite number`);
+    const t = graph.addInitializer('calibration/temperature', Float32Array.of(options.temperature), []);
+    [scores] = graph.addNode('Div', [logits, t], [graph.uniqueName('calibrated_logits')], {}, 'calibration/Div') as [string];
+  }
+  graph.addNode('Softmax', [scores], [OUTPUT_NAMES.probabilities], { axis: 1 }, 'probabilities/Softmax');
   const classes = x.shape[0]!;
   const bytes = graph.build({
     graphName: options.name,

@@ -45,3 +45,33 @@ export function findMetrics(value: unknown, path: string, depth: number): Source
   }
   return undefined;
 }
+
+/** A photo-tuned run's calibration and what it was trained and validated on (metrics.json `photos`, written by train). */
+export interface SourcePhotos {
+  calibration: { temperature: number; uncertainThreshold: number; eceBefore: number; eceAfter: number; flaggedWrong: number; flaggedRight: number };
+  trainingData: Record<string, unknown>;
+}
+
+/** Reads the `photos` block of `<dir>/metrics.json`; undefined for runs trained on Fashion-MNIST alone. */
+export async function readRunPhotos(dir: string): Promise<SourcePhotos | undefined> {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const photos = json.photos as Record<string, unknown> | undefined;
+  const calibration = photos?.calibration as SourcePhotos['calibration'] | undefined;
+  if (!photos || !calibration || typeof calibration.temperature !== 'number') return undefined;
+  const v = photos.validation as { count: number; acceptTop1: number; strictCount: number; strictTop1: number };
+  return {
+    calibration,
+    trainingData: {
+      datasets: ['Fashion-MNIST train split (less a seeded validation hold-out)', `real photos (${String(photos.dir)})`],
+      fashionMnistValidation: { images: (json.recipe as { validationCount?: number } | undefined)?.validationCount, accuracy: json.validationAccuracy },
+      photos: { train: photos.trainPhotos, trainPhotographers: photos.trainPhotographers, validation: photos.validationPhotos, validationPhotographers: photos.validationPhotographers, split: photos.split },
+      photoValidation: { acceptTop1: v.acceptTop1, count: v.count, strictTop1: v.strictTop1, strictCount: v.strictCount },
+      recipe: json.recipe,
+    },
+  };
+}

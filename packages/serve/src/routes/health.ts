@@ -28,6 +28,7 @@ export function describe(m: LoadedModel) {
     provider: m.provider,
     ...(m.fallbackReason ? { fallbackReason: m.fallbackReason } : {}),
     classNames: m.classNames,
+    ...(m.calibration ? { calibration: m.calibration } : {}),
     producer: { name: m.info.producerName, version: m.info.producerVersion },
     opset: m.info.opsetVersions,
     metadata: m.info.metadata,

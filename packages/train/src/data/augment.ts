@@ -25,11 +25,22 @@ export function augmentInto(src: Uint8Array, srcOffset: number, out: Float32Arra
   // bilinear sampling, and a model trained on blurred images does worse on crisp ones.
   const tx = Math.round((rng() * 2 - 1) * opts.maxShift);
   const ty = Math.round((rng() * 2 - 1) * opts.maxShift);
+  const scale = INPUT_CONTRACT.scale;
+  if (angle === 0) {
+    // No rotation, whole-pixel shift: every output pixel is one source pixel (or background), so copy.
+    for (let y = 0; y < h; y++) {
+      const sy = y - ty;
+      for (let x = 0; x < w; x++) {
+        const sx = flip === 1 ? x - tx : w - 1 - x + tx;
+        out[outOffset + y * w + x] = sy >= 0 && sy < h && sx >= 0 && sx < w ? src[srcOffset + sy * w + sx]! * scale : 0;
+      }
+    }
+    return;
+  }
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
-  const scale = INPUT_CONTRACT.scale;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       // Destination -> source: undo the shift, the rotation, then the flip.
@@ -41,9 +52,17 @@ export function augmentInto(src: Uint8Array, srcOffset: number, out: Float32Arra
       const y0 = Math.floor(sy);
       const fx = sx - x0;
       const fy = sy - y0;
-      const p = (yy: number, xx: number) => (yy >= 0 && yy < h && xx >= 0 && xx < w ? src[srcOffset + yy * w + xx]! : 0);
-      const v = (p(y0, x0) * (1 - fx) + p(y0, x0 + 1) * fx) * (1 - fy) + (p(y0 + 1, x0) * (1 - fx) + p(y0 + 1, x0 + 1) * fx) * fy;
-      out[outOffset + y * w + x] = v * scale;
+      const in0 = y0 >= 0 && y0 < h;
+      const in1 = y0 + 1 >= 0 && y0 + 1 < h;
+      const inA = x0 >= 0 && x0 < w;
+      const inB = x0 + 1 >= 0 && x0 + 1 < w;
+      const row0 = srcOffset + y0 * w;
+      const row1 = row0 + w;
+      const p00 = in0 && inA ? src[row0 + x0]! : 0;
+      const p01 = in0 && inB ? src[row0 + x0 + 1]! : 0;
+      const p10 = in1 && inA ? src[row1 + x0]! : 0;
+      const p11 = in1 && inB ? src[row1 + x0 + 1]! : 0;
+      out[outOffset + y * w + x] = ((p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy) * scale;
     }
   }
 }

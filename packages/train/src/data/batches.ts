@@ -26,6 +26,8 @@ export function wholeView(split: Split, limit?: number): View {
 export interface Batch {
   x: Float32Array;
   labels: Int32Array;
+  /** Accept sets as bitmasks (bit c: class c counts as right); one bit for a Fashion-MNIST image. */
+  accept: Uint16Array;
   size: number;
 }
 
@@ -34,13 +36,15 @@ export function gatherBatch(view: View, order: Uint32Array, from: number, to: nu
   const size = to - from;
   const x = new Float32Array(size * IMAGE_PIXELS);
   const labels = new Int32Array(size);
+  const accept = new Uint16Array(size);
   const { images, labels: allLabels } = view.split;
   for (let i = 0; i < size; i++) {
     const idx = view.indices[order[from + i]!]!;
     labels[i] = allLabels[idx]!;
+    accept[i] = 1 << labels[i]!;
     const src = idx * IMAGE_PIXELS;
     if (augment) augmentInto(images, src, x, i * IMAGE_PIXELS, augment.options, augment.rng);
     else for (let p = 0; p < IMAGE_PIXELS; p++) x[i * IMAGE_PIXELS + p] = images[src + p]! * INPUT_CONTRACT.scale;
   }
-  return { x, labels, size };
+  return { x, labels, accept, size };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES, argmaxRows, classificationMetrics, type ClassificationMetrics } from '@fmnist/core';
+import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES, argmaxRows, classificationMetrics, type ClassificationMetrics } from '@fmnist/core';
 import { gatherBatch, type View } from '../data/batches.ts';
 
 export interface Prediction {
@@ -30,6 +30,17 @@ export function predictView(model: tfl.LayersModel, view: View, batchSize = 1000
     lossSum += loss;
   }
   return { logits, labels, loss: lossSum / n };
+}
+
+/** Logits of `n` model inputs (row-major 28x28 floats), in inference mode. */
+export function predictInputs(model: tfl.LayersModel, x: Float32Array, n: number, batchSize = 1000): Float32Array {
+  const logits = new Float32Array(n * NUM_CLASSES);
+  for (let from = 0; from < n; from += batchSize) {
+    const to = Math.min(n, from + batchSize);
+    const out = tf.tidy(() => (model.predict(tf.tensor4d(x.subarray(from * IMAGE_PIXELS, to * IMAGE_PIXELS), [to - from, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS])) as tf.Tensor).dataSync() as Float32Array);
+    logits.set(out, from * NUM_CLASSES);
+  }
+  return logits;
 }
 
 export function evaluateView(model: tfl.LayersModel, view: View): ClassificationMetrics & { loss: number } {

@@ -30,7 +30,7 @@ export type ToWorker =
   | { type: 'init'; recipe: Recipe; backend: string; index: number; initialWeights?: Float32Array[] }
   | { type: 'banks'; banks: GradientBanks }
   /** Apply the pending gradient (if any), then write this shard's gradient to `bank`. */
-  | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; labels: Int32Array }
+  | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; accept: Uint16Array }
   | { type: 'apply'; apply: PendingGradient }
   | { type: 'weights' };
 

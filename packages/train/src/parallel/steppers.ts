@@ -5,7 +5,7 @@ import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH } from '@fmnist
 import type { Batch } from '../data/batches.ts';
 import type { Recipe } from '../fit.ts';
 import type { FromWorker, GradientBanks, PendingGradient, ToWorker } from './protocol.ts';
-import { trainingLoss } from '../model/loss.ts';
+import { acceptHits, acceptTensor, trainingLoss } from '../model/loss.ts';
 
 /** One optimisation step on a batch, however it is computed. */
 export interface Stepper {
@@ -27,10 +27,10 @@ export function localStepper(model: tfl.LayersModel, recipe: Recipe): Stepper {
       const loss = optimizer.minimize(
         () => {
           const x = tf.tensor4d(batch.x, [batch.size, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);
-          const labels = tf.tensor1d(batch.labels, 'int32');
+          const accept = acceptTensor(batch.accept);
           const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')));
-          return trainingLoss(labels, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS);
+          hits = tf.keep(acceptHits(accept, logits));
+          return trainingLoss(accept, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS, recipe.partialLoss);
         },
         true,
         variables,
@@ -113,8 +113,8 @@ export async function parallelStepper(recipe: Recipe, backend: string, workers: 
           const from = Math.min(batch.size, i * shard);
           const to = Math.min(batch.size, from + shard);
           const x = batch.x.slice(from * IMAGE_PIXELS, to * IMAGE_PIXELS);
-          const labels = batch.labels.slice(from, to);
-          return h.request({ type: 'step', apply: pending, bank, x, labels }, 'grads', [x.buffer, labels.buffer]);
+          const accept = batch.accept.slice(from, to);
+          return h.request({ type: 'step', apply: pending, bank, x, accept }, 'grads', [x.buffer, accept.buffer]);
         }),
       );
       pending = { bank, batchSize: batch.size, learningRate };

@@ -5,7 +5,7 @@ import { selectBackend, type BackendChoice } from '../backend/select.ts';
 import { buildRecipeModel, setWeightValues, shuffleSeedOf, type Recipe } from '../fit.ts';
 import { createRng } from '../random.ts';
 import { FlatAdam } from './flat-adam.ts';
-import { trainingLoss } from '../model/loss.ts';
+import { acceptHits, acceptTensor, trainingLoss } from '../model/loss.ts';
 import { gradientSlot, type FromWorker, type GradientBanks, type PendingGradient, type ToWorker } from './protocol.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
@@ -42,16 +42,16 @@ function apply({ bank, batchSize, learningRate }: PendingGradient): void {
   }
 }
 
-function gradients(x: Float32Array, labels: Int32Array, bank: number): FromWorker & { type: 'grads' } {
-  const n = labels.length;
+function gradients(x: Float32Array, acceptBits: Uint16Array, bank: number): FromWorker & { type: 'grads' } {
+  const n = acceptBits.length;
   let hits = 0;
   const { value, grads } = tf.variableGrads(() => {
     const xs = tf.tensor4d(x, [n, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);
-    const ys = tf.tensor1d(labels, 'int32');
+    const accept = acceptTensor(acceptBits);
     const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
-    hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), 'float32')).dataSync()[0]!);
+    hits = tf.tidy(() => acceptHits(accept, logits).dataSync()[0]!);
     // Summed, not averaged: the replicas divide by the whole batch.
-    return trainingLoss(ys, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM);
+    return trainingLoss(accept, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM, recipe.partialLoss);
   }, variables);
   const slot = gradientSlot(banks, bank, index);
   let offset = 0;
@@ -93,7 +93,7 @@ port.on('message', async (msg: ToWorker) => {
         break;
       case 'step':
         if (msg.apply) apply(msg.apply);
-        post(gradients(msg.x, msg.labels, msg.bank));
+        post(gradients(msg.x, msg.accept, msg.bank));
         break;
       case 'apply':
         apply(msg.apply);

@@ -19,6 +19,7 @@ export function curvesSpec(history: EpochRecord[], title: string): TopLevelSpec 
     { epoch: h.epoch, metric: 'loss', split: 'validation', value: h.valLoss },
     { epoch: h.epoch, metric: 'accuracy', split: 'train', value: h.accuracy },
     { epoch: h.epoch, metric: 'accuracy', split: 'validation', value: h.valAccuracy },
+    ...(h.photoValAccuracy === undefined ? [] : [{ epoch: h.epoch, metric: 'accuracy', split: 'photo validation (accept-top1)', value: h.photoValAccuracy }]),
   ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -39,19 +40,19 @@ export function curvesSpec(history: EpochRecord[], title: string): TopLevelSpec 
   };
 }
 
-/** Confusion-matrix heatmap with counts; rows are true classes. */
-export function confusionSpec(confusion: number[][], names: readonly string[], title: string): TopLevelSpec {
-  const rows = confusion.flatMap((row, t) => row.map((count, p) => ({ truth: names[t], predicted: names[p], count })));
+/** Confusion-matrix heatmap with counts; rows are true classes (or, for photos, source labels: `rowNames`). */
+export function confusionSpec(confusion: number[][], names: readonly string[], title: string, rowNames: readonly string[] = names, rowTitle = 'true class'): TopLevelSpec {
+  const rows = confusion.flatMap((row, t) => row.map((count, p) => ({ truth: rowNames[t], predicted: names[p], count })));
   const order = [...names];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     data: { values: rows },
     width: 420,
-    height: 420,
+    height: 42 * rowNames.length,
     encoding: {
       x: { field: 'predicted', type: 'nominal', sort: order, title: 'predicted' },
-      y: { field: 'truth', type: 'nominal', sort: order, title: 'true class' },
+      y: { field: 'truth', type: 'nominal', sort: [...rowNames], title: rowTitle },
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { type: 'symlog', scheme: 'blues' } } } },

@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES, topConfusions, type ClassificationMetrics } from '@fmnist/core';
 import type { EpochRecord, Recipe } from '../fit.ts';
+import type { PhotoRunFigures } from '../photos/photo-report.ts';
+import { photoConfusionSpec, photoSection } from './photo-section.ts';
 import { confusionSpec, curvesSpec, renderSvg } from './charts.ts';
 
 /** What metrics.json holds: the test-set metrics at the top level, with the run's context beside them. */
@@ -16,6 +18,8 @@ export interface RunMetrics extends ClassificationMetrics {
   trainSeconds: number;
   trainImagesPerSecond: number;
   createdAt: string;
+  /** Photo runs: photo validation figures and the calibration fitted there. */
+  photos?: PhotoRunFigures;
 }
 
 export interface RunHistory {
@@ -29,13 +33,15 @@ export const RUN_FILES = {
   curves: 'curves.svg',
   confusion: 'confusion.svg',
   report: 'report.md',
+  photoConfusion: 'photo-confusion.svg',
 } as const;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function recipeLine(r: Recipe): string {
   const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px` : 'none';
-  return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}`;
+  const photos = r.photos ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}, fold ${r.photos.fold} of ${r.photos.folds} validates` : '';
+  return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${photos}`;
 }
 
 export function metricsSection(m: ClassificationMetrics): string {
@@ -61,13 +67,14 @@ export function reportMarkdown(metrics: RunMetrics, history: RunHistory): string
     '',
     `- Recipe: ${recipeLine(metrics.recipe)}`,
     `- Backend: ${metrics.backend}; training ${metrics.trainSeconds.toFixed(0)} s, ${metrics.trainImagesPerSecond.toFixed(0)} images/s`,
-    `- Best epoch (validation accuracy): ${metrics.bestEpoch} of ${history.epochs.length}, validation accuracy ${pct(metrics.validationAccuracy)}${last ? `; last epoch ${pct(last.valAccuracy)}` : ''}`,
+    `- Best epoch (${metrics.photos ? 'mean of Fashion-MNIST validation accuracy and photo validation accept-top1' : 'validation accuracy'}): ${metrics.bestEpoch} of ${history.epochs.length}, validation accuracy ${pct(metrics.validationAccuracy)}${last ? `; last epoch ${pct(last.valAccuracy)}` : ''}`,
     `- Created: ${metrics.createdAt}`,
     '',
     '## Test set',
     '',
     metricsSection(metrics),
     '',
+    ...(metrics.photos ? [photoSection(metrics.photos), ''] : []),
     '## Curves',
     '',
     `![loss and accuracy per epoch](${RUN_FILES.curves})`,
@@ -88,5 +95,6 @@ export async function writeRunReport(dir: string, metrics: RunMetrics, history: 
     renderSvg(curvesSpec(history.epochs, `${title}: loss and accuracy`)).then((svg) => writeFile(join(dir, RUN_FILES.curves), svg)),
     renderSvg(confusionSpec(metrics.confusion, CLASS_NAMES, `${title}: test confusion matrix (${pct(metrics.accuracy)})`)).then((svg) => writeFile(join(dir, RUN_FILES.confusion), svg)),
     writeFile(join(dir, RUN_FILES.report), reportMarkdown(metrics, history)),
+    ...(metrics.photos ? [renderSvg(photoConfusionSpec(metrics.photos, title)).then((svg) => writeFile(join(dir, RUN_FILES.photoConfusion), svg))] : []),
   ]);
 }

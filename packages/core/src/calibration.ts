@@ -1,0 +1,106 @@
+import { NUM_CLASSES } from './labels.ts';
+
+/** Softmax of each row of `logits / temperature`. */
+export function softmaxRows(logits: ArrayLike<number>, temperature = 1, classes = NUM_CLASSES): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let r = 0; r < logits.length / classes; r++) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[r * classes + c]! / temperature);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += out[r * classes + c] = Math.exp(logits[r * classes + c]! / temperature - max);
+    for (let c = 0; c < classes; c++) out[r * classes + c]! /= sum;
+  }
+  return out;
+}
+
+/** Top-1 probability of each row. */
+export function confidences(probabilities: Float32Array, classes = NUM_CLASSES): Float64Array {
+  const out = new Float64Array(probabilities.length / classes);
+  for (let r = 0; r < out.length; r++) out[r] = Math.max(...probabilities.subarray(r * classes, (r + 1) * classes));
+  return out;
+}
+
+/**
+ * Expected calibration error: predictions binned by stated confidence
+ * (`bins` equal-width bins over [0, 1]); the gap between each bin's mean
+ * confidence and its share right, weighted by the bin's size.
+ */
+export function expectedCalibrationError(confidence: ArrayLike<number>, right: ArrayLike<boolean>, bins = 15): number {
+  const n = confidence.length;
+  const count = new Float64Array(bins);
+  const conf = new Float64Array(bins);
+  const hits = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(bins - 1, Math.floor(confidence[i]! * bins));
+    count[b]!++;
+    conf[b]! += confidence[i]!;
+    if (right[i]) hits[b]!++;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(conf[b]! - hits[b]!) / n;
+  return ece;
+}
+
+/**
+ * The temperature that makes top-1 confidence honest: it minimises the
+ * log loss of the stated top-1 probability against whether the top class was
+ * right (which the temperature does not change). A golden-section search over
+ * log T in [-3, 3]; the loss is unimodal in practice for one parameter.
+ */
+export function fitTemperature(logits: ArrayLike<number>, right: ArrayLike<boolean>, classes = NUM_CLASSES): number {
+  const loss = (logT: number) => {
+    const c = confidences(softmaxRows(logits, Math.exp(logT), classes), classes);
+    let sum = 0;
+    for (let i = 0; i < c.length; i++) {
+      const p = Math.min(1 - 1e-7, Math.max(1e-7, c[i]!));
+      sum -= right[i] ? Math.log(p) : Math.log(1 - p);
+    }
+    return sum;
+  };
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let a = -3;
+  let b = 3;
+  let c = b - phi * (b - a);
+  let d = a + phi * (b - a);
+  let fc = loss(c);
+  let fd = loss(d);
+  for (let i = 0; i < 60; i++) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - phi * (b - a);
+      fc = loss(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + phi * (b - a);
+      fd = loss(d);
+    }
+  }
+  return Math.exp((a + b) / 2);
+}
+
+/**
+ * The confidence under which an answer is flagged uncertain: the cut that
+ * best separates answers that are wrong (a wrong class, or a photo of
+ * something no class fits) from right ones, by Youden's J (share of wrong
+ * answers flagged minus share of right answers flagged).
+ */
+export function uncertainThreshold(confidence: ArrayLike<number>, wrong: ArrayLike<boolean>): { threshold: number; flaggedWrong: number; flaggedRight: number } {
+  const n = confidence.length;
+  const nWrong = Array.from(wrong).filter(Boolean).length;
+  const nRight = n - nWrong;
+  let best = { threshold: 0, flaggedWrong: 0, flaggedRight: 0, j: -Infinity };
+  for (let k = 10; k <= 95; k++) {
+    const t = k / 100;
+    let fw = 0;
+    let fr = 0;
+    for (let i = 0; i < n; i++) if (confidence[i]! < t) wrong[i] ? fw++ : fr++;
+    const rates = { flaggedWrong: nWrong ? fw / nWrong : 0, flaggedRight: nRight ? fr / nRight : 0 };
+    const j = rates.flaggedWrong - rates.flaggedRight;
+    if (j > best.j) best = { threshold: t, ...rates, j };
+  }
+  return { threshold: best.threshold, flaggedWrong: best.flaggedWrong, flaggedRight: best.flaggedRight };
+}

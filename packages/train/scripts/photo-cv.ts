@@ -1,0 +1,127 @@
+/**
+ * Photographer-grouped k-fold cross-validation of photo fine-tuning, with the
+ * starting model measured on the same folds. Each fold is one `pnpm train`
+ * run with `--photo-fold F` (a child process, so a long run can be resumed:
+ * folds whose run directory holds metrics.json are read, not retrained).
+ *
+ *   pnpm --filter @fmnist/train run photo-cv --out runs/photo-cv --write -- <pnpm train flags, --init-from included>
+ *
+ * --write records docs/photo-cv.json and docs/photo-cv.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { acceptMask, accepts, argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, photographerFolds, photoMetrics } from '@fmnist/core';
+import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
+import { selectBackend } from '../src/backend/select.ts';
+import { loadLayersModel } from '../src/model/artifacts.ts';
+import { predictInputs } from '../src/model/evaluate.ts';
+import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
+import { RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
+
+const split = process.argv.indexOf('--');
+const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
+const trainArgs = split < 0 ? [] : process.argv.slice(split + 1);
+const { values } = parseArgs({
+  args: own,
+  options: { folds: { type: 'string', default: '5' }, 'split-seed': { type: 'string', default: '42' }, out: { type: 'string', default: 'runs/photo-cv' }, photos: { type: 'string' }, write: { type: 'boolean' }, 'only-fold': { type: 'string' } },
+});
+const folds = Number(values.folds);
+const seed = Number(values['split-seed']);
+const out = userPath(values.out!);
+const photoDir = values.photos ? userPath(values.photos) : resolvePhotoDir();
+const initFrom = trainArgs[trainArgs.indexOf('--init-from') + 1];
+if (!trainArgs.includes('--init-from') || !initFrom) throw new Error('pass the train flags after --, --init-from included: the starting model is measured on the same folds');
+
+function trainFold(f: number): Promise<void> {
+  const args = ['src/cli.ts', ...trainArgs, '--photos', photoDir, '--photo-folds', String(folds), '--photo-fold', String(f), '--photo-split-seed', String(seed), '--out', join(out, `fold-${f}`)];
+  console.log(`fold ${f}: tsx ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: 'inherit', cwd: join(repoRoot(), 'packages', 'train') });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fold ${f} failed (exit ${code})`))));
+  });
+}
+
+const wanted = values['only-fold'] === undefined ? [...Array(folds).keys()] : [Number(values['only-fold'])];
+for (const f of wanted) if (!existsSync(join(out, `fold-${f}`, RUN_FILES.metrics))) await trainFold(f);
+if (values['only-fold'] !== undefined) process.exit(0);
+
+const set = await readPhotoSet(photoDir);
+const foldOf = photographerFolds(set.entries, folds, seed);
+const runs = await Promise.all([...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as RunMetrics));
+
+// Out-of-fold predictions of the fine-tuned models, pooled.
+const tuned = new Int32Array(set.entries.length).fill(-1);
+const index = new Map(set.entries.map((e, i) => [e.file, i]));
+runs.forEach((m, f) => {
+  if (!m.photos) throw new Error(`fold ${f} is not a photo run`);
+  for (const p of m.photos.predictions) {
+    const i = index.get(p.file)!;
+    if (foldOf[i] !== f) throw new Error(`${p.file} validated fold ${f} but belongs to fold ${foldOf[i]}: the runs used another split`);
+    tuned[i] = p.top;
+  }
+});
+
+// The starting model on the same photos.
+await selectBackend('wasm');
+const { photos } = await loadCachedPhotos(set, { cacheDir: resolvePhotoCacheDir() });
+const x = new Float32Array(photos.length * IMAGE_PIXELS);
+photos.forEach((p, i) => bytesToInput(p.pixels, x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)));
+const base = argmaxRows(predictInputs(await loadLayersModel(userPath(initFrom)), x, photos.length), NUM_CLASSES);
+
+const perFold = (pred: Int32Array, f: number) => {
+  const idx = [...foldOf.keys()].filter((i) => foldOf[i] === f);
+  return photoMetrics(idx.map((i) => set.entries[i]!), idx.map((i) => pred[i]!));
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => Math.sqrt(mean(xs.map((v) => (v - mean(xs)) ** 2)));
+const summary = (pred: Int32Array) => {
+  const byFold = [...Array(folds).keys()].map((f) => perFold(pred, f));
+  const pooled = photoMetrics(set.entries, pred);
+  return {
+    acceptTop1: { mean: mean(byFold.map((m) => m.acceptTop1)), std: std(byFold.map((m) => m.acceptTop1)), folds: byFold.map((m) => m.acceptTop1) },
+    strictTop1: { mean: mean(byFold.map((m) => m.strictTop1)), folds: byFold.map((m) => m.strictTop1) },
+    pooled: { acceptTop1: pooled.acceptTop1, strictTop1: pooled.strictTop1, bySourceLabel: pooled.bySourceLabel },
+  };
+};
+const hits = set.entries.filter((e, i) => e.accept.length > 0 && accepts(acceptMask(e.accept), tuned[i]!)).length;
+const result = {
+  command: `pnpm --filter @fmnist/train run photo-cv --out ${values.out} -- ${trainArgs.join(' ')}`,
+  photos: { dir: values.photos ?? 'PHOTOS_DIR or ../shared/clothing-photos', entries: set.entries.length, withClass: set.entries.filter((e) => e.accept.length > 0).length, folds, splitSeed: seed },
+  fineTuned: {
+    ...summary(tuned),
+    hits,
+    fmnistTestAccuracy: runs.map((m) => m.accuracy),
+    eceBefore: runs.map((m) => m.photos!.calibration.eceBefore),
+    eceAfter: runs.map((m) => m.photos!.calibration.eceAfter),
+    temperature: runs.map((m) => m.photos!.calibration.temperature),
+    trainMinutes: runs.map((m) => m.trainSeconds / 60),
+  },
+  startingModel: { path: initFrom, ...summary(base) },
+};
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const labels = Object.keys(result.fineTuned.pooled.bySourceLabel);
+const md = [
+  '# Photographer-grouped cross-validation on real photos',
+  '',
+  `Command: \`${result.command}\` (then \`--write\`). ${folds} folds dealt by photographer (split seed ${seed}); accept-top1 over photos with a class, strict top-1 over photos whose mapping is not soft; per-label figures pool the out-of-fold predictions. Data: docs/photo-cv.json.`,
+  '',
+  '| model | accept-top1, mean of folds (± std) | per fold | strict top-1 (mean) | Fashion-MNIST test, per fold | ECE before -> after calibration, per fold |',
+  '|---|---|---|---|---|---|',
+  `| fine-tuned | **${pct(result.fineTuned.acceptTop1.mean)}** ± ${pct(result.fineTuned.acceptTop1.std)} | ${result.fineTuned.acceptTop1.folds.map(pct).join(', ')} | ${pct(result.fineTuned.strictTop1.mean)} | ${result.fineTuned.fmnistTestAccuracy.map((a) => pct(a)).join(', ')} | ${result.fineTuned.eceBefore.map((e, i) => `${e.toFixed(3)} -> ${result.fineTuned.eceAfter[i]!.toFixed(3)}`).join(', ')} |`,
+  `| starting model (${initFrom}) | ${pct(result.startingModel.acceptTop1.mean)} ± ${pct(result.startingModel.acceptTop1.std)} | ${result.startingModel.acceptTop1.folds.map(pct).join(', ')} | ${pct(result.startingModel.strictTop1.mean)} | | |`,
+  '',
+  '| source label | photos | fine-tuned | starting model |',
+  '|---|---|---|---|',
+  ...labels.map((l) => `| ${l} | ${result.fineTuned.pooled.bySourceLabel[l]!.count} | ${pct(result.fineTuned.pooled.bySourceLabel[l]!.acceptTop1)} | ${pct(result.startingModel.pooled.bySourceLabel[l]?.acceptTop1 ?? 0)} |`),
+  '',
+  `Training minutes per fold: ${result.fineTuned.trainMinutes.map((m) => m.toFixed(1)).join(', ')}.`,
+  '',
+].join('\n');
+console.log(md);
+if (values.write) {
+  await writeFile(join(repoRoot(), 'docs', 'photo-cv.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeFile(join(repoRoot(), 'docs', 'photo-cv.md'), md);
+}

@@ -1,0 +1,12 @@
+import { photoFoldSplit } from '@fmnist/core';
+import { readPhotoSet, userPath } from '@fmnist/core/node';
+import type { PhotoRecipe } from './photo-recipe.ts';
+import { loadCachedPhotos } from './cache.ts';
+import type { PhotoData } from './photo-data.ts';
+
+/** Reads the recipe's photo set, preprocessed through the cache, with its photographer-grouped split. */
+export async function loadPhotoData(recipe: PhotoRecipe, cacheDir: string, log?: (line: string) => void): Promise<PhotoData> {
+  const set = await readPhotoSet(userPath(recipe.dir));
+  const { photos } = await loadCachedPhotos(set, { cacheDir, progress: true, ...(log ? { log } : {}) });
+  return { entries: set.entries, photos, split: photoFoldSplit(set.entries, recipe.folds, recipe.fold, recipe.splitSeed) };
+}

@@ -1,0 +1,71 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { acceptMask, accepts, argmaxRows, confidences, expectedCalibrationError, fitTemperature, NUM_CLASSES, photoMetrics, softmaxRows, uncertainThreshold, type PhotoMetrics } from '@fmnist/core';
+import type { PhotoRecipe } from './photo-recipe.ts';
+import { predictInputs } from '../model/evaluate.ts';
+import { photoBatch, trainablePhotos, type PhotoData } from './photo-data.ts';
+
+/** Temperature scaling and the uncertain flag, fitted on the photo validation split. */
+export interface Calibration {
+  temperature: number;
+  /** Expected calibration error of top-1 confidence against accept-top1, 15 bins. */
+  eceBefore: number;
+  eceAfter: number;
+  /** Calibrated top-1 probability under which `/classify` says `uncertain`. */
+  uncertainThreshold: number;
+  /** Share of wrong answers (wrong class, or a photo no class fits) and of right answers under the threshold. */
+  flaggedWrong: number;
+  flaggedRight: number;
+}
+
+/** What a photo run reports beside its Fashion-MNIST test figures (metrics.json `photos`). */
+export interface PhotoRunFigures {
+  dir: string;
+  split: string;
+  trainPhotos: number;
+  trainPhotographers: number;
+  validationPhotos: number;
+  validationPhotographers: number;
+  validation: PhotoMetrics;
+  calibration: Calibration;
+  /** Top class and calibrated top-1 probability per validation photo, for pooling folds. */
+  predictions: { file: string; top: number; confidence: number }[];
+}
+
+const photographers = (data: PhotoData, idx: number[]) => new Set(idx.map((i) => data.entries[i]!.senderId ?? `photo:${i}`)).size;
+
+/** Measures a trained model on the validation photos and fits its calibration there. */
+export function photoRunFigures(model: tfl.LayersModel, data: PhotoData, recipe: PhotoRecipe): PhotoRunFigures {
+  const val = data.split.validation;
+  const batch = photoBatch(data, val);
+  const logits = predictInputs(model, batch.x, batch.size);
+  const top = argmaxRows(logits, NUM_CLASSES);
+  const entries = val.map((i) => data.entries[i]!);
+  const right = entries.map((e, j) => accepts(acceptMask(e.accept), top[j]!));
+  const labelled = entries.map((e) => e.accept.length > 0);
+  // Temperature and ECE over photos that have a right answer; the threshold over all of them,
+  // since photos of things no class fits are exactly what the flag is for.
+  const pick = <T>(xs: ArrayLike<T>) => Array.from(xs).filter((_, j) => labelled[j]);
+  const labelledLogits = Float32Array.from(entries.flatMap((_, j) => (labelled[j] ? Array.from(logits.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES)) : [])));
+  const temperature = fitTemperature(labelledLogits, pick(right));
+  const before = confidences(softmaxRows(logits));
+  const after = confidences(softmaxRows(logits, temperature));
+  const flag = uncertainThreshold(after, right.map((r) => !r));
+  return {
+    dir: recipe.dir,
+    split: `photographer-grouped fold ${recipe.fold} of ${recipe.folds} (split seed ${recipe.splitSeed}) validates`,
+    trainPhotos: trainablePhotos(data).length,
+    trainPhotographers: photographers(data, data.split.train),
+    validationPhotos: val.length,
+    validationPhotographers: photographers(data, val),
+    validation: photoMetrics(entries, top),
+    calibration: {
+      temperature,
+      eceBefore: expectedCalibrationError(pick(before), pick(right)),
+      eceAfter: expectedCalibrationError(pick(after), pick(right)),
+      uncertainThreshold: flag.threshold,
+      flaggedWrong: flag.flaggedWrong,
+      flaggedRight: flag.flaggedRight,
+    },
+    predictions: entries.map((e, j) => ({ file: e.file, top: top[j]!, confidence: after[j]! })),
+  };
+}
