@@ -67,6 +67,7 @@ describe(`the shipped default model (${DEFAULT_MODEL})`, () => {
       const models = (await (await fetch(`${server.url}/models`)).json()) as Json;
       expect(models.default).toBe(DEFAULT_MODEL);
       const { temperature, uncertain_threshold: threshold } = JSON.parse(meta.calibration!);
+      let moved = 0;
       for (const name of ['shoes_01.jpg', 'dress_02.jpg', 't-shirt_03.jpg', 'outwear_04.jpg', 'longsleeve_05.jpg', 'pants_06.jpg']) {
         const path = join(sampleDir!, name);
         const res = await fetch(`${server.url}/classify?topk=10`, { method: 'POST', body: await readFile(path), headers: { 'content-type': 'image/jpeg' } });
@@ -79,9 +80,10 @@ describe(`the shipped default model (${DEFAULT_MODEL})`, () => {
         for (const p of body.predictions) expect(p.probability).toBeCloseTo(expected[p.index]!, 5);
         const top = body.predictions[0].probability as number;
         expect(body.uncertain).toBe(top < threshold);
-        // Calibration changes the numbers: the plain softmax would state another top probability.
-        if (Math.abs(temperature - 1) > 0.05) expect(Math.abs(softmaxRows(logits)[body.predictions[0].index]! - top)).toBeGreaterThan(1e-3);
+        moved = Math.max(moved, Math.abs(softmaxRows(logits)[body.predictions[0].index]! - top));
       }
+      // Calibration changes the numbers: the plain softmax would state other top probabilities.
+      if (Math.abs(temperature - 1) > 0.05) expect(moved).toBeGreaterThan(1e-3);
     });
   });
 });

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { acceptMask, accepts, argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, photographerFolds, photoMetrics } from '@fmnist/core';
+import { acceptMask, accepts, argmaxRows, bytesToInput, confidences, expectedCalibrationError, fitTemperature, IMAGE_PIXELS, NUM_CLASSES, photographerFolds, photoMetrics, softmaxRows } from '@fmnist/core';
 import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
@@ -52,24 +52,42 @@ const set = await readPhotoSet(photoDir);
 const foldOf = photographerFolds(set.entries, folds, seed);
 const runs = await Promise.all([...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as RunMetrics));
 
-// Out-of-fold predictions of the fine-tuned models, pooled.
-const tuned = new Int32Array(set.entries.length).fill(-1);
-const index = new Map(set.entries.map((e, i) => [e.file, i]));
-runs.forEach((m, f) => {
-  if (!m.photos) throw new Error(`fold ${f} is not a photo run`);
-  for (const p of m.photos.predictions) {
-    const i = index.get(p.file)!;
-    if (foldOf[i] !== f) throw new Error(`${p.file} validated fold ${f} but belongs to fold ${foldOf[i]}: the runs used another split`);
-    tuned[i] = p.top;
-  }
-});
-
-// The starting model on the same photos.
+// Every photo's inputs, once.
 await selectBackend('wasm');
 const { photos } = await loadCachedPhotos(set, { cacheDir: resolvePhotoCacheDir() });
 const x = new Float32Array(photos.length * IMAGE_PIXELS);
 photos.forEach((p, i) => bytesToInput(p.pixels, x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)));
+const inputsOf = (idx: number[]) => {
+  const rows = new Float32Array(idx.length * IMAGE_PIXELS);
+  idx.forEach((i, j) => rows.set(x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), j * IMAGE_PIXELS));
+  return rows;
+};
+
+// Out-of-fold logits of the fine-tuned models (each fold's saved model on its own validation photos), pooled.
+const logits = new Float32Array(set.entries.length * NUM_CLASSES);
+for (let f = 0; f < folds; f++) {
+  if (!runs[f]!.photos) throw new Error(`fold ${f} is not a photo run`);
+  const idx = [...foldOf.keys()].filter((i) => foldOf[i] === f);
+  if (runs[f]!.photos!.validationPhotos !== idx.length) throw new Error(`fold ${f} validated ${runs[f]!.photos!.validationPhotos} photos, the split has ${idx.length}: the runs used another split`);
+  const foldLogits = predictInputs(await loadLayersModel(join(out, `fold-${f}`)), inputsOf(idx), idx.length);
+  idx.forEach((i, j) => logits.set(foldLogits.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), i * NUM_CLASSES));
+}
+const tuned = argmaxRows(logits, NUM_CLASSES);
 const base = argmaxRows(predictInputs(await loadLayersModel(userPath(initFrom)), x, photos.length), NUM_CLASSES);
+
+// Calibration per fold: fitted on the fold itself (as a shipped run does), and cross-fitted on the other folds' photos (an honest estimate).
+const labelled = set.entries.map((e) => e.accept.length > 0);
+const right = set.entries.map((e, i) => labelled[i]! && accepts(acceptMask(e.accept), tuned[i]!));
+const rowsOf = (idx: number[]) => Float32Array.from(idx.flatMap((i) => Array.from(logits.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))));
+const calibration = [...Array(folds).keys()].map((f) => {
+  const own = [...foldOf.keys()].filter((i) => foldOf[i] === f && labelled[i]);
+  const others = [...foldOf.keys()].filter((i) => foldOf[i] !== f && labelled[i]);
+  const ownRight = own.map((i) => right[i]!);
+  const ece = (t: number) => expectedCalibrationError(confidences(softmaxRows(rowsOf(own), t)), ownRight);
+  const tOwn = fitTemperature(rowsOf(own), ownRight);
+  const tCross = fitTemperature(rowsOf(others), others.map((i) => right[i]!));
+  return { before: ece(1), temperature: tOwn, after: ece(tOwn), crossTemperature: tCross, crossFitted: ece(tCross) };
+});
 
 const perFold = (pred: Int32Array, f: number) => {
   const idx = [...foldOf.keys()].filter((i) => foldOf[i] === f);
@@ -86,7 +104,7 @@ const summary = (pred: Int32Array) => {
     pooled: { acceptTop1: pooled.acceptTop1, strictTop1: pooled.strictTop1, bySourceLabel: pooled.bySourceLabel },
   };
 };
-const hits = set.entries.filter((e, i) => e.accept.length > 0 && accepts(acceptMask(e.accept), tuned[i]!)).length;
+const hits = right.filter(Boolean).length;
 const result = {
   command: `pnpm --filter @fmnist/train run photo-cv --out ${values.out} -- ${trainArgs.join(' ')}`,
   photos: { dir: values.photos ?? 'PHOTOS_DIR or ../shared/clothing-photos', entries: set.entries.length, withClass: set.entries.filter((e) => e.accept.length > 0).length, folds, splitSeed: seed },
@@ -94,9 +112,7 @@ const result = {
     ...summary(tuned),
     hits,
     fmnistTestAccuracy: runs.map((m) => m.accuracy),
-    eceBefore: runs.map((m) => m.photos!.calibration.eceBefore),
-    eceAfter: runs.map((m) => m.photos!.calibration.eceAfter),
-    temperature: runs.map((m) => m.photos!.calibration.temperature),
+    calibration,
     trainMinutes: runs.map((m) => m.trainSeconds / 60),
   },
   startingModel: { path: initFrom, ...summary(base) },
@@ -108,10 +124,17 @@ const md = [
   '',
   `Command: \`${result.command}\` (then \`--write\`). ${folds} folds dealt by photographer (split seed ${seed}); accept-top1 over photos with a class, strict top-1 over photos whose mapping is not soft; per-label figures pool the out-of-fold predictions. Data: docs/photo-cv.json.`,
   '',
-  '| model | accept-top1, mean of folds (± std) | per fold | strict top-1 (mean) | Fashion-MNIST test, per fold | ECE before -> after calibration, per fold |',
+  '| model | accept-top1, mean of folds (± std) | per fold | strict top-1 (mean) | Fashion-MNIST test, per fold |',
+  '|---|---|---|---|---|',
+  `| fine-tuned | **${pct(result.fineTuned.acceptTop1.mean)}** ± ${pct(result.fineTuned.acceptTop1.std)} | ${result.fineTuned.acceptTop1.folds.map(pct).join(', ')} | ${pct(result.fineTuned.strictTop1.mean)} | ${result.fineTuned.fmnistTestAccuracy.map((a) => pct(a)).join(', ')} |`,
+  `| starting model (${initFrom}) | ${pct(result.startingModel.acceptTop1.mean)} ± ${pct(result.startingModel.acceptTop1.std)} | ${result.startingModel.acceptTop1.folds.map(pct).join(', ')} | ${pct(result.startingModel.strictTop1.mean)} | |`,
+  '',
+  'Calibration of the fine-tuned models (expected calibration error of the top-1 probability against accept-top1, 15 bins, photos with a class):',
+  '',
+  '| fold | ECE uncalibrated | temperature fitted on the fold | ECE after | temperature fitted on the other folds | ECE after (cross-fitted) |',
   '|---|---|---|---|---|---|',
-  `| fine-tuned | **${pct(result.fineTuned.acceptTop1.mean)}** ± ${pct(result.fineTuned.acceptTop1.std)} | ${result.fineTuned.acceptTop1.folds.map(pct).join(', ')} | ${pct(result.fineTuned.strictTop1.mean)} | ${result.fineTuned.fmnistTestAccuracy.map((a) => pct(a)).join(', ')} | ${result.fineTuned.eceBefore.map((e, i) => `${e.toFixed(3)} -> ${result.fineTuned.eceAfter[i]!.toFixed(3)}`).join(', ')} |`,
-  `| starting model (${initFrom}) | ${pct(result.startingModel.acceptTop1.mean)} ± ${pct(result.startingModel.acceptTop1.std)} | ${result.startingModel.acceptTop1.folds.map(pct).join(', ')} | ${pct(result.startingModel.strictTop1.mean)} | | |`,
+  ...calibration.map((c, f) => `| ${f} | ${c.before.toFixed(3)} | ${c.temperature.toFixed(3)} | ${c.after.toFixed(3)} | ${c.crossTemperature.toFixed(3)} | ${c.crossFitted.toFixed(3)} |`),
+  `| mean | ${(calibration.reduce((a, c) => a + c.before, 0) / folds).toFixed(3)} | | ${(calibration.reduce((a, c) => a + c.after, 0) / folds).toFixed(3)} | | ${(calibration.reduce((a, c) => a + c.crossFitted, 0) / folds).toFixed(3)} |`,
   '',
   '| source label | photos | fine-tuned | starting model |',
   '|---|---|---|---|',

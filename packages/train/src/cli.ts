@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { loadSplit, repoRoot, resolveDataDir, resolvePhotoDir, userPath } from '@fmnist/core/node';
@@ -37,6 +37,7 @@ Real photos (transfer learning):
   --with-photos         the same, from PHOTOS_DIR, else ../shared/clothing-photos
   --photo-ratio X       share of every batch that is photos (0.25)
   --partial-loss sum|max  scoring of accept sets: -log of their summed probability, or of the top accepted class's (sum)
+  --photo-balance none|sqrt  draw every photo equally often, or by 1/sqrt(photos of its class) (none)
   --photo-folds K       photographer-grouped folds (5); --photo-fold F validates (0)
   --photo-split-seed N  seeds the fold deal (42)
   --no-photo-augment    photos as preprocessed (default: jittered crops, light, flips, rotation, shifts)
@@ -64,7 +65,7 @@ try {
       dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
       'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
       photos: { type: 'string' }, 'partial-loss': { type: 'string' }, 'epoch-images': { type: 'string' }, 'with-photos': { type: 'boolean' }, 'photo-ratio': { type: 'string' }, 'photo-folds': { type: 'string' }, 'photo-fold': { type: 'string' },
-      'photo-split-seed': { type: 'string' }, 'photo-augment': { type: 'boolean' }, 'photo-cache': { type: 'string' },
+      'photo-split-seed': { type: 'string' }, 'photo-balance': { type: 'string' }, 'photo-augment': { type: 'boolean' }, 'photo-cache': { type: 'string' },
       workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, 'shuffle-seed': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,6 +127,11 @@ function partialLoss(value: string): PartialLoss {
   return value;
 }
 
+function photoBalance(value: string): 'none' | 'sqrt' {
+  if (value !== 'none' && value !== 'sqrt') fail('--photo-balance must be none or sqrt');
+  return value;
+}
+
 function photoRecipe(): PhotoRecipe {
   const folds = numberFlag(v['photo-folds'], 'photo-folds', 5);
   const fold = numberFlag(v['photo-fold'], 'photo-fold', 0);
@@ -133,12 +139,14 @@ function photoRecipe(): PhotoRecipe {
   const ratio = numberFlag(v['photo-ratio'], 'photo-ratio', 0.25, false);
   if (ratio <= 0 || ratio >= 1) fail('--photo-ratio must be between 0 and 1');
   return {
-    dir: v.photos ?? resolvePhotoDir(),
+    // Stored relative to the repository, so a run's recipe names no machine's absolute path.
+    dir: relative(repoRoot(), v.photos ? userPath(v.photos) : resolvePhotoDir()),
     ratio,
     folds,
     fold,
     splitSeed: numberFlag(v['photo-split-seed'], 'photo-split-seed', 42),
     augment: v['photo-augment'] === false ? null : DEFAULT_PHOTO_AUGMENT,
+    ...(v['photo-balance'] ? { balance: photoBalance(v['photo-balance']) } : {}),
   };
 }
 if (recipe.epochs < 1 || recipe.batchSize < 1) fail('--epochs and --batch-size must be at least 1');

@@ -2,7 +2,7 @@ import type { PhotoAugmentOptions } from './augment-photo.ts';
 
 /** How real photos join training, and which of them validate. */
 export interface PhotoRecipe {
-  /** The photo set's folder, as given on the command line. */
+  /** The photo set's folder, relative to the repository root (or absolute). */
   dir: string;
   /** Share of every batch that is photos (the rest Fashion-MNIST). */
   ratio: number;
@@ -11,4 +11,6 @@ export interface PhotoRecipe {
   fold: number;
   splitSeed: number;
   augment: PhotoAugmentOptions | null;
+  /** How photos are drawn (absent: 'none', every photo equally often); see photoMixer. */
+  balance?: 'none' | 'sqrt';
 }

@@ -40,7 +40,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function recipeLine(r: Recipe): string {
   const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px` : 'none';
-  const photos = r.photos ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}, fold ${r.photos.fold} of ${r.photos.folds} validates` : '';
+  const photos = r.photos ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}${r.photos.balance === 'sqrt' ? ', classes drawn by 1/sqrt(count)' : ''}, fold ${r.photos.fold} of ${r.photos.folds} validates` : '';
   return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${photos}`;
 }
 

@@ -1,0 +1,24 @@
+/**
+ * Prints the table of photo fine-tuning runs in docs/photos.md from the runs'
+ * metrics.json and history.json kept under docs/runs/<name>/.
+ *
+ *   pnpm --filter @fmnist/train run photo-runs-table
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '@fmnist/core/node';
+import { selectionScore } from '../src/fit.ts';
+import { recipeLine, RUN_FILES, type RunHistory, type RunMetrics } from '../src/report/run-report.ts';
+
+const root = join(repoRoot(), 'docs', 'runs');
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const rows: string[] = [];
+for (const name of (await readdir(root)).sort()) {
+  const m = JSON.parse(await readFile(join(root, name, RUN_FILES.metrics), 'utf8')) as RunMetrics;
+  if (!m.photos) continue;
+  const h = JSON.parse(await readFile(join(root, name, RUN_FILES.history), 'utf8')) as RunHistory;
+  const best = h.epochs[m.bestEpoch - 1]!;
+  const c = m.photos.calibration;
+  rows.push(`| ${name} | ${recipeLine(m.recipe)} | ${m.bestEpoch} of ${h.epochs.length} | ${pct(best.valAccuracy)} | **${pct(m.photos.validation.acceptTop1)}** | ${pct(m.photos.validation.strictTop1)} | ${pct(selectionScore(best))} | ${c.temperature.toFixed(3)}: ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)} | ${pct(m.accuracy)} | ${(m.trainSeconds / 60).toFixed(1)} |`);
+}
+console.log(['| run | recipe | best epoch | Fashion-MNIST validation | photo validation accept-top1 | strict top-1 | selection score | temperature: ECE before -> after | Fashion-MNIST test (reported, never chosen on) | training minutes |', '|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n'));
