@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSplit, repoRoot, testDataDir } from '@fmnist/core/node';
 import type { RunningServer } from '@fmnist/serve';
@@ -14,6 +14,7 @@ import { grayPng } from './support/png.ts';
 import { referenceTop1 } from './support/reference.ts';
 import { startDemoServer } from './support/server.ts';
 import { siteWithModels, type Site } from './support/site.ts';
+import { totalBytes, transfers } from './support/transfers.ts';
 
 /**
  * How the page loads: a visible loading state, onnxruntime-web only in the
@@ -26,19 +27,6 @@ const haveReal = ['cnn', 'mlp'].every((m) => existsSync(join(realModels, `${m}.o
 const dataDir = testDataDir();
 /** A repeat visit may revalidate the HTML, the manifest and the models (304s) and fetch the gallery; nothing more. */
 const REPEAT_VISIT_MAX_BYTES = 100_000;
-
-interface Transfer {
-  name: string;
-  transferSize: number;
-}
-
-/** Bytes the page and its inference worker received, from their Resource Timing entries (0 for a cache hit, headers only for a 304). */
-async function transfers(page: Page): Promise<Transfer[]> {
-  const read = () => (performance.getEntriesByType('navigation') as PerformanceResourceTiming[]).concat(performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => ({ name: e.name, transferSize: e.transferSize }));
-  // onnxruntime's own threads (started from its ort.* chunk) sit in wasm waits and never answer: ask the inference worker only.
-  const fromWorkers = await Promise.all(page.workers().filter((w) => !/\/ort\.[^/]*$/.test(w.url())).map((w) => w.evaluate(read)));
-  return [...(await page.evaluate(read)), ...fromWorkers.flat()];
-}
 
 describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () => {
   let server: RunningServer;
@@ -118,8 +106,8 @@ describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () =>
       await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
       await page.waitForFunction(() => document.querySelectorAll('#gallery button').length > 0);
       const repeat = await transfers(page);
-      const total = repeat.reduce((a, t) => a + t.transferSize, 0);
-      console.log(`first visit ${first.reduce((a, t) => a + t.transferSize, 0)} B, repeat visit ${total} B (page and inference worker, Resource Timing)`);
+      const total = totalBytes(repeat);
+      console.log(`first visit ${totalBytes(first)} B, repeat visit ${total} B (page and inference worker, Resource Timing)`);
       const big = repeat.filter((t) => t.transferSize > 20_000).map((t) => `${t.name} ${t.transferSize} B`);
       expect(big, 'nothing large is downloaded again').toEqual([]);
       expect(total).toBeLessThan(REPEAT_VISIT_MAX_BYTES);
