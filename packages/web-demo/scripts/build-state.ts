@@ -38,19 +38,26 @@ export function staleReason(): string | undefined {
 }
 
 /**
+ * How long a build may hold the lock before others take it for abandoned. A
+ * first build on a machine compresses the 14 MB wasm runtime at brotli's best
+ * (about a minute on two quiet cores, several on busy ones; later builds reuse it).
+ */
+const BUILD_LOCK_WAIT_MS = 600_000;
+
+/**
  * Builds the demo if it is stale. A lock folder keeps two test workers (or a
  * test and `pnpm start`) from building into the same dist at once.
  */
 export async function ensureBuilt(log: (m: string) => void = console.log): Promise<{ built: boolean; reason?: string }> {
   const lock = join(PACKAGE_DIR, '.build-lock');
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + BUILD_LOCK_WAIT_MS;
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch {
       // Someone else is building; a lock older than the deadline is left over from a killed build.
-      if (Date.now() > deadline || (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline || (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > BUILD_LOCK_WAIT_MS)) rmSync(lock, { recursive: true, force: true });
       else await new Promise((r) => setTimeout(r, 250));
     }
   }
