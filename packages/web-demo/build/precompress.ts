@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
@@ -85,9 +85,6 @@ export function precompress(): Plugin {
     },
     async closeBundle() {
       const t = await precompressDir(outDir);
-      // index.html stamps a finished build (scripts/build-state.ts): touch it after the compressed copies exist.
-      const now = new Date();
-      await utimes(join(outDir, 'index.html'), now, now);
       this.info(`precompressed ${t.files} files: ${(t.bytes / 1e6).toFixed(2)} MB -> ${(t.brotliBytes / 1e6).toFixed(2)} MB with brotli`);
     },
   };
