@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { localModels } from './build/local-assets.ts';
+import { precompress } from './build/precompress.ts';
 
 const root = import.meta.dirname;
 /** Models copied into the build; FMNIST_MODELS_DIR lets a build carry other models (tests, a second machine). */
@@ -15,8 +16,10 @@ export default defineConfig({
   root,
   // Relative asset URLs: the build works wherever it is mounted.
   base: './',
-  plugins: [localModels(modelsDir)],
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
+  plugins: [localModels(modelsDir), precompress()],
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024, reportCompressedSize: false },
+  // ES module workers: the inference worker loads each onnxruntime-web build as its own chunk, on demand.
+  worker: { format: 'es' },
   // Pre-bundling rewrites onnxruntime-web's import.meta.url, which it needs to start its worker threads.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: {

@@ -1,37 +1,38 @@
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Plugin } from 'vite';
+import { MANIFEST_FILE, MODELS_FOLDER } from '../src/inference/manifest.ts';
+import { browserModels, manifestOf } from './browser-models.ts';
 
 /**
- * Puts the ONNX models under `onnx/`: copies in the build, read from disk
- * under `vite dev`. Local files, never a CDN: the page must work offline.
- * Not under `models/`, because the server answers `/models/:name` with JSON
- * metadata. (onnxruntime-web's wasm files need no plugin: the page imports
- * them with `?url`, so Vite copies and fingerprints them.)
+ * Puts the ONNX models the page runs (see browserModels) and their manifest
+ * under `onnx/`: copies in the build, read from disk under `vite dev`.
+ * Local files, never a CDN: the page must work offline. (onnxruntime-web's
+ * wasm file needs no plugin: the worker imports it with `?url`, so Vite
+ * copies and fingerprints it.)
  */
-export const MODELS_DIR = 'onnx';
-
-/** The `*.onnx` files in `dir` (none when it does not exist yet: the exporter may not have run). */
-export function modelFiles(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort() : [];
-}
-
 export function localModels(modelsDir: string): Plugin {
   return {
     name: 'fmnist-local-models',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const m = /^\/onnx\/([\w.-]+\.onnx)(\?.*)?$/.exec(req.url ?? '');
-        if (!m || !modelFiles(modelsDir).includes(m[1]!)) return next();
-        const file = join(modelsDir, m[1]!);
+        const path = (req.url ?? '').split('?')[0];
+        const models = browserModels(modelsDir);
+        if (path === `/${MODELS_FOLDER}/${MANIFEST_FILE}`) {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify(manifestOf(models)));
+          return;
+        }
+        const model = models.find((m) => path === `/${MODELS_FOLDER}/${m.file}`);
+        if (!model) return next();
         res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Length', statSync(file).size);
-        createReadStream(file).pipe(res);
+        res.setHeader('Content-Length', statSync(model.source).size);
+        createReadStream(model.source).pipe(res);
       });
     },
     generateBundle() {
-      const models = modelFiles(modelsDir);
-      for (const name of models) this.emitFile({ type: 'asset', fileName: `${MODELS_DIR}/${name}`, source: readFileSync(join(modelsDir, name)) });
+      const models = browserModels(modelsDir);
+      for (const m of models) this.emitFile({ type: 'asset', fileName: `${MODELS_FOLDER}/${m.file}`, source: readFileSync(m.source) });
+      this.emitFile({ type: 'asset', fileName: `${MODELS_FOLDER}/${MANIFEST_FILE}`, source: `${JSON.stringify(manifestOf(models), null, 2)}\n` });
       if (models.length === 0) this.warn(`no *.onnx in ${modelsDir}: the build has no models (export them, then rebuild)`);
     },
   };

@@ -2,12 +2,15 @@
  * Speed figures of the web demo in headless Chromium against the real
  * server; prints them, asserts nothing (tests do not time things).
  *
- *   FMNIST_DIR=../shared/fashion-mnist pnpm --filter @fmnist/web-demo bench [--runs 5 --images 100 --screenshot docs/web-demo.png --screenshot-model cnn|mlp|both --photo FILE.jpg]
+ *   FMNIST_DIR=../shared/fashion-mnist pnpm --filter @fmnist/web-demo bench [--runs 5 --images 100 --lighthouse-runs 3 --lighthouse-out DIR --screenshot docs/web-demo.png --screenshot-model cnn|mlp|both --photo FILE.jpg]
  *
+ * Desktop (headless Chromium, no throttling):
  * - page load to first prediction: navigation start to the first result on
  *   screen, cold cache, an image handed to the file input as soon as the page has it;
  * - CNN inference per image on wasm: `session.run` time of one image, after warm-up;
- * - bytes a cold page load transfers, both models included (the MLP is prefetched).
+ * - bytes a first and a repeat visit transfer (page and inference worker), both models included (the MLP is prefetched).
+ * Mobile: Lighthouse's defaults (simulated slow 4G, 4x CPU slowdown; CHROME_PATH, default Debian's
+ * Chromium), median of --lighthouse-runs (0 skips it): performance, TBT, accessibility, best practices, bytes.
  * Uses <repo>/models (or FMNIST_MODELS_DIR) when cnn.onnx and mlp.onnx exist, else the test fixtures.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,18 +20,25 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
+import { lighthouseRuns } from './lighthouse-runs.ts';
 import { dropFile, launch, nextResult, runCount } from '../test/support/browser.ts';
 import { writeFixtureModels } from '../test/support/fixture-model.ts';
 import { grayPng } from '../test/support/png.ts';
 import { onePerClass } from '../test/support/images.ts';
 import { startDemoServer } from '../test/support/server.ts';
 import { siteWithModels } from '../test/support/site.ts';
+import { totalBytes, transfers, type Transfer } from '../test/support/transfers.ts';
 
 // pnpm passes a literal `--` through to the script.
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
-const { values } = parseArgs({ args, options: { runs: { type: 'string', default: '5' }, images: { type: 'string', default: '100' }, screenshot: { type: 'string' }, 'screenshot-model': { type: 'string', default: 'both' }, photo: { type: 'string', default: '/work/shared/sample-photos/dress_01.jpg' } } });
+const defaultPhoto = join(repoRoot(), '..', 'shared', 'sample-photos', 'dress_01.jpg');
+const { values } = parseArgs({
+  args,
+  options: { runs: { type: 'string', default: '5' }, images: { type: 'string', default: '100' }, 'lighthouse-runs': { type: 'string', default: '3' }, 'lighthouse-out': { type: 'string' }, screenshot: { type: 'string' }, 'screenshot-model': { type: 'string', default: 'both' }, photo: { type: 'string', default: defaultPhoto } },
+});
 const runs = Number(values.runs);
 const nImages = Number(values.images);
+const lhRuns = Number(values['lighthouse-runs']);
 
 const dataDir = resolveDataDir();
 const split = await loadSplit(dataDir, 'test', { verify: false });
@@ -59,25 +69,38 @@ function markFirstResult(): void {
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-run'] });
 }
 
-async function coldLoad(): Promise<{ ms: number; bytes: Map<string, number> }> {
+/** What a request is, for the byte breakdown. */
+function kind(name: string): string {
+  const path = new URL(name).pathname;
+  if (path.endsWith('.wasm')) return 'onnxruntime wasm';
+  if (path.endsWith('.onnx')) return 'models';
+  if (path.endsWith('.js')) return 'javascript';
+  if (path.endsWith('/samples')) return 'gallery (/samples)';
+  return 'html, css, other';
+}
+
+/** A cold visit with an image given at once (time to its first prediction), then a repeat visit in the same browser context. */
+async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Transfer[] }> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const bytes = new Map<string, number>();
-  page.on('requestfinished', async (req) => {
-    const sizes = await req.sizes();
-    const url = new URL(req.url());
-    const kind = /\.wasm$/.test(url.pathname) ? 'onnxruntime wasm' : /\.onnx$/.test(url.pathname) ? 'models' : /\.js$/.test(url.pathname) ? 'javascript' : url.pathname === '/samples' ? 'gallery (/samples)' : 'html, css, other';
-    bytes.set(kind, (bytes.get(kind) ?? 0) + sizes.responseBodySize + sizes.responseHeadersSize);
-  });
   await page.addInitScript(markFirstResult);
   await page.goto(`${server.url}/`, { waitUntil: 'commit' });
   await page.setInputFiles('#file', { name: 'first.png', mimeType: 'image/png', buffer: Buffer.from(sample) });
   await page.waitForFunction(() => 'firstResultAt' in globalThis, null, { timeout: 60_000 });
   const ms = await page.evaluate(() => (globalThis as unknown as { firstResultAt: number }).firstResultAt);
-  // Let the requests still in flight (the gallery) finish, so their bytes are counted; a busy machine may never go fully idle.
-  await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => undefined);
+  const settled = async () => {
+    // The MLP loads after the first answer and the gallery arrives on its own: wait for both before counting bytes.
+    await page.waitForFunction(() => document.querySelectorAll('#gallery button').length > 0, null, { timeout: 60_000 });
+    await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => undefined);
+  };
+  await settled();
+  const first = await transfers(page);
+  await page.goto(`${server.url}/`);
+  await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
+  await settled();
+  const repeat = await transfers(page);
   await context.close();
-  return { ms, bytes };
+  return { ms, first, repeat };
 }
 
 async function inferenceTimes(page: Page): Promise<number[]> {
@@ -96,8 +119,9 @@ try {
   const loads = [];
   for (let i = 0; i < runs; i++) loads.push(await coldLoad());
   const firstMs = loads.map((l) => l.ms);
-  const bytes = loads.at(-1)!.bytes;
-  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+  const { first, repeat } = loads.at(-1)!;
+  const bytes = new Map<string, number>();
+  for (const t of first) bytes.set(kind(t.name), (bytes.get(kind(t.name)) ?? 0) + t.transferSize);
 
   const page = await browser.newPage();
   await page.goto(`${server.url}/`);
@@ -109,8 +133,20 @@ try {
   console.log(`web demo bench: headless Chromium ${browser.version()}, ${real ? 'exported models' : 'FIXTURE models (export the real ones for real figures)'}, page ${threads}`);
   console.log(`page load to first prediction (cold cache, ${runs} runs): median ${median(firstMs).toFixed(0)} ms, min ${Math.min(...firstMs).toFixed(0)} ms, max ${Math.max(...firstMs).toFixed(0)} ms`);
   console.log(`CNN inference per image on wasm (${times.length} images, one per session.run): median ${median(times).toFixed(3)} ms, p90 ${quantile(times, 0.9).toFixed(3)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms`);
-  console.log(`transferred by a cold page load with its first prediction (both models, gallery): ${mb(total)} (uncompressed: the server sends no Content-Encoding)`);
-  for (const [kind, b] of [...bytes.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${kind.padEnd(22)} ${mb(b)}`);
+  console.log(`transferred by a first visit with its first prediction (both models, gallery; page and inference worker, Resource Timing transfer sizes): ${mb(totalBytes(first))}`);
+  for (const [k, b] of [...bytes.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${k.padEnd(22)} ${mb(b)}`);
+  console.log(`transferred by a repeat visit (same browser context): ${(totalBytes(repeat) / 1e3).toFixed(1)} KB in ${repeat.filter((t) => t.transferSize > 0).length} responses`);
+
+  if (lhRuns > 0) {
+    const lh = await lighthouseRuns(`${server.url}/`, lhRuns, { log: console.log, saveDir: values['lighthouse-out'] && userPath(values['lighthouse-out']) });
+    const med = (f: (r: (typeof lh.runs)[number]) => number) => median(lh.runs.map(f));
+    const range = (f: (r: (typeof lh.runs)[number]) => number) => `${Math.min(...lh.runs.map(f)).toFixed(0)}-${Math.max(...lh.runs.map(f)).toFixed(0)}`;
+    console.log(`Lighthouse ${lh.version}, mobile defaults (simulated slow 4G, 4x CPU slowdown), median of ${lhRuns} runs:`);
+    console.log(`  performance ${med((r) => r.performance)} (${range((r) => r.performance)}), accessibility ${med((r) => r.accessibility)}, best practices ${med((r) => r.bestPractices)}`);
+    console.log(`  total blocking time ${med((r) => r.tbt).toFixed(0)} ms (${range((r) => r.tbt)}), FCP ${med((r) => r.fcp).toFixed(0)} ms, LCP ${med((r) => r.lcp).toFixed(0)} ms, speed index ${med((r) => r.speedIndex).toFixed(0)} ms`);
+    console.log(`  bytes: first visit ${mb(med((r) => r.bytes))}, repeat visit ${(med((r) => r.repeatBytes) / 1e3).toFixed(1)} KB`);
+    if (lh.failures.length > 0) console.log(`  audits that failed in some run: ${lh.failures.join(', ')}`);
+  }
 
   if (values.screenshot) {
     const out = userPath(values.screenshot);

@@ -1,20 +1,34 @@
 import { bytesToInput, preprocessImage, type PreprocessResult, type RawImage } from '@fmnist/core';
-import { classifyOnServer, fetchSamples, serverAvailable } from './api/server.ts';
-import { BACKEND_LABELS, MODEL_LABELS, MODEL_NAMES, TOP_K, type Backend, type ModelName } from './config.ts';
+import { fetchSamples, serverAvailable } from './api/server.ts';
+import { BACKEND_LABELS, FIRST_MODEL, MODEL_LABELS, MODEL_NAMES, TOP_K, type Backend, type ModelName } from './config.ts';
 import { decodeImage } from './image/decode.ts';
 import { ImageInputError } from './image/errors.ts';
-import { Runtime, webgpuAvailable } from './inference/runtime.ts';
+import { Inference, type LoadedInfo } from './inference/client.ts';
 import { topK } from './inference/topk.ts';
-import { pixelDifference } from './parity.ts';
-import { renderBars } from './ui/bars.ts';
-import { el, formatMs } from './ui/dom.ts';
+import { webgpuAvailable } from './inference/webgpu.ts';
+import { el } from './ui/dom.ts';
 import type { PageElements } from './ui/elements.ts';
 import { renderGallery } from './ui/gallery.ts';
 import { wireInputs } from './ui/input-sources.ts';
-import { drawGray, drawWorking, grayFromUrl } from './ui/pixels.ts';
+import { renderModelError, renderModelPanel } from './ui/model-panel.ts';
+import { drawGray, drawWorking } from './ui/pixels.ts';
+import { serverRow } from './ui/server-compare.ts';
 import { describeSteps } from './ui/steps.ts';
 
 type ModelChoice = ModelName | 'both';
+
+/**
+ * Resolves once the page has loaded and the main thread is idle: the models
+ * load after the page is interactive, so their start-up never competes with
+ * the first paint. (A file dropped earlier starts them at once.)
+ */
+function afterPageLoad(): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : setTimeout(resolve, 0));
+    if (document.readyState === 'complete') idle();
+    else addEventListener('load', idle, { once: true });
+  });
+}
 
 /** The image on screen, kept so a model or backend switch re-runs inference without decoding again. */
 interface Current {
@@ -38,10 +52,12 @@ export class App {
   /** Increases with each request; async work for an older one is dropped. */
   private token = 0;
   private runs = 0;
+  /** Which file and weights answered for each model on screen, for the server comparison. */
+  private readonly shown = new Map<ModelName, { top1: number; info: LoadedInfo }>();
 
   constructor(
     private readonly ui: PageElements,
-    private readonly runtime = new Runtime(),
+    private readonly inference = new Inference(),
   ) {}
 
   async start(): Promise<void> {
@@ -49,20 +65,23 @@ export class App {
     wireInputs(ui.pick, ui.file, (file) => void this.classifyFile(file, file.name));
     ui.controls.addEventListener('change', () => void this.rerun());
     ui.compare.addEventListener('click', () => void this.compare());
-    ui.footer.textContent = `Inference runs in this browser with onnxruntime-web; ${this.runtime.threads} wasm thread(s)${globalThis.crossOriginIsolated ? '' : ' (page not cross-origin isolated: single-threaded)'}.`;
+    ui.footer.textContent = `Inference runs in this browser with onnxruntime-web, in a worker thread; ${this.inference.threads} wasm thread(s)${globalThis.crossOriginIsolated ? '' : ' (page not cross-origin isolated: single-threaded)'}.`;
 
     // Optional server features, probed in parallel with the model warm-up.
     void this.probeServer();
     void this.probeWebGpu();
 
-    this.setState('loading', 'Loading the CNN model…');
+    this.setState('loading', `Loading the ${MODEL_LABELS[FIRST_MODEL]} model… You can already choose an image.`);
+    await afterPageLoad();
     try {
-      // Warm-up: fetch the model and build the session before the first image arrives.
-      await this.runtime.session('cnn', 'wasm');
+      // Warm-up, in the worker: fetch the runtime and the model and build the session before the first image arrives.
+      await this.inference.load(FIRST_MODEL, 'wasm');
       if (this.ui.app.dataset.state === 'loading') this.setState('ready', 'Ready. Drop an image of a garment.');
-      // The MLP too, in the background, so switching to it (or to both) is instant; a failure shows when it is picked.
-      this.runtime.session('mlp', 'wasm').catch(() => undefined);
+      this.ui.loading.hidden = true;
+      // The others too, in the background, so switching to them is instant; a failure shows when one is picked.
+      for (const name of MODEL_NAMES) if (name !== FIRST_MODEL) this.inference.load(name, 'wasm').catch(() => undefined);
     } catch (err) {
+      this.ui.loading.hidden = true;
       this.fail(err);
     }
   }
@@ -126,42 +145,31 @@ export class App {
     this.setState('busy', `Running ${models.map((m) => MODEL_LABELS[m]).join(' and ')} on ${BACKEND_LABELS[backend]}…`);
     const panels: HTMLElement[] = [];
     const summaries: string[] = [];
+    const shown = new Map<ModelName, { top1: number; info: LoadedInfo }>();
     let failed: unknown;
     // One model after the other: in parallel they would share the cores and each timing would be wrong.
     for (const name of models) {
       try {
-        const { probabilities, inferenceMs } = await this.runtime.classify(name, backend, cur.input);
+        const { probabilities, inferenceMs, info } = await this.inference.classify(name, backend, cur.input);
         const top = topK(probabilities, TOP_K);
         const best = top[0]!;
         summaries.push(`${MODEL_LABELS[name]}: ${best.name} (${(best.probability * 100).toFixed(1)}%)`);
-        panels.push(this.modelPanel(name, backend, top, inferenceMs, cur));
+        panels.push(renderModelPanel({ name, backend, top, info, inferenceMs, preprocessMs: cur.preprocessMs, decodeMs: cur.decodeMs }));
+        shown.set(name, { top1: best.index, info });
       } catch (err) {
         failed ??= err;
-        const panel = el('section', { className: 'model-result' }, el('h3', {}, `${MODEL_LABELS[name]} · ${BACKEND_LABELS[backend]}`), el('p', { className: 'error' }, messageOf(err)));
-        panel.dataset.model = name;
-        panels.push(panel);
+        panels.push(renderModelError(name, backend, messageOf(err)));
       }
     }
     if (token !== this.token) return;
+    this.shown.clear();
+    for (const [k, v] of shown) this.shown.set(k, v);
+    this.ui.loading.hidden = true;
     this.ui.predictions.replaceChildren(...panels);
     this.runs++;
     this.ui.app.dataset.run = String(this.runs);
     if (failed !== undefined) this.fail(failed);
     else this.setState('done', `${summaries.join(' · ')}`);
-  }
-
-  private modelPanel(name: ModelName, backend: Backend, top: ReturnType<typeof topK>, inferenceMs: number, cur: Current): HTMLElement {
-    const best = top[0]!;
-    const heading = el('h3', {}, `${MODEL_LABELS[name]} · ${BACKEND_LABELS[backend]}`);
-    const label = el('p', { className: 'top-label' }, best.name);
-    label.dataset.index = String(best.index);
-    const timing = el('p', { className: 'timing' }, `inference ${formatMs(inferenceMs)} · preprocessing ${formatMs(cur.preprocessMs)} · decoding ${formatMs(cur.decodeMs)}`);
-    timing.dataset.inferenceMs = inferenceMs.toFixed(3);
-    const panel = el('section', { className: 'model-result' }, heading, label, renderBars(top), timing);
-    panel.dataset.model = name;
-    panel.dataset.backend = backend;
-    panel.setAttribute('aria-label', `${MODEL_LABELS[name]} prediction: ${best.name}`);
-    return panel;
   }
 
   /** Sends the same file to `POST /classify` and sets the server's answer and 28x28 input beside the browser's. */
@@ -176,28 +184,8 @@ export class App {
     try {
       const rows: HTMLElement[] = [];
       for (const name of models) {
-        const answer = await classifyOnServer(cur.blob, name, TOP_K);
-        const browserBest = ui.predictions.querySelector<HTMLElement>(`[data-model="${name}"] .top-label`);
-        const server = answer.predictions[0];
-        const agree = server !== undefined && browserBest?.dataset.index === String(server.index);
-        const diff = answer.input ? pixelDifference(cur.prep.pixels, await grayFromUrl(answer.input)) : undefined;
-        const img = el('img', { src: answer.input ?? '', alt: `The 28 by 28 input the server's ${name} model saw`, className: 'pixelated' });
-        img.dataset.role = 'server-input';
-        const text = el(
-          'p',
-          {},
-          `Server ${MODEL_LABELS[name]} (onnxruntime-node, ${answer.model.provider}): `,
-          el('strong', {}, server ? `${server.name} ${(server.probability * 100).toFixed(1)}%` : 'no answer'),
-          ' — ',
-          el('span', { className: agree ? 'agree' : 'disagree' }, agree ? 'agrees with the browser' : 'differs from the browser'),
-          diff ? `; inputs differ by at most ${diff.max} gray levels (mean ${diff.mean.toFixed(2)}).` : '.',
-          ` Server time: decode ${formatMs(answer.timings.decodeMs)}, preprocess ${formatMs(answer.timings.preprocessMs)}, inference ${formatMs(answer.timings.inferenceMs)}.`,
-        );
-        const row = el('div', { className: 'server-row' }, img, text);
-        row.dataset.model = name;
-        row.dataset.serverIndex = String(server?.index ?? -1);
-        row.dataset.agree = String(agree);
-        rows.push(row);
+        const side = this.shown.get(name);
+        rows.push(await serverRow(cur.blob, cur.prep.pixels, { name, top1: side?.top1, info: side?.info }));
       }
       ui.serverResult.replaceChildren(...rows);
       ui.serverResult.dataset.state = 'done';

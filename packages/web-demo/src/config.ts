@@ -12,11 +12,5 @@ export const BACKEND_LABELS: Record<Backend, string> = { wasm: 'WebAssembly', we
 /** How many classes the bars show. */
 export const TOP_K = 3;
 
-/**
- * Model URL, relative to the page so the build works under any mount point.
- * The build copies the models to `onnx/` (see build/local-assets.ts);
- * `vite dev` serves the same path.
- */
-export function modelUrl(name: ModelName, base: string = document.baseURI): string {
-  return new URL(`onnx/${name}.onnx`, base).href;
-}
+/** Model loaded first, at start-up; the others follow in the background. */
+export const FIRST_MODEL: ModelName = 'cnn';

@@ -18,6 +18,7 @@ if (!hasWebAssembly()) {
   // Without WebAssembly no onnxruntime-web backend can run; say so instead of failing on the first image.
   ui.app.dataset.state = 'error';
   ui.status.textContent = '';
+  ui.loading.hidden = true;
   ui.error.hidden = false;
   ui.error.textContent = 'This browser has no WebAssembly (or it is turned off), which the models need to run here. Use a current Chrome, Edge, Firefox or Safari, or enable WebAssembly.';
   ui.pick.disabled = true;

@@ -24,6 +24,13 @@ export interface ServerAnswer {
 
 export class ServerError extends Error {
   override readonly name = 'ServerError';
+  constructor(
+    message: string,
+    /** The HTTP status, when the server answered. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 async function json(res: Response): Promise<unknown> {
@@ -62,6 +69,6 @@ export async function classifyOnServer(file: Blob, model: string, topk: number):
     throw new ServerError(`the server could not be reached (${err instanceof Error ? err.message : String(err)})`);
   }
   const body = (await json(res)) as (ServerAnswer & { error?: { message?: string } }) | undefined;
-  if (!res.ok || !body) throw new ServerError(body?.error?.message ?? `the server answered ${res.status}`);
+  if (!res.ok || !body) throw new ServerError(body?.error?.message ?? `the server answered ${res.status}`, res.status);
   return body;
 }

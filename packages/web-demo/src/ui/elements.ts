@@ -9,6 +9,7 @@ export function pageElements() {
     controls: byId('controls', HTMLFormElement),
     webgpuNote: byId('webgpu-note', HTMLElement),
     status: byId('status', HTMLParagraphElement),
+    loading: byId('loading', HTMLProgressElement),
     error: byId('error', HTMLParagraphElement),
     result: byId('result', HTMLElement),
     original: byId('original', HTMLImageElement),

@@ -1,4 +1,5 @@
 import type { Sample } from '../api/server.ts';
+import { dataUrlToBlob } from './data-url.ts';
 import { el } from './dom.ts';
 
 /** Test-set images as buttons; clicking one classifies it like a dropped file. */
@@ -10,7 +11,7 @@ export function renderGallery(container: HTMLElement, samples: Sample[], onPick:
       button.classList.add('pixelated');
       button.dataset.label = String(s.label);
       button.dataset.index = String(s.index);
-      button.addEventListener('click', async () => onPick(await (await fetch(s.image)).blob(), `test image ${s.index}`));
+      button.addEventListener('click', () => onPick(dataUrlToBlob(s.image), `test image ${s.index}`));
       return button;
     }),
   );

@@ -1,4 +1,5 @@
 import { IMAGE_HEIGHT, IMAGE_WIDTH, type PreprocessReport, type RawImage } from '@fmnist/core';
+import { dataUrlToBlob } from './data-url.ts';
 
 /** Paints 8-bit gray pixels (the model input) into a canvas at their own size; CSS scales it up, pixelated. */
 export function drawGray(canvas: HTMLCanvasElement, pixels: Uint8Array, width = IMAGE_WIDTH, height = IMAGE_HEIGHT): void {
@@ -39,9 +40,9 @@ export function drawWorking(canvas: HTMLCanvasElement, raw: RawImage, report: Pr
   ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.width - 1, box.height - 1);
 }
 
-/** Gray levels of a (gray) PNG data URL, e.g. the 28x28 input the server returns. */
+/** Gray levels of a (gray) PNG data: URL, e.g. the 28x28 input the server returns. */
 export async function grayFromUrl(url: string): Promise<Uint8Array> {
-  const blob = await (await fetch(url)).blob();
+  const blob = dataUrlToBlob(url);
   const bitmap = await createImageBitmap(blob);
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const ctx = canvas.getContext('2d');

@@ -43,8 +43,8 @@ export function runCount(page: Page): Promise<number> {
 }
 
 /** Waits until the page has finished one more classification than `before`, and returns its state. */
-export async function nextResult(page: Page, before: number): Promise<'done' | 'error'> {
-  await page.waitForFunction((n) => Number(document.getElementById('app')!.dataset.run) > n, before, { timeout: 60_000 });
+export async function nextResult(page: Page, before: number, timeout = 60_000): Promise<'done' | 'error'> {
+  await page.waitForFunction((n) => Number(document.getElementById('app')!.dataset.run) > n, before, { timeout });
   return page.$eval('#app', (el) => (el as HTMLElement).dataset.state as 'done' | 'error');
 }
 

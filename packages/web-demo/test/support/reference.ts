@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import { bytesToInput, IMAGE_PIXELS } from '@fmnist/core';
 import { loadModel } from '@fmnist/serve';
 
 /**
- * The models' own answers from onnxruntime-node (no browser, no decoding):
+ * A model file's own answers from onnxruntime-node (no browser, no decoding):
  * what the page must show for a test image, whose preprocessing is a pass-through.
  */
-export async function referenceTop1(modelsDir: string, name: string, images: Uint8Array[]): Promise<number[]> {
-  const model = await loadModel(join(modelsDir, `${name}.onnx`), { device: 'cpu', log: () => {} });
+export async function referenceTop1(file: string, images: Uint8Array[]): Promise<number[]> {
+  const model = await loadModel(file, { device: 'cpu', log: () => {} });
   try {
     const input = new Float32Array(images.length * IMAGE_PIXELS);
     images.forEach((img, i) => bytesToInput(img, input.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)));
@@ -18,5 +17,6 @@ export async function referenceTop1(modelsDir: string, name: string, images: Uin
     });
   } finally {
     await model.session.release();
+    await model.bulkSession.release();
   }
 }

@@ -1,22 +1,45 @@
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { browserModels, manifestOf, type BrowserModel } from '../../build/browser-models.ts';
+import { MANIFEST_FILE, MODELS_FOLDER } from '../../src/inference/manifest.ts';
 import { DIST_DIR, ensureBuilt } from '../../scripts/build-state.ts';
 
+export interface Site {
+  dir: string;
+  /** The models the page runs (file and weights each), picked from the folder by the build's own rule. */
+  models: BrowserModel[];
+  /** The file on disk the page runs for a model: the one to compute reference answers from. */
+  modelFile(name: string): string;
+  cleanup(): Promise<void>;
+}
+
 /**
- * A servable copy of the demo whose `onnx/` holds exactly the models the
- * server loads, so the browser and the server run the same weights. The
- * big assets are symlinked from dist, not copied.
+ * A servable copy of the demo whose `onnx/` holds the models of `modelsDir`,
+ * chosen as the build chooses them (int8 where present) with their manifest,
+ * so the browser, the server and the reference answers run the same weights.
+ * The big assets are symlinked from dist, not copied.
  */
-export async function siteWithModels(modelsDir: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function siteWithModels(modelsDir: string): Promise<Site> {
   await ensureBuilt(() => {});
   const dir = await mkdtemp(join(tmpdir(), 'fmnist-web-site-'));
   for (const entry of await readdir(DIST_DIR)) {
-    if (entry === 'onnx') continue;
+    if (entry === MODELS_FOLDER) continue;
     if (entry === 'assets') await symlink(join(DIST_DIR, entry), join(dir, entry));
     else await cp(join(DIST_DIR, entry), join(dir, entry), { recursive: true });
   }
-  await mkdir(join(dir, 'onnx'));
-  for (const f of (await readdir(modelsDir)).filter((f) => f.endsWith('.onnx'))) await cp(join(modelsDir, f), join(dir, 'onnx', f));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  await mkdir(join(dir, MODELS_FOLDER));
+  const models = browserModels(modelsDir);
+  for (const m of models) await cp(m.source, join(dir, MODELS_FOLDER, m.file));
+  await writeFile(join(dir, MODELS_FOLDER, MANIFEST_FILE), JSON.stringify(manifestOf(models)));
+  return {
+    dir,
+    models,
+    modelFile(name) {
+      const m = models.find((b) => b.name === name);
+      if (!m) throw new Error(`no ${name} model in ${modelsDir}`);
+      return m.source;
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 }

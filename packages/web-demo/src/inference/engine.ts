@@ -1,0 +1,120 @@
+import type * as Ort from 'onnxruntime-web';
+import { IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+// Vite copies these into the build (fingerprinted) and hands back their URLs: served locally, never from a CDN.
+import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import type { Backend, ModelName } from '../config.ts';
+import { MANIFEST_FILE, MODELS_FOLDER, parseManifest, type ManifestEntry, type ModelManifest } from './manifest.ts';
+import { ModelUnavailableError, type LoadedInfo, type Scores, type WorkerOptions } from './protocol.ts';
+
+type OrtModule = typeof Ort;
+
+/**
+ * One onnxruntime-web build per backend, loaded on first use: the wasm-only
+ * build (its 14 MB runtime, 2.7 MB brotli-compressed, is the smallest one
+ * onnxruntime-web ships) for WebAssembly, the WebGPU build (27 MB) only when
+ * someone picks WebGPU. Each build is a self-contained module with its own
+ * `env`, so both can live in one worker.
+ */
+const runtimes: Record<Backend, string> = { wasm: wasmRuntime, webgpu: webgpuRuntime };
+const loaders: Record<Backend, () => Promise<OrtModule>> = {
+  wasm: () => import('onnxruntime-web/wasm'),
+  webgpu: () => import('onnxruntime-web/webgpu'),
+};
+
+/** Caches a promise under a key, forgetting it if it fails so the next call tries again. */
+function once<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
+  let p = map.get(key);
+  if (!p) {
+    p = make();
+    p.catch(() => map.delete(key));
+    map.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * Sessions and inference, inside the worker: fetching the runtime and the
+ * models, compiling and planning, all off the page's main thread. Model
+ * bytes are fetched once (the browser's HTTP cache keeps them across visits)
+ * and shared by both backends.
+ */
+export class Engine {
+  private readonly modules = new Map<Backend, Promise<OrtModule>>();
+  private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
+  private readonly models = new Map<ModelName, Promise<Uint8Array>>();
+  private readonly manifests = new Map<'manifest', Promise<ModelManifest>>();
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  private module(backend: Backend): Promise<OrtModule> {
+    return once(this.modules, backend, async () => {
+      const ort = await loaders[backend]();
+      // The local runtime file; the JS glue is inside the bundle already.
+      ort.env.wasm.wasmPaths = { wasm: new URL(runtimes[backend], import.meta.url).href };
+      ort.env.wasm.numThreads = this.options.threads;
+      return ort;
+    });
+  }
+
+  private url(file: string): string {
+    return new URL(`${MODELS_FOLDER}/${file}`, this.options.base).href;
+  }
+
+  private manifest(): Promise<ModelManifest> {
+    return once(this.manifests, 'manifest', async () => {
+      const url = this.url(MANIFEST_FILE);
+      const res = await fetch(url);
+      if (!res.ok) throw new ModelUnavailableError(`The model list is not available (${url} answered ${res.status}). Build the demo again (pnpm --filter @fmnist/web-demo build).`);
+      return parseManifest(await res.json());
+    });
+  }
+
+  async entry(name: ModelName): Promise<ManifestEntry> {
+    const entry = (await this.manifest())[name];
+    if (!entry) throw new ModelUnavailableError(`The ${name.toUpperCase()} model is not in this build. Export it (pnpm run export --model ${name}) and rebuild the demo.`);
+    return entry;
+  }
+
+  private modelBytes(name: ModelName): Promise<Uint8Array> {
+    return once(this.models, name, async () => {
+      const url = this.url((await this.entry(name)).file);
+      const res = await fetch(url);
+      if (!res.ok) throw new ModelUnavailableError(`The ${name.toUpperCase()} model is not available (${url} answered ${res.status}). Export the models and rebuild the demo.`);
+      return new Uint8Array(await res.arrayBuffer());
+    });
+  }
+
+  private session(name: ModelName, backend: Backend): Promise<Ort.InferenceSession> {
+    return once(this.sessions, `${backend}:${name}`, async () => {
+      const [ort, bytes] = await Promise.all([this.module(backend), this.modelBytes(name)]);
+      // Exactly the chosen provider: a silent fallback would make the backend switch meaningless.
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+      if (!session.outputNames.includes(OUTPUT_NAMES.probabilities)) {
+        throw new ModelUnavailableError(`The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`);
+      }
+      // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
+      await session.run({ [INPUT_CONTRACT.name]: new ort.Tensor(INPUT_CONTRACT.dtype, new Float32Array(IMAGE_PIXELS), [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]) }, [OUTPUT_NAMES.probabilities]);
+      return session;
+    });
+  }
+
+  async load(name: ModelName, backend: Backend): Promise<LoadedInfo> {
+    await this.session(name, backend);
+    return this.entry(name);
+  }
+
+  async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores> {
+    const [ort, session] = await Promise.all([this.module(backend), this.session(name, backend)]);
+    const tensor = new ort.Tensor(INPUT_CONTRACT.dtype, input, [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]);
+    const t0 = performance.now();
+    const out = await session.run({ [INPUT_CONTRACT.name]: tensor }, [OUTPUT_NAMES.probabilities]);
+    const inferenceMs = performance.now() - t0;
+    const result = out[OUTPUT_NAMES.probabilities];
+    if (!result) throw new Error(`the ${name} model returned no '${OUTPUT_NAMES.probabilities}'`);
+    // WebGPU outputs may live on the GPU; getData() downloads them either way.
+    const probabilities = Float32Array.from((await result.getData()) as Float32Array);
+    if (probabilities.length !== NUM_CLASSES) throw new Error(`the ${name} model returned ${probabilities.length} probabilities, expected ${NUM_CLASSES}`);
+    return { probabilities, inferenceMs };
+  }
+}

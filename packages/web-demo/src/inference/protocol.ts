@@ -1,0 +1,40 @@
+import type { Backend, ModelName } from '../config.ts';
+import type { ManifestEntry } from './manifest.ts';
+
+/**
+ * Messages between the page and the inference worker. Each request carries
+ * an id; the worker answers it exactly once, with a result or an error.
+ */
+export type WorkerRequest =
+  | { id: number; type: 'load'; name: ModelName; backend: Backend }
+  | { id: number; type: 'run'; name: ModelName; backend: Backend; input: Float32Array };
+
+/** What the page learns once a session is ready: which file and weights it runs. */
+export type LoadedInfo = ManifestEntry;
+
+export interface Scores {
+  probabilities: Float32Array;
+  /** Wall time of `session.run` for one image, in ms (measured in the worker). */
+  inferenceMs: number;
+}
+
+/** Errors cross the thread boundary as plain data; `name` lets the page re-create typed ones. */
+export interface WireError {
+  name: string;
+  message: string;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; type: 'load'; info: LoadedInfo }
+  | { id: number; ok: true; type: 'run'; scores: Scores }
+  | { id: number; ok: false; error: WireError };
+
+/** Set once per worker, before any request: the page's base URL (models are relative to it) and the wasm thread count. */
+export interface WorkerOptions {
+  base: string;
+  threads: number;
+}
+
+export class ModelUnavailableError extends Error {
+  override readonly name = 'ModelUnavailableError';
+}

@@ -1,0 +1,47 @@
+import { BACKEND_LABELS, MODEL_LABELS, type Backend, type ModelName } from '../config.ts';
+import type { LoadedInfo } from '../inference/client.ts';
+import type { Prediction } from '../inference/topk.ts';
+import { renderBars } from './bars.ts';
+import { el, formatMs } from './dom.ts';
+
+/** One model's answer for the image on screen: everything its panel shows. */
+export interface ModelAnswer {
+  name: ModelName;
+  backend: Backend;
+  /** Best first. */
+  top: Prediction[];
+  /** Which file and weights answered. */
+  info: LoadedInfo;
+  inferenceMs: number;
+  preprocessMs: number;
+  decodeMs: number;
+}
+
+function heading(name: ModelName, backend: Backend, info?: LoadedInfo): HTMLHeadingElement {
+  const weights = info?.weights === 'int8' ? ' (int8 weights)' : '';
+  return el('h3', {}, `${MODEL_LABELS[name]}${weights} · ${BACKEND_LABELS[backend]}`);
+}
+
+/**
+ * A model's result panel. `data-model`, `data-backend` and `data-weights`
+ * on the panel and `data-index` on the top label are what tests and CSS read.
+ */
+export function renderModelPanel(a: ModelAnswer): HTMLElement {
+  const best = a.top[0]!;
+  const label = el('p', { className: 'top-label' }, best.name);
+  label.dataset.index = String(best.index);
+  const timing = el('p', { className: 'timing' }, `inference ${formatMs(a.inferenceMs)} · preprocessing ${formatMs(a.preprocessMs)} · decoding ${formatMs(a.decodeMs)}`);
+  timing.dataset.inferenceMs = a.inferenceMs.toFixed(3);
+  const panel = el('section', { className: 'model-result' }, heading(a.name, a.backend, a.info), label, renderBars(a.top), timing);
+  panel.dataset.model = a.name;
+  panel.dataset.backend = a.backend;
+  panel.dataset.weights = a.info.weights;
+  panel.setAttribute('aria-label', `${MODEL_LABELS[a.name]} prediction: ${best.name}`);
+  return panel;
+}
+
+export function renderModelError(name: ModelName, backend: Backend, message: string): HTMLElement {
+  const panel = el('section', { className: 'model-result' }, heading(name, backend), el('p', { className: 'error' }, message));
+  panel.dataset.model = name;
+  return panel;
+}

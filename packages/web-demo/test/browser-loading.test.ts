@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSplit, repoRoot, testDataDir } from '@fmnist/core/node';
+import type { RunningServer } from '@fmnist/serve';
+import { dropFile, launch, nextResult, runCount, shownTop1, watchErrors } from './support/browser.ts';
+import { DEMO_CSP } from './support/csp.ts';
+import { writeFixtureModels } from './support/fixture-model.ts';
+import { onePerClass } from './support/images.ts';
+import { grayPng } from './support/png.ts';
+import { referenceTop1 } from './support/reference.ts';
+import { startDemoServer } from './support/server.ts';
+import { siteWithModels, type Site } from './support/site.ts';
+import { totalBytes, transfers } from './support/transfers.ts';
+
+/**
+ * How the page loads: a visible loading state, onnxruntime-web only in the
+ * worker, repeat visits from the HTTP cache, and the whole page under the
+ * Content-Security-Policy the server is to send. On the exported models when
+ * they exist, else on fixtures.
+ */
+const realModels = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const haveReal = ['cnn', 'mlp'].every((m) => existsSync(join(realModels, `${m}.onnx`)));
+const dataDir = testDataDir();
+/** A repeat visit may revalidate the HTML, the manifest and the models (304s) and fetch the gallery; nothing more. */
+const REPEAT_VISIT_MAX_BYTES = 100_000;
+
+describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let site: Site;
+  let images: ReturnType<typeof onePerClass>;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    let modelsDir = realModels;
+    if (!haveReal) {
+      modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-loading-models-'));
+      const dir = modelsDir;
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFixtureModels(modelsDir, await loadSplit(dataDir!, 'test', { verify: false }));
+    }
+    images = onePerClass(await loadSplit(dataDir!, 'test', { verify: false }));
+    site = await siteWithModels(modelsDir);
+    cleanups.push(site.cleanup);
+    server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir: dataDir! });
+    browser = await launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const c of cleanups) await c();
+  });
+
+  it('shows a loading state until the model is ready, and answers a file dropped meanwhile as soon as it is', async () => {
+    const context = await browser.newContext();
+    try {
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      // Hold the model list back, so the page stays in its loading state for as long as the test looks.
+      await context.route('**/onnx/models.json', async (route) => {
+        await held;
+        await route.continue();
+      });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${server.url}/`);
+      expect(await page.$eval('#app', (el) => (el as HTMLElement).dataset.state)).toBe('loading');
+      expect(await page.locator('#loading').isVisible()).toBe(true);
+      expect(await page.locator('#status').textContent()).toMatch(/Loading the CNN model/);
+      // The page answers input while the model loads.
+      await dropFile(page, grayPng(images[3]!.pixels, 28, 28), 'dress.png', 'image/png');
+      await page.waitForFunction(() => document.getElementById('input28') !== null && !document.getElementById('result')!.hidden);
+      expect(await runCount(page)).toBe(0);
+      release();
+      expect(await nextResult(page, 0)).toBe('done');
+      expect(await shownTop1(page, 'cnn')).toBe((await referenceTop1(site.modelFile('cnn'), [images[3]!.pixels]))[0]);
+      expect(await page.locator('#loading').isVisible()).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('runs onnxruntime-web in its worker only, and a second visit comes from the HTTP cache', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
+      const onPage = (await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name))).filter((n) => /\.wasm$|\/ort\.|\.onnx$/.test(n));
+      expect(onPage).toEqual([]);
+      const first = await transfers(page);
+      const wasm = first.filter((t) => t.name.endsWith('.wasm'));
+      expect(wasm.length).toBe(1);
+      // Sent brotli-compressed: well under the 14 MB file.
+      expect(wasm[0]!.transferSize).toBeLessThan(4_000_000);
+      expect(first.some((t) => t.name.endsWith('.onnx'))).toBe(true);
+
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
+      await page.waitForFunction(() => document.querySelectorAll('#gallery button').length > 0);
+      const repeat = await transfers(page);
+      const total = totalBytes(repeat);
+      console.log(`first visit ${totalBytes(first)} B, repeat visit ${total} B (page and inference worker, Resource Timing)`);
+      const big = repeat.filter((t) => t.transferSize > 20_000).map((t) => `${t.name} ${t.transferSize} B`);
+      expect(big, 'nothing large is downloaded again').toEqual([]);
+      expect(total).toBeLessThan(REPEAT_VISIT_MAX_BYTES);
+      expect(repeat.find((t) => t.name.endsWith('.wasm'))?.transferSize).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('works under the Content-Security-Policy the server is to send: classify, gallery, server comparison', async () => {
+    const context = await browser.newContext();
+    try {
+      await context.route('**/*', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': DEMO_CSP } });
+      });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.addInitScript(() => {
+        const seen: string[] = [];
+        (globalThis as unknown as { cspViolations: string[] }).cspViolations = seen;
+        document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
+      let before = await runCount(page);
+      await dropFile(page, grayPng(images[7]!.pixels, 28, 28), 'sneaker.png', 'image/png');
+      expect(await nextResult(page, before)).toBe('done');
+      before = await runCount(page);
+      await page.locator('#gallery button').first().click();
+      expect(await nextResult(page, before)).toBe('done');
+      await page.locator('#compare').click();
+      await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('server-result')!.dataset.state ?? ''));
+      expect(await page.$eval('#server-result', (el) => `${(el as HTMLElement).dataset.state}: ${el.textContent}`)).toMatch(/^done/);
+      expect(await page.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
