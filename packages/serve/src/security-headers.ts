@@ -1,0 +1,35 @@
+import { secureHeaders } from 'hono/secure-headers';
+
+/**
+ * Headers on every response, API and static files alike: no MIME sniffing,
+ * and a Content-Security-Policy the web demo works under. onnxruntime-web
+ * compiles its wasm at run time ('wasm-unsafe-eval'), may start its threads
+ * as workers from blob: URLs, and fetches the runtime and models from this
+ * origin; the docs page has an inline <style>. COOP/COEP/CORP stay with the
+ * static route, which needs them for cross-origin isolation; HSTS is the
+ * TLS terminator's call, not this server's.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  workerSrc: ["'self'", 'blob:'],
+  connectSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+export function securityHeaders() {
+  return secureHeaders({
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    xContentTypeOptions: true,
+    crossOriginEmbedderPolicy: false,
+    crossOriginOpenerPolicy: false,
+    crossOriginResourcePolicy: false,
+    strictTransportSecurity: false,
+    xFrameOptions: 'DENY',
+  });
+}
