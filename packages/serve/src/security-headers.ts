@@ -5,7 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
  * and a Content-Security-Policy the web demo works under. onnxruntime-web
  * compiles its wasm at run time ('wasm-unsafe-eval'), may start its threads
  * as workers from blob: URLs, and fetches the runtime and models from this
- * origin; the docs page has an inline <style>. COOP/COEP/CORP stay with the
+ * origin and images from data: URLs; the docs page has an inline <style>. COOP/COEP/CORP stay with the
  * static route, which needs them for cross-origin isolation; HSTS is the
  * TLS terminator's call, not this server's.
  */
@@ -13,7 +13,8 @@ export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
   workerSrc: ["'self'", 'blob:'],
-  connectSrc: ["'self'"],
+  // The demo reads the server's data: URLs (gallery, the 28x28 input) back with fetch.
+  connectSrc: ["'self'", 'data:', 'blob:'],
   imgSrc: ["'self'", 'data:', 'blob:'],
   styleSrc: ["'self'", "'unsafe-inline'"],
   objectSrc: ["'none'"],

@@ -68,7 +68,7 @@ describe('issue 12: v2 tensors, headers and methods', () => {
       expect(csp).toMatch(/default-src 'self'/);
       expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
       expect(csp).toMatch(/worker-src 'self' blob:/);
-      expect(csp).toMatch(/connect-src 'self'/);
+      expect(csp).toMatch(/connect-src 'self' data: blob:/);
       expect(csp).toMatch(/frame-ancestors 'none'/);
     }
     expect(responses[1]!.headers.get('cross-origin-opener-policy')).toBe('same-origin');
