@@ -6,8 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
  * compiles its wasm at run time ('wasm-unsafe-eval'), may start its threads
  * as workers from blob: URLs, and fetches the runtime and models from this
  * origin and images from data: URLs; the docs page has an inline <style>. COOP/COEP/CORP stay with the
- * static route, which needs them for cross-origin isolation; HSTS is the
- * TLS terminator's call, not this server's.
+ * static route, which needs them for cross-origin isolation.
  */
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
@@ -23,6 +22,12 @@ export const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
 };
 
+/**
+ * Two headers only: each one costs a Headers operation on every response,
+ * and the 28x28 path answers in about 180 µs. frame-ancestors stands in for
+ * X-Frame-Options, and the rest of secureHeaders' defaults do not apply to
+ * a JSON API (HSTS belongs to the TLS terminator).
+ */
 export function securityHeaders() {
   return secureHeaders({
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
@@ -30,7 +35,13 @@ export function securityHeaders() {
     crossOriginEmbedderPolicy: false,
     crossOriginOpenerPolicy: false,
     crossOriginResourcePolicy: false,
+    originAgentCluster: false,
+    referrerPolicy: false,
     strictTransportSecurity: false,
-    xFrameOptions: 'DENY',
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
   });
 }
