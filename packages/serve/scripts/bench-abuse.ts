@@ -15,8 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
-import { avifClaiming, idxBomb, idxPair, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
-import { form } from '../test/helpers.ts';
+import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
 import { attackSummary, loop, Probe, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
@@ -67,7 +66,7 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
     prepare: async () => {
       const images = await idxBomb(2 ** 30);
       const { labels } = await idxPair(10);
-      return async (base) => ({ samples: await loop(2, seconds, () => post(`${base}/evaluate`, form({ images, labels }, {}, 'application/octet-stream'))) });
+      return async (base) => ({ samples: await loop(2, seconds, () => post(`${base}/evaluate`, multipart({ images, labels }))) });
     },
   },
   2: {
@@ -75,7 +74,7 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
     prepare: async () => {
       const pair = await idxPair(1_000_000);
       return async (base) => {
-        const attack = loop(2, seconds, () => post(`${base}/evaluate`, form(pair, {}, 'application/octet-stream')));
+        const attack = loop(2, seconds, () => post(`${base}/evaluate`, multipart(pair)));
         await new Promise((r) => setTimeout(r, 2000));
         const legit = await post(`${base}/evaluate?model=cnn`, undefined);
         return { samples: await attack, note: `test-set /evaluate during the attack: ${legit.status} in ${legit.ms.toFixed(0)} ms` };
@@ -89,7 +88,7 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
       const strip = pngClaiming(10, 4_900_000);
       return async (base) => ({
         samples: await loop(6, seconds, (i) =>
-          i % 3 === 0 ? post(`${base}/classify`, avif, 'image/avif') : i % 3 === 1 ? post(`${base}/classify`, strip, 'image/png') : post(`${base}/classify/batch`, form({ image: Array(8).fill(avif) }, {}, 'image/avif')),
+          i % 3 === 0 ? post(`${base}/classify`, avif, 'image/avif') : i % 3 === 1 ? post(`${base}/classify`, strip, 'image/png') : post(`${base}/classify/batch`, multipart({ image: Array(8).fill(avif) }, 'image/avif')),
         ),
       });
     },

@@ -10,6 +10,13 @@ import { crc32, createGzip, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { encodeIdx } from '@fmnist/core';
 
+/** A multipart body with `files` under their field names (outside vitest: the benchmark uses it too). */
+export function multipart(files: Record<string, Uint8Array | Uint8Array[]>, type = 'application/octet-stream'): FormData {
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(files)) for (const bytes of Array.isArray(v) ? v : [v]) fd.append(k, new Blob([bytes], { type }), 'upload');
+  return fd;
+}
+
 /** Gzipped bytes of `header` followed by `zeros` zero bytes, streamed so the plain text never exists in memory. */
 export async function gzipOfZeros(header: Uint8Array, zeros: number): Promise<Buffer> {
   const block = Buffer.alloc(1024 * 1024);
