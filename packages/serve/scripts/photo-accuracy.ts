@@ -19,7 +19,7 @@ const session = await ort.InferenceSession.create(values.model, { executionProvi
 const working = Number(values.working);
 let right = 0;
 for (const { file, accept } of labels) {
-  const raw = await decodeImage(await readFile(join(values.photos, file)), { maxPixels: 50_000_000 });
+  const raw = await decodeImage(await readFile(join(values.photos, file)));
   const { pixels } = preprocessImage(raw, { workingSize: working, segment: !values['no-segment'], ...(values.sharpen ? { sharpen: Number(values.sharpen) } : {}) });
   const out = await session.run({ input: new ort.Tensor('float32', bytesToInput(pixels), [1, 1, 28, 28]) });
   const probs = out.probabilities!.data as Float32Array;

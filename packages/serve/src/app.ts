@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { bodyGuard } from './body-guard.ts';
 import type { ServeContext } from './context.ts';
 import { HttpError } from './errors.ts';
+import { unmatched } from './method-not-allowed.ts';
 import { classifyRoutes } from './routes/classify.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
@@ -11,10 +12,15 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { samplesRoutes } from './routes/samples.ts';
 import { staticRoutes } from './routes/static.ts';
 import { v2Routes } from './routes/v2.ts';
+import { securityHeaders } from './security-headers.ts';
+import { ClientGoneError } from './work-queue.ts';
 
 /** Composes the route modules into one app; no I/O here, so tests can build it around any context. */
 export function createApp(ctx: ServeContext, log: (message: string) => void = console.error) {
   const app = new Hono();
+
+  // First, so that errors answered further in get the headers too.
+  app.use('*', securityHeaders());
 
   // Count in-flight requests (graceful shutdown waits for them) and record metrics.
   app.use('*', async (c, next) => {
@@ -35,20 +41,7 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
     }
   });
 
-  const tooLarge = () => {
-    // The unread rest of the body makes the connection unusable for keep-alive: tell the client to close it.
-    throw new HttpError('payload_too_large', `the request body is over the ${ctx.limits.maxBodyBytes} byte limit`, { Connection: 'close' });
-  };
-  const streamedLimit = bodyLimit({ maxSize: ctx.limits.maxBodyBytes, onError: tooLarge });
-  app.use('*', (c, next) => {
-    // A stated Content-Length is checked from the header alone. hono's bodyLimit reads `c.req.raw.body` first,
-    // which builds a web ReadableStream for every request and costs @hono/node-server its direct body read
-    // (an eighth of the event loop's time per /classify); it still guards chunked bodies.
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) return Number(length) > ctx.limits.maxBodyBytes ? tooLarge() : next();
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return streamedLimit(c, next);
-  });
+  app.use('*', bodyGuard(ctx));
 
   app.route('/', healthRoutes(ctx));
   app.route('/', metricsRoutes(ctx));
@@ -60,14 +53,19 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
   if (ctx.staticDir) app.route('/', staticRoutes(ctx.staticDir));
   else app.get('/', (c) => c.json({ name: 'fmnist-serve', docs: '/docs', openapi: '/openapi.json', note: 'the web demo is served here once packages/web-demo/dist exists' }));
 
-  app.notFound(() => {
-    throw new HttpError('not_found', 'no such endpoint; see /docs');
+  const noRoute = unmatched(app);
+  app.notFound((c) => {
+    throw noRoute(c.req.method, c.req.path);
   });
 
   app.onError((err, c) => {
     let e: HttpError;
     if (err instanceof HttpError) e = err;
-    else if (err instanceof HTTPException) e = new HttpError(err.status === 413 ? 'payload_too_large' : err.status < 500 ? 'bad_request' : 'internal', err.status < 500 ? err.message || 'bad request' : 'internal error');
+    else if (err instanceof ClientGoneError) {
+      // Nobody reads this answer; the status tells it apart from a server fault in /metrics.
+      ctx.metrics.cancelled.inc({ stage: err.stage });
+      e = new HttpError('client_gone', err.message);
+    } else if (err instanceof HTTPException) e = new HttpError(err.status === 413 ? 'payload_too_large' : err.status < 500 ? 'bad_request' : 'internal', err.status < 500 ? err.message || 'bad request' : 'internal error');
     else {
       // Unexpected: log the details here, never send them.
       log(`internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

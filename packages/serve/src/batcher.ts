@@ -29,6 +29,8 @@ interface Pending {
 export interface BatchObserver {
   batch?(size: number, seconds: number): void;
   depth?(queued: number): void;
+  /** An image was refused because the queue was full. */
+  shed?(): void;
 }
 
 /**
@@ -52,10 +54,16 @@ export class Batcher {
     return this.queue.length;
   }
 
+  /** True when the next image would be refused. */
+  get full(): boolean {
+    return this.queue.length >= this.options.maxQueue;
+  }
+
   /** Scores one image (784 floats); resolves with its own row of logits and probabilities. */
   submit(input: Float32Array): Promise<Scores> {
     if (input.length !== IMAGE_PIXELS) return Promise.reject(new RangeError(`an image is ${IMAGE_PIXELS} floats, got ${input.length}`));
     if (this.queue.length >= this.options.maxQueue) {
+      this.observer.shed?.();
       return Promise.reject(new HttpError('queue_full', `the inference queue is full (${this.options.maxQueue} images); retry shortly`, { 'Retry-After': '1' }));
     }
     return new Promise<Scores>((resolve, reject) => {

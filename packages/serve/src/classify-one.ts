@@ -1,11 +1,14 @@
 import { bytesToInput, type PreprocessReport } from '@fmnist/core';
 import type { Batcher } from './batcher.ts';
 import type { ServeContext } from './context.ts';
-import { isSmallPng } from './decode.ts';
+import { planDecode, type ImagePlan } from './decode-budget.ts';
+import { isSmallPlan } from './decode.ts';
 import { prepareImage } from './prepare.ts';
 import { pngDataUrl } from './png.ts';
+import type { Semaphore } from './semaphore.ts';
 import type { LoadedModel } from './registry.ts';
 import { topK, type Prediction } from './topk.ts';
+import { stopIfGone } from './work-queue.ts';
 
 export interface ClassifyResult {
   predictions: Prediction[];
@@ -20,25 +23,45 @@ export interface ClassifyResult {
   input?: string;
 }
 
+/** One image of a request: its bytes and, once read, its header's verdict. */
+export interface ClassifyJob {
+  bytes: Uint8Array;
+  plan?: ImagePlan;
+  /** Fires when the client has gone: the work stops at its next step. */
+  signal?: AbortSignal;
+  /** Shared by a batch's images, so that one request holds at most a few places in the decode queue. */
+  gate?: Semaphore;
+}
+
 /**
- * Decode -> preprocess (core, shared with the browser) -> batched inference.
- * Small PNGs (Fashion-MNIST-like uploads) are prepared in place, in less
- * time than a thread hand-off takes; everything else in the image pool.
+ * Header check (the decode budget) -> decode -> preprocess (core, shared
+ * with the browser) -> batched inference. Small PNGs (Fashion-MNIST-like
+ * uploads) are prepared in place, in less time than a thread hand-off
+ * takes; everything else waits its turn in the bounded decode queue.
  */
-export async function classifyImage(ctx: ServeContext, model: LoadedModel, batcher: Batcher, bytes: Uint8Array, k: number, withInput: boolean): Promise<ClassifyResult> {
-  const { pixels, report, decodeMs, preprocessMs } = isSmallPng(bytes) ? await prepareImage(bytes, ctx.decode, ctx.preprocess) : await ctx.images.prepare(bytes, ctx.decode, ctx.preprocess);
+export async function classifyImage(ctx: ServeContext, model: LoadedModel, batcher: Batcher, job: ClassifyJob, k: number, withInput: boolean): Promise<ClassifyResult> {
+  const { bytes, signal, gate } = job;
+  const plan = job.plan ?? planDecode(bytes, ctx.decode);
+  const inThread = () => ctx.decodeQueue.run(plan.cost, signal, () => ctx.images.prepare(bytes, ctx.decode, ctx.preprocess));
+  const { pixels, report, decodeMs, preprocessMs } = isSmallPlan(plan, bytes) ? await prepareImage(bytes, ctx.decode, ctx.preprocess) : await (gate ? gate.run(inThread) : inThread());
+  stopIfGone(signal, 'inference');
   const t2 = performance.now();
   const scores = await batcher.submit(bytesToInput(pixels));
   const t3 = performance.now();
   ctx.metrics.images.inc({ model: model.name });
-  const predictions = topK(scores.probabilities, model.classNames, k);
+  return buildResult(model, scores.probabilities, k, { decodeMs, preprocessMs, inferenceMs: t3 - t2 }, report, withInput ? await pngDataUrl(pixels) : undefined);
+}
+
+/** The response body for one image; one place to add fields to. */
+function buildResult(model: LoadedModel, probabilities: Float32Array, k: number, ms: ClassifyResult['timings'], report: PreprocessReport, input: string | undefined): ClassifyResult {
+  const predictions = topK(probabilities, model.classNames, k);
   const result: ClassifyResult = {
     predictions,
     ...(model.calibration ? { uncertain: predictions[0]!.probability < model.calibration.uncertainThreshold } : {}),
-    timings: { decodeMs: round(decodeMs), preprocessMs: round(preprocessMs), inferenceMs: round(t3 - t2) },
+    timings: { decodeMs: round(ms.decodeMs), preprocessMs: round(ms.preprocessMs), inferenceMs: round(ms.inferenceMs) },
     preprocessing: report,
   };
-  if (withInput) result.input = await pngDataUrl(pixels);
+  if (input !== undefined) result.input = input;
   return result;
 }
 

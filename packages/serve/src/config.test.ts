@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
-import { ConfigError, parseConfig } from './config.ts';
+import { ConfigError, parseConfig, USAGE } from './config.ts';
 
 describe('parseConfig', () => {
   it('defaults: port 3000, all interfaces, device auto, <repo>/models', () => {
@@ -38,5 +38,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig([], { MAX_QUEUE: 'lots' })).toThrow(/--max-queue/);
     expect(() => parseConfig(['--bogus'], {})).toThrow();
     expect(parseConfig(['--help'], {})).toBe('help');
+  });
+
+  it('every limit is a flag and an environment variable, in its own unit; defaults stay with the server', () => {
+    const o = parseConfig(['--max-avif-mp', '8', '--body-idle-timeout-s', '30', '--decode-queue', '0'], { MAX_BODY_MB: '20', MAX_CONNECTIONS: '5000', MAX_AVIF_MP: '2' });
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.decode).toEqual({ maxPixelsAvif: 8_000_000 });
+    expect(o.limits).toEqual({ maxBodyBytes: 20 * 1024 * 1024, decodeQueue: 0 });
+    expect(o.connections).toEqual({ bodyIdleTimeoutMs: 30_000, maxConnections: 5000 });
+    expect(() => parseConfig(['--max-connections', '0'], {})).toThrow(/--max-connections must be an integer from 1/);
+    expect(() => parseConfig([], { MAX_EVAL_IMAGES: '1e6' })).toThrow(/--max-eval-images/);
+    expect(USAGE).toMatch(/--max-avif-mp N .*env MAX_AVIF_MP; default 12\)/);
   });
 });

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, resolveDataDir, SHIPPED_MODELS } from '@fmnist/core/node';
 import { DEFAULT_BATCHING } from './batcher.ts';
+import { flagDefault, LIMIT_FLAGS } from './limits.ts';
 import type { Device } from './registry.ts';
 import type { ServerOptions } from './server.ts';
 
@@ -16,9 +17,11 @@ export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
   --max-batch N       dynamic batching: largest batch per session run (env MAX_BATCH; default ${DEFAULT_BATCHING.maxBatch}; 1 = off)
   --max-delay-ms N    dynamic batching: longest wait for a batch to fill (env MAX_DELAY_MS; default ${DEFAULT_BATCHING.maxDelayMs})
   --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default ${DEFAULT_BATCHING.maxQueue})
-  --max-body-mb N     request body limit in MB (env MAX_BODY_MB; default 10)
   --static-dir DIR    web demo build served at / (default packages/web-demo/dist, if it exists)
-  -h, --help`;
+  -h, --help
+
+Limits (each also an environment variable; see the serve README):
+${LIMIT_FLAGS.map((f) => `  --${`${f.flag} N`.padEnd(24)}${f.help} (env ${f.env}; default ${flagDefault(f)})`).join('\n')}`;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -39,7 +42,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'max-batch': { type: 'string' },
       'max-delay-ms': { type: 'string' },
       'max-queue': { type: 'string' },
-      'max-body-mb': { type: 'string' },
+      ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
       'static-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -63,8 +66,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       maxDelayMs: int('max-delay-ms', values['max-delay-ms'] ?? env.MAX_DELAY_MS ?? String(DEFAULT_BATCHING.maxDelayMs), 0, 1000),
       maxQueue: int('max-queue', values['max-queue'] ?? env.MAX_QUEUE ?? String(DEFAULT_BATCHING.maxQueue), 1, 100_000),
     },
-    limits: { maxBodyBytes: int('max-body-mb', values['max-body-mb'] ?? env.MAX_BODY_MB ?? '10', 1, 1024) * 1024 * 1024 },
+    limits: {},
+    decode: {},
+    connections: {},
   };
+  for (const f of LIMIT_FLAGS) {
+    const raw = (values as Record<string, string | undefined>)[f.flag] ?? env[f.env];
+    if (raw === undefined) continue;
+    (options[f.group] as Record<string, number>)[f.key as string] = int(f.flag, raw, f.min, f.max) * f.unit;
+  }
   if (values['default-model']) options.defaultModel = values['default-model'];
   return options;
 }

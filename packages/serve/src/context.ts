@@ -1,21 +1,14 @@
-import type { PreprocessOptions } from '@fmnist/core';
+import type { PreprocessOptions, Split } from '@fmnist/core';
 import { Batcher, type BatcherOptions } from './batcher.ts';
-import type { DecodeOptions } from './decode.ts';
+import type { DecodeBudget } from './decode-budget.ts';
 import { HttpError } from './errors.ts';
+import type { Limits } from './limits.ts';
 import type { Metrics } from './metrics.ts';
+import { WorkQueue, type WorkQueueObserver } from './work-queue.ts';
 import type { ImagePool } from './threads/image-pool.ts';
 import type { LoadedModel, ModelRegistry } from './registry.ts';
 
-export interface Limits {
-  /** Largest request body in bytes (413 beyond). */
-  maxBodyBytes: number;
-  /** Most images in one POST /classify/batch. */
-  maxBatchImages: number;
-  /** Most images in one v2 infer request. */
-  maxInferBatch: number;
-}
-
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 10 * 1024 * 1024, maxBatchImages: 64, maxInferBatch: 256 };
+export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 
 /** Everything the routes share: one object, built once in server.ts, passed to each route module. */
 export interface ServeContext {
@@ -23,7 +16,13 @@ export interface ServeContext {
   batchers: Map<string, Batcher>;
   metrics: Metrics;
   limits: Limits;
-  decode: DecodeOptions;
+  decode: DecodeBudget;
+  /** Photos waiting for (and running in) the image threads: the bottleneck under photo load. */
+  decodeQueue: WorkQueue;
+  /** /evaluate runs, one at a time by default. */
+  evalQueue: WorkQueue;
+  /** The data directory's test split, read once. */
+  testSet: () => Promise<Split>;
   preprocess: PreprocessOptions;
   /** Threads that decode and preprocess photos. */
   images: ImagePool;
@@ -32,7 +31,24 @@ export interface ServeContext {
   dataDir: string;
   /** web-demo build to serve at `/`, when it exists. */
   staticDir?: string;
-  state: { ready: boolean; shuttingDown: boolean; inFlight: number };
+  state: { ready: boolean; shuttingDown: boolean; inFlight: number; inflightBodyBytes: number };
+}
+
+/** Shed, cancelled and waiting work, counted in /metrics. */
+export function queueObserver(metrics: Metrics): WorkQueueObserver {
+  return {
+    shed: (queue) => metrics.shed.inc({ queue }),
+    depth: (queue, waiting) => metrics.waiting.set({ queue }, waiting),
+  };
+}
+
+export function makeQueues(limits: Limits, imageThreads: number, metrics: Metrics): { decodeQueue: WorkQueue; evalQueue: WorkQueue } {
+  const observer = queueObserver(metrics);
+  return {
+    decodeQueue: new WorkQueue({ name: 'decode', concurrency: imageThreads, maxWaiting: limits.decodeQueue, maxWaitingCost: limits.decodeQueueCost }, observer),
+    // Evaluations are weighed by count only: their size is capped on upload.
+    evalQueue: new WorkQueue({ name: 'evaluate', concurrency: limits.evalConcurrency, maxWaiting: limits.evalQueue, maxWaitingCost: Infinity }, observer),
+  };
 }
 
 export function makeBatchers(registry: ModelRegistry, options: BatcherOptions, metrics: Metrics): Map<string, Batcher> {
@@ -45,6 +61,7 @@ export function makeBatchers(registry: ModelRegistry, options: BatcherOptions, m
           metrics.inference.observe({ model: m.name }, seconds);
         },
         depth: (queued) => metrics.queueDepth.set({ model: m.name }, queued),
+        shed: () => metrics.shed.inc({ queue: 'inference' }),
       }),
     ]),
   );

@@ -21,10 +21,12 @@ const imageBody = {
 const clientErrors = {
   '400': errorResponse('bad request (empty body, bad topk, too many images, bad tensor)'),
   '404': errorResponse('unknown model'),
+  '405': errorResponse('wrong method (see the Allow header)'),
+  '408': errorResponse('the body stopped arriving (upload cut off)'),
   '413': errorResponse('body over the size limit'),
   '415': errorResponse('not an image / unsupported content type'),
-  '422': errorResponse('corrupt or truncated image, or too many pixels'),
-  '503': errorResponse('queue full (Retry-After) or shutting down'),
+  '422': errorResponse('corrupt or truncated image, over the decode budget (pixels by format, side, aspect ratio, PNG chunks), or a batch over its summed budget'),
+  '503': errorResponse('a queue or the upload budget is full (Retry-After), or shutting down'),
 };
 
 export const openapi = {
@@ -38,12 +40,12 @@ export const openapi = {
         summary: 'Evaluate a model on the Fashion-MNIST test set (or an uploaded IDX pair); `Accept: text/event-stream` or `?stream=1` streams progress',
         parameters: [modelParam, { name: 'stream', in: 'query', schema: { type: 'boolean' } }],
         requestBody: { required: false, content: { 'multipart/form-data': { schema: { type: 'object', properties: { images: { type: 'string', format: 'binary' }, labels: { type: 'string', format: 'binary' } } } } } },
-        responses: { '200': json({ type: 'object', description: 'accuracy, macro, perClass, confusion, seconds, imagesPerSecond' }), '409': errorResponse('no data directory'), '400': errorResponse('bad IDX upload'), '404': errorResponse('unknown model') },
+        responses: { '200': json({ type: 'object', description: 'accuracy, macro, perClass, confusion, seconds, imagesPerSecond' }), '409': errorResponse('no data directory'), '400': errorResponse('bad IDX upload'), '404': errorResponse('unknown model'), '413': errorResponse('uploaded dataset over --max-eval-images'), '503': errorResponse('evaluation queue full (Retry-After)') },
       },
     },
     '/samples': { get: { summary: 'Random test-set images as PNG data URLs with labels', parameters: [{ name: 'n', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 64, default: 12 } }, { name: 'seed', in: 'query', schema: { type: 'integer' } }], responses: { '200': json({ type: 'object' }), '409': errorResponse('no data directory') } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
-    '/readyz': { get: { summary: 'Readiness (models loaded)', responses: { '200': json({ type: 'object' }), '503': errorResponse('not ready') } } },
+    '/readyz': { get: { summary: 'Readiness (models loaded, not shedding load)', responses: { '200': json({ type: 'object' }), '503': errorResponse('not ready, or overloaded (a queue is full)') } } },
     '/models': { get: { summary: 'Loaded models: version, provider, ONNX metadata', responses: { '200': json({ type: 'object' }) } } },
     '/models/{name}': { get: { summary: 'One model', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), '404': errorResponse('unknown model') } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
@@ -56,7 +58,7 @@ export const openapi = {
         summary: 'KServe v2 inference (JSON tensors): input `input` FP32 [N,1,28,28] in [0,1]',
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: { '200': json({ type: 'object' }), '400': errorResponse('wrong tensor name, shape or datatype'), '404': errorResponse('unknown model') },
+        responses: { '200': json({ type: 'object' }), '400': errorResponse('wrong tensor name, shape or datatype, or values not finite as FP32'), '404': errorResponse('unknown model'), '413': errorResponse('JSON body over --max-json-mb'), '422': errorResponse('the outputs overflowed (non-finite)') },
       },
     },
   },

@@ -2,11 +2,15 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { SHIPPED_MODELS, type PreprocessOptions } from '@fmnist/core';
+import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
-import { DEFAULT_LIMITS, makeBatchers, type Limits, type ServeContext } from './context.ts';
-import { DEFAULT_DECODE, type DecodeOptions } from './decode.ts';
+import { guardConnections, httpServerOptions } from './connections.ts';
+import { makeBatchers, makeQueues, type ServeContext } from './context.ts';
+import { DEFAULT_DECODE, type DecodeBudget } from './decode-budget.ts';
+import { DEFAULT_CONNECTIONS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.ts';
 import { createMetrics } from './metrics.ts';
+import { testSetLoader } from './test-set.ts';
 import { ModelRegistry, type Device, type SessionFactory } from './registry.ts';
 import { ImagePool } from './threads/image-pool.ts';
 
@@ -20,7 +24,8 @@ export interface ServerOptions {
   staticDir?: string;
   batching?: Partial<BatcherOptions>;
   limits?: Partial<Limits>;
-  decode?: Partial<DecodeOptions>;
+  decode?: Partial<DecodeBudget>;
+  connections?: Partial<ConnectionLimits>;
   preprocess?: PreprocessOptions;
   /** Tests inject failing or slow sessions here. */
   sessionFactory?: SessionFactory;
@@ -41,23 +46,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = createMetrics();
   const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const names = registry.list().map((m) => m.name);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const connections = { ...DEFAULT_CONNECTIONS, ...options.connections };
+  const images = new ImagePool();
   const ctx: ServeContext = {
     registry,
     batchers: makeBatchers(registry, batching, metrics),
     metrics,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     decode: { ...DEFAULT_DECODE, ...options.decode },
+    ...makeQueues(limits, images.threads, metrics),
+    testSet: testSetLoader(options.dataDir),
     preprocess: options.preprocess ?? {},
-    images: new ImagePool(),
-    // cnn is the best model; otherwise whatever is there, so a lone mlp.onnx still works.
+    images,
+    // The first shipped model present (core's list: the photo-tuned CNN first); otherwise whatever is there, so a lone mlp.onnx still works.
     defaultModel: options.defaultModel ?? SHIPPED_MODELS.find((n) => names.includes(n)) ?? names[0]!,
     dataDir: options.dataDir,
-    state: { ready: true, shuttingDown: false, inFlight: 0 },
+    state: { ready: true, shuttingDown: false, inFlight: 0, inflightBodyBytes: 0 },
   };
   if (options.staticDir && existsSync(options.staticDir)) ctx.staticDir = options.staticDir;
   const app = createApp(ctx, log);
 
-  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host });
+  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions: httpServerOptions(connections) }) as Server;
+  guardConnections(server, connections, metrics);
   await new Promise<void>((resolve, reject) => {
     if (server.listening) resolve();
     server.once('listening', () => resolve());

@@ -1,5 +1,8 @@
 import type { Context } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import { bodyTimedOut } from './connections.ts';
 import { HttpError } from './errors.ts';
+import { ClientGoneError } from './work-queue.ts';
 
 /** What a classify request carried: image bytes plus the fields that may come as query or form fields. */
 export interface Upload {
@@ -37,8 +40,8 @@ export async function readUpload(c: Context): Promise<Upload> {
   let body: ArrayBuffer;
   try {
     body = await c.req.arrayBuffer();
-  } catch {
-    throw new HttpError('bad_request', 'the request body could not be read');
+  } catch (err) {
+    throw unreadable(c, err, 'the request body could not be read');
   }
   if (body.byteLength === 0) throw new HttpError('empty_body', 'the request body is empty; send an image');
   return { images: [new Uint8Array(body)], fields };
@@ -54,10 +57,43 @@ export async function readForm(c: Context): Promise<[string, string | Uint8Array
   let form: FormData;
   try {
     form = await c.req.formData();
-  } catch {
-    throw new HttpError('bad_request', 'the multipart/form-data body is malformed');
+  } catch (err) {
+    throw unreadable(c, err, 'the multipart/form-data body is malformed');
   }
   const entries: [string, string | Uint8Array][] = [];
   for (const [key, value] of form.entries()) entries.push([key, typeof value === 'string' ? value : new Uint8Array(await value.arrayBuffer())]);
   return entries;
+}
+
+/** A JSON body of at most `maxBytes` (413 beyond); malformed JSON is the client's 400. */
+export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+  const tooLarge = () => new HttpError('payload_too_large', `the JSON body is over the ${maxBytes} byte limit`, { Connection: 'close' });
+  if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await c.req.arrayBuffer();
+  } catch (err) {
+    throw unreadable(c, err, 'the request body could not be read');
+  }
+  if (bytes.byteLength > maxBytes) throw tooLarge();
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new HttpError('bad_request', 'the body must be well-formed JSON');
+  }
+}
+
+/**
+ * Why a body could not be read: an upload the client aborted is not the
+ * server's fault (and nobody will read the answer); the body-size limit keeps
+ * its 413; anything else is a malformed body.
+ */
+export function unreadable(c: Context, err: unknown, message: string): Error {
+  if (err instanceof HttpError || err instanceof ClientGoneError) return err;
+  if (bodyTimedOut((c.env as { incoming?: IncomingMessage } | undefined)?.incoming)) {
+    return new HttpError('request_timeout', 'the request body stopped arriving; the upload was cut off (send it again)', { Connection: 'close' });
+  }
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (c.req.raw.signal.aborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted|terminated/i.test(String((err as Error | undefined)?.message))) return new ClientGoneError('upload');
+  return new HttpError('bad_request', message);
 }

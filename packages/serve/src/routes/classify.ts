@@ -1,14 +1,17 @@
 import { Hono } from 'hono';
-import { classifyImage, flag } from '../classify-one.ts';
+import { classifyImage, flag, type ClassifyJob } from '../classify-one.ts';
 import { getModel, type ServeContext } from '../context.ts';
+import { planDecode } from '../decode-budget.ts';
 import { HttpError } from '../errors.ts';
+import { Semaphore } from '../semaphore.ts';
 import { parseTopK } from '../topk.ts';
 import { readUpload } from '../upload.ts';
 
 /**
  * POST /classify: one image (multipart field `image`, or a raw image body).
  * POST /classify/batch: several `image` fields, answered in order; a bad
- * image gets its own error entry and does not fail its neighbours.
+ * image gets its own error entry and does not fail its neighbours, but the
+ * images' summed decode cost is checked first, for the whole request.
  */
 export function classifyRoutes(ctx: ServeContext) {
   return new Hono()
@@ -17,7 +20,7 @@ export function classifyRoutes(ctx: ServeContext) {
       if (images.length > 1) throw new HttpError('too_many_images', `POST /classify takes one image, got ${images.length}; use POST /classify/batch`);
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
-      const result = await classifyImage(ctx, model, batcher, images[0]!, k, flag(fields.input));
+      const result = await classifyImage(ctx, model, batcher, { bytes: images[0]!, signal: c.req.raw.signal }, k, flag(fields.input));
       return c.json({ model: { name: model.name, version: model.version, provider: model.provider }, ...result });
     })
     .post('/classify/batch', async (c) => {
@@ -28,10 +31,25 @@ export function classifyRoutes(ctx: ServeContext) {
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
       const withInput = flag(fields.input);
+      const signal = c.req.raw.signal;
+      const gate = new Semaphore(ctx.images.threads);
+      const jobs = images.map((bytes): ClassifyJob | HttpError => {
+        try {
+          return { bytes, plan: planDecode(bytes, ctx.decode), signal, gate };
+        } catch (err) {
+          if (err instanceof HttpError) return err;
+          throw err;
+        }
+      });
+      const cost = jobs.reduce((sum, j) => sum + (j instanceof HttpError ? 0 : j.plan!.cost), 0);
+      if (cost > ctx.limits.maxBatchCost) {
+        const mp = (n: number) => Math.round(n / 1e5) / 10;
+        throw new HttpError('over_budget', `the batch's images cost ${mp(cost)} megapixels to decode (JPEG-equivalent; AVIF, WebP and elongated images count more); a batch may cost ${mp(ctx.limits.maxBatchCost)}: send fewer or smaller images`);
+      }
       const results = await Promise.all(
-        images.map((bytes) =>
-          classifyImage(ctx, model, batcher, bytes, k, withInput).catch((err: unknown) => {
-            // Per-image client faults are reported in place; anything else fails the request.
+        jobs.map((job) =>
+          (job instanceof HttpError ? Promise.reject(job) : classifyImage(ctx, model, batcher, job, k, withInput)).catch((err: unknown) => {
+            // Per-image client faults are reported in place; anything else (shedding included) fails the request.
             if (err instanceof HttpError && err.status < 500) return { error: err.toJSON().error };
             throw err;
           }),

@@ -10,6 +10,9 @@ export function healthRoutes(ctx: ServeContext) {
     .get('/readyz', (c) => {
       if (ctx.state.shuttingDown) throw new HttpError('shutting_down', 'the server is shutting down');
       if (!ctx.state.ready) throw new HttpError('not_ready', 'models are still loading');
+      // Truthful under overload: while new work would be shed, send traffic elsewhere (liveness stays /healthz).
+      const load = overload(ctx);
+      if (load) throw new HttpError('overloaded', `the server is shedding load (${load}); retry shortly`, { 'Retry-After': '1' });
       return c.json({ status: 'ready', models: ctx.registry.list().map((m) => ({ name: m.name, provider: m.provider })) });
     })
     .get('/models', (c) => c.json({ default: ctx.defaultModel, models: ctx.registry.list().map(describe) }))
@@ -33,4 +36,14 @@ export function describe(m: LoadedModel) {
     opset: m.info.opsetVersions,
     metadata: m.info.metadata,
   };
+}
+
+/** What is full, if anything: the decode queue, an inference queue, the evaluation queue or the upload budget. */
+export function overload(ctx: ServeContext): string | undefined {
+  const full: string[] = [];
+  if (ctx.decodeQueue.full) full.push('decode queue full');
+  for (const [name, b] of ctx.batchers) if (b.full) full.push(`${name} inference queue full`);
+  if (ctx.evalQueue.full) full.push('evaluate queue full');
+  if (ctx.state.inflightBodyBytes >= ctx.limits.maxInflightBodyBytes) full.push('upload budget in use');
+  return full.length > 0 ? full.join(', ') : undefined;
 }

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { CLASS_NAMES, DatasetError, IMAGE_PIXELS, createRng, type Split } from '@fmnist/core';
-import { loadSplit } from '@fmnist/core/node';
 import type { ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { pngDataUrl } from '../png.ts';
@@ -9,15 +8,11 @@ const MAX_SAMPLES = 64;
 
 /** GET /samples?n=12[&seed=7]: random test-set images as PNG data URLs with labels, for the demo's gallery. */
 export function samplesRoutes(ctx: ServeContext) {
-  let cached: Promise<Split> | undefined;
-  const testSplit = () => {
-    cached ??= loadSplit(ctx.dataDir, 'test', { verify: false }).catch((err: unknown) => {
-      cached = undefined; // the data may appear later (pnpm data:download)
+  const testSplit = (): Promise<Split> =>
+    ctx.testSet().catch((err: unknown) => {
       if (err instanceof DatasetError) throw new HttpError('no_data', 'no Fashion-MNIST test set in the data directory: run `pnpm data:download` or start with --data-dir DIR (or FMNIST_DIR)');
       throw err;
     });
-    return cached;
-  };
   return new Hono().get('/samples', async (c) => {
     const nRaw = c.req.query('n') ?? '12';
     const n = Number(nRaw);

@@ -3,6 +3,7 @@ import { IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist
 import type { ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import type { LoadedModel } from '../registry.ts';
+import { readJson } from '../upload.ts';
 
 /**
  * The Open Inference Protocol (KServe v2) REST API, JSON tensors only, so
@@ -35,14 +36,13 @@ export function v2Routes(ctx: ServeContext) {
   const ready = (c: Context) => c.json({ name: model(c).name, ready: ctx.state.ready });
   const infer = async (c: Context) => {
     const m = model(c);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new HttpError('bad_request', 'the body must be a JSON inference request');
-    }
+    const body = await readJson(c, ctx.limits.maxJsonBytes);
     const request = parseInferRequest(body, ctx.limits.maxInferBatch);
     const scores = await m.run(request.data, request.n);
+    // JSON has no Infinity or NaN (they would go out as null): inputs that overflow the model are the client's to fix.
+    if (!allFinite(scores.logits) || !allFinite(scores.probabilities)) {
+      throw new HttpError('non_finite_output', 'the model produced non-finite outputs for these inputs; send values in [0, 1] (pixel / 255)');
+    }
     const all = [
       { name: OUTPUT_NAMES.logits, datatype: 'FP32', shape: [request.n, NUM_CLASSES], data: Array.from(scores.logits) },
       { name: OUTPUT_NAMES.probabilities, datatype: 'FP32', shape: [request.n, NUM_CLASSES], data: Array.from(scores.probabilities) },
@@ -113,13 +113,19 @@ function flatten(data: unknown, expected: number): Float32Array {
       for (const x of v) walk(x, depth + 1);
       return;
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('`data` must hold only finite numbers');
+    // Math.fround: 1e39 is a finite double but Infinity as FP32.
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw bad('`data` must hold only numbers that are finite as FP32 (|x| < 3.4e38)');
     if (i >= expected) throw bad(`\`data\` holds more than the ${expected} values the shape needs`);
     out[i++] = v;
   };
   walk(data, 0);
   if (i !== expected) throw bad(`\`data\` holds ${i} values; shape needs ${expected}`);
   return out;
+}
+
+function allFinite(values: Float32Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
+  return true;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

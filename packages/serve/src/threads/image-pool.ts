@@ -16,7 +16,7 @@ import { tsxWorker } from './worker-file.ts';
 export class ImagePool {
   private readonly pool: Piscina<ImageTask, ImageTaskResult>;
 
-  constructor(threads = availableParallelism()) {
+  constructor(readonly threads = availableParallelism()) {
     this.pool = new Piscina({ ...tsxWorker('./image-task.ts'), minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
   }
 

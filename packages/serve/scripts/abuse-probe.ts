@@ -1,0 +1,98 @@
+/** bench:abuse's instruments: the well-behaved client that runs beside each attack, and the figures it prints. */
+import { readFileSync } from 'node:fs';
+
+export interface Sample {
+  ms: number;
+  status: number; // 0: no answer (network error or 15 s timeout)
+}
+
+export const percentile = (xs: number[], p: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+/** One timed request; never throws. */
+export async function timed(url: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Sample> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return { ms: performance.now() - t0, status: res.status };
+  } catch {
+    return { ms: performance.now() - t0, status: 0 };
+  }
+}
+
+/**
+ * The concurrent client of the targets: a 28x28 PNG to /classify and a
+ * GET /healthz every 100 ms, each on its own schedule, whatever the answers
+ * take (requests overlap rather than wait for each other).
+ */
+export class Probe {
+  readonly classify: Sample[] = [];
+  readonly health: Sample[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly base: string,
+    private readonly png: Buffer,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.track(timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }).then((s) => void this.classify.push(s)));
+      this.track(timed(`${this.base}/healthz`).then((s) => void this.health.push(s)));
+    }, 100);
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.pending);
+  }
+
+  summary(): string {
+    const c = this.classify;
+    const h = this.health;
+    const missed = c.filter((s) => s.status !== 200).length + h.filter((s) => s.status !== 200).length;
+    return `probe /classify n=${c.length} p50 ${percentile(c.map((s) => s.ms), 50).toFixed(0)} ms p99 ${percentile(c.map((s) => s.ms), 99).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(h.map((s) => s.ms), 99).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
+  }
+}
+
+/** Resident memory of a process, in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Attack answers: statuses, and how long the refused ones took from the first byte sent to the answer. */
+export function attackSummary(samples: Sample[]): string {
+  const statuses = new Map<number, number>();
+  for (const s of samples) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
+  const refused = samples.filter((s) => s.status >= 400 && s.status < 600).map((s) => s.ms);
+  const list = [...statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k === 0 ? 'no answer' : k}: ${v}`).join(', ');
+  return `attack requests ${samples.length} (${list}); refused ones answered in p50 ${percentile(refused, 50).toFixed(0)} ms, p99 ${percentile(refused, 99).toFixed(0)} ms, max ${refused.length ? Math.max(...refused).toFixed(0) : 'NaN'} ms (target <= 2000)`;
+}
+
+/** 5xx answers other than 503 (load shedding), to the probe and the attack alike. */
+export function serverFaults(...groups: Sample[][]): number {
+  return groups.flat().filter((s) => s.status >= 500 && s.status !== 503).length;
+}
+
+/** Runs `attack` in `workers` loops until `seconds` have passed; each loop iteration is one request. */
+export async function loop(workers: number, seconds: number, attack: (i: number) => Promise<Sample>): Promise<Sample[]> {
+  const out: Sample[] = [];
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; performance.now() < until; i++) out.push(await attack(w * 1_000_000 + i));
+    }),
+  );
+  return out;
+}

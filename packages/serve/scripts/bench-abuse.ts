@@ -1,0 +1,161 @@
+/**
+ * Issue 12's attacks 1-6 against the real server (loopback only, bounded
+ * loops), each on a fresh server, while a well-behaved client sends a 28x28
+ * PNG to /classify every 100 ms and polls /healthz. Prints per case: the
+ * probe's p99s, how the attack requests were answered and how fast the
+ * refused ones were, RSS before the attack and 30 s after it, and 5xx
+ * answers other than 503 (load shedding).
+ * Usage: pnpm bench:abuse [--cases 1,2,3,4,5,6 --seconds 15 --settle 30 --models DIR]
+ * Set LD_PRELOAD in the environment to try another allocator for the server.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
+import { writeFixtureModels } from '../test/fixture-model.ts';
+import { attackSummary, loop, Probe, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
+import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
+
+const { values } = parseArgs({ options: { cases: { type: 'string', default: '1,2,3,4,5,6' }, seconds: { type: 'string', default: '15' }, settle: { type: 'string', default: '30' }, models: { type: 'string' } } });
+const seconds = Number(values.seconds);
+const settle = Number(values.settle);
+const dataDir = resolveDataDir(undefined);
+const split = await loadSplit(dataDir, 'test', { verify: false });
+const png = await testImagePng(split);
+let modelsDir = values.models ?? join(repoRoot(), 'models');
+let fixtureDir: string | undefined;
+if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
+  fixtureDir = await mkdtemp(join(tmpdir(), 'fmnist-abuse-'));
+  await writeFixtureModels(fixtureDir, split);
+  modelsDir = fixtureDir;
+  console.log('NOTE: models/cnn.onnx is missing; using the linear fixture models');
+}
+
+type Attack = (base: string) => Promise<{ samples: Sample[]; note?: string }>;
+const post = (url: string, body: RequestInit['body'], type?: string): Promise<Sample> => timed(url, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) }, 60_000);
+
+/** Case 6: `n` uploads that send all but 10 kB of a 10 MB body, then stall; resolves when the server has answered or closed each. */
+function stalledUploads(base: string, n: number): Promise<Sample[]> {
+  const { hostname, port } = new URL(base);
+  const size = 10_000_000;
+  const body = Buffer.alloc(size - 10_000, 0x41);
+  return Promise.all(
+    Array.from({ length: n }, () => new Promise<Sample>((resolve) => {
+      const t0 = performance.now();
+      let text = '';
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${size}\r\n\r\n`);
+        socket.write(body);
+      });
+      const done = () => resolve({ ms: performance.now() - t0, status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0) });
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', done);
+      socket.setTimeout(60_000, () => socket.destroy());
+    })),
+  );
+}
+
+const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = {
+  1: {
+    name: '/evaluate with a 1 MB gzip IDX that inflates to 1 GiB (2 attackers)',
+    prepare: async () => {
+      const images = await idxBomb(2 ** 30);
+      const { labels } = await idxPair(10);
+      return async (base) => ({ samples: await loop(2, seconds, () => post(`${base}/evaluate`, multipart({ images, labels }))) });
+    },
+  },
+  2: {
+    name: '/evaluate with a valid gzipped IDX pair of 1,000,000 images (2 attackers), then a test-set /evaluate',
+    prepare: async () => {
+      const pair = await idxPair(1_000_000);
+      return async (base) => {
+        const attack = loop(2, seconds, () => post(`${base}/evaluate`, multipart(pair)));
+        await new Promise((r) => setTimeout(r, 2000));
+        const legit = await post(`${base}/evaluate?model=cnn`, undefined);
+        return { samples: await attack, note: `test-set /evaluate during the attack: ${legit.status} in ${legit.ms.toFixed(0)} ms` };
+      };
+    },
+  },
+  3: {
+    name: 'images cheap to send, slow to decode: 7000x7000 AVIF, 10x4,900,000 PNG, batches of 8 AVIFs (6 attackers)',
+    prepare: async () => {
+      const avif = await avifClaiming(7000, 7000);
+      const strip = pngClaiming(10, 4_900_000);
+      return async (base) => ({
+        samples: await loop(6, seconds, (i) =>
+          i % 3 === 0 ? post(`${base}/classify`, avif, 'image/avif') : i % 3 === 1 ? post(`${base}/classify`, strip, 'image/png') : post(`${base}/classify/batch`, multipart({ image: Array(8).fill(avif) }, 'image/avif')),
+        ),
+      });
+    },
+  },
+  4: {
+    name: '300 connections sending 1000x1000 JPEGs (autocannon)',
+    prepare: async () => {
+      const photo = await photoJpeg(1000);
+      return async (base) => {
+        const r = await autocannon({ url: `${base}/classify`, method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' }, connections: 300, duration: seconds + 5, timeout: 30 });
+        const codes = Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => `${k}: ${v.count}`).join(', ');
+        // autocannon reports latencies over all answers; shed (503) ones are counted separately below from the codes.
+        const samples: Sample[] = Object.entries(r.statusCodeStats ?? {}).flatMap(([k, v]) => Array.from({ length: v.count }, () => ({ ms: NaN, status: Number(k) })));
+        return { samples, note: `autocannon: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${codes}, errors ${r.errors}, timeouts ${r.timeouts}` };
+      };
+    },
+  },
+  5: {
+    name: '28x28 PNGs with 700,000 empty IDAT chunks, 8.4 MB (4 attackers)',
+    prepare: async () => {
+      const chunky = pngWithEmptyChunks(700_000);
+      return async (base) => ({ samples: await loop(4, seconds, () => post(`${base}/classify`, chunky, 'image/png')) });
+    },
+  },
+  6: {
+    name: '300 connections sending 9.99 MB of a 10 MB body, then stalling',
+    prepare: async () => async (base) => {
+      const samples = await stalledUploads(base, 300);
+      return { samples, note: '408s come after the 10 s body idle timeout by design; 503s are the in-flight body budget' };
+    },
+  },
+};
+
+console.log(`bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS again ${settle} s after it; LD_PRELOAD=${process.env.LD_PRELOAD ?? '(none)'}`);
+try {
+  for (const id of values.cases.split(',')) {
+    const c = cases[id];
+    if (!c) throw new Error(`no case ${id}; cases are 1-6`);
+    const attack = await c.prepare();
+    const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir]));
+    const base = `http://127.0.0.1:${server.port}`;
+    const pid = server.child.pid!;
+    // Warm-up: the probe's path and a photo, then the resting RSS.
+    for (let i = 0; i < 20; i++) await timed(`${base}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
+    await timed(`${base}/classify`, { method: 'POST', body: await photoJpeg(1000), headers: { 'content-type': 'image/jpeg' } });
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = rssMb(pid);
+    const probe = new Probe(base, png);
+    probe.start();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
+    const { samples, note } = await attack(base);
+    await new Promise((r) => setTimeout(r, 1000)); // the probe's last overlap with the attack
+    await probe.stop();
+    await new Promise((r) => setTimeout(r, settle * 1000));
+    clearInterval(sampler);
+    const after = rssMb(pid);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const counted = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\d+)`, 'gm'))].map((m) => `${m[1]}=${m[2]}`).join(' ') || 'none';
+    await stop(server.child);
+    console.log(`\ncase ${id}: ${c.name}`);
+    console.log(`  ${probe.summary()}`);
+    console.log(`  ${attackSummary(samples)}`);
+    if (note) console.log(`  ${note}`);
+    console.log(`  RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${settle} s after ${after.toFixed(0)} MB (${(((after - before) / before) * 100).toFixed(0)}%; target within 25%)`);
+    console.log(`  5xx other than 503: ${serverFaults(samples, probe.classify, probe.health)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`);
+  }
+} finally {
+  if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
+}

@@ -1,0 +1,50 @@
+/**
+ * Paired throughput comparison of this server against another checkout's
+ * (e.g. the commit before a change): POST /classify with the 28x28 test PNG
+ * and with a 1000x1000 JPEG photo at 32 connections, the two builds
+ * alternating within each round (which one goes first alternates too), so
+ * the machine's drift hits both alike. Prints every round and the medians.
+ * Usage: node --import tsx packages/serve/scripts/bench-compare.ts --other DIR [--rounds 5 --duration 8 --models DIR]
+ * DIR is the other checkout's root, with its dependencies installed.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { photoJpeg } from '../test/attacks.ts';
+import { fmt, loadTest, serverArgs, start, stop, testImagePng, type AutocannonResult } from './load-harness.ts';
+
+const { values } = parseArgs({ options: { other: { type: 'string' }, rounds: { type: 'string', default: '5' }, duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' }, models: { type: 'string' } } });
+if (!values.other) throw new Error('--other DIR (the checkout to compare with) is required');
+const modelsDir = values.models ?? join(repoRoot(), 'models');
+const png = await testImagePng(await loadSplit(resolveDataDir(undefined), 'test', { verify: false }));
+const photo = await photoJpeg(1000);
+const builds = { new: serverArgs(modelsDir), old: serverArgs(modelsDir) };
+builds.old[0] = join(values.other, 'packages', 'serve', 'src', 'main.ts');
+const loads = [
+  { name: '28x28 PNG', body: png, type: 'image/png' },
+  { name: '1000x1000 JPEG', body: photo, type: 'image/jpeg' },
+];
+const rates = new Map<string, number[]>();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+console.log(`new: ${repoRoot()} vs old: ${values.other}; ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections`);
+for (let round = 1; round <= Number(values.rounds); round++) {
+  const order = round % 2 === 1 ? (['old', 'new'] as const) : (['new', 'old'] as const);
+  const line: string[] = [];
+  for (const build of order) {
+    const server = await start(builds[build]);
+    for (const l of loads) {
+      const r: AutocannonResult = await loadTest(`http://127.0.0.1:${server.port}/classify`, l.body, l.type, { connections: Number(values.connections), seconds: Number(values.duration) });
+      const key = `${build} ${l.name}`;
+      rates.set(key, [...(rates.get(key) ?? []), r.requests.average]);
+      line.push(`${key}: ${fmt(r)}`);
+    }
+    await stop(server.child);
+  }
+  console.log(`round ${round}:\n  ${line.join('\n  ')}`);
+}
+for (const l of loads) {
+  const o = median(rates.get(`old ${l.name}`)!);
+  const n = median(rates.get(`new ${l.name}`)!);
+  console.log(`${l.name}: median old ${Math.round(o)} req/s, new ${Math.round(n)} req/s, new/old ${(n / o).toFixed(3)}`);
+}

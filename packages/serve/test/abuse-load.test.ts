@@ -1,0 +1,145 @@
+/**
+ * Issue 12's cases 2 (evaluation queue and cancellation), 4 (photo floods
+ * are shed with 503 where the decoding is), 6 (stalled uploads: 408, and a
+ * bound on the bytes being received) and 8 (an aborted upload is not a 500).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ortSessionFactory, type SessionFactory } from '../src/registry.ts';
+import type { RunningServer } from '../src/server.ts';
+import { idxPair, photoJpeg } from './attacks.ts';
+import { fixtureModelsDir, form, type Json } from './helpers.ts';
+import { startTestServer } from './helpers.ts';
+import { metric, openRequest, readUntilClose } from './raw-http.ts';
+
+let modelsDir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  const fx = await fixtureModelsDir();
+  modelsDir = fx.dir;
+  cleanup = fx.cleanup;
+});
+afterAll(async () => cleanup?.());
+
+/** Real sessions whose all-core (evaluation) runs take at least `ms` each: makes an evaluation long enough to watch. */
+function slowBulk(ms: number, runs: { count: number }): SessionFactory {
+  return async (bytes, provider, threads) => {
+    const s = await ortSessionFactory(bytes, provider, threads);
+    if ((threads ?? 1) <= 1) return s;
+    return { inputNames: s.inputNames, outputNames: s.outputNames, release: () => s.release(), run: async (feeds) => (runs.count++, await new Promise((r) => setTimeout(r, ms)), s.run(feeds)) };
+  };
+}
+
+async function withServer(options: Parameters<typeof startTestServer>[0], body: (s: RunningServer) => Promise<void>): Promise<void> {
+  const server = await startTestServer(options);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+describe('issue 12: load shedding, cancellation and connection hygiene', () => {
+  it('case 2: evaluations run one at a time behind a bounded queue (503 beyond), and stop when their client goes', async () => {
+    const runs = { count: 0 };
+    await withServer({ modelsDir, sessionFactory: slowBulk(300, runs), limits: { evalQueue: 1 } }, async (server) => {
+      const data = await idxPair(5000); // 5 batches of 1000: at least 1.5 s each
+      const long = await idxPair(10_000); // 10 batches: at least 3 s
+      const evaluate = (signal?: AbortSignal, stream = false, pair = data) =>
+        fetch(`${server.url}/evaluate${stream ? '?stream=1' : ''}`, { method: 'POST', body: form(pair, {}, 'application/octet-stream'), ...(signal ? { signal } : {}) });
+      // Streamed: read the first progress event, then go away.
+      const gone = new AbortController();
+      const streamed = await evaluate(gone.signal, true, long);
+      const reader = streamed.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/event: progress/);
+      gone.abort();
+      // It stops at its next batch, well before its 10th.
+      while ((await metric(server.url, 'fmnist_cancelled_total', { stage: 'evaluate' })) === 0) await new Promise((r) => setTimeout(r, 50));
+      const abandonedRuns = runs.count;
+      expect(abandonedRuns).toBeLessThan(10);
+      // Running + one waiting: the third is shed.
+      const first = evaluate();
+      await new Promise((r) => setTimeout(r, 300));
+      const second = evaluate();
+      await new Promise((r) => setTimeout(r, 300));
+      const third = await evaluate();
+      expect(third.status).toBe(503);
+      expect(third.headers.get('retry-after')).toBeTruthy();
+      expect(((await third.json()) as Json).error.code).toBe('queue_full');
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+      expect(runs.count).toBe(abandonedRuns + 10); // two full evaluations of 5 batches, and nothing more of the abandoned one
+      expect(await metric(server.url, 'fmnist_cancelled_total', { stage: 'evaluate' })).toBe(1);
+      expect(await metric(server.url, 'fmnist_shed_total', { queue: 'evaluate' })).toBe(1);
+    });
+  });
+
+  it('case 4: a flood of photos is shed with 503 + Retry-After at the decode queue; abandoned photos are not decoded', async () => {
+    await withServer({ modelsDir, limits: { decodeQueue: 4 } }, async (server) => {
+      const photo = await photoJpeg(1000);
+      const send = (signal?: AbortSignal) => fetch(`${server.url}/classify`, { method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' }, ...(signal ? { signal } : {}) });
+      const answers = await Promise.all(Array.from({ length: 30 }, () => send()));
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(6); // 2 threads + 4 waiting
+      const shed = answers.filter((r) => r.status === 503);
+      expect(shed.length).toBeGreaterThan(0);
+      for (const r of shed) expect(r.headers.get('retry-after')).toBe('1');
+      expect(((await shed[0]!.json()) as Json).error.code).toBe('queue_full');
+      expect(await metric(server.url, 'fmnist_shed_total', { queue: 'decode' })).toBe(shed.length);
+      // Six clients go away while their photos wait: the waiting ones leave the queue undecoded.
+      const before = await metric(server.url, 'fmnist_images_classified_total');
+      const gone = new AbortController();
+      const abandoned = Array.from({ length: 6 }, () => send(gone.signal).catch(() => undefined));
+      await new Promise((r) => setTimeout(r, 30));
+      gone.abort();
+      await Promise.all(abandoned);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await metric(server.url, 'fmnist_cancelled_total')).toBeGreaterThan(0);
+      expect((await metric(server.url, 'fmnist_images_classified_total')) - before).toBeLessThan(6);
+    });
+  });
+
+  it('case 6: an upload that stalls is cut off with 408; the bytes being received are bounded (503 beyond)', async () => {
+    await withServer({ modelsDir, connections: { bodyIdleTimeoutMs: 1000 }, limits: { maxInflightBodyBytes: 3 * 1024 * 1024 } }, async (server) => {
+      const head = (length: number) => `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${length}`;
+      const stalled = await openRequest(server.url, head(2 * 1024 * 1024));
+      stalled.write(Buffer.alloc(2 * 1024 * 1024 - 100));
+      const response = readUntilClose(stalled);
+      await new Promise((r) => setTimeout(r, 200));
+      // A second 2 MB upload would take the bytes being received over 3 MB.
+      const second = await openRequest(server.url, head(2 * 1024 * 1024));
+      const refused = await readUntilClose(second);
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.body).error.code).toBe('queue_full');
+      const cut = await response;
+      expect(cut.status).toBe(408);
+      expect(cut.closed).toBe(true);
+      expect(JSON.parse(cut.body).error.code).toBe("request_timeout");
+      expect(cut.head).toMatch(/x-content-type-options: nosniff/i);
+      expect(await metric(server.url, 'fmnist_timeouts_total', { kind: 'body_idle' })).toBe(1);
+      expect(await metric(server.url, 'fmnist_shed_total', { queue: 'bodies' })).toBe(1);
+      expect(await metric(server.url, 'fmnist_inflight_body_bytes')).toBe(0);
+    });
+  });
+
+  it('case 8: an upload the client aborts is neither a 500 nor logged as an internal error', async () => {
+    const logs: string[] = [];
+    await withServer({ modelsDir, log: (m) => logs.push(m) }, async (server) => {
+      for (const path of ['/classify', '/classify/batch', '/evaluate', '/v2/models/cnn/infer']) {
+        const chunked = await openRequest(server.url, `POST ${path} HTTP/1.1\nHost: x\nContent-Type: image/png\nTransfer-Encoding: chunked`);
+        chunked.write(`10000\r\n${'x'.repeat(0x10000)}\r\n`);
+        await new Promise((r) => setTimeout(r, 100));
+        chunked.destroy();
+        const sized = await openRequest(server.url, `POST ${path} HTTP/1.1\nHost: x\nContent-Type: multipart/form-data; boundary=zz\nContent-Length: 500000`);
+        sized.write('--zz\r\nContent-Disposition: form-data; name="image"; filename="a"\r\n\r\n' + 'x'.repeat(100_000));
+        await new Promise((r) => setTimeout(r, 100));
+        sized.destroy();
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(logs.filter((l) => /internal error/.test(l))).toEqual([]);
+      expect(await metric(server.url, 'fmnist_http_requests_total', { status: '500' })).toBe(0);
+      expect(await metric(server.url, 'fmnist_cancelled_total', { stage: 'upload' })).toBeGreaterThan(0);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    });
+  });
+});
