@@ -1,7 +1,7 @@
 import { NUM_CLASSES } from './labels.ts';
 
 /** Softmax of each row of `logits / temperature`. */
-export function softmaxRows(logits: ArrayLike<number>, temperature = 1, classes = NUM_CLASSES): Float32Array {
+export function softmaxRows(logits: ArrayLike<number>, temperature = 1, classes: number = NUM_CLASSES): Float32Array {
   const out = new Float32Array(logits.length);
   for (let r = 0; r < logits.length / classes; r++) {
     let max = -Infinity;
@@ -14,7 +14,7 @@ export function softmaxRows(logits: ArrayLike<number>, temperature = 1, classes 
 }
 
 /** Top-1 probability of each row. */
-export function confidences(probabilities: Float32Array, classes = NUM_CLASSES): Float64Array {
+export function confidences(probabilities: Float32Array, classes: number = NUM_CLASSES): Float64Array {
   const out = new Float64Array(probabilities.length / classes);
   for (let r = 0; r < out.length; r++) out[r] = Math.max(...probabilities.subarray(r * classes, (r + 1) * classes));
   return out;
@@ -51,7 +51,7 @@ export function expectedCalibrationError(confidence: ArrayLike<number>, right: A
  * understate how often the answer is right, others overstate it). Ties go
  * to the temperature closest to 1.
  */
-export function fitTemperature(logits: ArrayLike<number>, right: ArrayLike<boolean>, classes = NUM_CLASSES, bins = 15): number {
+export function fitTemperature(logits: ArrayLike<number>, right: ArrayLike<boolean>, classes: number = NUM_CLASSES, bins = 15): number {
   let best = { t: 1, ece: Infinity };
   for (let k = 0; k <= 600; k++) {
     // From log T = 0 outwards, alternating sides, so the first of equal minima is nearest T = 1.
