@@ -65,7 +65,7 @@ export const DEFAULT_HEATMAP: MapKind = 'saliency';
  * int64 `class` tensor data: one entry per image, each TOP_CLASS (-1) or a
  * class index 0..classes-1. Throws ExplainClassError otherwise.
  */
-export function explainClassTensor(classes: readonly unknown[], count: number, numClasses = NUM_CLASSES): BigInt64Array {
+export function explainClassTensor(classes: readonly unknown[], count: number, numClasses: number = NUM_CLASSES): BigInt64Array {
   if (classes.length !== count) {
     throw new ExplainClassError('count-mismatch', -1, classes.length, `${classes.length} class indices for ${count} images: give one per image (${TOP_CLASS} for the top class)`);
   }
