@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// tf.grad needs the gradient registry, which tfjs-core leaves to its users (tfjs-layers loads it too).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { MAP_SIZE, TOP_CLASS, type SaliencyForm } from './contract.ts';
 import { withFastFilterGradient } from './filter-grad-kernel.ts';
