@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, MAP_SIZE, type MapKind } from './contract.ts';
+import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, MAP_SIZE } from './contract.ts';
 
 export interface ExplainOutputs {
   logits: Float32Array;
@@ -33,7 +33,3 @@ export async function runExplanation(session: ort.InferenceSession, input: Float
   return result;
 }
 
-/** The map of one kind from the outputs. */
-export function mapOf(outputs: ExplainOutputs, kind: MapKind): Float32Array | undefined {
-  return kind === 'gradcam' ? outputs.gradcam : outputs.saliency;
-}
