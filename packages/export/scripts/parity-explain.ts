@@ -3,7 +3,7 @@
 //       [--from I --count N] [--json FILE] [--merge FILE...] [--write] [--write-to FILE]
 // Defaults: every shipped model, all 10,000 test images, data from FMNIST_DIR.
 // --from/--count check a slice (shards can run in parallel processes, each with --json);
-// --merge sums such JSON files instead of computing. --write writes docs/explain-parity.md.
+// --merge FILE (repeated) sums such JSON files instead of computing. --write writes docs/explain-parity.md.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     merge: { type: 'string', multiple: true },
     write: { type: 'boolean' },
     'write-to': { type: 'string' },
+    /** A sentence for the doc, e.g. which slices a merged run covers. */
+    note: { type: 'string' },
   },
 });
 const cwd = process.env.INIT_CWD ?? process.cwd();
@@ -100,11 +102,10 @@ if (values.json) {
 }
 
 if (writeTo) {
-  const count = rows[0]?.count ?? 0;
   const marginLines = rows.filter((r) => r.onnx === 'converted in memory').flatMap((r) => [...r.margins].sort((a, b) => a.margin - b.margin).map((m) => `- ${r.model}, test image ${m.image} (class ${parityClass(m.image)}): ${m.where}, relative margin ${m.margin.toExponential(2)}`));
   const doc = `# Parity: explanations, tfjs autodiff vs the ONNX explanation graph
 
-Every one of the ${count.toLocaleString('en-US')} Fashion-MNIST test images is explained twice: by
+${values.note ? `${values.note}\n\n` : ''}Every test image checked (${rows.map((r) => `${r.model}: ${r.count.toLocaleString('en-US')}`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}) is explained twice: by
 TensorFlow.js's own autodiff (\`tf.grad\` on the trained layers model loaded from
 \`models/<name>/\`, pure-JS CPU backend, BatchNormalization as a layer) and by the
 explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: 'all'\`).

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-layers'; // registers the gradients (see reference.ts)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rng, uniform } from '../../test/helpers.ts';
 import { useCpuBackend } from '../tfjs.ts';

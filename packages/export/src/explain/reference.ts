@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tf.grad needs the gradient registry, which tfjs-core leaves to its users (tfjs-layers loads it too).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tf.grad needs the gradient registry, which tfjs-core leaves to its users; tfjs-layers' Node bundle registers it
+// (importing tfjs-core's dist/register_all_gradients directly fails under Node's ESM resolver).
+import '@tensorflow/tfjs-layers';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { MAP_SIZE, TOP_CLASS, type SaliencyForm } from './contract.ts';
 import { withFastFilterGradient } from './filter-grad-kernel.ts';
