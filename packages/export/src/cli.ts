@@ -1,8 +1,8 @@
-// pnpm --filter @fmnist/export run export -- --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8]
+// pnpm --filter @fmnist/export run export -- --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain]
 import { parseArgs } from 'node:util';
 import { runExportCommand } from './export-command.ts';
 
-const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8]
+const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain]
 
   --model   mlp or cnn (the shipped runs under models/) or a run directory
             holding model.json + weights.bin (+ metrics.json)
@@ -11,6 +11,10 @@ const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [
             and REPO/<name>/1/model.onnx
   --int8    also write <name>.int8.onnx: kernels as int8 (per-channel scales,
             DequantizeLinear in the graph), ~4x smaller, for the browser
+  --explain also write the explanation graph explain/<name>.onnx (Grad-CAM,
+            saliency and the input gradient for a chosen class; input
+            'class' int64 [N], -1 = top class) and, with --triton,
+            REPO/<name>_explain
   Repeat --model to export several models.`;
 
 async function main(): Promise<void> {
@@ -22,6 +26,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       triton: { type: 'string' },
       int8: { type: 'boolean' },
+      explain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -32,7 +37,7 @@ async function main(): Promise<void> {
   }
   if (!values.model?.length) throw new Error(`--model is required\n\n${USAGE}`);
   for (const model of values.model) {
-    await runExportCommand({ model, int8: values.int8 ?? false, ...(values.out ? { out: values.out } : {}), ...(values.triton ? { triton: values.triton } : {}) });
+    await runExportCommand({ model, int8: values.int8 ?? false, explain: values.explain ?? false, ...(values.out ? { out: values.out } : {}), ...(values.triton ? { triton: values.triton } : {}) });
   }
 }
 

@@ -36,3 +36,24 @@ export class ArtifactError extends Error {
     super(`${path}: ${detail}`);
   }
 }
+
+export type ExplainClassErrorCode = 'not-integer' | 'out-of-range' | 'count-mismatch';
+
+/**
+ * A class index to explain that the explanation graph cannot take. The
+ * graph itself refuses indices >= the class count (its Gather is
+ * bounds-checked) but would read any negative as "top class"; this error
+ * keeps the contract tight and says how to fix the request.
+ */
+export class ExplainClassError extends Error {
+  override readonly name = 'ExplainClassError';
+  constructor(
+    readonly code: ExplainClassErrorCode,
+    /** Position in the request of the offending index (or -1 for a count mismatch). */
+    readonly position: number,
+    readonly value: unknown,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}

@@ -34,4 +34,19 @@ describe('export command', () => {
     expect(result.int8Path).toBe(join(root, 'out', 'tiny.int8.onnx'));
     expect((await readFile(result.int8Path!)).length).toBeLessThan(0.4 * written.length);
   });
+
+  it('--explain writes explain/<name>.onnx, self-checked against tfjs autodiff, and <name>_explain in the Triton repository', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 2, kernelSize: 3, activation: 'relu' }), tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] });
+    randomizeWeights(model, 37);
+    await saveRunDir(model, join(root, 'tinycnn'));
+    const result = await runExportCommand({ model: join(root, 'tinycnn'), out: join(root, 'out'), triton: join(root, 'triton'), explain: true, log: () => {} });
+    expect(result.explainPath).toBe(join(root, 'out', 'explain', 'tinycnn.onnx'));
+    expect(result.explainSelfCheck).toBeLessThanOrEqual(1e-4);
+    const graph = decodeModel(await readFile(result.explainPath!));
+    expect(graph.graph!.input!.map((i) => i.name)).toEqual(['input', 'class']);
+    expect(graph.graph!.output!.map((o) => o.name)).toEqual(['logits', 'probabilities', 'explained_class', 'heatmap', 'gradcam', 'saliency', 'input_gradient']);
+    expect(Number(graph.opsetImport![0]!.version)).toBe(16);
+    expect(JSON.parse(graph.metadataProps!.find((p) => p.key === 'explanation')!.value!).heatmap).toBe('saliency');
+    expect(await readFile(join(root, 'triton', 'tinycnn_explain', 'config.pbtxt'), 'utf8')).toContain('name: "tinycnn_explain"');
+  });
 });

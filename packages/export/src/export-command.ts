@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
-import { modelsDir, resolveModelArg } from './locations.ts';
+import { SALIENCY_FORM } from './explain/contract.ts';
+import { compareExplanations, EXPLAIN_PARITY_LIMITS } from './explain/parity.ts';
+import { explainOnnxPath, modelsDir, resolveModelArg } from './locations.ts';
 import { createSession } from './ort.ts';
-import { compareOutputs, onnxOutputs, tfjsOutputs } from './parity.ts';
+import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet } from './parity.ts';
 import { exportRunDir, type ExportedRun } from './pipeline.ts';
-import { writeTritonModel } from './triton.ts';
+import { writeTritonExplainModel, writeTritonModel } from './triton.ts';
 
 export interface ExportCommandOptions {
   /** 'mlp', 'cnn' or a run directory. */
@@ -16,6 +18,8 @@ export interface ExportCommandOptions {
   triton?: string;
   /** Also write `<name>.int8.onnx` (weight-only int8, for the browser). */
   int8?: boolean;
+  /** Also write the explanation graph `explain/<name>.onnx` (and `<name>_explain` in the Triton repository). */
+  explain?: boolean;
   log?: (line: string) => void;
 }
 
@@ -24,6 +28,10 @@ export interface ExportCommandResult {
   onnxPath: string;
   triton?: { config: string; model: string };
   int8Path?: string;
+  explainPath?: string;
+  explainTriton?: { config: string; model: string };
+  /** Largest |Δ| / range of any explanation map against tfjs autodiff on the self-check batch. */
+  explainSelfCheck?: number;
   /** Largest |tfjs - onnx| on the self-check batch. */
   selfCheckMaxAbs: number;
 }
@@ -44,7 +52,7 @@ function userCwd(): string {
 export async function runExportCommand(options: ExportCommandOptions): Promise<ExportCommandResult> {
   const log = options.log ?? console.log;
   const { name, dir } = resolveModelArg(options.model, userCwd());
-  const exported = await exportRunDir(dir, name, { int8: options.int8 ?? false });
+  const exported = await exportRunDir(dir, name, { int8: options.int8 ?? false, explain: options.explain ?? false });
   const outDir = options.out ? resolve(userCwd(), options.out) : modelsDir();
   await mkdir(outDir, { recursive: true });
   const onnxPath = join(outDir, `${name}.onnx`);
@@ -69,15 +77,51 @@ export async function runExportCommand(options: ExportCommandOptions): Promise<E
     triton = await writeTritonModel(resolve(userCwd(), options.triton), { name, inputDims: exported.inputDims, outputSize: exported.outputSize }, exported.bytes);
     log(`  triton: ${show(triton.config)}, ${show(triton.model)}`);
   }
+  const explained = exported.explain ? await writeExplanation(exported, outDir, options.triton ? resolve(userCwd(), options.triton) : undefined, log, show) : {};
   exported.model.dispose();
-  return { exported, onnxPath, selfCheckMaxAbs, ...(triton ? { triton } : {}), ...(int8Path ? { int8Path } : {}) };
+  return { exported, onnxPath, selfCheckMaxAbs, ...(triton ? { triton } : {}), ...(int8Path ? { int8Path } : {}), ...explained };
 }
 
-async function selfCheck(exported: ExportedRun): Promise<number> {
+async function writeExplanation(exported: ExportedRun, outDir: string, tritonRepo: string | undefined, log: (line: string) => void, show: (p: string) => string): Promise<Pick<ExportCommandResult, 'explainPath' | 'explainTriton' | 'explainSelfCheck'>> {
+  const graph = exported.explain!;
+  const explainPath = explainOnnxPath(exported.name, outDir);
+  await mkdir(dirname(explainPath), { recursive: true });
+  await writeFile(explainPath, graph.bytes);
+  log(`  explain: ${show(explainPath)} (${(graph.bytes.length / 1024).toFixed(1)} KiB, ${graph.nodeCount} nodes, maps ${graph.maps.join(' + ')}, heatmap = ${graph.heatmap}${graph.gradCamLayer ? `, Grad-CAM on ${graph.gradCamLayer}` : ''})`);
+  const explainSelfCheck = await explainSelfCheckMax(exported);
+  log(`  explain self-check: max |Δ| / range vs tfjs autodiff on ${SELF_CHECK_IMAGES} random images ${explainSelfCheck.toExponential(2)}`);
+  if (!(explainSelfCheck <= EXPLAIN_PARITY_LIMITS.relative)) throw new Error(`${exported.name}: explanation graph differs from tfjs autodiff by ${explainSelfCheck} of a map's range (> ${EXPLAIN_PARITY_LIMITS.relative}) where no decision is near its threshold`);
+  let explainTriton: ExportCommandResult['explainTriton'];
+  if (tritonRepo) {
+    explainTriton = await writeTritonExplainModel(tritonRepo, { name: `${exported.name}_explain`, classes: graph.classes, maps: graph.maps }, graph.bytes);
+    log(`  triton: ${show(explainTriton.config)}, ${show(explainTriton.model)}`);
+  }
+  return { explainPath, explainSelfCheck, ...(explainTriton ? { explainTriton } : {}) };
+}
+
+/** Every map of the explanation graph against tfjs autodiff on the self-check images, the top class and other classes alternating. */
+async function explainSelfCheckMax(exported: ExportedRun): Promise<number> {
+  const set = selfCheckImages();
+  const session = await createSession(exported.explain!.bytes);
+  try {
+    const [result] = await compareExplanations(exported.model, [session], set, SALIENCY_FORM);
+    // A map beyond the bound because a ReLU or pool decision sits within float error of its threshold is not a fault.
+    const faulty = result!.maps.some((m) => m.unexplained.length > 0) || result!.classDisagreement.unexplained.length > 0;
+    return faulty ? Math.max(...result!.maps.map((m) => m.maxRelative)) : Math.min(EXPLAIN_PARITY_LIMITS.relative, Math.max(...result!.maps.map((m) => m.maxRelative)));
+  } finally {
+    await session.release();
+  }
+}
+
+function selfCheckImages(): ImageSet {
   const images = new Uint8Array(SELF_CHECK_IMAGES * IMAGE_PIXELS);
   // Deterministic pseudo-random bytes: no seed plumbing needed for a smoke check.
   for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
-  const set = { count: SELF_CHECK_IMAGES, images, labels: new Uint8Array(SELF_CHECK_IMAGES) };
+  return { count: SELF_CHECK_IMAGES, images, labels: new Uint8Array(SELF_CHECK_IMAGES) };
+}
+
+async function selfCheck(exported: ExportedRun): Promise<number> {
+  const set = selfCheckImages();
   const session = await createSession(exported.bytes);
   try {
     const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';

@@ -15,3 +15,12 @@ export { int8Markdown, PARITY_LIMITS, rowPasses, runModelParity, type ModelParit
 export { exportRunDir, type ExportedRun } from './pipeline.ts';
 export { tritonConfig, writeTritonModel, type TritonModelSpec } from './triton.ts';
 export { EXPORTER_NAME, EXPORTER_VERSION } from './version.ts';
+export { DEFAULT_HEATMAP, EXPLAIN_INPUTS, EXPLAIN_OPSET, EXPLAIN_OUTPUTS, explainClassTensor, MAP_SIZE, RESIZE_CONVENTION, SALIENCY_FORM, SALIENCY_FORMS, TOP_CLASS, type MapKind, type SaliencyForm } from './explain/contract.ts';
+export { buildExplanationGraph, type ExplainGraph, type ExplainOptions } from './explain/graph.ts';
+export { referenceExplain, type ReferenceExplanation } from './explain/reference.ts';
+export { runExplanation, type ExplainOutputs } from './explain/run.ts';
+export { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, type ExplainParity } from './explain/parity.ts';
+export { deletionCurve, rankPixels, randomGarmentOrder, areaBetween, type DeletionCurve } from './explain/deletion.ts';
+export { ExplainClassError, type ExplainClassErrorCode } from './errors.ts';
+export { explainOnnxPath, EXPLAIN_DIR } from './locations.ts';
+export { tritonExplainConfig, writeTritonExplainModel } from './triton.ts';

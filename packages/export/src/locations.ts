@@ -19,3 +19,15 @@ export function resolveModelArg(arg: string, cwd = process.cwd()): { name: strin
 export function shippedOnnxPath(name: string): string {
   return join(modelsDir(), `${name}.onnx`);
 }
+
+/**
+ * Where the explanation graph of a model goes: `<dir>/explain/<name>.onnx`.
+ * A subfolder, not `<name>.explain.onnx` beside the classifier, because
+ * serve loads every `models/*.onnx` as a classifier and warms it up with
+ * `input` alone, which a graph that needs `class` too would fail.
+ */
+export function explainOnnxPath(name: string, dir = modelsDir()): string {
+  return join(dir, EXPLAIN_DIR, `${name}.onnx`);
+}
+
+export const EXPLAIN_DIR = 'explain';

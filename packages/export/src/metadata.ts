@@ -27,6 +27,8 @@ export const METADATA_KEYS = {
   calibration: 'calibration',
   /** Photo-tuned models: datasets, counts, the validation split and its figures. */
   trainingData: 'training_data',
+  /** Only on the explanation graph: its inputs, maps and conventions (JSON). */
+  explanation: 'explanation',
 } as const;
 
 export const INT8_WEIGHTS_NOTE = 'int8 symmetric per-output-channel, dequantized in-graph (DequantizeLinear); activations float32';
@@ -73,5 +75,42 @@ export function buildMetadata(source: MetadataSource): Record<string, string> {
       : {}),
     [METADATA_KEYS.exporter]: EXPORTER_NAME,
     [METADATA_KEYS.exporterVersion]: EXPORTER_VERSION,
+  };
+}
+
+export interface ExplanationFacts {
+  maps: readonly string[];
+  heatmap: string;
+  gradCamLayer?: string | undefined;
+  saliencyForm: string;
+}
+
+/**
+ * Metadata of the explanation graph: the classifier's, with `outputs`
+ * describing its outputs and `explanation` its contract, so a KServe or
+ * Triton client can use it without this repository.
+ */
+export function buildExplanationMetadata(source: MetadataSource, facts: ExplanationFacts): Record<string, string> {
+  return {
+    ...buildMetadata(source),
+    [METADATA_KEYS.outputs]: JSON.stringify({
+      [OUTPUT_NAMES.logits]: 'pre-softmax class scores [N, 10]',
+      [OUTPUT_NAMES.probabilities]: `softmax(${OUTPUT_NAMES.logits}) [N, 10]`,
+      explained_class: 'int64 [N]: the class each map explains',
+      heatmap: `[N, 28, 28] in [0, 1]: the default map (${facts.heatmap})`,
+      ...(facts.maps.includes('gradcam') ? { gradcam: `[N, 28, 28] in [0, 1]: Grad-CAM on ${facts.gradCamLayer} (after its ReLU, before pooling), bilinear resize (ONNX Resize linear, half_pixel)` } : {}),
+      saliency: `[N, 28, 28] in [0, 1]: ${facts.saliencyForm} of d logit[class] / d input`,
+      input_gradient: '[N, 1, 28, 28]: d logit[class] / d input, raw',
+    }),
+    [METADATA_KEYS.explanation]: JSON.stringify({
+      class_input: { name: 'class', dtype: 'int64', shape: [-1], meaning: 'class index 0..9 per image, or -1 for the top class; >= 10 fails (Gather bounds check)' },
+      maps: facts.maps,
+      heatmap: facts.heatmap,
+      normalisation: 'each map divided by its maximum (an all-zero map stays zero)',
+      gradcam_layer: facts.gradCamLayer ?? null,
+      saliency: facts.saliencyForm,
+      resize: 'ONNX Resize mode=linear coordinate_transformation_mode=half_pixel (= tf.image.resizeBilinear halfPixelCenters)',
+      exact: 'gradients by reverse-mode differentiation in-graph: ReLU masks, max-pool argmax routing (first maximum in row-major window order), transposed Gemm/Conv with the forward weights',
+    }),
   };
 }

@@ -1,7 +1,8 @@
 import { basename, resolve } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from './convert/convert.ts';
-import { buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
+import { buildExplanationGraph, type ExplainGraph } from './explain/graph.ts';
+import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
 import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
 import { readRunMetrics, readRunPhotos, type SourceMetrics } from './model/run-metrics.ts';
 import { specFromLayersModel } from './model/spec.ts';
@@ -15,10 +16,12 @@ export interface ExportedRun extends ConvertResult {
   metrics: SourceMetrics | undefined;
   /** The weight-only int8 variant, when asked for. */
   int8?: ConvertResult;
+  /** The explanation graph (float32 weights), when asked for. */
+  explain?: ExplainGraph;
 }
 
 /** Reads a train run directory and converts it in memory (nothing is written). */
-export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false }: { int8?: boolean } = {}): Promise<ExportedRun> {
+export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false, explain = false }: { int8?: boolean; explain?: boolean } = {}): Promise<ExportedRun> {
   await useCpuBackend();
   const artifact = await readLayersArtifact(dir);
   const model = await loadLayersModel(artifact);
@@ -30,5 +33,9 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   const result = convertSpec(spec, { name, metadata, ...(temperature ? { temperature } : {}) });
   const exported: ExportedRun = { ...result, name, artifact, model, metrics };
   if (int8) exported.int8 = convertSpec(spec, { name, int8: true, ...(temperature ? { temperature } : {}), metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
+  if (explain) {
+    const source = { name, sha256: artifact.sha256, metrics };
+    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts) });
+  }
   return exported;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tritonConfig, writeTritonModel } from './triton.ts';
+import { tritonConfig, tritonExplainConfig, writeTritonModel } from './triton.ts';
 
 describe('Triton model repository', () => {
   it('config names the graph input/outputs, drops the batch dim and enables dynamic batching', () => {
@@ -27,5 +27,17 @@ describe('Triton model repository', () => {
     } finally {
       await rm(repo, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Triton explanation model', () => {
+  it('declares the image and the per-image class (dims [1] reshaped to the graph\'s [N]) and every map', () => {
+    const config = tritonExplainConfig({ name: 'cnn_explain', classes: 10, maps: ['gradcam', 'saliency'] });
+    expect(config).toContain('name: "cnn_explain"');
+    expect(config).toMatch(/name: "class"\s+data_type: TYPE_INT64\s+dims: \[ 1 \]\s+reshape: \{ shape: \[ \] \}/);
+    expect(config).toMatch(/name: "explained_class"\s+data_type: TYPE_INT64\s+dims: \[ 1 \]\s+reshape: \{ shape: \[ \] \}/);
+    for (const map of ['heatmap', 'gradcam', 'saliency']) expect(config).toMatch(new RegExp(`name: "${map}"\\s+data_type: TYPE_FP32\\s+dims: \\[ 28, 28 \\]`));
+    expect(config).toMatch(/name: "input_gradient"\s+data_type: TYPE_FP32\s+dims: \[ 1, 28, 28 \]/);
+    expect(tritonExplainConfig({ name: 'mlp_explain', classes: 10, maps: ['saliency'] })).not.toContain('gradcam');
   });
 });

@@ -3,7 +3,7 @@ import { UnsupportedModelError } from '../errors.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { planLayers } from './plan.ts';
-import type { EmitContext, Op, TensorState } from './types.ts';
+import type { EmitContext, Op, TensorState, TraceEntry } from './types.ts';
 import { emitActivation } from './layers/activation.ts';
 import { emitConv2D } from './layers/conv2d.ts';
 import { emitDense } from './layers/dense.ts';
@@ -46,14 +46,23 @@ function emit(op: Op, ctx: EmitContext, x: TensorState): TensorState {
   }
 }
 
+/** The classifier part of a graph, as emitted into a GraphBuilder (shared by the classifier and the explanation graph). */
+export interface EmittedClassifier {
+  inputName: string;
+  inputDims: (number | string)[];
+  classes: number;
+  sourceOutputsProbabilities: boolean;
+}
+
 /**
- * Converts a layer chain to an ONNX model: input `input` (NCHW for image
- * models, so the ONNX graph is channels-first end to end), outputs `logits`
- * and `probabilities` = Softmax(logits).
+ * Emits the layer chain into `graph`: input `input` (NCHW for image models,
+ * so the ONNX graph is channels-first end to end), outputs `logits` and
+ * `probabilities` = Softmax(logits), or Softmax(logits / temperature) for a
+ * calibrated model. With `trace`, every emitter records what a backward
+ * pass needs.
  */
-export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertResult {
+export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: TraceEntry[], temperature?: number): EmittedClassifier {
   const plan = planLayers(spec.layers);
-  const graph = new GraphBuilder({ int8Weights: options.int8 ?? false });
   const inputName = graph.uniqueName(INPUT_CONTRACT.name);
   let x: TensorState;
   let inputDims: (number | string)[];
@@ -69,7 +78,7 @@ export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertRe
   }
 
   plan.ops.forEach((op, i) => {
-    x = emit(op, { graph, rest: plan.ops.slice(i + 1) }, x);
+    x = emit(op, { graph, rest: plan.ops.slice(i + 1), ...(trace ? { trace } : {}) }, x);
   });
   if (x.name === inputName) throw new UnsupportedModelError('the model computes nothing (no layer maps to an ONNX node)');
   if (x.layout !== 'flat') throw new UnsupportedModelError(`the model's output is [N, ${x.shape}]; the exporter needs [N, classes] logits (add Flatten and Dense)`);
@@ -78,14 +87,28 @@ export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertRe
   const logits = OUTPUT_NAMES.logits;
   // The last node writes `logits` directly: no Identity node.
   graph.renameTensor(x.name, logits);
+  if (trace) renameInTrace(trace, x.name, logits);
   let scores: string = logits;
-  if (options.temperature !== undefined && options.temperature !== 1) {
-    if (!(options.temperature > 0) || !Number.isFinite(options.temperature)) throw new UnsupportedModelError(`calibration temperature ${options.temperature}: it must be a positive finite number`);
-    const t = graph.addInitializer('calibration/temperature', Float32Array.of(options.temperature), []);
+  if (temperature !== undefined && temperature !== 1) {
+    if (!(temperature > 0) || !Number.isFinite(temperature)) throw new UnsupportedModelError(`calibration temperature ${temperature}: it must be a positive finite number`);
+    const t = graph.addInitializer('calibration/temperature', Float32Array.of(temperature), []);
     [scores] = graph.addNode('Div', [logits, t], [graph.uniqueName('calibrated_logits')], {}, 'calibration/Div') as [string];
   }
   graph.addNode('Softmax', [scores], [OUTPUT_NAMES.probabilities], { axis: 1 }, 'probabilities/Softmax');
-  const classes = x.shape[0]!;
+  return { inputName, inputDims, classes: x.shape[0]!, sourceOutputsProbabilities: plan.sourceOutputsProbabilities };
+}
+
+function renameInTrace(trace: TraceEntry[], from: string, to: string): void {
+  for (const entry of trace) {
+    if (entry.output.name === from) entry.output = { ...entry.output, name: to };
+    if (entry.input.name === from) entry.input = { ...entry.input, name: to };
+  }
+}
+
+/** Converts a layer chain to an ONNX classifier (see emitClassifier). */
+export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertResult {
+  const graph = new GraphBuilder({ int8Weights: options.int8 ?? false });
+  const { inputName, inputDims, classes, sourceOutputsProbabilities } = emitClassifier(spec, graph, undefined, options.temperature);
   const bytes = graph.build({
     graphName: options.name,
     producerName: EXPORTER_NAME,
@@ -93,10 +116,10 @@ export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertRe
     docString: `${options.name}: tfjs layers model exported to ONNX by ${EXPORTER_NAME} ${EXPORTER_VERSION}`,
     inputs: [{ name: inputName, dims: inputDims }],
     outputs: [
-      { name: logits, dims: [BATCH_DIM, classes] },
+      { name: OUTPUT_NAMES.logits, dims: [BATCH_DIM, classes] },
       { name: OUTPUT_NAMES.probabilities, dims: [BATCH_DIM, classes] },
     ],
     metadata: options.metadata ?? {},
   });
-  return { bytes, inputDims, outputSize: classes, sourceOutputsProbabilities: plan.sourceOutputsProbabilities, nodeCount: graph.nodeCount };
+  return { bytes, inputDims, outputSize: classes, sourceOutputsProbabilities, nodeCount: graph.nodeCount };
 }

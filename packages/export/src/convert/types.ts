@@ -64,4 +64,18 @@ export interface EmitContext {
   graph: GraphBuilder;
   /** The ops after the one being emitted (Flatten looks ahead for a Dense). */
   rest: readonly Op[];
+  /**
+   * Set by the explanation builder, which differentiates the graph: each
+   * emitter appends what its backward pass needs (tensor and weight names),
+   * and MaxPool also outputs its argmax indices.
+   */
+  trace?: TraceEntry[];
 }
+
+/** One emitted op as the backward pass sees it; `output` is after any fused activation. */
+export type TraceEntry =
+  | { kind: 'dense'; layerName: string; input: TensorState; output: TensorState; kernel: string; activation: ActivationName }
+  | { kind: 'conv2d'; layerName: string; input: TensorState; output: TensorState; kernel: string; activation: ActivationName; kernelShape: [number, number]; strides: [number, number]; pads: number[] }
+  | { kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices: string }
+  | { kind: 'flatten'; layerName: string; input: TensorState; output: TensorState; transposed: boolean }
+  | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName };

@@ -17,6 +17,8 @@ export interface TensorInfo {
   name: string;
   /** Dimensions; a string is a symbolic (dynamic) dimension such as 'N'. */
   dims: (number | string)[];
+  /** Element type; float32 unless said otherwise. */
+  elemType?: 'float32' | 'int64';
 }
 
 export interface ModelOptions {
@@ -27,6 +29,8 @@ export interface ModelOptions {
   producerVersion: string;
   docString?: string;
   metadata: Record<string, string>;
+  /** Default-domain opset; OPSET_VERSION unless a graph needs a newer op (the explanation graph does). */
+  opset?: number;
 }
 
 /**
@@ -60,6 +64,18 @@ export class GraphBuilder {
     if (expected !== data.length) throw new RangeError(`initializer ${baseName}: ${data.length} values for dims [${dims}]`);
     const name = this.uniqueName(baseName);
     this.initializers.set(name, { name, dataType: DataType.FLOAT, dims, rawData: float32LittleEndian(data) });
+    return name;
+  }
+
+  /** Adds an int64 initializer (shapes, axes, class indices) and returns its name. */
+  addInt64Initializer(baseName: string, values: readonly number[], dims: number[] = [values.length]): string {
+    const expected = dims.reduce((a, b) => a * b, 1);
+    if (expected !== values.length) throw new RangeError(`initializer ${baseName}: ${values.length} values for dims [${dims}]`);
+    const name = this.uniqueName(baseName);
+    const bytes = new Uint8Array(values.length * 8);
+    const view = new DataView(bytes.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    this.initializers.set(name, { name, dataType: DataType.INT64, dims, rawData: bytes });
     return name;
   }
 
@@ -114,7 +130,7 @@ export class GraphBuilder {
   build(options: ModelOptions): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET_VERSION }],
+      opsetImport: [{ domain: '', version: options.opset ?? OPSET_VERSION }],
       producerName: options.producerName,
       producerVersion: options.producerVersion,
       docString: options.docString ?? '',
@@ -141,12 +157,12 @@ function attribute(name: string, value: AttrValue | FloatAttr): IAttribute {
   return { name, type: AttributeType.FLOAT, f: value.float };
 }
 
-function valueInfo({ name, dims }: TensorInfo): IValueInfo {
+function valueInfo({ name, dims, elemType = 'float32' }: TensorInfo): IValueInfo {
   return {
     name,
     type: {
       tensorType: {
-        elemType: DataType.FLOAT,
+        elemType: elemType === 'int64' ? DataType.INT64 : DataType.FLOAT,
         shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },

@@ -8,7 +8,9 @@ export function parseActivation(layer: LayerSpec): ActivationOp {
 }
 
 export function emitActivation(op: ActivationOp, ctx: EmitContext, x: TensorState): TensorState {
-  return applyActivation(ctx, x, op.activation, op.layer.name);
+  const y = applyActivation(ctx, x, op.activation, op.layer.name);
+  ctx.trace?.push({ kind: 'activation', layerName: op.layer.name, input: x, output: y, activation: op.activation });
+  return y;
 }
 
 /**

@@ -34,14 +34,11 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
   const inputs = [x.name, ctx.graph.addWeight(`${layer.name}/kernel`, hwioToOihw(op.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw], 0)];
   if (op.bias) inputs.push(ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [cout]));
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
-  ctx.graph.addNode('Conv', inputs, [out], {
-    kernel_shape: [kh, kw],
-    strides: op.strides,
-    pads: [rows.before, cols.before, rows.after, cols.after],
-    dilations: [1, 1],
-    group: 1,
-  }, `${layer.name}/Conv`);
-  return applyActivation(ctx, { name: out, layout: 'spatial', shape: [rows.out, cols.out, cout] }, op.activation, layer.name);
+  const pads = [rows.before, cols.before, rows.after, cols.after];
+  ctx.graph.addNode('Conv', inputs, [out], { kernel_shape: [kh, kw], strides: op.strides, pads, dilations: [1, 1], group: 1 }, `${layer.name}/Conv`);
+  const y = applyActivation(ctx, { name: out, layout: 'spatial', shape: [rows.out, cols.out, cout] }, op.activation, layer.name);
+  ctx.trace?.push({ kind: 'conv2d', layerName: layer.name, input: x, output: y, kernel: inputs[1]!, activation: op.activation, kernelShape: [kh, kw], strides: op.strides, pads });
+  return y;
 }
 
 export function hwioToOihw(kernel: Float32Array, [kh, kw, cin, cout]: [number, number, number, number]): Float32Array {

@@ -21,7 +21,9 @@ export function emitDense(op: DenseOp, ctx: EmitContext, x: TensorState): Tensor
   if (op.bias) inputs.push(ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [units]));
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
   ctx.graph.addNode('Gemm', inputs, [out], {}, `${layer.name}/Gemm`);
-  return applyActivation(ctx, { name: out, layout: 'flat', shape: [units] }, op.activation, layer.name);
+  const y = applyActivation(ctx, { name: out, layout: 'flat', shape: [units] }, op.activation, layer.name);
+  ctx.trace?.push({ kind: 'dense', layerName: layer.name, input: x, output: y, kernel: inputs[1]!, activation: op.activation });
+  return y;
 }
 
 /**

@@ -28,6 +28,7 @@ export function emitFlatten(op: FlattenOp, ctx: EmitContext, x: TensorState): Te
   ctx.graph.addNode('Flatten', [source], [out], { axis: 1 }, `${layer.name}/Flatten`);
   const flat: TensorState = { name: out, layout: 'flat', shape: [h * w * c] };
   if (orderMatters && source === x.name) flat.chwFrom = [h, w, c];
+  ctx.trace?.push({ kind: 'flatten', layerName: layer.name, input: x, output: flat, transposed: source !== x.name });
   return flat;
 }
 

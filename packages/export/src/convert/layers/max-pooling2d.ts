@@ -20,10 +20,14 @@ export function emitMaxPooling2D(op: MaxPooling2DOp, ctx: EmitContext, x: Tensor
   const rows = padsFor(op.padding, h, op.poolSize[0], op.strides[0]);
   const cols = padsFor(op.padding, w, op.poolSize[1], op.strides[1]);
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
-  ctx.graph.addNode('MaxPool', [x.name], [out], {
+  // The backward pass routes each gradient to the window's argmax: ONNX MaxPool's optional Indices output.
+  const indices = ctx.trace ? ctx.graph.uniqueName(`${layer.name}/indices`) : undefined;
+  ctx.graph.addNode('MaxPool', [x.name], indices ? [out, indices] : [out], {
     kernel_shape: op.poolSize,
     strides: op.strides,
     pads: [rows.before, cols.before, rows.after, cols.after],
   }, `${layer.name}/MaxPool`);
-  return { name: out, layout: 'spatial', shape: [rows.out, cols.out, c] };
+  const y: TensorState = { name: out, layout: 'spatial', shape: [rows.out, cols.out, c] };
+  if (indices) ctx.trace?.push({ kind: 'maxPooling2d', layerName: layer.name, input: x, output: y, indices });
+  return y;
 }

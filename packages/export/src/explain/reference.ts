@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+// tf.grad needs the gradient registry, which tfjs-core leaves to its users; tfjs-layers' Node bundle registers it
+// (importing tfjs-core's dist/register_all_gradients directly fails under Node's ESM resolver).
+import '@tensorflow/tfjs-layers';
+import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
+import { MAP_SIZE, TOP_CLASS, type SaliencyForm } from './contract.ts';
+import { withFastFilterGradient } from './filter-grad-kernel.ts';
+
+type Layer = layers.Layer;
+
+/**
+ * The reference explanations: tfjs's own autodiff (`tf.grad`) on the trained
+ * layers model, un-exported (BatchNormalization as a layer, Dropout in
+ * inference mode), with the same map definitions as the ONNX graph.
+ */
+export interface ReferenceExplanation {
+  /** [n, classes] */
+  logits: Float32Array;
+  explained: Int32Array;
+  /** [n, 784] d logit[class] / d input. */
+  inputGradient: Float32Array;
+  /** [n, 784] normalised to [0, 1] per image. */
+  saliency: Float32Array;
+  /** [n, 784] normalised Grad-CAM, for models with a Conv2D. */
+  gradcam?: Float32Array;
+}
+
+/** The model's layers in order, without the InputLayer. */
+export function chainLayers(model: LayersModel): Layer[] {
+  return model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+}
+
+/** Index of the Grad-CAM layer: the last Conv2D, extended over the BatchNormalization and Activation layers after it. */
+export function gradCamLayerIndex(chain: readonly Layer[]): number | undefined {
+  let index: number | undefined;
+  chain.forEach((l, i) => {
+    if (l.getClassName() === 'Conv2D') index = i;
+  });
+  if (index === undefined) return undefined;
+  while (['BatchNormalization', 'Activation'].includes(chain[index + 1]?.getClassName() ?? '')) index++;
+  return index;
+}
+
+/** tf.tidy for results that are plain data (tf.tidy's types only admit tensors): every tensor made in `fn` is freed. */
+export function scoped<T>(fn: () => T): T {
+  tf.engine().startScope();
+  try {
+    return fn();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+function applyLayers(chain: readonly Layer[], x: tf.Tensor, from: number, to: number): tf.Tensor {
+  let y = x;
+  for (let i = from; i < to; i++) y = chain[i]!.apply(y, { training: false }) as tf.Tensor;
+  return y;
+}
+
+/** Scales each map of a [n, ...] non-negative tensor by its maximum (an all-zero map stays zero). */
+export function normaliseMaps(maps: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = maps.shape.slice(1).map((_, i) => i + 1);
+    const max = tf.max(maps, axes, true);
+    return tf.div(maps, tf.where(tf.greater(max, 0), max, tf.onesLike(max)));
+  });
+}
+
+export function saliencyOf(gradient: tf.Tensor, input: tf.Tensor, form: SaliencyForm): tf.Tensor {
+  return tf.tidy(() => {
+    if (form === 'abs-gradient') return tf.abs(gradient);
+    const product = tf.mul(gradient, input);
+    return form === 'abs-gradient-x-input' ? tf.abs(product) : tf.relu(product);
+  });
+}
+
+/**
+ * Explains `n` images given as a flat NHWC buffer; `classes[i]` is the class
+ * to explain for image i or TOP_CLASS. With a Grad-CAM layer the model is
+ * split there: f2's gradient at the activation A comes first, then the
+ * input gradient is f1's vector-Jacobian product with it (tf.grad with an
+ * upstream dy), which is the chain rule tfjs applies anyway and saves a pass.
+ */
+export function referenceExplain(model: LayersModel, input: Float32Array, n: number, classes: ArrayLike<number>, form: SaliencyForm): ReferenceExplanation {
+  const chain = chainLayers(model);
+  const split = (gradCamLayerIndex(chain) ?? -1) + 1;
+  const shape = [n, ...(model.inputs[0]!.shape.slice(1) as number[])];
+  const f1 = (t: tf.Tensor) => applyLayers(chain, t, 0, split);
+  const f2 = (t: tf.Tensor) => applyLayers(chain, t, split, chain.length);
+  return withFastFilterGradient(() => scoped(() => {
+    const x = tf.tensor(input, shape, 'float32');
+    const activation = f1(x);
+    const logits = f2(activation);
+    const top = tf.argMax(logits, 1).dataSync();
+    const explained = Int32Array.from({ length: n }, (_, i) => (classes[i] === TOP_CLASS ? top[i]! : classes[i]!));
+    const oneHot = tf.cast(tf.oneHot(tf.tensor1d(explained, 'int32'), logits.shape[1]!), 'float32');
+    const activationGradient = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f2(a), oneHot)))(activation);
+    const inputGradient = split === 0 ? activationGradient : tf.grad(f1)(x, activationGradient);
+    const result: ReferenceExplanation = {
+      logits: logits.dataSync() as Float32Array,
+      explained,
+      inputGradient: inputGradient.dataSync() as Float32Array,
+      saliency: normaliseMaps(saliencyOf(inputGradient, x, form)).dataSync() as Float32Array,
+    };
+    if (split > 0) {
+      const weights = tf.mean(activationGradient, [1, 2], true);
+      const cam = tf.relu(tf.sum(tf.mul(activation, weights), -1, true));
+      const resized = tf.image.resizeBilinear(cam as tf.Tensor4D, [...MAP_SIZE], false, true);
+      result.gradcam = normaliseMaps(resized).dataSync() as Float32Array;
+    }
+    return result;
+  }));
+}

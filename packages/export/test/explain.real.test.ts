@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IMAGE_PIXELS } from '@fmnist/core';
+import { loadSplit, testDataDir } from '@fmnist/core/node';
+import { describe, expect, it } from 'vitest';
+import { SALIENCY_FORM } from '../src/explain/contract.ts';
+import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown } from '../src/explain/parity.ts';
+import { explainOnnxPath, modelsDir, SHIPPED_MODELS } from '../src/locations.ts';
+import { METADATA_KEYS } from '../src/metadata.ts';
+import { decodeModel } from '../src/onnx/proto.ts';
+import { createSession } from '../src/ort.ts';
+import { exportRunDir } from '../src/pipeline.ts';
+
+// Real data: the shipped explanation graphs against tfjs autodiff on a slice
+// of the test set (the full 10,000 images: `pnpm parity:explain`, hours of
+// pure-JS gradients for the CNN). Each slice holds every class index and
+// the top-class path (see parityClass). Skips until the model is exported.
+const dataDir = testDataDir();
+const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300 };
+
+describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on real test images', (name) => {
+  const file = explainOnnxPath(name);
+  const present = existsSync(join(modelsDir(), name, 'model.json')) && existsSync(file);
+  if (!present) console.warn(`models/${name}/model.json or models/explain/${name}.onnx does not exist yet: skipping the ${name} explanation parity test`);
+
+  it.skipIf(!present || !dataDir)(`maps within ${EXPLAIN_PARITY_LIMITS.relative} of their range except near-threshold decisions`, async () => {
+    const test = await loadSplit(dataDir!, 'test');
+    const count = SLICE[name];
+    const set = { count, images: test.images.subarray(0, count * IMAGE_PIXELS), labels: test.labels.subarray(0, count) };
+    const exported = await exportRunDir(join(modelsDir(), name), name, { explain: true });
+    const bytes = new Uint8Array(await readFile(file));
+    expect(decodeModel(bytes).metadataProps.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value, `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`).toBe(exported.artifact.sha256);
+    const sessions = [await createSession(exported.explain!.bytes), await createSession(bytes)];
+    const results = await compareExplanations(exported.model, sessions, set, SALIENCY_FORM);
+    console.log(`\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`);
+    for (const result of results) {
+      expect(result.maps.map((m) => m.map)).toEqual(name.startsWith('cnn') ? ['gradcam', 'saliency', 'input_gradient'] : ['saliency', 'input_gradient']);
+      expect(result.classDisagreement.unexplained).toEqual([]);
+      for (const m of result.maps) {
+        expect(m.count).toBe(count);
+        expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
+        // 0.1% of a slice, rounded up: test image 174 (in the CNN slice) has two exactly equal positive values in a max-pool window.
+        expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(EXPLAIN_PARITY_LIMITS.nearThresholdShare * count));
+      }
+    }
+    await Promise.all(sessions.map((s) => s.release()));
+    exported.model.dispose();
+  }, 1_800_000);
+});
