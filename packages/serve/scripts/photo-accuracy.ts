@@ -5,13 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveSamplePhotoDir } from '@fmnist/core/node';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { bytesToInput, CLASS_NAMES, preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, photos: { type: 'string', default: '/work/shared/sample-photos' }, working: { type: 'string', default: '128' }, 'no-segment': { type: 'boolean' }, sharpen: { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { model: { type: 'string' }, photos: { type: 'string', default: resolveSamplePhotoDir() }, working: { type: 'string', default: '128' }, 'no-segment': { type: 'boolean' }, sharpen: { type: 'string' }, quiet: { type: 'boolean' } },
 });
 if (!values.model) throw new Error('--model FILE.onnx is required');
 const labels = JSON.parse(await readFile(join(values.photos, 'labels.json'), 'utf8')) as { file: string; accept: number[] }[];

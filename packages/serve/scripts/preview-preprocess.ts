@@ -5,12 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveSamplePhotoDir } from '@fmnist/core/node';
 import sharp from 'sharp';
 import { preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 
 const out = process.argv[2] ?? 'preview.png';
-const dir = process.argv[3] ?? '/work/shared/sample-photos';
+const dir = process.argv[3] ?? resolveSamplePhotoDir();
 const labels = JSON.parse(await readFile(join(dir, 'labels.json'), 'utf8')) as { file: string }[];
 const cols = 7;
 const cell = 28 * 4;

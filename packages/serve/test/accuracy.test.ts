@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import { argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, type Split } from '@fmnist/core';
-import { repoRoot, testDataDir } from '@fmnist/core/node';
+import { repoRoot, resolveSamplePhotoDir, testDataDir } from '@fmnist/core/node';
 import type { RunningServer } from '../src/server.ts';
 import { fixtureModelsDir, imageBytes, loadTestSplit, pngOf, startTestServer, type Json } from './helpers.ts';
 
@@ -12,7 +12,7 @@ const dataDir = testDataDir();
 // MODELS_DIR points the tests at other exported models (the server's own variable).
 const realModels = process.env.MODELS_DIR ? resolve(process.env.MODELS_DIR) : join(repoRoot(), 'models');
 const realCnn = join(realModels, 'cnn.onnx');
-const PHOTOS = '/work/shared/sample-photos';
+const PHOTOS = resolveSamplePhotoDir();
 if (!existsSync(realCnn)) console.warn(`${realCnn} does not exist yet (packages/export writes it): the HTTP accuracy test uses a fixture model and the sample-photo accuracy test is skipped`);
 
 /** Runs `fn` over items with at most `limit` in flight: a client, not a flood. */

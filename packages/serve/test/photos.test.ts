@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveSamplePhotoDir } from '@fmnist/core/node';
 import { inputFigures, preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 
-const PHOTOS = '/work/shared/sample-photos';
+const PHOTOS = resolveSamplePhotoDir();
 const have = existsSync(join(PHOTOS, 'labels.json'));
 if (!have) console.warn(`${PHOTOS} is missing: skipping the real-photo preprocessing test`);
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveSamplePhotoDir } from '@fmnist/core/node';
 import sharp from 'sharp';
 import { fixtureModelsDir, form, type Json } from './helpers.ts';
 
@@ -23,7 +24,7 @@ describe('the process entry', () => {
       }
       const url = `http://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(out)![1]}`;
       // One long request: 64 photos in a batch keeps the server busy for a few hundred ms.
-      const photo = await sharp(await readFile('/work/shared/sample-photos/dress_01.jpg').catch(() => sharp({ create: { width: 600, height: 800, channels: 3, background: '#c0a080' } }).jpeg().toBuffer()))
+      const photo = await sharp(await readFile(join(resolveSamplePhotoDir(), 'dress_01.jpg')).catch(() => sharp({ create: { width: 600, height: 800, channels: 3, background: '#c0a080' } }).jpeg().toBuffer()))
         .resize(600, 800)
         .jpeg()
         .toBuffer();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSplit, repoRoot, testDataDir } from '@fmnist/core/node';
+import { loadSplit, repoRoot, resolveSamplePhotoDir, testDataDir } from '@fmnist/core/node';
 import type { RunningServer } from '@fmnist/serve';
 import { pixelDifference } from '../src/parity.ts';
 import { compareWithServer, dropFile, launch, nextResult, runCount, shownInput, shownTop1, watchErrors } from './support/browser.ts';
@@ -20,7 +20,7 @@ import { siteWithModels } from './support/site.ts';
  * function. The same real photos and test images through both must give
  * 28x28 inputs within a few gray levels and the same top-1 answer.
  */
-const PHOTOS = '/work/shared/sample-photos';
+const PHOTOS = resolveSamplePhotoDir();
 /** Largest per-pixel difference allowed between the two 28x28 inputs. */
 const MAX_GRAY_DIFF = 8;
 
