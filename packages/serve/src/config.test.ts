@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, USAGE } from './config.ts';
 
 describe('parseConfig', () => {
@@ -24,12 +24,13 @@ describe('parseConfig', () => {
   });
 
   it('resolves relative paths against the directory pnpm was started from', () => {
-    const o = parseConfig(['--models', 'models', '--data-dir', '../shared/fm'], { INIT_CWD: '/work/main' });
+    const root = repoRoot();
+    const o = parseConfig(['--models', 'models', '--data-dir', '../shared/fm'], { INIT_CWD: root });
     if (o === 'help') throw new Error('unexpected help');
-    expect([o.modelsDir, o.dataDir]).toEqual(['/work/main/models', '/work/shared/fm']);
-    const e = parseConfig([], { INIT_CWD: '/work/main', FMNIST_DIR: 'data/x' });
+    expect([o.modelsDir, o.dataDir]).toEqual([join(root, 'models'), resolve(root, '../shared/fm')]);
+    const e = parseConfig([], { INIT_CWD: root, FMNIST_DIR: 'data/x' });
     if (e === 'help') throw new Error('unexpected help');
-    expect(e.dataDir).toBe('/work/main/data/x');
+    expect(e.dataDir).toBe(join(root, 'data/x'));
   });
 
   it('rejects bad values with a message naming the flag', () => {

@@ -3,27 +3,16 @@
  * costly to process are refused from their headers (or while inflating),
  * before the work starts, with a 4xx JSON error.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DEFAULT_DECODE, planDecode } from '../src/decode-budget.ts';
 import { isSmallPng } from '../src/decode.ts';
-import type { RunningServer } from '../src/server.ts';
 import { avifClaiming, idxBomb, idxPair, jpegClaiming, pngClaiming, pngWithEmptyChunks } from './attacks.ts';
-import { fixtureModelsDir, form, pngOf, startTestServer, type Json } from './helpers.ts';
+import { form, pngOf, useFixtureServer, type Json } from './helpers.ts';
 
-let server: RunningServer;
-let cleanup: () => Promise<void>;
-beforeAll(async () => {
-  const fx = await fixtureModelsDir();
-  cleanup = fx.cleanup;
-  server = await startTestServer({ modelsDir: fx.dir });
-});
-afterAll(async () => {
-  await server?.close();
-  await cleanup?.();
-});
+const current = useFixtureServer();
 
-const post = (path: string, body: RequestInit['body'], type?: string) => fetch(`${server.url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
+const post = (path: string, body: RequestInit['body'], type?: string) => fetch(`${current().url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
 
 async function expectRefused(res: Response, status: number, code: string): Promise<Json> {
   const text = await res.text();
@@ -44,7 +33,7 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
     expect(body.error.message).toMatch(/at most 10000 images/);
     // Inflation stopped at the cap (about 8 MB), not at 1 GiB.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${current().url}/healthz`)).status).toBe(200);
   });
 
   it('case 2: a valid IDX pair of 1,000,000 images (under 1 MB gzipped) is refused, not evaluated', async () => {
