@@ -31,7 +31,7 @@ const SMALL_PNG_SIDE = 64;
  * threads, whatever its header says, so the event loop never walks an
  * 8 MB file of empty chunks.
  */
-const SMALL_PNG_BYTES = 32 * 1024;
+export const SMALL_PNG_BYTES = 32 * 1024;
 const SMALL_PNG_CHUNKS = 16;
 
 /** A backstop only: the budget above is the mechanism, since a running libvips decode cannot be interrupted reliably. */

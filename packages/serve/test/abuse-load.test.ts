@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ortSessionFactory, type SessionFactory } from '../src/registry.ts';
 import type { RunningServer } from '../src/server.ts';
 import { idxPair, photoJpeg } from './attacks.ts';
-import { fixtureModelsDir, form, type Json } from './helpers.ts';
+import { fixtureModelsDir, form, pngOf, type Json } from './helpers.ts';
 import { startTestServer } from './helpers.ts';
 import { metric, openRequest, readUntilClose } from './raw-http.ts';
 
@@ -96,6 +96,32 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(await metric(server.url, 'fmnist_cancelled_total')).toBeGreaterThan(0);
       expect((await metric(server.url, 'fmnist_images_classified_total')) - before).toBeLessThan(6);
+    });
+  });
+
+  it('case 4: while the decode queue is full, a photo is refused before its body is read; a small PNG still gets through', async () => {
+    await withServer({ modelsDir, limits: { decodeQueue: 0 } }, async (server) => {
+      const queue = server.ctx.decodeQueue;
+      // Hold every decoding slot, so that the queue is full (no room to wait).
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holders = Array.from({ length: queue.options.concurrency }, () => queue.run(0, undefined, () => held));
+      expect(queue.full).toBe(true);
+      // The head announces a 1 MB photo and no byte of it is ever sent: only a refusal that does not read it can answer.
+      const socket = await openRequest(server.url, 'POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: 1000000');
+      const refused = await readUntilClose(socket, 5000);
+      expect(refused.status).toBe(503);
+      expect(refused.closed).toBe(true);
+      expect(refused.head).toMatch(/retry-after: 1/i);
+      expect(JSON.parse(refused.body).error.code).toBe('queue_full');
+      expect(await metric(server.url, 'fmnist_shed_total', { queue: 'decode' })).toBe(1);
+      const png = await pngOf(new Uint8Array(28 * 28).fill(200));
+      const small = await fetch(`${server.url}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
+      expect(small.status).toBe(200);
+      release();
+      await Promise.all(holders);
+      const photo = await fetch(`${server.url}/classify`, { method: 'POST', body: await photoJpeg(400), headers: { 'content-type': 'image/jpeg' } });
+      expect(photo.status).toBe(200);
     });
   });
 

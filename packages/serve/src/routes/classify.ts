@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { classifyImage, flag, type ClassifyJob } from '../classify-one.ts';
 import { getModel, type ServeContext } from '../context.ts';
 import { planDecode } from '../decode-budget.ts';
+import { shedPhotosEarly } from '../early-shed.ts';
 import { HttpError } from '../errors.ts';
 import { Semaphore } from '../semaphore.ts';
 import { parseTopK } from '../topk.ts';
@@ -14,8 +15,9 @@ import { readUpload } from '../upload.ts';
  * images' summed decode cost is checked first, for the whole request.
  */
 export function classifyRoutes(ctx: ServeContext) {
+  const shed = shedPhotosEarly(ctx);
   return new Hono()
-    .post('/classify', async (c) => {
+    .post('/classify', shed, async (c) => {
       const { images, fields } = await readUpload(c);
       if (images.length > 1) throw new HttpError('too_many_images', `POST /classify takes one image, got ${images.length}; use POST /classify/batch`);
       const { model, batcher } = getModel(ctx, fields.model);
@@ -23,7 +25,7 @@ export function classifyRoutes(ctx: ServeContext) {
       const result = await classifyImage(ctx, model, batcher, { bytes: images[0]!, signal: c.req.raw.signal }, k, flag(fields.input));
       return c.json({ model: { name: model.name, version: model.version, provider: model.provider }, ...result });
     })
-    .post('/classify/batch', async (c) => {
+    .post('/classify/batch', shed, async (c) => {
       const { images, fields } = await readUpload(c);
       if (images.length > ctx.limits.maxBatchImages) {
         throw new HttpError('too_many_images', `at most ${ctx.limits.maxBatchImages} images per batch, got ${images.length}`);
