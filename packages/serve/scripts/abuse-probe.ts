@@ -58,11 +58,14 @@ export class Probe {
   }
 
   summary(): string {
-    const c = this.classify;
-    const h = this.health;
-    const missed = c.filter((s) => s.status !== 200).length + h.filter((s) => s.status !== 200).length;
-    return `probe /classify n=${c.length} p50 ${percentile(c.map((s) => s.ms), 50).toFixed(0)} ms p99 ${percentile(c.map((s) => s.ms), 99).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(h.map((s) => s.ms), 99).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
+    return probeSummary(this.classify, this.health);
   }
+}
+
+/** The probe's figures against the targets. */
+export function probeSummary(c: Sample[], h: Sample[]): string {
+  const missed = c.filter((s) => s.status !== 200).length + h.filter((s) => s.status !== 200).length;
+  return `probe /classify n=${c.length} p50 ${percentile(c.map((s) => s.ms), 50).toFixed(0)} ms p99 ${percentile(c.map((s) => s.ms), 99).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(h.map((s) => s.ms), 99).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
 }
 
 /** Resident memory of a process, in MB (Linux /proc). */

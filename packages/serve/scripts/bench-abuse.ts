@@ -9,15 +9,17 @@
  * Set LD_PRELOAD in the environment to try another allocator for the server.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
-import { attackSummary, loop, Probe, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
+import { attackSummary, loop, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1,2,3,4,5,6' }, seconds: { type: 'string', default: '15' }, settle: { type: 'string', default: '30' }, models: { type: 'string' } } });
@@ -26,6 +28,27 @@ const settle = Number(values.settle);
 const dataDir = resolveDataDir(undefined);
 const split = await loadSplit(dataDir, 'test', { verify: false });
 const png = await testImagePng(split);
+const pngPath = join(await mkdtemp(join(tmpdir(), 'fmnist-probe-')), 'probe.png');
+await writeFile(pngPath, png);
+
+/** The well-behaved client, in its own process (abuse-probe-process.ts); stop() returns its samples. */
+async function startProbe(base: string, path: string): Promise<{ stop(): Promise<{ classify: Sample[]; health: Sample[] }> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', () => out.includes('started') && resolve());
+    child.once('exit', (code) => reject(new Error(`the probe exited with ${code}`)));
+  });
+  return {
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin!.write('stop\n');
+      await exited;
+      return JSON.parse(out.slice(out.indexOf('\n') + 1)) as { classify: Sample[]; health: Sample[] };
+    },
+  };
+}
 let modelsDir = values.models ?? join(repoRoot(), 'models');
 let fixtureDir: string | undefined;
 if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
@@ -136,13 +159,12 @@ try {
     await timed(`${base}/classify`, { method: 'POST', body: await photoJpeg(1000), headers: { 'content-type': 'image/jpeg' } });
     await new Promise((r) => setTimeout(r, 2000));
     const before = rssMb(pid);
-    const probe = new Probe(base, png);
-    probe.start();
+    const probe = await startProbe(base, pngPath);
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
     const { samples, note } = await attack(base);
     await new Promise((r) => setTimeout(r, 1000)); // the probe's last overlap with the attack
-    await probe.stop();
+    const probed = await probe.stop();
     await new Promise((r) => setTimeout(r, settle * 1000));
     clearInterval(sampler);
     const after = rssMb(pid);
@@ -150,11 +172,11 @@ try {
     const counted = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\d+)`, 'gm'))].map((m) => `${m[1]}=${m[2]}`).join(' ') || 'none';
     await stop(server.child);
     console.log(`\ncase ${id}: ${c.name}`);
-    console.log(`  ${probe.summary()}`);
+    console.log(`  ${probeSummary(probed.classify, probed.health)}`);
     console.log(`  ${attackSummary(samples)}`);
     if (note) console.log(`  ${note}`);
     console.log(`  RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${settle} s after ${after.toFixed(0)} MB (${(((after - before) / before) * 100).toFixed(0)}%; target within 25%)`);
-    console.log(`  5xx other than 503: ${serverFaults(samples, probe.classify, probe.health)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`);
+    console.log(`  5xx other than 503: ${serverFaults(samples, probed.classify, probed.health)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`);
   }
 } finally {
   if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { constants, gunzip, gunzipSync } from 'node:zlib';
 import { DatasetError, IMAGE_PIXELS, splitFromIdx, type Split } from '@fmnist/core';
 import { HttpError } from './errors.ts';
 
@@ -14,6 +14,7 @@ const LABELS_HEADER = 8;
  * would inflate to 1 GiB is refused after about `maxImages` x 784 bytes.
  */
 export async function splitFromUpload(images: Uint8Array, labels: Uint8Array, maxImages: number): Promise<Split> {
+  for (const raw of [images, labels]) if ((statedCount(raw) ?? 0) > maxImages) throw tooLarge(maxImages);
   const [imageBytes, labelBytes] = await Promise.all([
     inflateCapped(images, 'images', IMAGES_HEADER + maxImages * IMAGE_PIXELS, maxImages),
     inflateCapped(labels, 'labels', LABELS_HEADER + maxImages, maxImages),
@@ -27,6 +28,26 @@ export async function splitFromUpload(images: Uint8Array, labels: Uint8Array, ma
   }
   if (split.count > maxImages) throw tooLarge(maxImages);
   return split;
+}
+
+/**
+ * The item count an IDX file states in its header (bytes 4-7, big-endian),
+ * read from the first few hundred bytes even when gzipped: an upload that
+ * says it holds a million images is refused before anything is inflated.
+ * A header that lies is still caught by the capped inflation below.
+ */
+export function statedCount(raw: Uint8Array): number | undefined {
+  let head = raw.subarray(0, 8);
+  if (raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      // 512 compressed bytes inflate to at most about 512 kB, whatever they hold.
+      head = gunzipSync(raw.subarray(0, 512), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, 8);
+    } catch {
+      return undefined; // a corrupt stream is named by the full inflation
+    }
+  }
+  if (head.length < 8) return undefined;
+  return new DataView(head.buffer, head.byteOffset, 8).getUint32(4);
 }
 
 async function inflateCapped(raw: Uint8Array, field: string, maxBytes: number, maxImages: number): Promise<Uint8Array> {

@@ -148,6 +148,29 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
     });
   });
 
+  it('case 6: a refused upload ends its connection without the rest of its body being read', async () => {
+    await withServer({ modelsDir, limits: { maxInflightBodyBytes: 3 * 1024 * 1024 } }, async (server) => {
+      const head = (length: number) => `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${length}`;
+      const holder = await openRequest(server.url, head(2 * 1024 * 1024));
+      holder.write(Buffer.alloc(1024));
+      await new Promise((r) => setTimeout(r, 200));
+      // Refused at once (the bytes being received would pass 3 MB); the client keeps sending, never idle.
+      const total = 8 * 1024 * 1024;
+      const refused = await openRequest(server.url, head(total));
+      let sent = 0;
+      const pump = setInterval(() => {
+        if (sent < total && !refused.destroyed) refused.write(Buffer.alloc(64 * 1024), () => {}), (sent += 64 * 1024);
+      }, 20);
+      const answer = await readUntilClose(refused, 20_000);
+      clearInterval(pump);
+      expect(answer.status).toBe(503);
+      expect(answer.closed).toBe(true);
+      // The answer says Connection: close, and Node ends the connection after it instead of draining all 8 MB for keep-alive.
+      expect(sent).toBeLessThan(total);
+      holder.destroy();
+    });
+  });
+
   it('case 8: an upload the client aborts is neither a 500 nor logged as an internal error', async () => {
     const logs: string[] = [];
     await withServer({ modelsDir, log: (m) => logs.push(m) }, async (server) => {

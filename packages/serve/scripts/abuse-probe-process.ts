@@ -1,0 +1,20 @@
+/**
+ * The well-behaved client of bench:abuse in a process of its own: in the
+ * bench's process it shared an event loop with the attack's load generator
+ * (autocannon's 300 connections), so its latencies measured the bench as
+ * much as the server. Started with the server's URL and a PNG's path; runs
+ * until a line arrives on stdin, then prints its samples as JSON and exits.
+ */
+import { readFileSync } from 'node:fs';
+import { Probe } from './abuse-probe.ts';
+
+const [base, pngPath] = process.argv.slice(2);
+if (!base || !pngPath) throw new Error('usage: abuse-probe-process.ts BASE_URL PNG_PATH');
+const probe = new Probe(base, readFileSync(pngPath));
+probe.start();
+process.stdout.write('started\n');
+process.stdin.once('data', async () => {
+  await probe.stop();
+  process.stdout.write(JSON.stringify({ classify: probe.classify, health: probe.health }) + '\n');
+  process.exit(0);
+});
