@@ -6,7 +6,7 @@
  * refused ones were, RSS before the attack and 30 s after it, and 5xx
  * answers other than 503 (load shedding).
  * Usage: pnpm bench:abuse [--cases 1,2,3,4,5,6 --seconds 15 --settle 30 --models DIR]
- * Set LD_PRELOAD in the environment to try another allocator for the server.
+ * The server runs under jemalloc where installed (src/allocator.ts); SERVE_ALLOCATOR=system compares with the system allocator.
  */
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
-import { attackSummary, loop, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
+import { attackSummary, loop, probeSummary, rssMb, servingPid, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1,2,3,4,5,6' }, seconds: { type: 'string', default: '15' }, settle: { type: 'string', default: '30' }, models: { type: 'string' } } });
@@ -145,7 +145,7 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
   },
 };
 
-console.log(`bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS again ${settle} s after it; LD_PRELOAD=${process.env.LD_PRELOAD ?? '(none)'}`);
+console.log(`bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS again ${settle} s after it; allocator: ${process.env.SERVE_ALLOCATOR === 'system' ? 'system (SERVE_ALLOCATOR=system)' : 'jemalloc where installed (src/allocator.ts)'}`);
 try {
   for (const id of values.cases.split(',')) {
     const c = cases[id];
@@ -153,7 +153,7 @@ try {
     const attack = await c.prepare();
     const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir]));
     const base = `http://127.0.0.1:${server.port}`;
-    const pid = server.child.pid!;
+    const pid = servingPid(server.child.pid!);
     // Warm-up: the probe's path and a photo, then the resting RSS.
     for (let i = 0; i < 20; i++) await timed(`${base}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
     await timed(`${base}/classify`, { method: 'POST', body: await photoJpeg(1000), headers: { 'content-type': 'image/jpeg' } });

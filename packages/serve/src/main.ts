@@ -3,11 +3,14 @@
  * shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight
  * work, release sessions, exit).
  */
+import { jemallocToPreload, loadedAllocator, relaunchWith } from './allocator.ts';
 import { ConfigError, parseConfig, USAGE } from './config.ts';
 import { ModelLoadError } from './registry.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
+  const jemalloc = jemallocToPreload(process.env);
+  if (jemalloc) await relaunchWith(jemalloc);
   let options;
   try {
     options = parseConfig(process.argv.slice(2));
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const models = server.ctx.registry.list().map((m) => `${m.name} (${m.provider}, ${m.version})`).join(', ');
-  console.log(`fmnist serve on ${server.url} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`);
+  console.log(`fmnist serve on ${server.url} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -4,12 +4,34 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveSamplePhotoDir } from '@fmnist/core/node';
 import sharp from 'sharp';
+import { jemallocToPreload, loadedAllocator } from '../src/allocator.ts';
 import { fixtureModelsDir, form, type Json } from './helpers.ts';
 
 const main = join(import.meta.dirname, '..', 'src', 'main.ts');
 
 // Spawned as `node --import tsx`, like `pnpm start`: the tsx CLI wrapper would SIGKILL a child whose event loop is busy for 30 ms after a signal.
 describe('the process entry', () => {
+  it('runs the server under jemalloc where the system has it (memory freed after an attack goes back to the OS)', async () => {
+    const fx = await fixtureModelsDir();
+    const expected = jemallocToPreload(process.env) ? 'jemalloc' : loadedAllocator();
+    if (expected === 'system') console.warn('jemalloc is not installed here (apt-get install libjemalloc2): checking that the server says it runs on the system allocator');
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', fx.dir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      while (!/allocator (\w+)/.test(out)) {
+        if (child.exitCode !== null) throw new Error(out);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(/allocator (\w+)/.exec(out)![1]).toBe(expected);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
   it('on SIGTERM finishes the in-flight request, then exits 0', async () => {
     const fx = await fixtureModelsDir();
     const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', fx.dir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
