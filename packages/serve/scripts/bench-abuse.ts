@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
-import { attackSummary, loop, probeSummary, rssMb, servingPid, serverFaults, timed, type Sample } from './abuse-probe.ts';
+import { attackSummary, loop, percentile, probeSummary, rssMb, servingPid, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1,2,3,4,5,6' }, seconds: { type: 'string', default: '15' }, settle: { type: 'string', default: '30' }, models: { type: 'string' } } });
@@ -61,21 +61,33 @@ if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
 type Attack = (base: string) => Promise<{ samples: Sample[]; note?: string }>;
 const post = (url: string, body: RequestInit['body'], type?: string): Promise<Sample> => timed(url, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) }, 60_000);
 
-/** Case 6: `n` uploads that send all but 10 kB of a 10 MB body, then stall; resolves when the server has answered or closed each. */
-function stalledUploads(base: string, n: number): Promise<Sample[]> {
+/**
+ * Case 6: `n` uploads that send all but 10 kB of a 10 MB body, then stall;
+ * resolves when the server has closed each. A sample's `ms` is how long the
+ * connection lasted after its answer (the refusal) arrived: the target's
+ * "ends within 2 s of being refused"; `answeredMs` is when the answer came.
+ */
+function stalledUploads(base: string, n: number): Promise<(Sample & { answeredMs: number })[]> {
   const { hostname, port } = new URL(base);
   const size = 10_000_000;
   const body = Buffer.alloc(size - 10_000, 0x41);
   return Promise.all(
-    Array.from({ length: n }, () => new Promise<Sample>((resolve) => {
+    Array.from({ length: n }, () => new Promise<Sample & { answeredMs: number }>((resolve) => {
       const t0 = performance.now();
+      let answered = NaN;
       let text = '';
       const socket = connect(Number(port), hostname, () => {
         socket.write(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${size}\r\n\r\n`);
         socket.write(body);
       });
-      const done = () => resolve({ ms: performance.now() - t0, status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0) });
-      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      const done = () => {
+        const now = performance.now();
+        resolve({ ms: now - (Number.isNaN(answered) ? t0 : answered), answeredMs: answered - t0, status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0) });
+      };
+      socket.on('data', (d: Buffer) => {
+        if (Number.isNaN(answered)) answered = performance.now();
+        text += d.toString('latin1');
+      });
       socket.on('error', () => {});
       socket.on('close', done);
       socket.setTimeout(60_000, () => socket.destroy());
@@ -140,7 +152,11 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
     name: '300 connections sending 9.99 MB of a 10 MB body, then stalling',
     prepare: async () => async (base) => {
       const samples = await stalledUploads(base, 300);
-      return { samples, note: '408s come after the 10 s body idle timeout by design; 503s are the in-flight body budget' };
+      const when = (status: number) => {
+        const ms = samples.filter((x) => x.status === status).map((x) => x.answeredMs);
+        return ms.length ? `${status}s answered ${percentile(ms, 50).toFixed(0)} ms (p50), ${percentile(ms, 99).toFixed(0)} ms (p99) after the request began` : `no ${status}s`;
+      };
+      return { samples, note: `'refused ones answered in' is here the time from the answer to the connection's end; ${when(503)} (the in-flight body budget); ${when(408)} (the 10 s body idle timeout, by design)` };
     },
   },
 };
