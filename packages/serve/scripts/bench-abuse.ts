@@ -67,10 +67,12 @@ const post = (url: string, body: RequestInit['body'], type?: string): Promise<Sa
  * connection lasted after its answer (the refusal) arrived: the target's
  * "ends within 2 s of being refused"; `answeredMs` is when the answer came.
  */
-function stalledUploads(base: string, n: number): Promise<(Sample & { answeredMs: number })[]> {
+async function stalledUploads(base: string, n: number): Promise<(Sample & { answeredMs: number })[]> {
   const { hostname, port } = new URL(base);
   const size = 10_000_000;
-  const body = Buffer.alloc(size - 10_000, 0x41);
+  // A real JPEG's start: garbage would be refused from its first bytes, and the attack is an upload that looks fine.
+  const start = await photoJpeg(300);
+  const body = Buffer.concat([start, Buffer.alloc(size - 10_000 - start.length, 0x41)]);
   return Promise.all(
     Array.from({ length: n }, () => new Promise<Sample & { answeredMs: number }>((resolve) => {
       const t0 = performance.now();

@@ -121,3 +121,20 @@ export function countPngChunks(bytes: Uint8Array, max: number): number {
 }
 
 const mp = (pixels: number) => String(Math.round(pixels / 1e5) / 10);
+
+/**
+ * What the first bytes of an upload already prove, before the rest is read:
+ * an unsupported format, more PNG chunks than the cap, or dimensions over
+ * the caps. Throws those (the rest of the body is then never read, hence
+ * `Connection: close`); whatever needs the whole file (a header cut off by
+ * the prefix, a corrupt image) is left to planDecode.
+ */
+export function refuseFromPrefix(prefix: Uint8Array, budget: DecodeBudget): void {
+  try {
+    planDecode(prefix, budget);
+  } catch (err) {
+    if (err instanceof HttpError && (err.code === 'image_too_large' || (err.code === 'unsupported_media_type' && prefix.length >= 12))) {
+      throw new HttpError(err.code, err.message, { ...err.headers, Connection: 'close' });
+    }
+  }
+}

@@ -17,7 +17,7 @@ const RAW_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)$/i;
  * a raw body with an image content type. Query parameters are merged under
  * the form fields so `?model=mlp` works with both.
  */
-export async function readUpload(c: Context): Promise<Upload> {
+export async function readUpload(c: Context, options: ReadOptions = {}): Promise<Upload> {
   const fields: Record<string, string> = { ...c.req.query() };
   const type = mediaType(c);
   if (type === 'multipart/form-data') {
@@ -37,14 +37,76 @@ export async function readUpload(c: Context): Promise<Upload> {
   if (type !== '' && !RAW_TYPES.test(type)) {
     throw new HttpError('unsupported_media_type', `content type '${type.slice(0, 80)}' is not accepted; send multipart/form-data with field 'image', or the image bytes with an image/* content type`);
   }
-  let body: ArrayBuffer;
+  let body: Uint8Array;
   try {
-    body = await c.req.arrayBuffer();
+    const incoming = sizedIncoming(c);
+    body = incoming && options.inspect ? await readInspecting(incoming, options.inspect) : new Uint8Array(await c.req.arrayBuffer());
   } catch (err) {
     throw unreadable(c, err, 'the request body could not be read');
   }
   if (body.byteLength === 0) throw new HttpError('empty_body', 'the request body is empty; send an image');
-  return { images: [new Uint8Array(body)], fields };
+  return { images: [body], fields };
+}
+
+export interface ReadOptions {
+  /**
+   * Judges a raw body's first INSPECT_BYTES (or all of it, if shorter) once
+   * they have arrived, and throws to refuse it: the rest is never read.
+   */
+  inspect?: (prefix: Uint8Array) => void;
+}
+
+/** Enough for a PNG's first 10,000 chunk headers (the chunk cap) and any image header. */
+export const INSPECT_BYTES = 256 * 1024;
+
+/**
+ * The Node request behind `c` when its body has a stated length: the body
+ * guard has already checked that length, so it can be read directly.
+ * (A chunked body is read through the guard's size-limiting stream instead.)
+ */
+function sizedIncoming(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming && c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined ? incoming : undefined;
+}
+
+/** Reads a body, letting `inspect` refuse it from its beginning; a refusal stops the read. */
+function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array) => void): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let inspected = false;
+    const check = (): boolean => {
+      inspected = true;
+      try {
+        inspect(Buffer.concat(chunks, length).subarray(0, INSPECT_BYTES));
+        return true;
+      } catch (err) {
+        cleanup();
+        incoming.pause();
+        reject(err);
+        return false;
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (!inspected && length >= INSPECT_BYTES) check();
+    };
+    const onEnd = () => {
+      cleanup();
+      if (!inspected && !check()) return;
+      resolve(new Uint8Array(Buffer.concat(chunks, length)));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onAborted = () => onError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    const cleanup = () => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+    };
+    incoming.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+  });
 }
 
 /** The request's media type: lower case, without parameters ('' when absent). */

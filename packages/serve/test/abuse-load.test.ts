@@ -129,7 +129,9 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
     await withServer({ modelsDir, connections: { bodyIdleTimeoutMs: 1000 }, limits: { maxInflightBodyBytes: 3 * 1024 * 1024 } }, async (server) => {
       const head = (length: number) => `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${length}`;
       const stalled = await openRequest(server.url, head(2 * 1024 * 1024));
-      stalled.write(Buffer.alloc(2 * 1024 * 1024 - 100));
+      // A real JPEG's start, so that the body passes the check of its first bytes and is read until it stalls.
+      const start = await photoJpeg(300);
+      stalled.write(Buffer.concat([start, Buffer.alloc(2 * 1024 * 1024 - 100 - start.length)]));
       const response = readUntilClose(stalled);
       await new Promise((r) => setTimeout(r, 200));
       // A second 2 MB upload would take the bytes being received over 3 MB.

@@ -9,6 +9,7 @@ import { DEFAULT_DECODE, planDecode } from '../src/decode-budget.ts';
 import { isSmallPng } from '../src/decode.ts';
 import { avifClaiming, idxBomb, idxPair, jpegClaiming, pngClaiming, pngWithEmptyChunks } from './attacks.ts';
 import { form, pngOf, useFixtureServer, type Json } from './helpers.ts';
+import { openRequest, readUntilClose } from './raw-http.ts';
 
 const current = useFixtureServer();
 
@@ -84,6 +85,31 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
     expect(isSmallPng(few)).toBe(false);
     expect((await post('/classify', few, 'image/png')).status).toBe(200);
     expect(isSmallPng(await pngOf(new Uint8Array(784)))).toBe(true);
+  });
+
+  it('case 5: the chunk bomb and an oversized image are refused from their first bytes; the rest of the body is never read', async () => {
+    const chunky = pngWithEmptyChunks(700_000);
+    const oversized = Buffer.concat([pngClaiming(10, 4_900_000), Buffer.alloc(2_000_000)]);
+    for (const [bytes, message] of [[chunky, /more than 10000 chunks/], [oversized, /10x4900000/]] as const) {
+      // Only the first 300 kB are ever sent: an answer can only come from a refusal that does not wait for the rest.
+      const socket = await openRequest(current().url, `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/png\nContent-Length: ${bytes.length}`);
+      socket.write(bytes.subarray(0, 300_000));
+      const answer = await readUntilClose(socket, 10_000);
+      expect(answer.status).toBe(422);
+      expect(answer.closed).toBe(true);
+      expect(answer.head).toMatch(/connection: close/i);
+      expect(JSON.parse(answer.body).error.message).toMatch(message);
+    }
+    // A photo whose header is fine is read to its end and classified, in one piece or in many.
+    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer();
+    expect(photo.length).toBeGreaterThan(300_000);
+    expect((await post('/classify', photo, 'image/jpeg')).status).toBe(200);
+    const slow = await openRequest(current().url, `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${photo.length}\nConnection: close`);
+    for (let at = 0; at < photo.length; at += 100_000) {
+      slow.write(photo.subarray(at, at + 100_000));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await readUntilClose(slow, 20_000)).status).toBe(200);
   });
 
   it('case 7: a 691-byte JPEG claiming 65500x700 is refused (422), and so is a truncated JPEG within budget', async () => {

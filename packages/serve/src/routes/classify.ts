@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { classifyImage, flag, type ClassifyJob } from '../classify-one.ts';
 import { getModel, type ServeContext } from '../context.ts';
-import { planDecode } from '../decode-budget.ts';
+import { planDecode, refuseFromPrefix } from '../decode-budget.ts';
 import { shedPhotosEarly } from '../early-shed.ts';
 import { HttpError } from '../errors.ts';
 import { Semaphore } from '../semaphore.ts';
@@ -16,9 +16,10 @@ import { readUpload } from '../upload.ts';
  */
 export function classifyRoutes(ctx: ServeContext) {
   const shed = shedPhotosEarly(ctx);
+  const inspect = (prefix: Uint8Array) => refuseFromPrefix(prefix, ctx.decode);
   return new Hono()
     .post('/classify', shed, async (c) => {
-      const { images, fields } = await readUpload(c);
+      const { images, fields } = await readUpload(c, { inspect });
       if (images.length > 1) throw new HttpError('too_many_images', `POST /classify takes one image, got ${images.length}; use POST /classify/batch`);
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
@@ -26,7 +27,7 @@ export function classifyRoutes(ctx: ServeContext) {
       return c.json({ model: { name: model.name, version: model.version, provider: model.provider }, ...result });
     })
     .post('/classify/batch', shed, async (c) => {
-      const { images, fields } = await readUpload(c);
+      const { images, fields } = await readUpload(c, { inspect });
       if (images.length > ctx.limits.maxBatchImages) {
         throw new HttpError('too_many_images', `at most ${ctx.limits.maxBatchImages} images per batch, got ${images.length}`);
       }
