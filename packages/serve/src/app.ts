@@ -12,12 +12,14 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { samplesRoutes } from './routes/samples.ts';
 import { staticRoutes } from './routes/static.ts';
 import { v2Routes } from './routes/v2.ts';
+import { routeOf } from './route-label.ts';
 import { securityHeaders } from './security-headers.ts';
 import { ClientGoneError } from './work-queue.ts';
 
 /** Composes the route modules into one app; no I/O here, so tests can build it around any context. */
 export function createApp(ctx: ServeContext, log: (message: string) => void = console.error) {
   const app = new Hono();
+  const addressed = routeOf(app);
 
   // First, so that errors answered further in get the headers too.
   app.use('*', securityHeaders());
@@ -35,7 +37,8 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
     } finally {
       ctx.state.inFlight--;
       // routePath is the matched pattern ('/v2/models/:name/infer'), which keeps label cardinality bounded.
-      const route = c.res.status === 404 && c.req.routePath === '*' ? 'unmatched' : c.req.routePath;
+      const matched = c.req.routePath;
+      const route = matched === '*' || matched === '/*' ? (addressed(c.req.method, c.req.path) ?? 'unmatched') : matched;
       ctx.metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
       ctx.metrics.latency.observe({ route }, (performance.now() - started) / 1000);
     }
