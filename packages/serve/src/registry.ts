@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { threadSessionFactory } from './threads/thread-session.ts';
 
@@ -77,6 +78,10 @@ export interface LoadedModel {
   calibration?: ModelCalibration;
   session: Session;
   bulkSession: Session;
+  /** The explanation graph, when models/explain/<name>.onnx fits this model. */
+  explainer?: LoadedExplainer;
+  /** Otherwise why there is none, for the client that asks. */
+  noExplainer?: string;
   /** Runs n images (n x 784 floats) in one session call. */
   run(input: Float32Array, n: number): Promise<Scores>;
   /** The same on a second session that uses every core: for /evaluate's large batches. */
@@ -188,7 +193,15 @@ export class ModelRegistry {
     if (entries.length === 0) throw new ModelLoadError(`no *.onnx files in ${dir}; export the models first (pnpm --filter @fmnist/export run export) or pass --models DIR`);
     const registry = new ModelRegistry();
     // One at a time: on two cores parallel loading only interleaves.
-    for (const f of entries) registry.add(await loadModel(join(dir, f), options));
+    for (const f of entries) {
+      const model = await loadModel(join(dir, f), options);
+      const explainer = await loadExplainer(dir, model, options);
+      if ('missing' in explainer) model.noExplainer = explainer.missing;
+      else model.explainer = explainer;
+      registry.add(model);
+    }
+    const [able, unable] = [registry.list().filter((m) => m.explainer), registry.list().filter((m) => !m.explainer)];
+    options.log?.(`explanations: ${able.map((m) => m.explainer!.name).join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
     return registry;
   }
 
@@ -204,10 +217,16 @@ export class ModelRegistry {
     return [...this.models.values()];
   }
 
+  /** An explanation graph by its v2 name (`cnn-explain`). */
+  explainer(name: string): LoadedExplainer | undefined {
+    return this.list().find((m) => m.explainer?.name === name)?.explainer;
+  }
+
   async release(): Promise<void> {
     for (const m of this.models.values()) {
       await m.session.release();
       await m.bulkSession.release();
+      await m.explainer?.session.release();
     }
     this.models.clear();
   }
