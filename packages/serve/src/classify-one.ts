@@ -2,7 +2,7 @@ import { bytesToInput, garmentRegion, type PreprocessReport } from '@fmnist/core
 import type { Batcher } from './batcher.ts';
 import type { ServeContext } from './context.ts';
 import { planDecode, type ImagePlan } from './decode-budget.ts';
-import { explainImage, type ExplainTimings, type Explanation } from './explain-image.ts';
+import { explanationBody, runExplanation, type ExplainTimings, type Explanation } from './explain-image.ts';
 import type { ExplainRequest } from './explain-request.ts';
 import { isSmallPlan } from './decode.ts';
 import { prepareImage } from './prepare.ts';
@@ -56,19 +56,22 @@ export async function classifyImage(ctx: ServeContext, model: LoadedModel, batch
   const inThread = () => ctx.decodeQueue.run(plan.cost, signal, () => ctx.images.prepare(bytes, ctx.decode, ctx.preprocess));
   const { pixels, report, source, decodeMs, preprocessMs } = isSmallPlan(plan, bytes) ? await prepareImage(bytes, ctx.decode, ctx.preprocess) : await (gate ? gate.run(inThread) : inThread());
   stopIfGone(signal, 'inference');
-  const t2 = performance.now();
   const input = bytesToInput(pixels);
+  const inputPng = extras.input ? await pngDataUrl(pixels) : undefined;
+  const t2 = performance.now();
+  if (extras.explain) {
+    const run = await runExplanation(extras.explain, model, input);
+    const t3 = performance.now();
+    ctx.metrics.images.inc({ model: model.name });
+    const result = buildResult(model, run.probabilities, k, { decodeMs, preprocessMs, inferenceMs: 0 }, report, inputPng);
+    result.explanation = explanationBody(extras.explain, model, run, pixels, garmentRegion(report, source));
+    Object.assign(result.timings, { explainMs: round(t3 - t2), overlayMs: round(performance.now() - t3) });
+    return result;
+  }
   const scores = await batcher.submit(input);
   const t3 = performance.now();
   ctx.metrics.images.inc({ model: model.name });
-  const result = buildResult(model, scores.probabilities, k, { decodeMs, preprocessMs, inferenceMs: t3 - t2 }, report, extras.input ? await pngDataUrl(pixels) : undefined);
-  if (extras.explain) {
-    const { explanation, timings } = await explainImage(extras.explain, model, { input, pixels, region: garmentRegion(report, source) }, scores.probabilities, signal);
-    result.explanation = explanation;
-    result.timings.explainMs = round(timings.explainMs);
-    result.timings.overlayMs = round(timings.overlayMs);
-  }
-  return result;
+  return buildResult(model, scores.probabilities, k, { decodeMs, preprocessMs, inferenceMs: t3 - t2 }, report, inputPng);
 }
 
 /** The response body for one image; one place to add fields to. */

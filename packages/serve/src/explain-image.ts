@@ -1,9 +1,8 @@
-import { IMAGE_HEIGHT, IMAGE_WIDTH, type GarmentRegion } from '@fmnist/core';
+import { IMAGE_HEIGHT, IMAGE_WIDTH, softmaxRows, TOP_CLASS, type GarmentRegion } from '@fmnist/core';
 import type { ExplainRequest } from './explain-request.ts';
 import type { ExplainedRow } from './explainer.ts';
 import { overlayDataUrl } from './overlay.ts';
 import type { LoadedModel } from './registry.ts';
-import { stopIfGone } from './work-queue.ts';
 
 /** One explained class of one image, as the response carries it. */
 export interface ExplanationMap {
@@ -30,29 +29,39 @@ export interface Explanation {
 }
 
 export interface ExplainTimings {
-  /** Waiting for and running the explanation graph. */
+  /** Waiting for and running the explanation graph, which also classifies (inferenceMs is 0 then). */
   explainMs: number;
-  /** Encoding the overlays and the maps' numbers. */
+  /** Drawing and encoding the overlays, and copying the maps' numbers. */
   overlayMs: number;
 }
 
+/** The explanation graph's answer for one image: its class scores and the rows of the maps. */
+export interface ExplainRun {
+  /** As the classifier gives them (calibrated models: softmax(logits / T), as their graph computes). */
+  probabilities: Float32Array;
+  /** The top class's row first, then the requested class's (absent when it is the top class). */
+  rows: ExplainedRow[];
+}
+
 /**
- * Explains the top class (the classifier's answer) and, if asked, one more,
- * through the model's explanation batcher. The top class is passed as an
- * index rather than TOP_CLASS, so the map always explains the class the
- * response names first.
+ * Runs the explanation graph for the top class and, if asked, one more,
+ * through the model's explanation batcher. The graph classifies too (same
+ * weights, identical logits), so an explained image skips the classifier:
+ * one session run per map instead of one more on top.
  */
-export async function explainImage(req: ExplainRequest, model: LoadedModel, image: { input: Float32Array; pixels: Uint8Array; region: GarmentRegion }, probabilities: Float32Array, signal?: AbortSignal): Promise<{ explanation: Explanation; timings: ExplainTimings }> {
-  stopIfGone(signal, 'explanation');
-  const top = argmax(probabilities);
-  const classes = req.requested === undefined || req.requested === top ? [top] : [top, req.requested];
-  const t0 = performance.now();
-  const rows = await Promise.all(classes.map((cls) => req.batcher.submit({ input: image.input, cls })));
-  const t1 = performance.now();
-  const maps = rows.map((row, i) => mapBody(model, row, probabilities, i === 0, classes[i] === req.requested, image.pixels));
+export async function runExplanation(req: ExplainRequest, model: LoadedModel, input: Float32Array): Promise<ExplainRun> {
+  const classes = req.requested === undefined ? [TOP_CLASS] : [TOP_CLASS, req.requested];
+  const rows = await Promise.all(classes.map((cls) => req.batcher.submit({ input, cls })));
+  const top = rows[0]!;
+  const probabilities = model.calibration ? softmaxRows(top.logits, model.calibration.temperature) : top.probabilities;
+  return { probabilities, rows: rows.length > 1 && rows[1]!.explainedClass === top.explainedClass ? [top] : rows };
+}
+
+/** The response's `explanation`: the maps as numbers and overlays, the method, and where the garment is. */
+export function explanationBody(req: ExplainRequest, model: LoadedModel, run: ExplainRun, pixels: Uint8Array, region: GarmentRegion): Explanation {
+  const maps = run.rows.map((row, i) => mapBody(model, row, run.probabilities, i === 0, row.explainedClass === req.requested, pixels));
   const { explanation: info, name, version } = req.explainer;
-  const explanation: Explanation = { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), maps, region: image.region };
-  return { explanation, timings: { explainMs: t1 - t0, overlayMs: performance.now() - t1 } };
+  return { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), maps, region };
 }
 
 function mapBody(model: LoadedModel, row: ExplainedRow, probabilities: Float32Array, top: boolean, requested: boolean, pixels: Uint8Array): ExplanationMap {
@@ -61,11 +70,4 @@ function mapBody(model: LoadedModel, row: ExplainedRow, probabilities: Float32Ar
   // The float32 values as they are (a double holds each exactly): shortening them to fewer digits took 3x as long as serialising them.
   for (let y = 0; y < IMAGE_HEIGHT; y++) heatmap.push(Array.from(row.heatmap.subarray(y * IMAGE_WIDTH, (y + 1) * IMAGE_WIDTH)));
   return { class: { index, name: model.classNames[index] ?? String(index) }, probability: probabilities[index]!, top, requested, heatmap, overlay: overlayDataUrl(pixels, row.heatmap) };
-}
-
-/** Index of the largest value (the first on ties, as topK's stable sort ranks them). */
-function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }

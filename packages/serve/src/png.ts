@@ -23,8 +23,9 @@ function pngChunk(type: string, data: Buffer): Buffer {
 /**
  * 8-bit RGB pixels as a PNG, in place and synchronously: for the 28x28
  * explanation overlays, where pngjs's per-row filter search took about 1.4 ms
- * and sharp a thread-pool round trip. No filtering, zlib level 1: a few
- * hundred bytes, a fraction of a millisecond.
+ * and sharp a thread-pool round trip. No filtering and stored (level 0)
+ * deflate blocks: 2.4 kB instead of about 0.5, in a sixth of the time
+ * (0.06 against 0.35 ms), which under explain load is the scarcer resource.
  */
 export function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Buffer {
   if (rgb.length !== width * height * 3) throw new RangeError(`${width}x${height} RGB is ${width * height * 3} bytes, got ${rgb.length}`);
@@ -36,5 +37,5 @@ export function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Bu
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
   header[9] = 2; // colour type: RGB
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(scanlines, { level: 1 })), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(scanlines, { level: 0 })), pngChunk('IEND', Buffer.alloc(0))]);
 }

@@ -21,7 +21,8 @@ export interface OutputTensor {
 
 /** What a session can do; an interface so tests can swap in failing or slow sessions. */
 export interface Session {
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>>;
+  /** `outputs`: fetch only these (onnxruntime then skips nodes that only other outputs need); default all. */
+  run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -47,7 +48,7 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
   if (provider === 'cuda' && !existsSync(join(ortBinaryDir(), CUDA_LIBRARY))) {
     throw new Error(`${CUDA_LIBRARY} is not installed next to onnxruntime-node (installed without ONNXRUNTIME_NODE_INSTALL=cuda12)`);
   }
-  return ort.InferenceSession.create(bytes, {
+  const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [provider],
     // A failed CUDA attempt is reported once by createSession; onnxruntime's own ERROR line would repeat it with a path dump.
     logSeverityLevel: provider === 'cuda' ? 4 : 2,
@@ -56,6 +57,12 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run: (feeds, outputs) => (outputs ? session.run(feeds, outputs) : session.run(feeds)),
+    release: () => session.release(),
+  };
 };
 
 export interface Scores {

@@ -84,7 +84,7 @@ describe('POST /classify?explain=1', () => {
       expect(status).toBe(200);
       const { explanation: e, predictions, timings } = json;
       expect(e.model.name).toBe(`${model}-explain`);
-      expect(e.method).toBe(JSON.parse((await models_metadata(model)).explanation).heatmap);
+      expect(e.method).toBe(JSON.parse((await models_metadata(model)).explanation!).heatmap);
       expect(e.maps).toHaveLength(1);
       const [map] = e.maps;
       expect(map).toMatchObject({ class: predictions[0] && { index: predictions[0].index, name: predictions[0].name }, probability: predictions[0].probability, top: true, requested: false });
@@ -240,7 +240,7 @@ describe('explanation graphs on KServe v2', () => {
     expect(meta.outputs.map((o: Json) => o.name)).toEqual(sessions.get('cnn')!.outputNames);
     expect((await (await fetch(`${server.url}/v2/models/cnn-explain/ready`)).json())).toEqual({ name: 'cnn-explain', ready: true });
     const listed: Json = await (await fetch(`${server.url}/models/cnn`)).json();
-    expect(listed.explanation).toMatchObject({ name: 'cnn-explain', version: meta.versions[0], method: JSON.parse((await models_metadata('cnn')).explanation).heatmap });
+    expect(listed.explanation).toMatchObject({ name: 'cnn-explain', version: meta.versions[0], method: JSON.parse((await models_metadata('cnn')).explanation!).heatmap });
   });
 
   it('infers a batch with the class to explain as a second tensor, as the graph does', async () => {

@@ -49,7 +49,7 @@ export async function inferExplainer(e: LoadedExplainer, body: unknown, maxBatch
   const { n, data } = parseImageTensor(image, maxBatch);
   const classes = parseClassTensor(cls, n);
   const wanted = parseOutputs(body, outputNames(e)) ?? outputNames(e);
-  const out = await e.run(data, classes, n);
+  const out = await e.run(data, classes, n, wanted);
   const outputs = wanted.map((name) => {
     const t = out[name]!;
     if (t.data instanceof BigInt64Array) return { name, datatype: 'INT64', shape: [...t.dims], data: Array.from(t.data, Number) };

@@ -10,7 +10,7 @@ export type WireTensor = { type: 'float32'; data: Float32Array; dims: readonly n
 /** A session thread hosts several sessions, addressed by id. */
 export type SessionTask =
   | { op: 'open'; id: number; bytes: Uint8Array; provider: Provider; threads: number }
-  | { op: 'run'; id: number; feeds: Record<string, WireTensor> }
+  | { op: 'run'; id: number; feeds: Record<string, WireTensor>; outputs?: readonly string[] }
   | { op: 'close'; id: number };
 
 export interface SessionDescription {

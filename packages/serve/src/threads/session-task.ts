@@ -25,7 +25,7 @@ export default async function task(t: SessionTask): Promise<SessionTaskResult> {
   }
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, w] of Object.entries(t.feeds)) feeds[name] = w.type === 'int64' ? new ort.Tensor('int64', w.data, w.dims) : new ort.Tensor('float32', w.data, w.dims);
-  const out = await session.run(feeds);
+  const out = await session.run(feeds, t.outputs);
   const result: Record<string, WireTensor> = {};
   for (const [name, tensor] of Object.entries(out)) result[name] = toWire(tensor as ort.Tensor);
   // Outputs are fresh per run: move them instead of copying.
