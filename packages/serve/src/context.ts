@@ -73,14 +73,18 @@ export function makeBatchers(registry: ModelRegistry, options: BatcherOptions, m
 }
 
 /**
- * Explanations queue and batch like inference, in their own queue (same
- * bounds, counted in maps), so that a burst of them sheds with 503 instead
- * of delaying plain classifications behind a slower graph.
+ * Explanations queue and batch like inference, in a queue of their own
+ * (counted in maps), so that a burst of them sheds with 503 instead of
+ * delaying plain classifications. The queue holds about the backlog in time
+ * that the classifier's does: its bound is divided by the graph's measured
+ * relative cost (never below one batch).
  */
 export function makeExplainBatchers(registry: ModelRegistry, options: BatcherOptions, metrics: Metrics): Map<string, ExplainBatcher> {
   const batchers = new Map<string, ExplainBatcher>();
   for (const m of registry.list()) {
-    if (m.explainer) batchers.set(m.name, new BatchQueue(explainRows(m.explainer), options, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'));
+    if (!m.explainer) continue;
+    const maxQueue = Math.max(options.maxBatch, Math.floor(options.maxQueue / m.explainer.relativeCost));
+    batchers.set(m.name, new BatchQueue(explainRows(m.explainer), { ...options, maxQueue }, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'));
   }
   return batchers;
 }

@@ -23,9 +23,14 @@ export interface LoadedExplainer {
   /** Read from the graph's metadata: which map `heatmap` holds, never assumed per model. */
   explanation: ExplanationInfo;
   session: Session;
+  /** An explanation run's cost per image over the classifier's, measured at load (at least 1). */
+  relativeCost: number;
   /** Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in Session.run. */
   run(input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
 }
+
+/** What /classify reads: skipping the other maps and the raw gradient cut a CNN batch's run time by about a fifth. */
+const SERVED_OUTPUTS = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
 
 /** Where a model's explanation graph is expected, relative to the models directory. */
 export function explainerPath(modelsDir: string, model: string): string {
@@ -56,7 +61,7 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
   }
   const name = explainModelName(model.name);
   // The classifier's provider question is settled: the graph runs on the same one.
-  const { session } = await createSession(bytes, name, { ...options, device: model.provider });
+  const { session } = await createSession(bytes, name, { ...options, device: model.provider, lane: 'explain' });
   const needed = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass];
   if (!Object.values(EXPLAIN_INPUTS).every((i) => session.inputNames.includes(i)) || !needed.every((o) => session.outputNames.includes(o))) {
     await session.release();
@@ -67,7 +72,29 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
     session.run({ [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', input, [n, 1, 28, 28]), [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', classes, [n]) }, outputs);
   // Warm-up, as for the classifier: the first run plans and allocates.
   await run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
-  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run };
+  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run, relativeCost: await relativeCost(model, run) };
+}
+
+/**
+ * How many times a classifier run an explanation run costs, per image: the
+ * explanation queue is bounded by it, so that both queues hold about the
+ * same backlog in time. Best of a few runs of a small batch, both graphs
+ * timed alternately, so that a busy machine slows both alike.
+ */
+async function relativeCost(model: LoadedModel, run: LoadedExplainer['run']): Promise<number> {
+  const n = 8;
+  const input = new Float32Array(n * IMAGE_PIXELS);
+  const classes = new BigInt64Array(n).fill(-1n);
+  let [classify, explain] = [Infinity, Infinity];
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    await model.run(input, n);
+    classify = Math.min(classify, performance.now() - t);
+    t = performance.now();
+    await run(input, classes, n, SERVED_OUTPUTS);
+    explain = Math.min(explain, performance.now() - t);
+  }
+  return Math.max(1, explain / Math.max(classify, 1e-3));
 }
 
 /** One image and the class to explain (0..classes-1, or TOP_CLASS), as the explanation batcher takes it. */
@@ -84,9 +111,6 @@ export interface ExplainedRow {
   /** 784 floats in [0, 1], row-major 28x28: the graph's `heatmap` output. */
   heatmap: Float32Array;
 }
-
-/** What /classify reads: skipping the other maps and the raw gradient cut a CNN batch's run time by about a fifth. */
-const SERVED_OUTPUTS = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
 
 /** The explanation batcher's run: many rows, one graph call, each row's own map back. */
 export function explainRows(explainer: LoadedExplainer): (rows: ExplainRow[]) => Promise<ExplainedRow[]> {

@@ -29,7 +29,10 @@ export interface Session {
 }
 
 /** `threads`: onnxruntime intra-op threads (1 for request serving, all cores for bulk evaluation). */
-export type SessionFactory = (bytes: Uint8Array, provider: Provider, threads?: number) => Promise<Session>;
+/** Which session thread serves a session: explanation graphs get their own, so that their long runs never hold up a classifier's batch. */
+export type SessionLane = 'serving' | 'explain';
+
+export type SessionFactory = (bytes: Uint8Array, provider: Provider, threads?: number, lane?: SessionLane) => Promise<Session>;
 
 /**
  * Where onnxruntime-node keeps its native libraries; the CUDA provider
@@ -108,21 +111,22 @@ export interface LoadOptions {
   device: Device;
   /** Default: sessions in their own threads (threadSessionFactory); ortSessionFactory runs them in the calling thread. */
   factory?: SessionFactory;
+  lane?: SessionLane;
   log?: (message: string) => void;
 }
 
 /** Picks the provider: `cuda` must succeed, `auto` tries CUDA and falls back to CPU with the reason logged. */
-export async function createSession(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
-  if (device === 'cpu') return { session: await factory(bytes, 'cpu'), provider: 'cpu' };
+export async function createSession(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn, lane }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
+  if (device === 'cpu') return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu' };
   try {
-    return { session: await factory(bytes, 'cuda'), provider: 'cuda' };
+    return { session: await factory(bytes, 'cuda', 1, lane), provider: 'cuda' };
   } catch (err) {
     const reason = firstLine(err);
     if (device === 'cuda') {
       throw new ModelLoadError(`${name}: the CUDA execution provider is unavailable (${reason}). Install CUDA 12 and cuDNN 9 and reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, or start with --device cpu (or auto).`);
     }
     log(`${name}: CUDA unavailable (${reason}); using CPU`);
-    return { session: await factory(bytes, 'cpu'), provider: 'cpu', fallbackReason: reason };
+    return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu', fallbackReason: reason };
   }
 }
 
@@ -208,7 +212,8 @@ export class ModelRegistry {
       registry.add(model);
     }
     const [able, unable] = [registry.list().filter((m) => m.explainer), registry.list().filter((m) => !m.explainer)];
-    options.log?.(`explanations: ${able.map((m) => m.explainer!.name).join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
+    const costs = able.map((m) => `${m.explainer!.name} (${m.explainer!.relativeCost.toFixed(1)}x its classifier)`);
+    options.log?.(`explanations: ${costs.join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
     return registry;
   }
 
