@@ -46,6 +46,8 @@ export interface ExplanationInfo {
   maps: MapKind[];
   /** How the input gradient becomes the saliency map (e.g. 'positive-gradient-x-input'). */
   saliency?: string;
+  /** The scalar whose gradient the maps show ('logit', 'log-probability'), when the graph records it. */
+  target?: string;
   /** The key the classifier and the graph share when they come from the same trained weights. */
   sourceSha256?: string;
 }
@@ -59,7 +61,7 @@ const isMapKind = (v: unknown): v is MapKind => typeof v === 'string' && (MAP_KI
  */
 export function parseExplanationInfo(meta: Record<string, string>): ExplanationInfo | undefined {
   if (!meta.explanation) return undefined;
-  let raw: { heatmap?: unknown; maps?: unknown; saliency?: unknown };
+  let raw: { heatmap?: unknown; maps?: unknown; saliency?: unknown; target?: unknown };
   try {
     raw = JSON.parse(meta.explanation) as typeof raw;
   } catch {
@@ -69,6 +71,7 @@ export function parseExplanationInfo(meta: Record<string, string>): ExplanationI
   const maps = Array.isArray(raw.maps) ? raw.maps.filter(isMapKind) : [raw.heatmap];
   const info: ExplanationInfo = { heatmap: raw.heatmap, maps };
   if (typeof raw.saliency === 'string') info.saliency = raw.saliency;
+  if (typeof raw.target === 'string') info.target = raw.target;
   if (meta.source_sha256) info.sourceSha256 = meta.source_sha256;
   return info;
 }

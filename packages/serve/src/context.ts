@@ -77,13 +77,14 @@ export function makeBatchers(registry: ModelRegistry, options: BatcherOptions, m
  * (counted in maps), so that a burst of them sheds with 503 instead of
  * delaying plain classifications. The queue holds about the backlog in time
  * that the classifier's does: its bound is divided by the graph's measured
- * relative cost (never below one batch).
+ * relative cost, but always admits one full /classify/batch with
+ * explain_class (`minQueue`: two maps per image).
  */
-export function makeExplainBatchers(registry: ModelRegistry, options: BatcherOptions, metrics: Metrics): Map<string, ExplainBatcher> {
+export function makeExplainBatchers(registry: ModelRegistry, options: BatcherOptions, metrics: Metrics, minQueue: number): Map<string, ExplainBatcher> {
   const batchers = new Map<string, ExplainBatcher>();
   for (const m of registry.list()) {
     if (!m.explainer) continue;
-    const maxQueue = Math.max(options.maxBatch, Math.floor(options.maxQueue / m.explainer.relativeCost));
+    const maxQueue = Math.max(Math.min(options.maxQueue, minQueue), Math.floor(options.maxQueue / m.explainer.relativeCost));
     batchers.set(m.name, new BatchQueue(explainRows(m.explainer), { ...options, maxQueue }, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'));
   }
   return batchers;

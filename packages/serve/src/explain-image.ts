@@ -24,6 +24,8 @@ export interface Explanation {
   /** The map the graph returns as `heatmap`, from its metadata. */
   method: string;
   form?: string;
+  /** What the maps are gradients of ('logit', 'log-probability'), when the graph says. */
+  target?: string;
   maps: ExplanationMap[];
   region: GarmentRegion;
 }
@@ -61,7 +63,7 @@ export async function runExplanation(req: ExplainRequest, model: LoadedModel, in
 export function explanationBody(req: ExplainRequest, model: LoadedModel, run: ExplainRun, pixels: Uint8Array, region: GarmentRegion): Explanation {
   const maps = run.rows.map((row, i) => mapBody(model, row, run.probabilities, i === 0, row.explainedClass === req.requested, pixels));
   const { explanation: info, name, version } = req.explainer;
-  return { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), maps, region };
+  return { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), ...(info.target ? { target: info.target } : {}), maps, region };
 }
 
 function mapBody(model: LoadedModel, row: ExplainedRow, probabilities: Float32Array, top: boolean, requested: boolean, pixels: Uint8Array): ExplanationMap {

@@ -52,7 +52,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ctx: ServeContext = {
     registry,
     batchers: makeBatchers(registry, batching, metrics),
-    explainBatchers: makeExplainBatchers(registry, batching, metrics),
+    explainBatchers: makeExplainBatchers(registry, batching, metrics, 2 * limits.maxBatchImages),
     metrics,
     limits,
     decode: { ...DEFAULT_DECODE, ...options.decode },

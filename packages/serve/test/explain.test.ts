@@ -180,6 +180,14 @@ describe('POST /classify?explain=1', () => {
     }
   });
 
+  it('admits a full batch of explained images (64, two maps each) into the slower graph\'s queue', async () => {
+    const pngs = await Promise.all(Array.from({ length: 64 }, (_, i) => pngOf(block(20 + i))));
+    const { status, json } = await classify('/batch?model=cnn&explain_class=Coat', form({ image: pngs }));
+    expect(status).toBe(200);
+    expect(json.results).toHaveLength(64);
+    for (const r of json.results) expect(r.explanation.maps.at(-1).class.name).toBe('Coat');
+  });
+
   it('answers a plain /classify without any explanation work', async () => {
     const { json } = await classify('?model=cnn', form({ image: await pngOf(block(7)) }));
     expect(json.explanation).toBeUndefined();
