@@ -39,7 +39,7 @@ export interface ExplainTimings {
 
 /** The explanation graph's answer for one image: its class scores and the rows of the maps. */
 export interface ExplainRun {
-  /** As the classifier gives them (calibrated models: softmax(logits / T), as their graph computes). */
+  /** As the classifier gives them: the graph's, or softmax(logits / T) where the graph's are not calibrated as the classifier's are. */
   probabilities: Float32Array;
   /** The top class's row first, then the requested class's (absent when it is the top class). */
   rows: ExplainedRow[];
@@ -55,7 +55,7 @@ export async function runExplanation(req: ExplainRequest, model: LoadedModel, in
   const classes = req.requested === undefined ? [TOP_CLASS] : [TOP_CLASS, req.requested];
   const rows = await Promise.all(classes.map((cls) => req.batcher.submit({ input, cls })));
   const top = rows[0]!;
-  const probabilities = model.calibration ? softmaxRows(top.logits, model.calibration.temperature) : top.probabilities;
+  const probabilities = req.explainer.ownProbabilities ? top.probabilities : softmaxRows(top.logits, model.calibration?.temperature ?? 1);
   return { probabilities, rows: rows.length > 1 && rows[1]!.explainedClass === top.explainedClass ? [top] : rows };
 }
 

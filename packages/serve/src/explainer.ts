@@ -25,6 +25,8 @@ export interface LoadedExplainer {
   session: Session;
   /** An explanation run's cost per image over the classifier's, measured at load (at least 1). */
   relativeCost: number;
+  /** The graph's `probabilities` agree with the classifier's (calibration included), so they can be served. */
+  ownProbabilities: boolean;
   /** Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in Session.run. */
   run(input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
 }
@@ -72,30 +74,39 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
     session.run({ [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', input, [n, 1, 28, 28]), [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', classes, [n]) }, outputs);
   // Warm-up, as for the classifier: the first run plans and allocates.
   await run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
-  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run, relativeCost: await relativeCost(model, run) };
+  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run, ...(await compare(model, run)) };
 }
 
 /**
- * How many times a classifier run an explanation run costs, per image: the
- * explanation queue is bounded by it, so that both queues hold about the
- * same backlog in time. Best of a few runs of a small batch, both graphs
- * timed alternately, so that a busy machine slows both alike.
+ * Runs the classifier and the graph side by side on one batch. Their
+ * probabilities must agree for the graph's to be served: a graph exported
+ * before its classifier was calibrated has softmax(logits), not
+ * softmax(logits / T), and then serve recomputes them from the logits.
+ * The time ratio, per image, bounds the explanation queue, so that both
+ * queues hold about the same backlog in time: best of a few runs of a serving
+ * batch, both graphs timed alternately, so that a busy machine slows both alike.
  */
-async function relativeCost(model: LoadedModel, run: LoadedExplainer['run']): Promise<number> {
-  const n = 8;
-  const input = new Float32Array(n * IMAGE_PIXELS);
+async function compare(model: LoadedModel, run: LoadedExplainer['run']): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities'>> {
+  // A serving batch (DEFAULT_BATCHING.maxBatch) of a fixed pattern: all zeros would leave the ReLUs and pools idle.
+  const n = 16;
+  const input = Float32Array.from({ length: n * IMAGE_PIXELS }, (_, i) => ((i * 7919) % 256) / 255);
   const classes = new BigInt64Array(n).fill(-1n);
-  let [classify, explain] = [Infinity, Infinity];
-  for (let i = 0; i < 3; i++) {
+  let [classify, explain, gap] = [Infinity, Infinity, 0];
+  for (let i = 0; i < 4; i++) {
     let t = performance.now();
-    await model.run(input, n);
+    const scores = await model.run(input, n);
     classify = Math.min(classify, performance.now() - t);
     t = performance.now();
-    await run(input, classes, n, SERVED_OUTPUTS);
+    const out = await run(input, classes, n, SERVED_OUTPUTS);
     explain = Math.min(explain, performance.now() - t);
+    const theirs = out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array;
+    scores.probabilities.forEach((p, j) => (gap = Math.max(gap, Math.abs(p - theirs[j]!))));
   }
-  return Math.max(1, explain / Math.max(classify, 1e-3));
+  return { relativeCost: Math.max(1, explain / Math.max(classify, 1e-3)), ownProbabilities: gap <= PROBABILITY_TOLERANCE };
 }
+
+/** Float rounding between two graphs' softmax over the same logits. */
+const PROBABILITY_TOLERANCE = 1e-5;
 
 /** One image and the class to explain (0..classes-1, or TOP_CLASS), as the explanation batcher takes it. */
 export interface ExplainRow {
