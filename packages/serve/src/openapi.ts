@@ -50,7 +50,7 @@ export const openapi = {
     '/samples': { get: { summary: 'Random test-set images as PNG data URLs with labels', parameters: [{ name: 'n', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 64, default: 12 } }, { name: 'seed', in: 'query', schema: { type: 'integer' } }], responses: { '200': json({ type: 'object' }), '409': errorResponse('no data directory') } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness (models loaded, not shedding load)', responses: { '200': json({ type: 'object' }), '503': errorResponse('not ready, or overloaded (a queue is full)') } } },
-    '/models': { get: { summary: 'Loaded models: version, provider, ONNX metadata', responses: { '200': json({ type: 'object' }) } } },
+    '/models': { get: { summary: 'Loaded models: version, provider, ONNX metadata, and `explanation` (v2 name, version, default method, maps, relativeCost) for those with an explanation graph', responses: { '200': json({ type: 'object' }) } } },
     '/models/{name}': { get: { summary: 'One model', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), '404': errorResponse('unknown model') } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     '/v2/health/live': { get: { summary: 'KServe v2 liveness', responses: { '200': json({ type: 'object' }) } } },
