@@ -238,6 +238,25 @@ describe('explanation errors', () => {
   });
 });
 
+describe('explanation load shedding', () => {
+  it('sheds explanations beyond their queue with 503 + Retry-After, while plain classifications of the same model still pass', async () => {
+    const small = await startTestServer({ modelsDir: dir, batching: { maxBatch: 1, maxQueue: 1 } });
+    try {
+      const png = await pngOf(block(30));
+      const post = (query: string) => fetch(`${small.url}/classify?model=cnn${query}`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
+      const answers = await Promise.all(Array.from({ length: 24 }, () => post('&explain=1')));
+      const shed = answers.filter((r) => r.status === 503);
+      expect(shed.length).toBeGreaterThan(0);
+      expect(shed.length + answers.filter((r) => r.status === 200).length).toBe(answers.length);
+      expect(shed[0]!.headers.get('retry-after')).toBe('1');
+      expect(((await shed[0]!.json()) as Json).error.code).toBe('queue_full');
+      expect((await post('')).status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+});
+
 describe('explanation graphs on KServe v2', () => {
   it('describes cnn-explain: image and class in, every map out', async () => {
     const meta: Json = await (await fetch(`${server.url}/v2/models/cnn-explain`)).json();
