@@ -1,78 +1,21 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ort from 'onnxruntime-node';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToInput, CLASS_NAMES, DEFAULT_MODEL, EXPLAIN_DIR, IMAGE_PIXELS, TOP_CLASS } from '@fmnist/core';
-import { repoRoot } from '@fmnist/core/node';
-import { DEFAULT_DECODE } from '../src/decode-budget.ts';
-import { prepareImage } from '../src/prepare.ts';
-import type { RunningServer } from '../src/server.ts';
-import { form, pngOf, startTestServer, type Json } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { CLASS_NAMES, DEFAULT_MODEL, EXPLAIN_DIR, IMAGE_PIXELS, TOP_CLASS } from '@fmnist/core';
+import { asJson, block, direct, flat, graphHeatmap, models, useExplainServer } from './explain-fixture.ts';
+import { form, pngOf, type Json } from './helpers.ts';
 
 /**
- * Explanations against the shipped explanation graphs (models/explain): the
- * server's maps must be the graph's own output for the same preprocessed
- * input, for the top class and for another.
+ * /classify?explain=1 against the shipped explanation graphs: the server's
+ * maps must be the graph's own output for the same preprocessed input, for
+ * the top class and for another.
  */
-const models = join(repoRoot(), 'models');
-let dir: string;
-let server: RunningServer;
-const sessions = new Map<string, ort.InferenceSession>();
-
-beforeAll(async () => {
-  // A models directory of links: two models with graphs, one without, one whose graph came from other weights.
-  dir = await mkdtemp(join(tmpdir(), 'fmnist-explain-'));
-  await mkdir(join(dir, EXPLAIN_DIR));
-  const link = (from: string, to: string) => symlink(join(models, from), join(dir, to));
-  await link('cnn.onnx', 'cnn.onnx');
-  await link('mlp.onnx', 'mlp.onnx');
-  await link(`${EXPLAIN_DIR}/cnn.onnx`, `${EXPLAIN_DIR}/cnn.onnx`);
-  await link(`${EXPLAIN_DIR}/mlp.onnx`, `${EXPLAIN_DIR}/mlp.onnx`);
-  await link('mlp.onnx', 'bare.onnx');
-  await link('cnn.onnx', 'stale.onnx');
-  await link(`${EXPLAIN_DIR}/mlp.onnx`, `${EXPLAIN_DIR}/stale.onnx`);
-  await link(`${DEFAULT_MODEL}.onnx`, `${DEFAULT_MODEL}.onnx`);
-  // The default model explains as soon as its graph ships; until then it must refuse clearly.
-  if (existsSync(join(models, EXPLAIN_DIR, `${DEFAULT_MODEL}.onnx`))) await link(`${EXPLAIN_DIR}/${DEFAULT_MODEL}.onnx`, `${EXPLAIN_DIR}/${DEFAULT_MODEL}.onnx`);
-  server = await startTestServer({ modelsDir: dir });
-  for (const m of ['cnn', 'mlp']) sessions.set(m, await ort.InferenceSession.create(join(models, EXPLAIN_DIR, `${m}.onnx`)));
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  for (const s of sessions.values()) await s.release();
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** A synthetic Fashion-MNIST-like image: a bright block on black. */
-function block(seed: number): Uint8Array {
-  const px = new Uint8Array(IMAGE_PIXELS);
-  for (let y = 3 + (seed % 5); y < 25; y++) for (let x = 5 + (seed % 3); x < 23 - (seed % 7); x++) px[y * 28 + x] = 90 + ((x * y * 7 + seed * 13) % 160);
-  return px;
-}
-
-/** The graph's heatmaps for one upload, run directly: the server's preprocessing, then onnxruntime-node. */
-async function direct(model: string, bytes: Uint8Array, classes: number[]): Promise<{ heatmaps: Float32Array[]; explained: number[] }> {
-  const { pixels } = await prepareImage(bytes, DEFAULT_DECODE, {});
-  const one = bytesToInput(pixels);
-  const input = new Float32Array(classes.length * IMAGE_PIXELS);
-  classes.forEach((_, i) => input.set(one, i * IMAGE_PIXELS));
-  const out = await sessions.get(model)!.run({ input: new ort.Tensor('float32', input, [classes.length, 1, 28, 28]), class: new ort.Tensor('int64', BigInt64Array.from(classes, BigInt), [classes.length]) });
-  const heat = out.heatmap!.data as Float32Array;
-  return { heatmaps: classes.map((_, i) => heat.slice(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)), explained: Array.from(out.explained_class!.data as BigInt64Array, Number) };
-}
-
-const flat = (rows: number[][]) => Float32Array.from(rows.flat());
-
-/** The graph's float32 values as JSON carries them: exactly, except that -0 (which JSON cannot write) reads back as 0. */
-const asJson = (values: Float32Array) => Float32Array.from(values, (v) => v + 0);
+const fx = useExplainServer();
 
 async function classify(query: string, body: FormData): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${server.url}/classify${query}`, { method: 'POST', body });
+  const res = await fetch(`${fx().server.url}/classify${query}`, { method: 'POST', body });
   return { status: res.status, json: await res.json() };
 }
 
@@ -84,16 +27,16 @@ describe('POST /classify?explain=1', () => {
       expect(status).toBe(200);
       const { explanation: e, predictions, timings } = json;
       expect(e.model.name).toBe(`${model}-explain`);
-      expect(e.method).toBe(JSON.parse((await models_metadata(model)).explanation!).heatmap);
+      expect(e.method).toBe(await graphHeatmap(model));
       expect(e.maps).toHaveLength(1);
       const [map] = e.maps;
       expect(map).toMatchObject({ class: predictions[0] && { index: predictions[0].index, name: predictions[0].name }, probability: predictions[0].probability, top: true, requested: false });
       expect(map.heatmap).toHaveLength(28);
       for (const row of map.heatmap) expect(row).toHaveLength(28);
-      const ref = await direct(model, png, [map.class.index]);
+      const ref = await direct(fx().sessions.get(model)!, png, [map.class.index]);
       expect(flat(map.heatmap)).toEqual(asJson(ref.heatmaps[0]!));
       // The graph's own choice of the top class agrees with the classifier's answer.
-      expect((await direct(model, png, [TOP_CLASS])).explained[0]).toBe(predictions[0].index);
+      expect((await direct(fx().sessions.get(model)!, png, [TOP_CLASS])).explained[0]).toBe(predictions[0].index);
       expect(timings.explainMs).toBeGreaterThan(0);
       expect(timings.overlayMs).toBeGreaterThanOrEqual(0);
     });
@@ -110,7 +53,7 @@ describe('POST /classify?explain=1', () => {
       const [top, asked] = json.explanation.maps;
       expect(top).toMatchObject({ top: true, requested: false });
       expect(asked).toMatchObject({ class: { index: other.index, name: other.name }, probability: other.probability, top: false, requested: true });
-      const ref = await direct('cnn', png, [top.class.index, other.index]);
+      const ref = await direct(fx().sessions.get('cnn')!, png, [top.class.index, other.index]);
       expect(flat(top.heatmap)).toEqual(asJson(ref.heatmaps[0]!));
       expect(flat(asked.heatmap)).toEqual(asJson(ref.heatmaps[1]!));
       expect(flat(asked.heatmap)).not.toEqual(flat(top.heatmap));
@@ -175,7 +118,7 @@ describe('POST /classify?explain=1', () => {
       const maps = json.results[i].explanation.maps;
       const classes = maps.map((m: Json) => m.class.index);
       expect(classes.at(-1)).toBe(CLASS_NAMES.indexOf('Bag'));
-      const ref = await direct('mlp', pngs[i]!, classes);
+      const ref = await direct(fx().sessions.get('mlp')!, pngs[i]!, classes);
       maps.forEach((m: Json, j: number) => expect(flat(m.heatmap)).toEqual(asJson(ref.heatmaps[j]!)));
     }
   });
@@ -223,7 +166,7 @@ describe('explanation errors', () => {
     const { status, json } = await classify('?model=stale&explain=1', form({ image: await pngOf(block(9)) }));
     expect(status).toBe(409);
     expect(json.error.message).toContain('other weights');
-    expect((await fetch(`${server.url}/v2/models/stale-explain`)).status).toBe(404);
+    expect((await fetch(`${fx().server.url}/v2/models/stale-explain`)).status).toBe(404);
   });
 
   it(`explains with the default model (${DEFAULT_MODEL}) exactly when its graph exists`, async () => {
@@ -237,72 +180,3 @@ describe('explanation errors', () => {
     }
   });
 });
-
-describe('explanation load shedding', () => {
-  it('sheds explanations beyond their queue with 503 + Retry-After, while plain classifications of the same model still pass', async () => {
-    const small = await startTestServer({ modelsDir: dir, batching: { maxBatch: 1, maxQueue: 1 } });
-    try {
-      const png = await pngOf(block(30));
-      const post = (query: string) => fetch(`${small.url}/classify?model=cnn${query}`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
-      const answers = await Promise.all(Array.from({ length: 24 }, () => post('&explain=1')));
-      const shed = answers.filter((r) => r.status === 503);
-      expect(shed.length).toBeGreaterThan(0);
-      expect(shed.length + answers.filter((r) => r.status === 200).length).toBe(answers.length);
-      expect(shed[0]!.headers.get('retry-after')).toBe('1');
-      expect(((await shed[0]!.json()) as Json).error.code).toBe('queue_full');
-      expect((await post('')).status).toBe(200);
-    } finally {
-      await small.close();
-    }
-  }, 60_000);
-});
-
-describe('explanation graphs on KServe v2', () => {
-  it('describes cnn-explain: image and class in, every map out', async () => {
-    const meta: Json = await (await fetch(`${server.url}/v2/models/cnn-explain`)).json();
-    expect(meta.inputs).toEqual([
-      { name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] },
-      { name: 'class', datatype: 'INT64', shape: [-1] },
-    ]);
-    expect(meta.outputs.map((o: Json) => o.name)).toEqual(sessions.get('cnn')!.outputNames);
-    expect((await (await fetch(`${server.url}/v2/models/cnn-explain/ready`)).json())).toEqual({ name: 'cnn-explain', ready: true });
-    const listed: Json = await (await fetch(`${server.url}/models/cnn`)).json();
-    expect(listed.explanation).toMatchObject({ name: 'cnn-explain', version: meta.versions[0], method: JSON.parse((await models_metadata('cnn')).explanation!).heatmap });
-  });
-
-  it('infers a batch with the class to explain as a second tensor, as the graph does', async () => {
-    const images = [block(11), block(12)];
-    const data = images.flatMap((px) => Array.from(bytesToInput(px)));
-    const body = { id: 'x1', inputs: [{ name: 'class', datatype: 'INT64', shape: [2], data: [TOP_CLASS, 3] }, { name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], data }], outputs: [{ name: 'heatmap' }, { name: 'explained_class' }] };
-    const res = await fetch(`${server.url}/v2/models/cnn-explain/infer`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    expect(res.status).toBe(200);
-    const json: Json = await res.json();
-    expect(json).toMatchObject({ model_name: 'cnn-explain', id: 'x1' });
-    expect(json.outputs.map((o: Json) => [o.name, o.datatype, o.shape])).toEqual([['heatmap', 'FP32', [2, 28, 28]], ['explained_class', 'INT64', [2]]]);
-    const out = await sessions.get('cnn')!.run({ input: new ort.Tensor('float32', Float32Array.from(data), [2, 1, 28, 28]), class: new ort.Tensor('int64', BigInt64Array.of(-1n, 3n), [2]) });
-    expect(Float32Array.from(json.outputs[0].data)).toEqual(asJson(out.heatmap!.data as Float32Array));
-    expect(json.outputs[1].data).toEqual(Array.from(out.explained_class!.data as BigInt64Array, Number));
-    expect(json.outputs[1].data[1]).toBe(3);
-  });
-
-  it('refuses a class tensor that is missing, mistyped, misshaped or out of range with 400 bad_tensor', async () => {
-    const input = { name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data: Array.from(bytesToInput(block(13))) };
-    const cases = [
-      [input],
-      [input, { name: 'class', datatype: 'FP32', shape: [1], data: [1] }],
-      [input, { name: 'class', datatype: 'INT64', shape: [2], data: [1, 2] }],
-      [input, { name: 'class', datatype: 'INT64', shape: [1], data: [10] }],
-      [input, { name: 'class', datatype: 'INT64', shape: [1], data: [-2] }],
-    ];
-    for (const inputs of cases) {
-      const res = await fetch(`${server.url}/v2/models/cnn-explain/infer`, { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'content-type': 'application/json' } });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as Json).error.code).toBe('bad_tensor');
-    }
-  });
-});
-
-async function models_metadata(model: string): Promise<Record<string, string>> {
-  const { readOnnxInfo } = await import('../src/onnx-meta.ts');
-  return readOnnxInfo(new Uint8Array(await readFile(join(models, EXPLAIN_DIR, `${model}.onnx`)))).metadata;
-}
