@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { threadSessionFactory } from './threads/thread-session.ts';
 
@@ -20,14 +21,18 @@ export interface OutputTensor {
 
 /** What a session can do; an interface so tests can swap in failing or slow sessions. */
 export interface Session {
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>>;
+  /** `outputs`: fetch only these (onnxruntime then skips nodes that only other outputs need); default all. */
+  run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
 }
 
 /** `threads`: onnxruntime intra-op threads (1 for request serving, all cores for bulk evaluation). */
-export type SessionFactory = (bytes: Uint8Array, provider: Provider, threads?: number) => Promise<Session>;
+/** Which session thread serves a session: explanation graphs get their own, so that their long runs never hold up a classifier's batch. */
+export type SessionLane = 'serving' | 'explain';
+
+export type SessionFactory = (bytes: Uint8Array, provider: Provider, threads?: number, lane?: SessionLane) => Promise<Session>;
 
 /**
  * Where onnxruntime-node keeps its native libraries; the CUDA provider
@@ -46,7 +51,7 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
   if (provider === 'cuda' && !existsSync(join(ortBinaryDir(), CUDA_LIBRARY))) {
     throw new Error(`${CUDA_LIBRARY} is not installed next to onnxruntime-node (installed without ONNXRUNTIME_NODE_INSTALL=cuda12)`);
   }
-  return ort.InferenceSession.create(bytes, {
+  const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [provider],
     // A failed CUDA attempt is reported once by createSession; onnxruntime's own ERROR line would repeat it with a path dump.
     logSeverityLevel: provider === 'cuda' ? 4 : 2,
@@ -55,6 +60,12 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run: (feeds, outputs) => (outputs ? session.run(feeds, outputs) : session.run(feeds)),
+    release: () => session.release(),
+  };
 };
 
 export interface Scores {
@@ -77,6 +88,10 @@ export interface LoadedModel {
   calibration?: ModelCalibration;
   session: Session;
   bulkSession: Session;
+  /** The explanation graph, when models/explain/<name>.onnx fits this model. */
+  explainer?: LoadedExplainer;
+  /** Otherwise why there is none, for the client that asks. */
+  noExplainer?: string;
   /** Runs n images (n x 784 floats) in one session call. */
   run(input: Float32Array, n: number): Promise<Scores>;
   /** The same on a second session that uses every core: for /evaluate's large batches. */
@@ -96,21 +111,22 @@ export interface LoadOptions {
   device: Device;
   /** Default: sessions in their own threads (threadSessionFactory); ortSessionFactory runs them in the calling thread. */
   factory?: SessionFactory;
+  lane?: SessionLane;
   log?: (message: string) => void;
 }
 
 /** Picks the provider: `cuda` must succeed, `auto` tries CUDA and falls back to CPU with the reason logged. */
-export async function createSession(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
-  if (device === 'cpu') return { session: await factory(bytes, 'cpu'), provider: 'cpu' };
+export async function createSession(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn, lane }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
+  if (device === 'cpu') return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu' };
   try {
-    return { session: await factory(bytes, 'cuda'), provider: 'cuda' };
+    return { session: await factory(bytes, 'cuda', 1, lane), provider: 'cuda' };
   } catch (err) {
     const reason = firstLine(err);
     if (device === 'cuda') {
       throw new ModelLoadError(`${name}: the CUDA execution provider is unavailable (${reason}). Install CUDA 12 and cuDNN 9 and reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, or start with --device cpu (or auto).`);
     }
     log(`${name}: CUDA unavailable (${reason}); using CPU`);
-    return { session: await factory(bytes, 'cpu'), provider: 'cpu', fallbackReason: reason };
+    return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu', fallbackReason: reason };
   }
 }
 
@@ -188,7 +204,16 @@ export class ModelRegistry {
     if (entries.length === 0) throw new ModelLoadError(`no *.onnx files in ${dir}; export the models first (pnpm --filter @fmnist/export run export) or pass --models DIR`);
     const registry = new ModelRegistry();
     // One at a time: on two cores parallel loading only interleaves.
-    for (const f of entries) registry.add(await loadModel(join(dir, f), options));
+    for (const f of entries) {
+      const model = await loadModel(join(dir, f), options);
+      const explainer = await loadExplainer(dir, model, options);
+      if ('missing' in explainer) model.noExplainer = explainer.missing;
+      else model.explainer = explainer;
+      registry.add(model);
+    }
+    const [able, unable] = [registry.list().filter((m) => m.explainer), registry.list().filter((m) => !m.explainer)];
+    const costs = able.map((m) => `${m.explainer!.name} (${m.explainer!.relativeCost.toFixed(1)}x its classifier)`);
+    options.log?.(`explanations: ${costs.join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
     return registry;
   }
 
@@ -204,10 +229,16 @@ export class ModelRegistry {
     return [...this.models.values()];
   }
 
+  /** An explanation graph by its v2 name (`cnn-explain`). */
+  explainer(name: string): LoadedExplainer | undefined {
+    return this.list().find((m) => m.explainer?.name === name)?.explainer;
+  }
+
   async release(): Promise<void> {
     for (const m of this.models.values()) {
       await m.session.release();
       await m.bulkSession.release();
+      await m.explainer?.session.release();
     }
     this.models.clear();
   }

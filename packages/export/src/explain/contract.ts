@@ -1,33 +1,13 @@
-import { CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
 import { ExplainClassError } from '../errors.ts';
 
 /**
- * The explanation graph's interface, shared by the exporter, the parity and
- * deletion tools, and (later) serve and the web demo.
+ * The explanation graph's interface (tensor names, TOP_CLASS, map kinds) is
+ * core's (explain.ts), shared with serve and the web demo; what follows is
+ * how the exporter builds it.
  */
-
-/** Input names: the image (same contract as the classifier) and the class to explain. */
-export const EXPLAIN_INPUTS = { image: 'input', class: 'class' } as const;
-
-export const EXPLAIN_OUTPUTS = {
-  logits: OUTPUT_NAMES.logits,
-  probabilities: OUTPUT_NAMES.probabilities,
-  /** int64 [N]: the class each map explains (the top class where `class` was -1). */
-  explainedClass: 'explained_class',
-  /** float32 [N, 28, 28] in [0, 1]: the default map (DEFAULT_HEATMAP). */
-  heatmap: 'heatmap',
-  /** float32 [N, 28, 28] in [0, 1]: Grad-CAM on the last conv activation (models with a Conv2D only). */
-  gradcam: 'gradcam',
-  /** float32 [N, 28, 28] in [0, 1]: the input-gradient map (SALIENCY_FORM). */
-  saliency: 'saliency',
-  /** float32 [N, 1, 28, 28]: d logit[class] / d input, raw and signed. */
-  inputGradient: 'input_gradient',
-} as const;
-
-export type MapKind = 'gradcam' | 'saliency';
-
-/** `class` value meaning "explain the top class". */
-export const TOP_CLASS = -1;
+import { TOP_CLASS, type MapKind } from '@fmnist/core';
+export { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, TOP_CLASS, type MapKind } from '@fmnist/core';
 
 /**
  * Opset of the explanation graph: 16 for ScatterElements with reduction

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type ort from 'onnxruntime-node';
-import type { OutputTensor, Provider, Session, SessionFactory } from '../registry.ts';
+import type { OutputTensor, Provider, Session, SessionFactory, SessionLane } from '../registry.ts';
 import type { SessionDescription, SessionTask, SessionTaskResult, WireTensor } from './protocol.ts';
 import { tsxWorker } from './worker-file.ts';
 
@@ -37,6 +37,8 @@ class SessionThread {
  */
 const serving = new SessionThread();
 const bulk = new SessionThread();
+/** Explanation graphs run many times longer than their classifiers: in a thread of their own, a plain /classify batch never waits behind one. */
+const explaining = new SessionThread();
 let nextId = 1;
 
 /**
@@ -46,8 +48,8 @@ let nextId = 1;
  * of the main thread's time under load). The session thread opens the
  * session itself, so a CUDA failure surfaces here just as in-thread.
  */
-export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, provider: Provider, threads = 1): Promise<Session> => {
-  const thread = threads > 1 ? bulk : serving;
+export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, provider: Provider, threads = 1, lane?: SessionLane): Promise<Session> => {
+  const thread = threads > 1 ? bulk : lane === 'explain' ? explaining : serving;
   const id = nextId++;
   thread.opened();
   let description: SessionDescription;
@@ -60,13 +62,14 @@ export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, pr
   return {
     inputNames: description.inputNames,
     outputNames: description.outputNames,
-    async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>> {
+    async run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
       const wire: Record<string, WireTensor> = {};
       for (const [name, t] of Object.entries(feeds)) {
-        if (t.type !== 'float32') throw new TypeError(`input '${name}' is ${t.type}; the models take float32`);
-        wire[name] = { type: 'float32', data: t.data as Float32Array, dims: t.dims };
+        if (t.type === 'float32') wire[name] = { type: 'float32', data: t.data as Float32Array, dims: t.dims };
+        else if (t.type === 'int64') wire[name] = { type: 'int64', data: t.data as BigInt64Array, dims: t.dims };
+        else throw new TypeError(`input '${name}' is ${t.type}; the models take float32 (and int64 class indices)`);
       }
-      return (await thread.run({ op: 'run', id, feeds: wire })) as Record<string, WireTensor>;
+      return (await thread.run({ op: 'run', id, feeds: wire, ...(outputs ? { outputs } : {}) })) as Record<string, WireTensor>;
     },
     async release(): Promise<void> {
       try {
