@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { loadSplit, testDataDir } from '@fmnist/core/node';
 import { describe, expect, it } from 'vitest';
-import { SALIENCY_FORM } from '../src/explain/contract.ts';
-import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown } from '../src/explain/parity.ts';
+import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, referenceOptionsOf } from '../src/explain/parity.ts';
 import { explainOnnxPath, modelsDir, SHIPPED_MODELS } from '../src/locations.ts';
 import { METADATA_KEYS } from '../src/metadata.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
@@ -32,7 +31,7 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
     const bytes = new Uint8Array(await readFile(file));
     expect(decodeModel(bytes).metadataProps.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value, `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`).toBe(exported.artifact.sha256);
     const sessions = [await createSession(exported.explain!.bytes), await createSession(bytes)];
-    const results = await compareExplanations(exported.model, sessions, set, SALIENCY_FORM);
+    const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!));
     console.log(`\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`);
     for (const result of results) {
       expect(result.maps.map((m) => m.map)).toEqual(name.startsWith('cnn') ? ['gradcam', 'saliency', 'input_gradient'] : ['saliency', 'input_gradient']);
