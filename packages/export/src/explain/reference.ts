@@ -84,15 +84,24 @@ export function saliencyOf(gradient: tf.Tensor, input: tf.Tensor, form: Saliency
 /**
  * The explained scalar per image, summed over the batch (images are
  * independent, so its gradient holds each image's own). The log-probability
- * is written −log1p(Σ_{j≠c} exp((z_j − z_c) / T)): its autodiff sums the
- * rival probabilities for d/dz_c instead of forming 1 − p_c, which float32
- * rounds to noise (or 0) for a confident class.
+ * has two exact forms, each used where it is numerically sound:
+ *  - the top class: −log1p(Σ_{j≠c} exp((z_j − z_c) / T)), whose autodiff sums
+ *    the rival probabilities for d/dz_c instead of forming 1 − p_c, which
+ *    float32 rounds to noise (or 0) for a confident class;
+ *  - any other class: (z_c − logsumexp(z)) / T with tfjs's stable
+ *    logSumExp (the first form would overflow where z_top − z_c > 88 T).
+ * Both are finite everywhere (the first with its exponents clamped at 0,
+ * which only binds where it is masked out), so masking multiplies the
+ * unused one's gradient by an exact 0.
  */
-function targetOf(logits: tf.Tensor, oneHot: tf.Tensor, target: ExplainTarget, temperature: number): tf.Tensor {
+function targetOf(logits: tf.Tensor, oneHot: tf.Tensor, isTop: tf.Tensor, target: ExplainTarget, temperature: number): tf.Tensor {
   if (target === 'logit') return tf.sum(tf.mul(logits, oneHot));
-  const own = tf.sum(tf.mul(logits, oneHot), 1, true);
-  const rivals = tf.mul(tf.exp(tf.div(tf.sub(logits, own), temperature)), tf.sub(1, oneHot));
-  return tf.neg(tf.sum(tf.log1p(tf.sum(rivals, 1))));
+  const scaled = tf.div(logits, temperature);
+  const own = tf.sum(tf.mul(scaled, oneHot), 1);
+  const rivals = tf.mul(tf.exp(tf.minimum(tf.sub(scaled, tf.expandDims(own, 1)), 0)), tf.sub(1, oneHot));
+  const topForm = tf.neg(tf.log1p(tf.sum(rivals, 1)));
+  const otherForm = tf.sub(own, tf.logSumExp(scaled, 1));
+  return tf.sum(tf.add(tf.mul(isTop, topForm), tf.mul(tf.sub(1, isTop), otherForm)));
 }
 
 /**
@@ -115,7 +124,8 @@ export function referenceExplain(model: LayersModel, input: Float32Array, n: num
     const top = tf.argMax(logits, 1).dataSync();
     const explained = Int32Array.from({ length: n }, (_, i) => (classes[i] === TOP_CLASS ? top[i]! : classes[i]!));
     const oneHot = tf.cast(tf.oneHot(tf.tensor1d(explained, 'int32'), logits.shape[1]!), 'float32');
-    const activationGradient = tf.grad((a: tf.Tensor) => targetOf(f2(a), oneHot, target, temperature))(activation);
+    const isTop = tf.tensor1d(Array.from(explained, (c, i) => (c === top[i] ? 1 : 0)), 'float32');
+    const activationGradient = tf.grad((a: tf.Tensor) => targetOf(f2(a), oneHot, isTop, target, temperature))(activation);
     const inputGradient = split === 0 ? activationGradient : tf.grad(f1)(x, activationGradient);
     const result: ReferenceExplanation = {
       logits: logits.dataSync() as Float32Array,
