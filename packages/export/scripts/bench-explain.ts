@@ -1,6 +1,6 @@
 // Faithfulness of the explanations (the deletion test) and their cost in onnxruntime-node.
 //   tsx packages/export/scripts/bench-explain.ts [--model cnn-photo|cnn|mlp]... [--images 1000] [--seed 1]
-//       [--data-dir DIR] [--part deletion|timing|all] [--write]
+//       [--data-dir DIR] [--part deletion|timing|all|none] [--write]
 // Deletion: for each model and each explained quantity (logit, log-probability), build the
 // explanation graph in memory, explain the top class of --images held-out validation images
 // (the run's own Fashion-MNIST validation split: methods are chosen there) and of the first
@@ -35,7 +35,7 @@ const cwd = process.env.INIT_CWD ?? process.cwd();
 const count = Number(values.images ?? 1000);
 const seed = Number(values.seed ?? 1);
 const part = values.part ?? 'all';
-if (!['deletion', 'timing', 'all'].includes(part)) throw new Error(`--part ${part}: use deletion, timing or all`);
+if (!['deletion', 'timing', 'all', 'none'].includes(part)) throw new Error(`--part ${part}: use deletion, timing, all or none (with --write: render the docs from the saved results)`);
 /** The issue's 10%: 78 of 784 pixels. */
 const TOP_K = Math.round(0.1 * IMAGE_PIXELS);
 const REMOVED = Array.from({ length: 11 }, (_, i) => Math.round((i * 0.05) * IMAGE_PIXELS));
@@ -67,12 +67,12 @@ interface TimingResult {
 }
 
 await mkdir(OUT_DIR, { recursive: true });
-if (part !== 'timing') {
+if (part === 'deletion' || part === 'all') {
   const result = await runDeletion();
   await writeFile(DELETION_JSON, `${JSON.stringify(result)}\n`);
   console.error(`wrote ${DELETION_JSON}`);
 }
-if (part !== 'deletion') {
+if (part === 'timing' || part === 'all') {
   const result: TimingResult = { date: new Date().toISOString().slice(0, 10), machine: machine(), lines: [] };
   for (const name of models) {
     const line = await timePerImage(name);
@@ -247,7 +247,7 @@ ${deletionMarkdown(test, k)}
 ${[...new Set(test.map((c) => c.model))].map((m) => `${m} **${defaultKey(m)}**`).join(', ')}: \`saliency\` = max(d target / d pixel · pixel, 0), normalised.
 The two targets are within a few percent of each other on every model, on both slices: the
 log-probability seed does not rescue the CNNs.
-${failing.length ? `Target missed on ${failing.map((r) => `${r.model} (${r.ratio.toFixed(2)}x)`).join(', ')}.` : `The 3x target is met on every model: ${defaults.map((r) => `${r.model} ${r.ratio.toFixed(2)}x`).join(', ')}.`}
+${failing.length ? `Target missed on ${failing.map((r) => `${r.model} (${r.ratio.toFixed(2)}x)`).join(', ')}: on the CNNs, removing any ${k} garment pixels at random already costs a large share of the probability (the "random" column; holes punched all over the garment are unlike anything they were trained on), while the best map's top ${k} pixels cost less than 0.6, and their curve flattens after 15-20% as the pixels with positive evidence run out. No map of the issue's family (Grad-CAM, |gradient|, gradient x input) and neither target reaches 3x on them; Grad-CAM, a 14x14 map upsampled, removes less than random pixels do.` : `The 3x target is met on every model: ${defaults.map((r) => `${r.model} ${r.ratio.toFixed(2)}x`).join(', ')}.`}
 
 Mean probability of the explained class against the share of pixels removed (0-50%), test images;
 the area between curves is ∫ (random − map) over the removed share, trapezoids at 5% steps:
