@@ -1,7 +1,8 @@
 // Explanations: tfjs autodiff vs the ONNX explanation graph on the Fashion-MNIST test images.
 //   tsx packages/export/scripts/parity-explain.ts [--model mlp|cnn|<run dir>]... [--data-dir DIR]
-//       [--from I --count N] [--json FILE] [--merge FILE...] [--write] [--write-to FILE]
-// Defaults: every shipped model, all 10,000 test images, data from FMNIST_DIR.
+//       [--from I --count N] [--backend cpu|wasm] [--json FILE] [--merge FILE...] [--write] [--write-to FILE]
+// Defaults: every shipped model, all 10,000 test images, data from FMNIST_DIR, the cpu backend
+// (--backend wasm: ~12x faster, see src/explain/reference-backend.ts).
 // --from/--count check a slice (shards can run in parallel processes, each with --json);
 // --merge FILE (repeated) sums such JSON files instead of computing. --write writes docs/explain-parity.md.
 import { existsSync } from 'node:fs';
@@ -10,15 +11,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
-import { SALIENCY_FORM } from '../src/explain/contract.ts';
+import { DEFAULT_EXPLANATION } from '../src/explain/contract.ts';
 import { NEAR_THRESHOLD } from '../src/explain/margins.ts';
-import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, explainParityPasses, mergeParity, parityClass, type ExplainParityRow } from '../src/explain/parity.ts';
+import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, explainParityPasses, mergeParity, parityClass, referenceOptionsOf, type ExplainParityRow } from '../src/explain/parity.ts';
+import { REFERENCE_BACKENDS, useReferenceBackend, type ReferenceBackend } from '../src/explain/reference-backend.ts';
 import { explainOnnxPath, modelsDir, resolveModelArg, SHIPPED_MODELS } from '../src/locations.ts';
 import { METADATA_KEYS } from '../src/metadata.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
 import { createSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
-import { useCpuBackend } from '../src/tfjs.ts';
 import { EXPORTER_NAME, EXPORTER_VERSION } from '../src/version.ts';
 
 const { values } = parseArgs({
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'write-to': { type: 'string' },
     /** A sentence for the doc, e.g. which slices a merged run covers. */
     note: { type: 'string' },
+    backend: { type: 'string' },
   },
 });
 const cwd = process.env.INIT_CWD ?? process.cwd();
@@ -53,7 +55,8 @@ if (values.merge?.length) {
 
 async function compute(): Promise<ExplainParityRow[]> {
   const requested = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(modelsDir(), m, 'model.json')));
-  await useCpuBackend();
+  const backend = (values.backend ?? 'cpu') as ReferenceBackend;
+  if (!REFERENCE_BACKENDS.includes(backend)) throw new Error(`--backend ${backend}: use ${REFERENCE_BACKENDS.join(' or ')}`);
   const envDir = process.env.FMNIST_DIR;
   const dataDir = resolveDataDir(values['data-dir'] && resolve(cwd, values['data-dir']), { FMNIST_DIR: envDir && resolve(cwd, envDir) });
   const test = await loadSplit(dataDir, 'test');
@@ -65,6 +68,7 @@ async function compute(): Promise<ExplainParityRow[]> {
     const { name, dir } = resolveModelArg(arg, cwd);
     const started = Date.now();
     const exported = await exportRunDir(dir, name, { explain: true });
+    await useReferenceBackend(backend);
     const candidates = [{ label: 'converted in memory', bytes: exported.explain!.bytes }];
     const file = explainOnnxPath(name);
     if ((SHIPPED_MODELS as readonly string[]).includes(arg) && existsSync(file)) {
@@ -75,7 +79,7 @@ async function compute(): Promise<ExplainParityRow[]> {
     }
     const sessions = await Promise.all(candidates.map((c) => createSession(c.bytes)));
     let last = 0;
-    const results = await compareExplanations(exported.model, sessions, set, SALIENCY_FORM, {
+    const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!), {
       offset: from,
       onProgress: (done) => {
         if (done - last >= 1000 || done === count) console.error(`${name}: ${done} / ${count} images, ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -107,15 +111,18 @@ if (writeTo) {
 
 ${values.note ? `${values.note}\n\n` : ''}Every test image checked (${rows.map((r) => `${r.model}: ${r.count.toLocaleString('en-US')}`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}) is explained twice: by
 TensorFlow.js's own autodiff (\`tf.grad\` on the trained layers model loaded from
-\`models/<name>/\`, pure-JS CPU backend, BatchNormalization as a layer) and by the
-explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: 'all'\`).
+\`models/<name>/\`, BatchNormalization as a layer in inference mode, ${(values.backend ?? 'cpu') === 'wasm' ? "tfjs's wasm backend with its MaxPoolGrad bridged to the cpu backend's kernel and the unused filter gradient skipped, see \`src/explain/reference-backend.ts\`" : 'pure-JS CPU backend'})
+and by the explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: 'all'\`), whose
+batch normalization is folded into the preceding kernels.
 "converted in memory" is a fresh export; \`models/explain/<name>.onnx\` is the shipped
 file (its \`source_sha256\` must name the current source).
 
 The class explained for test image i is its top class (\`class\` = -1) when i % 11 = 0,
 else class (i % 11) − 1, so the top-class path and every class index are covered.
-Maps compared: \`gradcam\` and \`saliency\` (normalised to [0, 1], saliency = ${SALIENCY_FORM})
-and the raw \`input_gradient\`.
+Each graph explains its metadata's \`explanation.target\` (default ${DEFAULT_EXPLANATION.target}: log p_c
+with p the model's own, for cnn-photo calibrated, \`probabilities\`), and the reference differentiates
+the same scalar. Maps compared: \`gradcam\` and \`saliency\` (normalised to [0, 1], saliency =
+${DEFAULT_EXPLANATION.saliencyForm}) and the raw \`input_gradient\`.
 
 Acceptance: max |Δ| ≤ ${EXPLAIN_PARITY_LIMITS.relative} of the tfjs map's range (a zero-range map: |Δ| ≤ ${EXPLAIN_PARITY_LIMITS.relative});
 a map beyond that only where one of the image's ReLU, max-pool or top-class decisions is

@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
-import { SALIENCY_FORM } from './explain/contract.ts';
-import { compareExplanations, EXPLAIN_PARITY_LIMITS } from './explain/parity.ts';
+import { compareExplanations, EXPLAIN_PARITY_LIMITS, referenceOptionsOf } from './explain/parity.ts';
 import { explainOnnxPath, modelsDir, resolveModelArg } from './locations.ts';
 import { createSession } from './ort.ts';
 import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet } from './parity.ts';
@@ -104,7 +103,7 @@ async function explainSelfCheckMax(exported: ExportedRun): Promise<number> {
   const set = selfCheckImages();
   const session = await createSession(exported.explain!.bytes);
   try {
-    const [result] = await compareExplanations(exported.model, [session], set, SALIENCY_FORM);
+    const [result] = await compareExplanations(exported.model, [session], set, referenceOptionsOf(exported.explain!));
     // A map beyond the bound because a ReLU or pool decision sits within float error of its threshold is not a fault.
     const faulty = result!.maps.some((m) => m.unexplained.length > 0) || result!.classDisagreement.unexplained.length > 0;
     return faulty ? Math.max(...result!.maps.map((m) => m.maxRelative)) : Math.min(EXPLAIN_PARITY_LIMITS.relative, Math.max(...result!.maps.map((m) => m.maxRelative)));

@@ -83,6 +83,9 @@ export interface ExplanationFacts {
   heatmap: string;
   gradCamLayer?: string | undefined;
   saliencyForm: string;
+  /** 'logit' or 'log-probability' (see contract.ts EXPLAIN_TARGETS). */
+  target: string;
+  temperature: number;
 }
 
 /**
@@ -91,26 +94,35 @@ export interface ExplanationFacts {
  * Triton client can use it without this repository.
  */
 export function buildExplanationMetadata(source: MetadataSource, facts: ExplanationFacts): Record<string, string> {
+  const classifier = buildMetadata(source);
+  const t = facts.temperature;
+  const scalar = facts.target === 'logit' ? 'logit[class]' : `log probabilities[class]`;
+  const targetMeaning = facts.target === 'logit'
+    ? 'logits[class], the pre-softmax score of the explained class'
+    : `log probabilities[class] = log softmax(logits${t === 1 ? '' : ` / ${t}`})[class], the log of the (calibrated) probability the classifier reports; its gradient is sum_j (onehot_j - probabilities_j)${t === 1 ? '' : ` / ${t}`} * d logits_j`;
   return {
-    ...buildMetadata(source),
+    ...classifier,
     [METADATA_KEYS.outputs]: JSON.stringify({
-      [OUTPUT_NAMES.logits]: 'pre-softmax class scores [N, 10]',
-      [OUTPUT_NAMES.probabilities]: `softmax(${OUTPUT_NAMES.logits}) [N, 10]`,
+      ...(JSON.parse(classifier[METADATA_KEYS.outputs]!) as Record<string, string>),
       explained_class: 'int64 [N]: the class each map explains',
       heatmap: `[N, 28, 28] in [0, 1]: the default map (${facts.heatmap})`,
-      ...(facts.maps.includes('gradcam') ? { gradcam: `[N, 28, 28] in [0, 1]: Grad-CAM on ${facts.gradCamLayer} (after its ReLU, before pooling), bilinear resize (ONNX Resize linear, half_pixel)` } : {}),
-      saliency: `[N, 28, 28] in [0, 1]: ${facts.saliencyForm} of d logit[class] / d input`,
-      input_gradient: '[N, 1, 28, 28]: d logit[class] / d input, raw',
+      ...(facts.maps.includes('gradcam') ? { gradcam: `[N, 28, 28] in [0, 1]: Grad-CAM of ${scalar} on ${facts.gradCamLayer} (after its ReLU, before pooling), bilinear resize (ONNX Resize linear, half_pixel)` } : {}),
+      saliency: `[N, 28, 28] in [0, 1]: ${facts.saliencyForm} of d ${scalar} / d input`,
+      input_gradient: `[N, 1, 28, 28]: d ${scalar} / d input, raw`,
     }),
     [METADATA_KEYS.explanation]: JSON.stringify({
       class_input: { name: 'class', dtype: 'int64', shape: [-1], meaning: 'class index 0..9 per image, or -1 for the top class; >= 10 fails (Gather bounds check)' },
+      target: facts.target,
+      target_meaning: targetMeaning,
       maps: facts.maps,
       heatmap: facts.heatmap,
+      default_method: facts.heatmap === 'gradcam' ? 'gradcam' : facts.saliencyForm,
+      chosen_by: 'deletion test on Fashion-MNIST validation images (docs/explanations.md)',
       normalisation: 'each map divided by its maximum (an all-zero map stays zero)',
       gradcam_layer: facts.gradCamLayer ?? null,
       saliency: facts.saliencyForm,
       resize: 'ONNX Resize mode=linear coordinate_transformation_mode=half_pixel (= tf.image.resizeBilinear halfPixelCenters)',
-      exact: 'gradients by reverse-mode differentiation in-graph: ReLU masks, max-pool argmax routing (first maximum in row-major window order), transposed Gemm/Conv with the forward weights',
+      exact: 'gradients by reverse-mode differentiation in-graph: ReLU masks, max-pool argmax routing (first maximum in row-major window order), transposed Gemm/Conv with the forward weights (batch normalization folded into them, inference mode)',
     }),
   };
 }

@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from './convert/convert.ts';
+import { explanationChoiceFor, type ExplanationChoice } from './explain/contract.ts';
 import { buildExplanationGraph, type ExplainGraph } from './explain/graph.ts';
 import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
 import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
@@ -16,12 +17,14 @@ export interface ExportedRun extends ConvertResult {
   metrics: SourceMetrics | undefined;
   /** The weight-only int8 variant, when asked for. */
   int8?: ConvertResult;
+  /** Calibration temperature of a photo-tuned run (its `probabilities` divide the logits by it). */
+  temperature?: number;
   /** The explanation graph (float32 weights), when asked for. */
   explain?: ExplainGraph;
 }
 
 /** Reads a train run directory and converts it in memory (nothing is written). */
-export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false, explain = false }: { int8?: boolean; explain?: boolean } = {}): Promise<ExportedRun> {
+export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false, explain = false, explainChoice }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice> } = {}): Promise<ExportedRun> {
   await useCpuBackend();
   const artifact = await readLayersArtifact(dir);
   const model = await loadLayersModel(artifact);
@@ -31,11 +34,11 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   const metadata = buildMetadata({ name, sha256: artifact.sha256, metrics, photos });
   const temperature = photos?.calibration.temperature;
   const result = convertSpec(spec, { name, metadata, ...(temperature ? { temperature } : {}) });
-  const exported: ExportedRun = { ...result, name, artifact, model, metrics };
+  const exported: ExportedRun = { ...result, name, artifact, model, metrics, ...(temperature ? { temperature } : {}) };
   if (int8) exported.int8 = convertSpec(spec, { name, int8: true, ...(temperature ? { temperature } : {}), metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
   if (explain) {
-    const source = { name, sha256: artifact.sha256, metrics };
-    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts) });
+    const source = { name, sha256: artifact.sha256, metrics, photos };
+    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts), choice: { ...explanationChoiceFor(name), ...explainChoice }, ...(temperature ? { temperature } : {}) });
   }
   return exported;
 }

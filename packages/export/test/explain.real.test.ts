@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { loadSplit, testDataDir } from '@fmnist/core/node';
 import { describe, expect, it } from 'vitest';
-import { SALIENCY_FORM } from '../src/explain/contract.ts';
-import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown } from '../src/explain/parity.ts';
+import { explanationChoiceFor } from '../src/explain/contract.ts';
+import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, referenceOptionsOf } from '../src/explain/parity.ts';
 import { explainOnnxPath, modelsDir, SHIPPED_MODELS } from '../src/locations.ts';
 import { METADATA_KEYS } from '../src/metadata.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
@@ -30,9 +30,15 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
     const set = { count, images: test.images.subarray(0, count * IMAGE_PIXELS), labels: test.labels.subarray(0, count) };
     const exported = await exportRunDir(join(modelsDir(), name), name, { explain: true });
     const bytes = new Uint8Array(await readFile(file));
-    expect(decodeModel(bytes).metadataProps.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value, `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`).toBe(exported.artifact.sha256);
+    const metadata = decodeModel(bytes).metadataProps;
+    expect(metadata.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value, `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`).toBe(exported.artifact.sha256);
+    // serve and web read the default method from the graph: it must be the one the deletion test chose.
+    const explanation = JSON.parse(metadata.find((p) => p.key === METADATA_KEYS.explanation)?.value ?? '{}') as { target: string; heatmap: string; default_method: string };
+    const choice = explanationChoiceFor(name);
+    expect(explanation).toMatchObject({ target: choice.target, heatmap: choice.heatmap, default_method: choice.heatmap === 'gradcam' ? 'gradcam' : choice.saliencyForm });
+    expect(exported.explain!.target).toBe(choice.target);
     const sessions = [await createSession(exported.explain!.bytes), await createSession(bytes)];
-    const results = await compareExplanations(exported.model, sessions, set, SALIENCY_FORM);
+    const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!));
     console.log(`\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`);
     for (const result of results) {
       expect(result.maps.map((m) => m.map)).toEqual(name.startsWith('cnn') ? ['gradcam', 'saliency', 'input_gradient'] : ['saliency', 'input_gradient']);

@@ -100,7 +100,7 @@ describe('explanation graph of a hand-checkable model', () => {
   });
 
   it('gives the hand-computed logits, Grad-CAM, input gradient and saliency for the top class and for the other class', async () => {
-    const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'tiny' });
+    const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'logit' } });
     expect(graph.maps).toEqual(['gradcam', 'saliency']);
     const session = await createSession(graph.bytes);
     const hand0 = byHand(x, 0);
@@ -127,10 +127,33 @@ describe('explanation graph of a hand-checkable model', () => {
 
   it('matches the tfjs autodiff reference, which matches the hand computation', () => {
     const hand = byHand(x, 1);
-    const reference = referenceExplain(model, x, 1, [1], 'positive-gradient-x-input');
+    const reference = referenceExplain(model, x, 1, [1], { saliencyForm: 'positive-gradient-x-input', target: 'logit' });
     expectClose(reference.gradcam!, hand.gradcam);
     expectClose(reference.inputGradient, hand.gradient);
     expectClose(reference.saliency, hand.saliency);
+  });
+
+  it('explains the log-probability: (onehot − p) / T weights the per-class gradients, for the top class and the other one, calibrated or not', async () => {
+    for (const temperature of [1, 1.7]) {
+      const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'log-probability' }, temperature });
+      expect(graph.target).toBe('log-probability');
+      const session = await createSession(graph.bytes);
+      const out = await runExplanation(session, new Float32Array([...x, ...x]), 2, explainClassTensor([0, 1], 2, 2));
+      const [g0, g1] = [byHand(x, 0), byHand(x, 1)];
+      // p = softmax(z / T); d log p_c = Σ_j (δ_cj − p_j) / T · dz_j; with two classes (1 − p_c) / T · (dz_c − dz_other).
+      const z = g0.logits.map((v) => v / temperature);
+      const p1 = 1 / (1 + Math.exp(z[0]! - z[1]!));
+      expectClose(out.probabilities, [1 - p1, p1, 1 - p1, p1]);
+      for (const [n, own, rival, pRival] of [[0, g0, g1, p1], [1, g1, g0, 1 - p1]] as const) {
+        const expected = own.gradient.map((g, i) => (pRival / temperature) * (g - rival.gradient[i]!));
+        expectClose(out.inputGradient.subarray(n * 784, (n + 1) * 784), expected);
+        const reference = referenceExplain(model, x, 1, [n], { saliencyForm: 'positive-gradient-x-input', target: 'log-probability', temperature });
+        expectClose(reference.inputGradient, expected);
+        expectClose(reference.saliency, out.saliency.subarray(n * 784, (n + 1) * 784));
+        expectClose(reference.gradcam!, out.gradcam!.subarray(n * 784, (n + 1) * 784));
+      }
+      await session.release();
+    }
   });
 
   it('refuses a bad class index with a typed error before the graph runs, and the graph refuses one >= the class count', async () => {
@@ -152,7 +175,7 @@ describe('explanation graph of a hand-checkable model', () => {
     expect(() => explainClassTensor([1], 1, 1)).toThrow(/use 0\.\.0/);
     expect([...explainClassTensor([TOP_CLASS, 0, 9], 3)]).toEqual([-1n, 0n, 9n]);
 
-    const session = await createSession(buildExplanationGraph(specFromLayersModel(model), { name: 'tiny' }).bytes);
+    const session = await createSession(buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'logit' } }).bytes);
     await expect(runExplanation(session, x, 1, BigInt64Array.from([2n]))).rejects.toThrow(/out of data bounds/);
     await session.release();
   });

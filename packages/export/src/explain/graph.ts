@@ -5,15 +5,26 @@ import type { ModelSpec } from '../model/spec.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { EXPORTER_NAME, EXPORTER_VERSION } from '../version.ts';
 import { emitBackward } from './backward.ts';
-import { DEFAULT_HEATMAP, EXPLAIN_INPUTS, EXPLAIN_OPSET, EXPLAIN_OUTPUTS, MAP_SIZE, SALIENCY_FORM, TOP_CLASS, type MapKind, type SaliencyForm } from './contract.ts';
+import { DEFAULT_EXPLANATION, EXPLAIN_INPUTS, EXPLAIN_OPSET, EXPLAIN_OUTPUTS, MAP_SIZE, type ExplainTarget, type ExplanationChoice, type MapKind, type SaliencyForm } from './contract.ts';
 import { emitGradCam, emitNormalised, emitSaliency } from './maps.ts';
 
 export interface ExplainOptions {
   name: string;
   /** metadata_props, or a function of what the build found (maps, default heatmap, Grad-CAM layer). */
-  metadata?: Record<string, string> | ((facts: { maps: MapKind[]; heatmap: MapKind; gradCamLayer: string | undefined; saliencyForm: SaliencyForm }) => Record<string, string>);
-  /** Saliency form written into the graph (default SALIENCY_FORM). */
-  saliencyForm?: SaliencyForm;
+  metadata?: Record<string, string> | ((facts: ExplainFacts) => Record<string, string>);
+  /** Target, saliency form and heatmap (default DEFAULT_EXPLANATION; a model without a Conv2D has no Grad-CAM and falls back to saliency). */
+  choice?: Partial<ExplanationChoice>;
+  /** Calibration: `probabilities` = Softmax(logits / temperature), as in the classifier. */
+  temperature?: number;
+}
+
+export interface ExplainFacts {
+  maps: MapKind[];
+  heatmap: MapKind;
+  gradCamLayer: string | undefined;
+  saliencyForm: SaliencyForm;
+  target: ExplainTarget;
+  temperature: number;
 }
 
 export interface ExplainGraph {
@@ -22,6 +33,9 @@ export interface ExplainGraph {
   /** The maps the graph outputs, and which one `heatmap` is. */
   maps: MapKind[];
   heatmap: MapKind;
+  target: ExplainTarget;
+  saliencyForm: SaliencyForm;
+  temperature: number;
   /** The layer Grad-CAM explains (the last Conv2D, after its activation). */
   gradCamLayer?: string;
   classes: number;
@@ -37,13 +51,16 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
   // A required input: onnxruntime-node drops feeds that are not graph inputs, so an initializer default could not be overridden.
   const classInput = graph.uniqueName(EXPLAIN_INPUTS.class);
   const trace: TraceEntry[] = [];
-  const classifier = emitClassifier(spec, graph, trace);
+  const choice = { ...DEFAULT_EXPLANATION, ...options.choice };
+  const temperature = options.temperature ?? 1;
+  const classifier = emitClassifier(spec, graph, trace, options.temperature);
   if (classifier.inputDims.length !== 4) throw new UnsupportedModelError(`explanations need an image input [H, W, C]; this model takes [${spec.inputShape}]`);
   const [, channels, height, width] = classifier.inputDims as [string, number, number, number];
   if (channels !== 1 || height !== MAP_SIZE[0] || width !== MAP_SIZE[1]) throw new UnsupportedModelError(`explanations are 28x28 maps of a [28, 28, 1] input; this model takes [${spec.inputShape}]`);
 
   const explained = emitClassSelection(graph, classInput, classifier.classes);
-  const seed = emitOneHot(graph, explained, classifier.classes);
+  const oneHot = emitOneHot(graph, explained, classifier.classes);
+  const seed = choice.target === 'logit' ? oneHot : emitLogProbabilitySeed(graph, oneHot, temperature);
   const backward = emitBackward(graph, trace, seed);
 
   const maps: MapKind[] = [];
@@ -53,10 +70,10 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
     maps.push('gradcam');
   }
   graph.renameTensor(backward.inputGradient, EXPLAIN_OUTPUTS.inputGradient);
-  const form = options.saliencyForm ?? SALIENCY_FORM;
+  const form = choice.saliencyForm;
   mapTensors.saliency = emitNormalised(graph, emitSaliency(graph, form, EXPLAIN_OUTPUTS.inputGradient, classifier.inputName), EXPLAIN_OUTPUTS.saliency);
   maps.push('saliency');
-  const heatmap = DEFAULT_HEATMAP;
+  const heatmap = maps.includes(choice.heatmap) ? choice.heatmap : 'saliency';
   graph.addNode('Identity', [mapTensors[heatmap]!], [EXPLAIN_OUTPUTS.heatmap], {}, 'heatmap/Identity');
 
   const mapDims = [BATCH_DIM, ...MAP_SIZE];
@@ -64,7 +81,7 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
     graphName: `${options.name}_explain`,
     producerName: EXPORTER_NAME,
     producerVersion: EXPORTER_VERSION,
-    docString: `${options.name}: explanation graph (${maps.join(', ')}; heatmap = ${heatmap}) of the tfjs layers model, exported by ${EXPORTER_NAME} ${EXPORTER_VERSION}`,
+    docString: `${options.name}: explanation graph (${maps.join(', ')} of the ${choice.target}; heatmap = ${heatmap}) of the tfjs layers model, exported by ${EXPORTER_NAME} ${EXPORTER_VERSION}`,
     opset: EXPLAIN_OPSET,
     inputs: [
       { name: classifier.inputName, dims: classifier.inputDims },
@@ -78,9 +95,9 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
       ...maps.map((m) => ({ name: EXPLAIN_OUTPUTS[m], dims: mapDims })),
       { name: EXPLAIN_OUTPUTS.inputGradient, dims: classifier.inputDims },
     ],
-    metadata: typeof options.metadata === 'function' ? options.metadata({ maps, heatmap, gradCamLayer: backward.target?.layerName, saliencyForm: form }) : (options.metadata ?? {}),
+    metadata: typeof options.metadata === 'function' ? options.metadata({ maps, heatmap, gradCamLayer: backward.target?.layerName, saliencyForm: form, target: choice.target, temperature }) : (options.metadata ?? {}),
   });
-  return { bytes, nodeCount: graph.nodeCount, maps, heatmap, classes: classifier.classes, ...(backward.target ? { gradCamLayer: backward.target.layerName } : {}) };
+  return { bytes, nodeCount: graph.nodeCount, maps, heatmap, target: choice.target, saliencyForm: form, temperature, classes: classifier.classes, ...(backward.target ? { gradCamLayer: backward.target.layerName } : {}) };
 }
 
 /**
@@ -108,4 +125,25 @@ function emitOneHot(graph: GraphBuilder, explained: string, classes: number): st
   const seed = graph.uniqueName('seed/one_hot');
   graph.addNode('Cast', [equal], [seed], { to: 1 /* FLOAT */ });
   return seed;
+}
+
+/**
+ * The gradient of log p_c with respect to the logits, p = `probabilities`
+ * = softmax(z / T): (onehot − p) / T. Written as onehot·Σ_{j≠c} p_j − (1 −
+ * onehot)·p rather than onehot − p: for a confident class, 1 − p_c in
+ * float32 is rounding noise (or exactly 0 when p_c rounds to 1), while the
+ * sum of the other probabilities keeps their full relative precision.
+ */
+function emitLogProbabilitySeed(graph: GraphBuilder, oneHot: string, temperature: number): string {
+  const name = (what: string) => graph.uniqueName(`seed/${what}`);
+  const [others, rivals, rest, own, seed] = ['not_class', 'rivals', 'rest', 'own', 'log_probability'].map(name) as [string, string, string, string, string];
+  graph.addNode('Sub', [graph.addInitializer('seed/one', Float32Array.of(1), []), oneHot], [others]);
+  graph.addNode('Mul', [EXPLAIN_OUTPUTS.probabilities, others], [rivals]);
+  graph.addNode('ReduceSum', [rivals, graph.addInt64Initializer('seed/class_axis', [1])], [rest], { keepdims: 1 });
+  graph.addNode('Mul', [oneHot, rest], [own]);
+  graph.addNode('Sub', [own, rivals], [seed]);
+  if (temperature === 1) return seed;
+  const scaled = name('log_probability_over_t');
+  graph.addNode('Div', [seed, graph.addInitializer('seed/temperature', Float32Array.of(temperature), [])], [scaled]);
+  return scaled;
 }

@@ -2,9 +2,9 @@ import { bytesToInput, IMAGE_PIXELS } from '@fmnist/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '../parity.ts';
-import type { SaliencyForm } from './contract.ts';
+import type { ExplainGraph } from './graph.ts';
 import { decisionMargin, NEAR_THRESHOLD } from './margins.ts';
-import { referenceExplain, type ReferenceExplanation } from './reference.ts';
+import { referenceExplain, type ReferenceExplanation, type ReferenceOptions } from './reference.ts';
 import { runExplanation, type ExplainOutputs } from './run.ts';
 
 /** The issue's bounds: |Δ| ≤ 1e-4 of the reference map's range; maps beyond it only where a decision is near its threshold, at most 0.1% of maps. */
@@ -37,6 +37,11 @@ export interface ExplainParity {
   margins: { image: number; margin: number; where: string }[];
 }
 
+/** What the tfjs reference must compute to match an explanation graph. */
+export function referenceOptionsOf(graph: Pick<ExplainGraph, 'saliencyForm' | 'target' | 'temperature'>): ReferenceOptions {
+  return { saliencyForm: graph.saliencyForm, target: graph.target, temperature: graph.temperature };
+}
+
 /** Class explained for image i in the parity run: every 11th image its top class (-1), the others 0..9 in turn, so every class index and the top-class path are covered. */
 export function parityClass(i: number): number {
   return (i % 11) - 1;
@@ -47,13 +52,13 @@ export function parityClass(i: number): number {
  * `set`, `batch` images at a time; the reference runs once for all
  * `sessions` (e.g. a fresh conversion and the file on disk).
  */
-export async function compareExplanations(model: LayersModel, sessions: readonly InferenceSession[], set: ImageSet, form: SaliencyForm, { batch = 100, offset = 0, onProgress }: { batch?: number; offset?: number; onProgress?: (done: number) => void } = {}): Promise<ExplainParity[]> {
+export async function compareExplanations(model: LayersModel, sessions: readonly InferenceSession[], set: ImageSet, explanation: ReferenceOptions, { batch = 100, offset = 0, onProgress }: { batch?: number; offset?: number; onProgress?: (done: number) => void } = {}): Promise<ExplainParity[]> {
   const states = sessions.map(() => ({ tally: new Map<ComparedMap, MapParity>(), beyond: new Map<number, ComparedMap[]>(), classAgreement: 0 }));
   for (let start = 0; start < set.count; start += batch) {
     const n = Math.min(batch, set.count - start);
     const input = bytesToInput(set.images.subarray(start * IMAGE_PIXELS, (start + n) * IMAGE_PIXELS));
     const classes = Array.from({ length: n }, (_, i) => parityClass(offset + start + i));
-    const reference = referenceExplain(model, input, n, classes, form);
+    const reference = referenceExplain(model, input, n, classes, explanation);
     for (const [k, session] of sessions.entries()) {
       const state = states[k]!;
       const onnx = await runExplanation(session, input, n, BigInt64Array.from(classes, BigInt));

@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // (importing tfjs-core's dist/register_all_gradients directly fails under Node's ESM resolver).
 import '@tensorflow/tfjs-layers';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
-import { MAP_SIZE, TOP_CLASS, type SaliencyForm } from './contract.ts';
-import { withFastFilterGradient } from './filter-grad-kernel.ts';
+import { MAP_SIZE, TOP_CLASS, type ExplainTarget, type SaliencyForm } from './contract.ts';
+import { withReferenceKernels } from './reference-backend.ts';
 
 type Layer = layers.Layer;
 
@@ -13,11 +13,18 @@ type Layer = layers.Layer;
  * layers model, un-exported (BatchNormalization as a layer, Dropout in
  * inference mode), with the same map definitions as the ONNX graph.
  */
+export interface ReferenceOptions {
+  saliencyForm: SaliencyForm;
+  target: ExplainTarget;
+  /** A calibrated model's temperature (log-probability target: p = softmax(logits / T)). */
+  temperature?: number;
+}
+
 export interface ReferenceExplanation {
   /** [n, classes] */
   logits: Float32Array;
   explained: Int32Array;
-  /** [n, 784] d logit[class] / d input. */
+  /** [n, 784] d target / d input. */
   inputGradient: Float32Array;
   /** [n, 784] normalised to [0, 1] per image. */
   saliency: Float32Array;
@@ -75,26 +82,50 @@ export function saliencyOf(gradient: tf.Tensor, input: tf.Tensor, form: Saliency
 }
 
 /**
+ * The explained scalar per image, summed over the batch (images are
+ * independent, so its gradient holds each image's own). The log-probability
+ * has two exact forms, each used where it is numerically sound:
+ *  - the top class: −log1p(Σ_{j≠c} exp((z_j − z_c) / T)), whose autodiff sums
+ *    the rival probabilities for d/dz_c instead of forming 1 − p_c, which
+ *    float32 rounds to noise (or 0) for a confident class;
+ *  - any other class: (z_c − logsumexp(z)) / T with tfjs's stable
+ *    logSumExp (the first form would overflow where z_top − z_c > 88 T).
+ * Both are finite everywhere (the first with its exponents clamped at 0,
+ * which only binds where it is masked out), so masking multiplies the
+ * unused one's gradient by an exact 0.
+ */
+function targetOf(logits: tf.Tensor, oneHot: tf.Tensor, isTop: tf.Tensor, target: ExplainTarget, temperature: number): tf.Tensor {
+  if (target === 'logit') return tf.sum(tf.mul(logits, oneHot));
+  const scaled = tf.div(logits, temperature);
+  const own = tf.sum(tf.mul(scaled, oneHot), 1);
+  const rivals = tf.mul(tf.exp(tf.minimum(tf.sub(scaled, tf.expandDims(own, 1)), 0)), tf.sub(1, oneHot));
+  const topForm = tf.neg(tf.log1p(tf.sum(rivals, 1)));
+  const otherForm = tf.sub(own, tf.logSumExp(scaled, 1));
+  return tf.sum(tf.add(tf.mul(isTop, topForm), tf.mul(tf.sub(1, isTop), otherForm)));
+}
+
+/**
  * Explains `n` images given as a flat NHWC buffer; `classes[i]` is the class
  * to explain for image i or TOP_CLASS. With a Grad-CAM layer the model is
  * split there: f2's gradient at the activation A comes first, then the
  * input gradient is f1's vector-Jacobian product with it (tf.grad with an
  * upstream dy), which is the chain rule tfjs applies anyway and saves a pass.
  */
-export function referenceExplain(model: LayersModel, input: Float32Array, n: number, classes: ArrayLike<number>, form: SaliencyForm): ReferenceExplanation {
+export function referenceExplain(model: LayersModel, input: Float32Array, n: number, classes: ArrayLike<number>, { saliencyForm: form, target, temperature = 1 }: ReferenceOptions): ReferenceExplanation {
   const chain = chainLayers(model);
   const split = (gradCamLayerIndex(chain) ?? -1) + 1;
   const shape = [n, ...(model.inputs[0]!.shape.slice(1) as number[])];
   const f1 = (t: tf.Tensor) => applyLayers(chain, t, 0, split);
   const f2 = (t: tf.Tensor) => applyLayers(chain, t, split, chain.length);
-  return withFastFilterGradient(() => scoped(() => {
+  return withReferenceKernels(() => scoped(() => {
     const x = tf.tensor(input, shape, 'float32');
     const activation = f1(x);
     const logits = f2(activation);
     const top = tf.argMax(logits, 1).dataSync();
     const explained = Int32Array.from({ length: n }, (_, i) => (classes[i] === TOP_CLASS ? top[i]! : classes[i]!));
     const oneHot = tf.cast(tf.oneHot(tf.tensor1d(explained, 'int32'), logits.shape[1]!), 'float32');
-    const activationGradient = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f2(a), oneHot)))(activation);
+    const isTop = tf.tensor1d(Array.from(explained, (c, i) => (c === top[i] ? 1 : 0)), 'float32');
+    const activationGradient = tf.grad((a: tf.Tensor) => targetOf(f2(a), oneHot, isTop, target, temperature))(activation);
     const inputGradient = split === 0 ? activationGradient : tf.grad(f1)(x, activationGradient);
     const result: ReferenceExplanation = {
       logits: logits.dataSync() as Float32Array,
