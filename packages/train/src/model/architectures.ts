@@ -25,6 +25,14 @@ export interface ArchitectureOptions {
 
 export const DEFAULT_ARCHITECTURE: ArchitectureOptions = { dropout: 0.3, batchNorm: false, convDropout: 0, padding: 'valid', seed: 42, depth: 20, width: 16 };
 
+/**
+ * Moving-statistics momentum of the ResNet's batch norms: PyTorch's default
+ * (0.1 there, as the weight of the new batch). Keras' 0.99 averages over
+ * ~100 steps' statistics, from weights that a 0.1 learning rate has since
+ * moved: validation in early epochs then scores stale statistics.
+ */
+export const RESNET_BN_MOMENTUM = 0.9;
+
 /** The ResNet's stages: each doubles the channels and halves the map (28 -> 14 -> 7) after the first. */
 export const RESNET_STAGES = 3;
 
@@ -80,7 +88,8 @@ export function resnetBlocks(depth: number): number {
  * ReLU) at width, 2x and 4x width, the first block of stages 2 and 3
  * striding its first 3x3 conv by 2 with a 1x1 strided conv + BN projection
  * on the shortcut, then global average pooling and the linear classifier.
- * Convs have no bias (BN follows each); He-normal initialization, seeded.
+ * Convs have no bias (BN follows each, momentum RESNET_BN_MOMENTUM);
+ * He-normal initialization, seeded.
  */
 function buildResNet(o: ArchitectureOptions): tfl.LayersModel {
   const blocks = resnetBlocks(o.depth);
@@ -88,7 +97,7 @@ function buildResNet(o: ArchitectureOptions): tfl.LayersModel {
   let seed = o.seed;
   const conv = (x: tfl.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string) =>
     tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: seed++ }), name }).apply(x) as tfl.SymbolicTensor;
-  const bn = (x: tfl.SymbolicTensor, name: string) => fastBatchNormalization({ name }).apply(x) as tfl.SymbolicTensor;
+  const bn = (x: tfl.SymbolicTensor, name: string) => fastBatchNormalization({ name, momentum: RESNET_BN_MOMENTUM }).apply(x) as tfl.SymbolicTensor;
   const relu = (x: tfl.SymbolicTensor, name: string) => tfl.layers.activation({ activation: 'relu', name }).apply(x) as tfl.SymbolicTensor;
 
   const input = tfl.input({ shape: INPUT_SHAPE, name: 'input' });
