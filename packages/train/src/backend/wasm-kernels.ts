@@ -113,12 +113,15 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvGradAttrs & { filterShape: number[] };
   const info = convInfoOf(x.shape, a.filterShape, a);
   const [kh, kw, ci] = a.filterShape as [number, number, number, number];
-  return kh * kw * ci <= IM2COL_MAX_ROWS ? filterGradByIm2col(b, x, dy, info) : filterGradByConv(b, x, dy, info);
+  return kh * kw * ci <= IM2COL_MAX_ROWS || kh * kw === 1 ? filterGradByIm2col(b, x, dy, info) : filterGradByConv(b, x, dy, info);
 };
 
 /**
  * Below this patch length the swapped-roles conv has too few output rows to
- * keep XNNPACK busy. Above it, im2col measured no faster (the CNN's second
+ * keep XNNPACK busy. 1x1 kernels (the ResNet's strided projections) always
+ * take im2col: their patch matrix is a strided copy of the input, and the
+ * swapped-roles conv would be a dilated 14x14 filter (64 images at 28x28,
+ * 16 -> 32 channels: 22-29 ms against 51-64 ms, scripts/bench-kernels.ts). Above it, im2col measured no faster (the CNN's second
  * layer, 288 patch rows: 26 ms either way), as building the patch matrix in
  * JS costs about what the product saves.
  */
