@@ -36,7 +36,7 @@ for (const { x: xs, k, out, stride } of shapes) {
   const w = tf.randomNormal(filterShape) as tf.Tensor4D;
   const o = Math.ceil(xs[1] / stride);
   const dy = tf.randomNormal([xs[0], o, o, out]) as tf.Tensor4D;
-  const attrs = { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const attrs = { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC' };
   const forward = median(() => tf.tidy(() => tf.conv2d(x, w, stride, 'same')).dispose());
   const input = median(() => (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xs }) as tf.Tensor).dispose());
   const filter = median(() => (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape }) as tf.Tensor).dispose());

@@ -1,5 +1,6 @@
 import type { Split } from '@fmnist/core';
 import { saveLayersModel } from './model/artifacts.ts';
+import { forwardFlopsPerImage } from './model/flops.ts';
 import { evaluateView } from './model/evaluate.ts';
 import { wholeView } from './data/batches.ts';
 import { fit, shuffleSeedOf, type FitHooks, type Recipe } from './fit.ts';
@@ -54,6 +55,8 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
       trainSeconds,
       trainImagesPerSecond: images / trainSeconds,
       createdAt: new Date().toISOString(),
+      parameters: result.model.countParams(),
+      flopsPerImage: forwardFlopsPerImage(result.model),
       ...(photos && recipe.photos ? { photos: photoRunFigures(result.model, photos, recipe.photos) } : {}),
     };
     await saveLayersModel(result.model, options.out);

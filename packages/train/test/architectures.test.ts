@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../src/model/architectures.ts';
+import { forwardFlopsPerImage } from '../src/model/flops.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -99,5 +100,16 @@ describe('resnet', () => {
     const y = a.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor;
     expect(y.shape).toEqual([2, 10]);
     expect(Array.from(y.dataSync())).toEqual(Array.from((b.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor).dataSync()));
+  });
+});
+
+describe('forward FLOPs per image', () => {
+  it('counts 2 x multiply-adds of convs and dense layers, as by hand for the plain CNN and ResNet-20', () => {
+    // conv1 26x26x32 of 3x3x1, conv2 11x11x64 of 3x3x32, dense 1600->128, 128->10.
+    const cnn = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32 + 1600 * 128 + 128 * 10);
+    expect(forwardFlopsPerImage(buildModel('cnn'))).toBe(cnn);
+    // Stem; stage 1: six 3x3 16->16 at 28x28; stage 2: 3x3 16->32, five 32->32, a 1x1 projection at 14x14; stage 3 likewise at 7x7; the classifier.
+    const macs = 28 * 28 * 16 * 9 + 6 * 28 * 28 * 16 * 16 * 9 + 14 * 14 * 32 * (9 * 16 + 5 * 9 * 32 + 16) + 7 * 7 * 64 * (9 * 32 + 5 * 9 * 64 + 32) + 64 * 10;
+    expect(forwardFlopsPerImage(buildModel('resnet', { depth: 20, width: 16 }))).toBe(2 * macs);
   });
 });
