@@ -1,14 +1,18 @@
 /**
- * Training throughput (images/s) of both models on the chosen backend, with
- * one process and with one gradient worker per core, in one run.
- * `pnpm bench:train [--backend B] [--batch-size N] [--steps N] [--rounds N] [--workers N]`
- * Random inputs through the same steppers as training (forward, loss, gradients, Adam).
+ * Training throughput (images/s) of the models on the chosen backend, with
+ * one process and with one gradient worker per core, in one run; for the
+ * ResNet also PyTorch's on the same model and batch size (Debian's
+ * python3-torch, /usr/bin/python3, scripts/bench_torch_resnet.py, all cores).
+ * `pnpm bench:train [--only mlp,cnn,resnet] [--depth N] [--width N] [--backend B] [--batch-size N] [--steps N] [--rounds N] [--workers N] [--python PATH]`
+ * Random inputs through the same steppers as training (forward, loss, gradients, optimizer step).
  * Each figure is the median of `rounds` timed rounds of `steps` steps, with
  * the slowest and fastest round beside it: on a shared 2-core machine a
  * single round can be off by 20%.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
 import { defaultWorkers, describeSelection, selectBackend, type BackendChoice } from '../src/backend/select.ts';
@@ -17,8 +21,14 @@ import { buildRecipeModel, defaultRecipe } from '../src/fit.ts';
 import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string' } },
+  options: {
+    backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string' },
+    only: { type: 'string', default: MODEL_KINDS.join(',') }, depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, python: { type: 'string', default: '/usr/bin/python3' },
+  },
 });
+const only = new Set(values.only.split(','));
+const depth = Number(values.depth);
+const width = Number(values.width);
 const selection = await selectBackend(values.backend as BackendChoice);
 const batchSize = Number(values['batch-size']);
 const steps = Number(values.steps);
@@ -33,9 +43,11 @@ const batch = { x, labels, accept: Uint16Array.from(labels, (l) => 1 << l), size
 
 // The default recipes, plus the guide's plain CNN (valid padding, no conv dropout): its step is the cheaper one.
 const variants = [
-  ...MODEL_KINDS.map((kind) => ({ name: kind, recipe: { ...defaultRecipe(kind), batchSize } })),
+  ...MODEL_KINDS.filter((kind) => kind !== 'resnet').map((kind) => ({ name: kind, recipe: { ...defaultRecipe(kind), batchSize } })),
   { name: 'cnn plain (valid padding, no conv dropout)', recipe: { ...defaultRecipe('cnn'), batchSize, padding: 'valid' as const, convDropout: 0 } },
-];
+  { name: `resnet-${depth} (width ${width})`, recipe: { ...defaultRecipe('resnet'), batchSize, depth, width } },
+].filter((v) => only.has(v.recipe.model));
+const typescriptRates = new Map<string, number>();
 for (const { name, recipe } of variants) {
   for (const workers of [...new Set([1, parallel])]) {
     const model = buildRecipeModel(recipe);
@@ -50,8 +62,23 @@ for (const { name, recipe } of variants) {
     rates.sort((p, q) => p - q);
     const median = rates[Math.floor(rates.length / 2)]!;
     console.log(`${name}, ${workers} worker${workers > 1 ? 's' : ' (in process)'}: ${median.toFixed(0)} images/s (${((1000 * batchSize) / median).toFixed(1)} ms/step; rounds ${rates[0]!.toFixed(0)}-${rates.at(-1)!.toFixed(0)})`);
+    if (recipe.model === 'resnet') typescriptRates.set(`${workers}`, median);
     await stepper.dispose();
     model.dispose();
   }
 }
 tf.disposeVariables();
+
+if (only.has('resnet')) {
+  // The same model, batch size and step (SGD + Nesterov, weight decay, label smoothing) in PyTorch on all cores.
+  const script = fileURLToPath(new URL('./bench_torch_resnet.py', import.meta.url));
+  const args = [script, '--depth', `${depth}`, '--width', `${width}`, '--batch-size', `${batchSize}`, '--steps', `${steps}`, '--rounds', `${rounds}`, '--threads', `${availableParallelism()}`];
+  try {
+    const { stdout } = await promisify(execFile)(values.python, args, { maxBuffer: 1 << 20 });
+    const torch = JSON.parse(stdout.trim().split('\n').at(-1)!) as { images_per_second: number; rounds: number[]; params: number; torch: string; threads: number };
+    console.log(`pytorch ${torch.torch} resnet-${depth} (width ${width}, ${torch.params} parameters), ${torch.threads} threads: ${torch.images_per_second.toFixed(0)} images/s (${((1000 * batchSize) / torch.images_per_second).toFixed(1)} ms/step; rounds ${torch.rounds[0]!.toFixed(0)}-${torch.rounds.at(-1)!.toFixed(0)})`);
+    for (const [workers, rate] of typescriptRates) console.log(`  TypeScript / PyTorch, ${workers} worker(s): ${(rate / torch.images_per_second).toFixed(2)}x`);
+  } catch (err) {
+    console.log(`pytorch: not measured (${(err as Error).message.split('\n')[0]}); install Debian's python3-torch: apt-get install -y python3-torch`);
+  }
+}

@@ -7,19 +7,31 @@ import type { PartialLoss } from './model/loss.ts';
 import { resolvePhotoCacheDir } from './photos/cache.ts';
 import { loadPhotoData } from './photos/load-photos.ts';
 import { BACKEND_CHOICES, defaultWorkers, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
-import { MODEL_KINDS, type ModelKind } from './model/architectures.ts';
-import { buildRecipeModel, DEFAULT_AUGMENT, defaultRecipe, setWeightValues, type PhotoRecipe, type Recipe } from './fit.ts';
+import { MODEL_KINDS, resnetBlocks, type ModelKind } from './model/architectures.ts';
+import { buildRecipeModel, DEFAULT_AUGMENT, defaultRecipe, LR_SCHEDULES, setWeightValues, type LrSchedule, type PhotoRecipe, type Recipe } from './fit.ts';
+import { readCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { DEFAULT_MOMENTUM, OPTIMIZERS, type OptimizerName } from './parallel/flat-optimizer.ts';
 import { loadLayersModel } from './model/artifacts.ts';
 import { trainRun } from './run.ts';
 
-const USAGE = `pnpm train --model mlp|cnn [options]
-  --epochs N            (25)          --batch-size N       (128)
-  --lr X                (0.001)       --lr-schedule constant|cosine (constant)
+const USAGE = `pnpm train --model mlp|cnn|resnet [options]      pnpm train --resume RUN_DIR
+  --epochs N            (25; resnet 30)   --batch-size N   (128)
+  --lr X                (0.001; resnet 0.1)
+  --lr-schedule constant|cosine|onecycle (constant; resnet onecycle)
+  --optimizer adam|sgd  (adam; resnet sgd, Nesterov momentum)
+  --momentum X          SGD momentum (0.9)
+  --weight-decay X      L2 on kernels (0; resnet 5e-4)
+  --depth N / --width N ResNet depth 6n+2 (20) and first-stage channels (16)
   --seed N              (42) seeds the validation split, the weights and the streams below
   --shuffle-seed N      seeds batch order, augmentation and dropout only (default: --seed)
   --augment             rotation ±15°, flip p=0.5, shift ±2 px
   --no-augment          none (the default)
-  --rotation DEG / --flip P / --shift PX   override one setting
+  --rotation DEG / --flip P / --shift PX / --erase P   override one setting
+                        (--shift PX is a random crop of the image zero-padded by PX;
+                         --erase P random erasing; resnet default: flip 0.5, shift 2, erase 0.5)
+  --resume RUN_DIR      continue an interrupted run from its last checkpoint (written after
+                        every epoch) with its own recipe; only --backend, --workers,
+                        --data-dir and --test-limit may be given beside it
   --batch-norm          (off)         --dropout X          (0.3)
   --conv-dropout X      (cnn 0.3)     --validation N       (5000)
   --padding valid|same  convolution padding (cnn: same)
@@ -67,6 +79,7 @@ try {
       photos: { type: 'string' }, 'partial-loss': { type: 'string' }, 'epoch-images': { type: 'string' }, 'with-photos': { type: 'boolean' }, 'photo-ratio': { type: 'string' }, 'photo-folds': { type: 'string' }, 'photo-fold': { type: 'string' },
       'photo-split-seed': { type: 'string' }, 'photo-balance': { type: 'string' }, 'photo-augment': { type: 'boolean' }, 'photo-cache': { type: 'string' },
       workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, 'shuffle-seed': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
+      optimizer: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, erase: { type: 'string' }, resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,13 +91,25 @@ if (v.help) {
   console.log(USAGE);
   process.exit(0);
 }
+const RESUME_COMPATIBLE = new Set(['resume', 'backend', 'workers', 'data-dir', 'test-limit']);
+const resumeDir = v.resume === undefined ? undefined : userPath(v.resume);
+let checkpoint: Checkpoint | undefined;
+if (resumeDir) {
+  const extra = Object.keys(v).filter((k) => !RESUME_COMPATIBLE.has(k));
+  if (extra.length) fail(`--resume continues a run with its own recipe; drop ${extra.map((k) => `--${k}`).join(', ')}`);
+  checkpoint = await readCheckpoint(resumeDir).catch((err: unknown) => fail(`--resume: ${err instanceof Error ? err.message : String(err)}`));
+  if (checkpoint.epoch >= checkpoint.recipe.epochs) fail(`--resume: ${v.resume} already completed all ${checkpoint.recipe.epochs} epochs`);
+  v.model = checkpoint.recipe.model;
+}
 if (!MODEL_KINDS.includes(v.model as ModelKind)) fail(`--model must be one of ${MODEL_KINDS.join(', ')}`);
 const backend = (v.backend ?? 'auto') as BackendChoice;
 if (!BACKEND_CHOICES.includes(backend)) fail(`--backend must be one of ${BACKEND_CHOICES.join(', ')}`);
-const schedule = v['lr-schedule'] ?? 'constant';
-if (schedule !== 'constant' && schedule !== 'cosine') fail('--lr-schedule must be constant or cosine');
 
 const base = defaultRecipe(v.model as ModelKind);
+const schedule = (v['lr-schedule'] ?? base.lrSchedule) as LrSchedule;
+if (!LR_SCHEDULES.includes(schedule)) fail(`--lr-schedule must be one of ${LR_SCHEDULES.join(', ')}`);
+const optimizer = (v.optimizer ?? base.optimizer ?? 'adam') as OptimizerName;
+if (!OPTIMIZERS.includes(optimizer)) fail(`--optimizer must be one of ${OPTIMIZERS.join(', ')}`);
 const padding = v.padding ?? base.padding;
 if (padding !== 'valid' && padding !== 'same') fail('--padding must be valid or same');
 
@@ -92,15 +117,18 @@ if (padding !== 'valid' && padding !== 'same') fail('--padding must be valid or 
 function augmentation(): Recipe['augment'] {
   if (v.augment === false) return null;
   const preset = v.augment ? DEFAULT_AUGMENT : base.augment;
-  if (!preset && !v.rotation && !v.flip && !v.shift) return null;
+  if (!preset && !v.rotation && !v.flip && !v.shift && !v.erase) return null;
   const from = preset ?? { maxRotationDeg: 0, flipProbability: 0, maxShift: 0 };
+  const erase = numberFlag(v.erase, 'erase', from.eraseProbability ?? 0, false);
+  if (erase > 1) fail('--erase must be a probability (0 to 1)');
   return {
     maxRotationDeg: numberFlag(v.rotation, 'rotation', from.maxRotationDeg, false),
     flipProbability: numberFlag(v.flip, 'flip', from.flipProbability, false),
     maxShift: numberFlag(v.shift, 'shift', from.maxShift, false),
+    ...(erase > 0 ? { eraseProbability: erase } : {}),
   };
 }
-const recipe: Recipe = {
+const recipe: Recipe = checkpoint ? checkpoint.recipe : {
   ...base,
   epochs: numberFlag(v.epochs, 'epochs', base.epochs),
   batchSize: numberFlag(v['batch-size'], 'batch-size', base.batchSize),
@@ -120,7 +148,20 @@ const recipe: Recipe = {
   ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
   ...(v.photos !== undefined || v['with-photos'] ? { photos: photoRecipe() } : {}),
   ...(v['partial-loss'] ? { partialLoss: partialLoss(v['partial-loss']) } : {}),
+  optimizer,
+  ...(optimizer === 'sgd' ? { momentum: numberFlag(v.momentum, 'momentum', base.momentum ?? DEFAULT_MOMENTUM, false) } : {}),
+  ...(v['weight-decay'] || base.weightDecay ? { weightDecay: numberFlag(v['weight-decay'], 'weight-decay', base.weightDecay ?? 0, false) } : {}),
+  ...(v.model === 'resnet' ? { depth: numberFlag(v.depth, 'depth', base.depth ?? 20), width: numberFlag(v.width, 'width', base.width ?? 16) } : {}),
 };
+if (recipe.model === 'resnet') {
+  try {
+    resnetBlocks(recipe.depth ?? 20);
+  } catch (err) {
+    fail(`--depth: ${(err as Error).message}`);
+  }
+  if ((recipe.width ?? 16) < 1) fail('--width must be at least 1');
+} else if (v.depth || v.width) fail('--depth and --width apply to --model resnet');
+if ((recipe.momentum ?? 0) >= 1) fail('--momentum must be below 1');
 
 function partialLoss(value: string): PartialLoss {
   if (value !== 'sum' && value !== 'max') fail('--partial-loss must be sum or max');
@@ -160,7 +201,8 @@ process.on('uncaughtException', (err) => {
 
 const selection = await selectBackend(backend);
 console.log(describeSelection(selection));
-const workers = v.workers === undefined || v.workers === 'auto' ? defaultWorkers(selection.used, recipe.model) : numberFlag(v.workers, 'workers', 1);
+const workers = v.workers === undefined || v.workers === 'auto' ? (checkpoint?.workers ?? defaultWorkers(selection.used, recipe.model)) : numberFlag(v.workers, 'workers', 1);
+if (checkpoint && workers !== checkpoint.workers) fail(`--resume: the run trained with ${checkpoint.workers} worker(s); the same count is needed to continue it exactly (--workers ${checkpoint.workers})`);
 if (workers < 1) fail('--workers must be at least 1');
 console.log(`workers: ${workers}`);
 let initialWeights: Float32Array[] | undefined;
@@ -181,7 +223,8 @@ if (recipe.initFrom) {
 const photos = recipe.photos ? await loadPhotoData(recipe.photos, resolvePhotoCacheDir(v['photo-cache']), console.log).catch((err: unknown) => fail(`--photos: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
 const dataDir = resolveDataDir(v['data-dir']);
 const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
-const out = v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const out = resumeDir ?? (v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+if (checkpoint) console.log(`resuming ${out} after epoch ${checkpoint.epoch}/${recipe.epochs} (${(checkpoint.history.reduce((s, h) => s + h.seconds, 0) / 60).toFixed(1)} training minutes so far)`);
 console.log(`data: ${dataDir} (${train.count} train, ${test.count} test) -> ${out}`);
 
 // The bar draws only on a terminal; a log file gets one line per epoch instead.
@@ -193,6 +236,7 @@ const result = await trainRun(train, test, recipe, {
   testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
   ...(initialWeights ? { initialWeights } : {}),
   ...(photos ? { photos } : {}),
+  ...(checkpoint ? { resume: checkpoint } : {}),
   hooks: {
     onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),
     onBatch: (b, loss, acc) => { if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) }); },

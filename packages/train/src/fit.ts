@@ -12,7 +12,9 @@ export { photoAcceptTop1 };
 export type { PhotoRecipe };
 import type { PhotoRecipe } from './photos/photo-recipe.ts';
 import type { PartialLoss } from './model/loss.ts';
-import { createRng, shuffle } from './random.ts';
+import { CountingRng, shuffle } from './random.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { OptimizerName } from './parallel/flat-optimizer.ts';
 import { localStepper, parallelStepper } from './parallel/steppers.ts';
 
 export interface Recipe {
@@ -20,8 +22,8 @@ export interface Recipe {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** 'cosine' decays the rate per step to 0 over the run. */
-  lrSchedule: 'constant' | 'cosine';
+  /** See LR_SCHEDULES and learningRateAt. */
+  lrSchedule: LrSchedule;
   seed: number;
   /** Augmentation parameters, or null for none. */
   augment: AugmentOptions | null;
@@ -53,7 +55,28 @@ export interface Recipe {
   initFrom?: string;
   /** Real photos mixed into every batch (the data itself comes through FitOptions.photos). */
   photos?: PhotoRecipe;
+  /** 'adam' (absent) or 'sgd' (Nesterov momentum). */
+  optimizer?: OptimizerName;
+  /** SGD momentum (absent: 0.9). */
+  momentum?: number;
+  /** Coupled L2 weight decay on kernels (absent: 0). */
+  weightDecay?: number;
+  /** ResNet depth (6n + 2; absent: 20). */
+  depth?: number;
+  /** ResNet first-stage channels (absent: 16). */
+  width?: number;
 }
+
+/**
+ * 'constant'; 'cosine' decays the rate per step to 0 over the run;
+ * 'onecycle' rises linearly from rate/25 to the rate over the first
+ * ONE_CYCLE_WARMUP of the steps, then follows a cosine to 0 (Smith's one
+ * cycle as PyTorch's OneCycleLR shapes it, with a cosine annealing phase).
+ */
+export const LR_SCHEDULES = ['constant', 'cosine', 'onecycle'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+export const ONE_CYCLE_WARMUP = 0.15;
+export const ONE_CYCLE_START_DIVISOR = 25;
 
 
 /**
@@ -87,8 +110,33 @@ export function defaultRecipe(model: ModelKind): Recipe {
     convDropout: model === 'cnn' ? 0.3 : 0,
     padding: model === 'cnn' ? 'same' : 'valid',
     validationCount: 5000,
+    ...(model === 'resnet' ? RESNET_RECIPE : {}),
   };
 }
+
+/**
+ * The ResNet's short-schedule recipe: SGD with Nesterov momentum under a
+ * one-cycle rate, weight decay, label smoothing, flips, padded random crops
+ * (whole-pixel shifts) and random erasing: the usual recipe for fast
+ * CIFAR-style ResNet training. A starting point: docs/training.md says
+ * which settings were checked on validation.
+ */
+const RESNET_RECIPE: Partial<Recipe> = {
+  epochs: 30,
+  learningRate: 0.1,
+  lrSchedule: 'onecycle',
+  optimizer: 'sgd',
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  labelSmoothing: 0.1,
+  augment: { maxRotationDeg: 0, flipProbability: 0.5, maxShift: 2, eraseProbability: 0.5 },
+  batchNorm: true,
+  dropout: 0,
+  convDropout: 0,
+  padding: 'same',
+  depth: 20,
+  width: 16,
+};
 
 export { DEFAULT_AUGMENT };
 
@@ -110,8 +158,8 @@ export function setWeightValues(model: tfl.LayersModel, values: Float32Array[]):
 }
 
 /** The recipe's model, built the same way in the trainer and in every gradient worker. */
-export function buildRecipeModel(r: Recipe): tfl.Sequential {
-  return buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, padding: r.padding, seed: r.seed });
+export function buildRecipeModel(r: Recipe): tfl.LayersModel {
+  return buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, padding: r.padding, seed: r.seed, ...(r.depth ? { depth: r.depth } : {}), ...(r.width ? { width: r.width } : {}) });
 }
 
 export interface EpochRecord {
@@ -140,9 +188,20 @@ export interface FitResult {
   bestEpoch: number;
 }
 
-function learningRateAt(recipe: Recipe, step: number, totalSteps: number): number {
-  if (recipe.lrSchedule === 'constant') return recipe.learningRate;
-  return recipe.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
+export function learningRateAt(recipe: Pick<Recipe, 'learningRate' | 'lrSchedule'>, step: number, totalSteps: number): number {
+  const peak = recipe.learningRate;
+  const cosine = (from: number, span: number) => peak * 0.5 * (1 + Math.cos((Math.PI * from) / span));
+  switch (recipe.lrSchedule) {
+    case 'constant':
+      return peak;
+    case 'cosine':
+      return cosine(step, totalSteps);
+    case 'onecycle': {
+      const warmup = Math.max(1, Math.round(ONE_CYCLE_WARMUP * totalSteps));
+      if (step < warmup) return (peak / ONE_CYCLE_START_DIVISOR) + (peak - peak / ONE_CYCLE_START_DIVISOR) * (step / warmup);
+      return cosine(step - warmup, totalSteps - warmup);
+    }
+  }
 }
 
 export interface FitOptions {
@@ -155,19 +214,31 @@ export interface FitOptions {
   initialWeights?: Float32Array[];
   /** The photos of recipe.photos, loaded and split. */
   photos?: PhotoData;
+  /** Continue from this checkpoint (its recipe must be `recipe`). */
+  resume?: Checkpoint;
+  /** Called after every epoch with the state to continue from. */
+  onCheckpoint?(checkpoint: Checkpoint): Promise<void>;
+  /** The trainer's Math.random (see withSeededMathRandom), whose position a checkpoint records. */
+  mathRandom?: CountingRng;
 }
 
 /** Fits a fresh model on the training split and returns it with the weights of its best validation epoch. */
 export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions = {}): Promise<FitResult> {
-  const { hooks = {}, workers = 1, backend = 'wasm', initialWeights } = options;
+  const { hooks = {}, workers = 1, backend = 'wasm', resume, mathRandom } = options;
+  const initialWeights = resume?.weights ?? options.initialWeights;
   const photos = recipe.photos && options.photos ? { recipe: recipe.photos, data: options.photos } : undefined;
   if (recipe.photos && !options.photos) throw new Error('the recipe mixes in photos, but none were loaded');
+  // The photo mixer's cursor is not part of a checkpoint.
+  if (resume && recipe.photos) throw new Error('photo runs cannot be resumed; rerun them (they are short)');
+  if (resume && resume.workers !== workers) throw new Error(`the checkpoint was written with ${resume.workers} worker(s); resume with --workers ${resume.workers}`);
   const model = buildRecipeModel(recipe);
   if (initialWeights) setWeightValues(model, initialWeights);
-  const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers, initialWeights) : localStepper(model, recipe);
+  const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers, initialWeights, resume?.stepper) : localStepper(model, recipe, resume?.stepper);
+  if (resume) mathRandom?.seek(resume.mathRandomDraws);
   const views = trainValidationViews(trainSplit, recipe.validationCount, recipe.seed, recipe.limit);
   const n = views.train.indices.length;
-  const rng = createRng(shuffleSeedOf(recipe) + 1);
+  const random = new CountingRng(shuffleSeedOf(recipe) + 1);
+  const rng = random.next;
   const augment = recipe.augment ? { options: recipe.augment, rng } : undefined;
   const mixer = photos ? photoMixer(photos.data, photos.recipe, recipe.batchSize, rng) : undefined;
   const perBatch = recipe.batchSize - (mixer?.perBatch ?? 0);
@@ -175,15 +246,22 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
   const batches = Math.ceil(perEpoch / perBatch);
   const photoVal = photos ? photos.data.split.validation : [];
   const order = Uint32Array.from({ length: n }, (_, i) => i);
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = resume ? [...resume.history] : [];
   let best: { epoch: number; score: number; weights: tf.Tensor[] } | undefined;
+  if (resume?.best) best = { epoch: resume.best.epoch, score: resume.best.score, weights: resume.best.weights.map((w, i) => tf.tensor(w, model.weights[i]!.shape as number[])) };
+  if (resume) {
+    // Each epoch shuffles the previous epoch's order in place, so the order itself is part of the state.
+    if (resume.order.length !== n) throw new Error(`the checkpoint's batch order has ${resume.order.length} images, this run's training part ${n}`);
+    order.set(resume.order);
+    random.seek(resume.dataDraws);
+  }
   const gather = (b: number) => {
     const base = gatherBatch(views.train, order, b * perBatch, Math.min(perEpoch, (b + 1) * perBatch), augment);
     return mixer ? mixer.append(base) : base;
   };
 
   try {
-    for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= recipe.epochs; epoch++) {
       hooks.onEpochStart?.(epoch, batches);
       shuffle(order, rng);
       const started = performance.now();
@@ -215,6 +293,20 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
       if (!best || score > best.score) {
         best?.weights.forEach((w) => w.dispose());
         best = { epoch, score, weights: model.getWeights().map((w) => w.clone()) };
+      }
+      if (options.onCheckpoint) {
+        await options.onCheckpoint({
+          recipe,
+          workers,
+          epoch,
+          history: [...history],
+          weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+          stepper: await stepper.state(),
+          order: order.slice(),
+          dataDraws: random.draws,
+          mathRandomDraws: mathRandom?.draws ?? 0,
+          best: { epoch: best!.epoch, score: best!.score, weights: best!.weights.map((w) => w.dataSync() as Float32Array) },
+        });
       }
     }
   } finally {

@@ -1,9 +1,11 @@
 import type { Split } from '@fmnist/core';
 import { saveLayersModel } from './model/artifacts.ts';
+import { forwardFlopsPerImage } from './model/flops.ts';
 import { evaluateView } from './model/evaluate.ts';
 import { wholeView } from './data/batches.ts';
 import { fit, shuffleSeedOf, type FitHooks, type Recipe } from './fit.ts';
-import { withSeededMathRandom } from './random.ts';
+import { CountingRng, mathRandomSeed, withSeededMathRandom } from './random.ts';
+import { writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { writeRunReport, type RunMetrics } from './report/run-report.ts';
 import type { PhotoData } from './photos/photo-data.ts';
 import { photoRunFigures } from './photos/photo-report.ts';
@@ -18,14 +20,26 @@ export interface RunOptions {
   initialWeights?: Float32Array[];
   /** The photos of recipe.photos, loaded and split; see fit(). */
   photos?: PhotoData;
+  /** Continue from this checkpoint (read from `out`); see fit(). */
+  resume?: Checkpoint;
+  /** Write a checkpoint into `out` after every epoch (default true). */
+  checkpoints?: boolean;
 }
 
-/** One full run: seeded fit, test-set evaluation, model artifacts and the report, all into `out`. */
+/**
+ * One full run: seeded fit, test-set evaluation, model artifacts and the
+ * report, all into `out`, with a checkpoint in `out/checkpoint` after every
+ * epoch. Training seconds are the epochs' own, so a resumed run counts the
+ * epochs of every session (an epoch cut short by the interruption is lost
+ * and not counted).
+ */
 export async function trainRun(train: Split, test: Split, recipe: Recipe, options: RunOptions) {
-  return withSeededMathRandom(shuffleSeedOf(recipe), async () => {
+  const mathRandom = new CountingRng(mathRandomSeed(shuffleSeedOf(recipe)));
+  return withSeededMathRandom(mathRandom, async () => {
     const started = performance.now();
-    const { hooks, workers, backend, initialWeights, photos } = options;
-    const result = await fit(train, recipe, { hooks, workers, backend, ...(initialWeights ? { initialWeights } : {}), ...(photos ? { photos } : {}) });
+    const { hooks, workers, backend, initialWeights, photos, resume } = options;
+    const onCheckpoint = options.checkpoints === false ? undefined : (c: Checkpoint) => writeCheckpoint(options.out, c);
+    const result = await fit(train, recipe, { hooks, workers, backend, mathRandom, ...(initialWeights ? { initialWeights } : {}), ...(photos ? { photos } : {}), ...(resume ? { resume } : {}), ...(onCheckpoint ? { onCheckpoint } : {}) });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
     const images = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
     const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));
@@ -41,6 +55,8 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
       trainSeconds,
       trainImagesPerSecond: images / trainSeconds,
       createdAt: new Date().toISOString(),
+      parameters: result.model.countParams(),
+      flopsPerImage: forwardFlopsPerImage(result.model),
       ...(photos && recipe.photos ? { photos: photoRunFigures(result.model, photos, recipe.photos) } : {}),
     };
     await saveLayersModel(result.model, options.out);

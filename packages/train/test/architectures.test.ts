@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../src/model/architectures.ts';
+import { forwardFlopsPerImage } from '../src/model/flops.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -68,5 +69,47 @@ describe('architectures', () => {
   it('outputs logits for a batch of inputs', () => {
     const y = buildModel('cnn').predict(tf.zeros([3, 28, 28, 1])) as tf.Tensor;
     expect(y.shape).toEqual([3, 10]);
+  });
+});
+
+describe('resnet', () => {
+  it('ResNet-20: stem, three stages of three blocks at 16/32/64 channels on 28/14/7 maps, projections where the shape changes, GAP head', () => {
+    const model = buildModel('resnet', { depth: 20, width: 16 });
+    const shapeOf = (name: string) => (model.getLayer(name).outputShape as number[]).slice(1);
+    expect(shapeOf('stem_relu')).toEqual([28, 28, 16]);
+    expect(shapeOf('s1b3_relu2')).toEqual([28, 28, 16]);
+    expect(shapeOf('s2b1_conv1')).toEqual([14, 14, 32]);
+    expect(shapeOf('s3b3_relu2')).toEqual([7, 7, 64]);
+    expect(shapeOf('pool')).toEqual([64]);
+    const classes = model.layers.map((l) => l.getClassName());
+    expect(classes.filter((c) => c === 'Conv2D')).toHaveLength(19 + 2);
+    expect(classes.filter((c) => c === 'Add')).toHaveLength(9);
+    // Projections only into stages 2 and 3: 1x1 stride-2 convs.
+    expect(model.layers.filter((l) => l.name.endsWith('_proj')).map((l) => l.name)).toEqual(['s2b1_proj', 's3b1_proj']);
+    // 19 3x3 convs + 2 projections + BN (gamma, beta, two statistics) + the Dense: the usual ~0.27M.
+    expect(model.countParams()).toBe(273_754);
+  });
+
+  it('refuses a depth that is not 6n + 2', () => {
+    expect(() => buildModel('resnet', { depth: 18 })).toThrow(/6n \+ 2/);
+  });
+
+  it('outputs logits for a batch, seeded: the same seed builds the same weights', () => {
+    const a = buildModel('resnet', { depth: 8, width: 4, seed: 3 });
+    const b = buildModel('resnet', { depth: 8, width: 4, seed: 3 });
+    const y = a.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor;
+    expect(y.shape).toEqual([2, 10]);
+    expect(Array.from(y.dataSync())).toEqual(Array.from((b.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor).dataSync()));
+  });
+});
+
+describe('forward FLOPs per image', () => {
+  it('counts 2 x multiply-adds of convs and dense layers, as by hand for the plain CNN and ResNet-20', () => {
+    // conv1 26x26x32 of 3x3x1, conv2 11x11x64 of 3x3x32, dense 1600->128, 128->10.
+    const cnn = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32 + 1600 * 128 + 128 * 10);
+    expect(forwardFlopsPerImage(buildModel('cnn'))).toBe(cnn);
+    // Stem; stage 1: six 3x3 16->16 at 28x28; stage 2: 3x3 16->32, five 32->32, a 1x1 projection at 14x14; stage 3 likewise at 7x7; the classifier.
+    const macs = 28 * 28 * 16 * 9 + 6 * 28 * 28 * 16 * 16 * 9 + 14 * 14 * 32 * (9 * 16 + 5 * 9 * 32 + 16) + 7 * 7 * 64 * (9 * 32 + 5 * 9 * 64 + 32) + 64 * 10;
+    expect(forwardFlopsPerImage(buildModel('resnet', { depth: 20, width: 16 }))).toBe(2 * macs);
   });
 });

@@ -45,3 +45,27 @@ describe('augmentation', () => {
     expect(mass).toBeLessThan(1.2 * 48);
   });
 });
+
+describe('random erasing', () => {
+  it('sets one rectangle of 2-40% of the image to background and leaves the rest', () => {
+    const ones = new Uint8Array(784).fill(255);
+    for (let seed = 1; seed <= 20; seed++) {
+      const out = new Float32Array(784);
+      augmentInto(ones, 0, out, 0, { maxRotationDeg: 0, flipProbability: 0, maxShift: 0, eraseProbability: 1 }, createRng(seed));
+      const zeros = [...out.keys()].filter((i) => out[i] === 0);
+      expect(zeros.length).toBeGreaterThanOrEqual(Math.floor(0.02 * 784 * 0.8));
+      expect(zeros.length).toBeLessThanOrEqual(Math.ceil(0.4 * 784 * 1.2));
+      // One axis-aligned rectangle: the zeros fill their bounding box exactly.
+      const ys = zeros.map((i) => Math.floor(i / 28));
+      const xs = zeros.map((i) => i % 28);
+      const box = (Math.max(...ys) - Math.min(...ys) + 1) * (Math.max(...xs) - Math.min(...xs) + 1);
+      expect(zeros.length).toBe(box);
+      expect(out.every((v) => v === 0 || v === 1)).toBe(true);
+    }
+  });
+
+  it('with probability 0 draws nothing from the stream (older recipes keep their batches)', () => {
+    const opts = { maxRotationDeg: 0, flipProbability: 0.5, maxShift: 2 };
+    expect(run({ ...opts, eraseProbability: 0 }, 4)).toEqual(run(opts, 4));
+  });
+});

@@ -52,6 +52,11 @@ function convCases(count: number): ConvCase[] {
     // The CNN's own layers (batch reduced).
     { x: [4, 28, 28, 1], k: [3, 3], outChannels: 32, stride: 1, pad: 'valid' },
     { x: [4, 13, 13, 32], k: [3, 3], outChannels: 64, stride: 1, pad: 'valid' },
+    // The ResNet's: a block's 3x3 conv, a stage's strided 3x3 conv (TF's asymmetric 'same' pads) and its 1x1 projection.
+    { x: [2, 28, 28, 16], k: [3, 3], outChannels: 16, stride: 1, pad: 'same' },
+    { x: [2, 28, 28, 16], k: [3, 3], outChannels: 32, stride: 2, pad: 'same' },
+    { x: [2, 28, 28, 16], k: [1, 1], outChannels: 32, stride: 2, pad: 'same' },
+    { x: [2, 14, 14, 32], k: [1, 1], outChannels: 64, stride: 2, pad: 'same' },
   ];
   for (let i = 0; i < count; i++) {
     const k: [number, number] = [int(1, 5), int(1, 5)];

@@ -3,6 +3,8 @@ import { UnsupportedModelError } from '../errors.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { planLayers } from './plan.ts';
+import { emitGraph, planGraph } from './branching.ts';
+import { isBranching } from '../model/spec.ts';
 import type { EmitContext, Op, TensorState, TraceEntry } from './types.ts';
 import { emitActivation } from './layers/activation.ts';
 import { emitConv2D } from './layers/conv2d.ts';
@@ -62,7 +64,7 @@ export interface EmittedClassifier {
  * pass needs.
  */
 export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: TraceEntry[], temperature?: number): EmittedClassifier {
-  const plan = planLayers(spec.layers);
+  const plan = isBranching(spec) ? planGraph(spec.layers) : planLayers(spec.layers);
   const inputName = graph.uniqueName(INPUT_CONTRACT.name);
   let x: TensorState;
   let inputDims: (number | string)[];
@@ -77,9 +79,13 @@ export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: Tra
     throw new UnsupportedModelError(`input shape [${spec.inputShape}]: the exporter handles [H, W, C] images and [F] vectors`);
   }
 
-  plan.ops.forEach((op, i) => {
-    x = emit(op, { graph, rest: plan.ops.slice(i + 1), ...(trace ? { trace } : {}) }, x);
-  });
+  if ('nodes' in plan) x = emitGraph(plan, { graph, ...(trace ? { trace } : {}) }, x, emit);
+  else {
+    const { ops } = plan;
+    ops.forEach((op, i) => {
+      x = emit(op, { graph, rest: ops.slice(i + 1), ...(trace ? { trace } : {}) }, x);
+    });
+  }
   if (x.name === inputName) throw new UnsupportedModelError('the model computes nothing (no layer maps to an ONNX node)');
   if (x.layout !== 'flat') throw new UnsupportedModelError(`the model's output is [N, ${x.shape}]; the exporter needs [N, classes] logits (add Flatten and Dense)`);
   if (x.chwFrom) throw new Error('internal: flatten order left pending at the graph output');

@@ -11,7 +11,7 @@ import { parseMaxPooling2D } from './layers/max-pooling2d.ts';
 /** The layer classes the exporter maps (tfjs `getClassName()` values). */
 export const SUPPORTED_LAYERS = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'BatchNormalization', 'Activation'] as const;
 
-const PARSERS: Record<string, (layer: LayerSpec) => Op> = {
+export const PARSERS: Record<string, (layer: LayerSpec) => Op> = {
   Dense: parseDense,
   Conv2D: parseConv2D,
   MaxPooling2D: parseMaxPooling2D,

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFastWasmKernels } from './wasm-kernels.ts';
+import type { ModelKind } from '../model/architectures.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -92,7 +93,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
  * gradients between processes costs more than it saves (bench:train: 11,700
  * images/s in-process against 6,200 with two workers).
  */
-export function defaultWorkers(used: BackendSelection['used'], model: 'mlp' | 'cnn' = 'cnn'): number {
+export function defaultWorkers(used: BackendSelection['used'], model: ModelKind = 'cnn'): number {
   if (model === 'mlp') return 1;
   return used === 'wasm' || used === 'cpu' ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
 }

@@ -113,12 +113,15 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as ConvGradAttrs & { filterShape: number[] };
   const info = convInfoOf(x.shape, a.filterShape, a);
   const [kh, kw, ci] = a.filterShape as [number, number, number, number];
-  return kh * kw * ci <= IM2COL_MAX_ROWS ? filterGradByIm2col(b, x, dy, info) : filterGradByConv(b, x, dy, info);
+  return kh * kw * ci <= IM2COL_MAX_ROWS || kh * kw === 1 ? filterGradByIm2col(b, x, dy, info) : filterGradByConv(b, x, dy, info);
 };
 
 /**
  * Below this patch length the swapped-roles conv has too few output rows to
- * keep XNNPACK busy. Above it, im2col measured no faster (the CNN's second
+ * keep XNNPACK busy. 1x1 kernels (the ResNet's strided projections) always
+ * take im2col: their patch matrix is a strided copy of the input, and the
+ * swapped-roles conv would be a dilated 14x14 filter (64 images at 28x28,
+ * 16 -> 32 channels: 22-29 ms against 51-64 ms, scripts/bench-kernels.ts). Above it, im2col measured no faster (the CNN's second
  * layer, 288 patch rows: 26 ms either way), as building the patch matrix in
  * JS costs about what the product saves.
  */
@@ -240,6 +243,10 @@ function makeConv2DBackpropInput(original: KernelFunc): KernelFunc {
     // Negative padding would need a crop; that shape never occurs in this project, so keep the exact fallback.
     if (Math.min(top, left, bottom, right) < 0) return original(args);
     const strided = info.strideHeight > 1 || info.strideWidth > 1;
+    if (strided) {
+      const phased = inputGradByPhases(b, dy, filter, info);
+      if (phased) return phased;
+    }
     const src = strided ? dilate(b, dy, info.strideHeight, info.strideWidth) : dy;
     const w = flippedFilter(b, filter);
     const out = call(kernel('Conv2D'), { x: src, filter: w }, b, {
@@ -252,6 +259,78 @@ function makeConv2DBackpropInput(original: KernelFunc): KernelFunc {
     if (strided) dispose(b, src);
     return out;
   };
+}
+
+/** The taps of one kernel axis that reach input positions of phase p (mod stride), ordered by the dy offset d they read. */
+function phaseTaps(p: number, pad: number, k: number, stride: number): { taps: number[]; dMin: number } {
+  const taps: number[] = [];
+  // d = (p + pad - tap) / stride must be whole; ascending d is descending tap.
+  for (let tap = k - 1; tap >= 0; tap--) if ((((p + pad - tap) % stride) + stride) % stride === 0) taps.push(tap);
+  return { taps, dMin: taps.length ? (p + pad - taps[0]!) / stride : 0 };
+}
+
+/**
+ * The input gradient of a strided conv by output phases: the input rows
+ * (and columns) at position p mod stride receive dy only through the
+ * kernel taps congruent to p + pad, so each of the stride^2 phases is a
+ * stride-1 conv of dy with that sub-filter, and the phases interleave into
+ * dx. Dilating dy with zeros instead (the general path) multiplies the
+ * work by stride^2: the ResNet's 3x3 stride-2 convs, 64 images at 28x28,
+ * 16 -> 32 channels, took 216 ms that way against 41 ms for the forward
+ * conv (scripts/bench-kernels.ts). Returns null for shapes that would need
+ * negative padding (the caller then takes the general path).
+ */
+function inputGradByPhases(b: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | null {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const phases: { py: number; px: number; rows: number; cols: number; ty: ReturnType<typeof phaseTaps>; tx: ReturnType<typeof phaseTaps>; pads: number[] }[] = [];
+  for (let py = 0; py < Math.min(sh, h); py++)
+    for (let px = 0; px < Math.min(sw, w); px++) {
+      const rows = Math.ceil((h - py) / sh);
+      const cols = Math.ceil((w - px) / sw);
+      const ty = phaseTaps(py, top, kh, sh);
+      const tx = phaseTaps(px, left, kw, sw);
+      if (!ty.taps.length || !tx.taps.length) {
+        phases.push({ py, px, rows, cols, ty, tx, pads: [] });
+        continue;
+      }
+      // XNNPACK's output rows: oh + padTop + padBottom - taps + 1 = rows, with padTop = -dMin.
+      const pads = [-ty.dMin, rows - oh + ty.dMin + ty.taps.length - 1, -tx.dMin, cols - ow + tx.dMin + tx.taps.length - 1];
+      if (Math.min(...pads) < 0) return null;
+      phases.push({ py, px, rows, cols, ty, tx, pads });
+    }
+  const dx = b.makeOutput([n, h, w, ci], 'float32');
+  for (const { py, px, rows, cols, ty, tx, pads } of phases) {
+    if (!pads.length) {
+      // No tap reaches this phase (a 1x1 kernel with stride 2): its positions get no gradient.
+      const out = b.typedArrayFromHeap(dx);
+      for (let i = 0; i < n; i++) for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) out.fill(0, ((i * h + r * sh + py) * w + q * sw + px) * ci, ((i * h + r * sh + py) * w + q * sw + px + 1) * ci);
+      continue;
+    }
+    // Allocate before taking heap views: growing the heap detaches earlier views.
+    const sub = b.makeOutput([ty.taps.length, tx.taps.length, co, ci], 'float32');
+    const src = b.typedArrayFromHeap(filter);
+    const dst = b.typedArrayFromHeap(sub);
+    ty.taps.forEach((ky, a) =>
+      tx.taps.forEach((kx, c) => {
+        const s = (ky * kw + kx) * ci * co;
+        const d = (a * tx.taps.length + c) * co * ci;
+        for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d + o * ci + i] = src[s + i * co + o]!;
+      }),
+    );
+    const phase = call(kernel('Conv2D'), { x: dy, filter: sub }, b, { strides: [1, 1], dilations: [1, 1], pad: explicitPad(pads[0]!, pads[1]!, pads[2]!, pads[3]!), dataFormat: 'NHWC' });
+    const from = b.typedArrayFromHeap(phase);
+    const out = b.typedArrayFromHeap(dx);
+    for (let i = 0; i < n; i++)
+      for (let r = 0; r < rows; r++)
+        for (let q = 0; q < cols; q++) {
+          const o = ((i * h + r * sh + py) * w + q * sw + px) * ci;
+          const f = ((i * rows + r) * cols + q) * ci;
+          for (let c = 0; c < ci; c++) out[o + c] = from[f + c]!;
+        }
+    dispose(b, sub, phase);
+  }
+  return dx;
 }
 
 /** Routes each pooled output's gradient to the first maximum of its window, as the cpu backend does. */
@@ -420,6 +499,11 @@ function makeTile(original: KernelFunc): KernelFunc {
 /**
  * The closed-form batch-norm training gradient over all axes but the last
  * (see model/batch-norm.ts): one pass for the two channel sums, one for dx.
+ * The sums are of dy and dy*x (then sum(dy*xhat) = invStd*(sum(dy*x) -
+ * mean*sum(dy)), float64), and dx is the per-channel affine map
+ * A*dy + B*x + C, two multiply-adds an element where the textbook form
+ * takes six operations: on ResNet-20's 28x28x16 maps (a 64-image shard)
+ * 37-45 ms against 64-92 ms, scripts/bench-bn-grad.ts on a busy machine.
  */
 const batchNormTrainingGrad: KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as WasmBackend;
@@ -428,29 +512,31 @@ const batchNormTrainingGrad: KernelFunc = ({ inputs, backend }) => {
   const dxInfo = b.makeOutput(x.shape, 'float32');
   const dgammaInfo = b.makeOutput([c], 'float32');
   const dbetaInfo = b.makeOutput([c], 'float32');
-  const [xs, g, mu, inv, gam, dx] = [x, dy, mean, invStd, gamma, dxInfo].map((t) => b.typedArrayFromHeap(t)) as Float32Array[];
+  const [xs, g, mu, inv, gam, dx] = [x, dy, mean, invStd, gamma, dxInfo].map((t) => b.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const n = xs.length;
   const sumDy = new Float64Array(c);
-  const sumDyXhat = new Float64Array(c);
-  for (let i = 0; i < xs!.length; i += c)
+  const sumDyX = new Float64Array(c);
+  for (let i = 0; i < n; i += c)
     for (let ch = 0; ch < c; ch++) {
-      const d = g![i + ch]!;
+      const d = g[i + ch]!;
       sumDy[ch]! += d;
-      sumDyXhat[ch]! += d * (xs![i + ch]! - mu![ch]!) * inv![ch]!;
+      sumDyX[ch]! += d * xs[i + ch]!;
     }
-  const m = xs!.length / c;
-  const scale = new Float64Array(c);
-  const meanDy = new Float64Array(c);
-  const meanDyXhat = new Float64Array(c);
+  const m = n / c;
+  const sumDyXhat = new Float64Array(c);
+  const a = new Float32Array(c);
+  const bx = new Float32Array(c);
+  const c0 = new Float32Array(c);
   for (let ch = 0; ch < c; ch++) {
-    scale[ch] = gam![ch]! * inv![ch]!;
-    meanDy[ch] = sumDy[ch]! / m;
-    meanDyXhat[ch] = sumDyXhat[ch]! / m;
+    const iv = inv[ch]!;
+    sumDyXhat[ch] = iv * (sumDyX[ch]! - mu[ch]! * sumDy[ch]!);
+    // dx = scale * (dy - sumDy/m - xhat * sumDyXhat/m), xhat = (x - mean) * invStd.
+    const scale = gam[ch]! * iv;
+    a[ch] = scale;
+    bx[ch] = (-scale * sumDyXhat[ch]! * iv) / m;
+    c0[ch] = (-scale * sumDy[ch]!) / m + (scale * sumDyXhat[ch]! * iv * mu[ch]!) / m;
   }
-  for (let i = 0; i < xs!.length; i += c)
-    for (let ch = 0; ch < c; ch++) {
-      const xhat = (xs![i + ch]! - mu![ch]!) * inv![ch]!;
-      dx![i + ch] = scale[ch]! * (g![i + ch]! - meanDy[ch]! - xhat * meanDyXhat[ch]!);
-    }
+  for (let i = 0; i < n; i += c) for (let ch = 0; ch < c; ch++) dx[i + ch] = a[ch]! * g[i + ch]! + bx[ch]! * xs[i + ch]! + c0[ch]!;
   b.typedArrayFromHeap(dgammaInfo).set(sumDyXhat);
   b.typedArrayFromHeap(dbetaInfo).set(sumDy);
   return [dxInfo, dgammaInfo, dbetaInfo];

@@ -5,9 +5,15 @@ export interface AugmentOptions {
   maxRotationDeg: number;
   /** Probability of a horizontal flip (Fashion-MNIST garments are near-symmetric left to right). */
   flipProbability: number;
-  /** Maximum shift either way, in whole pixels. */
+  /** Maximum shift either way, in whole pixels: a random crop of the image zero-padded by this many pixels. */
   maxShift: number;
+  /** Probability of random erasing (Zhong et al. 2020): one rectangle set to background (absent: 0). */
+  eraseProbability?: number;
 }
+
+/** Random erasing's rectangle: 2-40% of the image, aspect ratio 0.3-3.3 (the paper's settings). */
+export const ERASE_AREA: readonly [number, number] = [0.02, 0.4];
+export const ERASE_ASPECT: readonly [number, number] = [0.3, 1 / 0.3];
 
 export const DEFAULT_AUGMENT: AugmentOptions = { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 };
 
@@ -17,6 +23,33 @@ export const DEFAULT_AUGMENT: AugmentOptions = { maxRotationDeg: 15, flipProbabi
  * bilinear sampling; pixels from outside the image are background (0).
  */
 export function augmentInto(src: Uint8Array, srcOffset: number, out: Float32Array, outOffset: number, opts: AugmentOptions, rng: () => number): void {
+  transformInto(src, srcOffset, out, outOffset, opts, rng);
+  // Drawn only when enabled, so recipes without erasing keep their random streams.
+  if ((opts.eraseProbability ?? 0) > 0 && rng() < opts.eraseProbability!) eraseInto(out, outOffset, rng);
+}
+
+/**
+ * Sets one random rectangle of the 28x28 image at `offset` to 0 (the
+ * background): an area fraction and log-uniform aspect ratio are drawn
+ * until the rectangle fits, at most ten times, as the paper does.
+ */
+export function eraseInto(out: Float32Array, offset: number, rng: () => number): void {
+  const h = IMAGE_HEIGHT;
+  const w = IMAGE_WIDTH;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const area = (ERASE_AREA[0] + rng() * (ERASE_AREA[1] - ERASE_AREA[0])) * h * w;
+    const aspect = Math.exp(Math.log(ERASE_ASPECT[0]) + rng() * (Math.log(ERASE_ASPECT[1]) - Math.log(ERASE_ASPECT[0])));
+    const eh = Math.round(Math.sqrt(area * aspect));
+    const ew = Math.round(Math.sqrt(area / aspect));
+    if (eh < 1 || ew < 1 || eh >= h || ew >= w) continue;
+    const y0 = Math.floor(rng() * (h - eh + 1));
+    const x0 = Math.floor(rng() * (w - ew + 1));
+    for (let y = y0; y < y0 + eh; y++) out.fill(0, offset + y * w + x0, offset + y * w + x0 + ew);
+    return;
+  }
+}
+
+function transformInto(src: Uint8Array, srcOffset: number, out: Float32Array, outOffset: number, opts: AugmentOptions, rng: () => number): void {
   const h = IMAGE_HEIGHT;
   const w = IMAGE_WIDTH;
   const angle = ((rng() * 2 - 1) * opts.maxRotationDeg * Math.PI) / 180;

@@ -93,6 +93,6 @@ class FastBatchNormalization extends StockBatchNormalization {
 }
 
 /** A batch-norm layer (over the channel axis) that trains with the fused gradient. */
-export function fastBatchNormalization(): tfl.layers.Layer {
-  return new (FastBatchNormalization as unknown as new (args: object) => tfl.layers.Layer)({});
+export function fastBatchNormalization(args: { name?: string; momentum?: number } = {}): tfl.layers.Layer {
+  return new (FastBatchNormalization as unknown as new (args: object) => tfl.layers.Layer)(args);
 }

@@ -1,3 +1,5 @@
+import type { FlatOptimizer, OptimizerState } from './flat-optimizer.ts';
+
 const f32 = Math.fround;
 
 /**
@@ -11,7 +13,7 @@ const f32 = Math.fround;
  * pass with its own allocation: 9 ms per CNN step on wasm, against about
  * 2 ms for this loop.
  */
-export class FlatAdam {
+export class FlatAdam implements FlatOptimizer {
   private readonly m: Float32Array;
   private readonly v: Float32Array;
   private accBeta1: number;
@@ -23,6 +25,8 @@ export class FlatAdam {
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
+    /** Per-parameter L2 coefficients added to the gradient (coupled weight decay); absent = none. */
+    readonly decay?: Float32Array,
   ) {
     this.m = new Float32Array(params.length);
     this.v = new Float32Array(params.length);
@@ -48,6 +52,7 @@ export class FlatAdam {
       let g = first[i]!;
       for (const s of rest) g = f32(g + s[i]!);
       g = f32(g / d);
+      if (this.decay) g = f32(g + f32(this.decay[i]! * params[i]!));
       const mi = f32(f32(m[i]! * b1) + f32(g * k1));
       const vi = f32(f32(v[i]! * b2) + f32(f32(g * g) * k2));
       m[i] = mi;
@@ -57,5 +62,15 @@ export class FlatAdam {
     }
     this.accBeta1 = f32(this.accBeta1 * b1);
     this.accBeta2 = f32(this.accBeta2 * b2);
+  }
+
+  state(): OptimizerState {
+    return { slots: [this.m.slice(), this.v.slice()], scalars: [this.accBeta1, this.accBeta2] };
+  }
+
+  restore({ slots, scalars }: OptimizerState): void {
+    this.m.set(slots[0]!);
+    this.v.set(slots[1]!);
+    [this.accBeta1, this.accBeta2] = scalars as [number, number];
   }
 }

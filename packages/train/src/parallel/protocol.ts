@@ -1,4 +1,5 @@
 import type { Recipe } from '../fit.ts';
+import type { OptimizerState } from './flat-optimizer.ts';
 
 /**
  * Gradients travel through one SharedArrayBuffer instead of messages: two
@@ -27,12 +28,16 @@ export interface PendingGradient {
 
 /** Messages between the training loop and its gradient worker threads (data parallelism). */
 export type ToWorker =
-  | { type: 'init'; recipe: Recipe; backend: string; index: number; initialWeights?: Float32Array[] }
+  /** `resume`: continue from a checkpoint (with its weights as initialWeights): optimizer state and Math.random position. */
+  | { type: 'init'; recipe: Recipe; backend: string; index: number; initialWeights?: Float32Array[]; resume?: { optimizer: OptimizerState; randomDraws: number } }
   | { type: 'banks'; banks: GradientBanks }
   /** Apply the pending gradient (if any), then write this shard's gradient to `bank`. */
   | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; accept: Uint16Array }
   | { type: 'apply'; apply: PendingGradient }
-  | { type: 'weights' };
+  | { type: 'weights' }
+  /** Replace all weights (the trainer's averaged batch-norm statistics go back to every replica). */
+  | { type: 'setWeights'; weights: Float32Array[] }
+  | { type: 'state' };
 
 export type FromWorker =
   | { type: 'ready'; gradientLength: number }
@@ -41,4 +46,6 @@ export type FromWorker =
   | { type: 'applied' }
   | { type: 'banked' }
   | { type: 'weights'; weights: Float32Array[] }
+  | { type: 'weightsSet' }
+  | { type: 'state'; optimizer: OptimizerState; randomDraws: number }
   | { type: 'error'; message: string };

@@ -1,48 +1,50 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH } from '@fmnist/core';
+import { IMAGE_PIXELS } from '@fmnist/core';
 import type { Batch } from '../data/batches.ts';
 import type { Recipe } from '../fit.ts';
 import type { FromWorker, GradientBanks, PendingGradient, ToWorker } from './protocol.ts';
-import { acceptHits, acceptTensor, trainingLoss } from '../model/loss.ts';
+import type { OptimizerState } from './flat-optimizer.ts';
+import { Replica } from './replica.ts';
+
+/** What a checkpoint needs of a stepper beyond the model's weights. */
+export interface StepperState {
+  optimizer: OptimizerState;
+  /** Math.random draws of each gradient worker (none in process: the trainer's own stream covers it). */
+  randomDraws: number[];
+}
 
 /** One optimisation step on a batch, however it is computed. */
 export interface Stepper {
   step(batch: Batch, learningRate: number): Promise<{ lossSum: number; hits: number }>;
-  /** Brings `model` (the one evaluated and saved) up to date with the trained weights. */
+  /**
+   * Brings `model` (the one evaluated and saved) up to date with the trained
+   * weights; with workers, their averaged batch-norm statistics also go back
+   * to every replica, so all replicas and the model hold the same state.
+   */
   sync(model: tfl.LayersModel): Promise<void>;
+  /** The optimizer and random state after a sync (for a checkpoint). */
+  state(): Promise<StepperState>;
   dispose(): Promise<void>;
 }
 
 /** Trains `model` itself on the active backend: the path for native TensorFlow, and for one core. */
-export function localStepper(model: tfl.LayersModel, recipe: Recipe): Stepper {
-  const optimizer = tf.train.adam(recipe.learningRate);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+export function localStepper(model: tfl.LayersModel, recipe: Recipe, resume?: StepperState): Stepper {
+  const replica = new Replica(model, recipe);
+  if (resume) replica.optimizer.restore(resume.optimizer);
+  const gradient = new Float32Array(replica.gradientLength);
   return {
     async step(batch, learningRate) {
-      // AdamOptimizer reads this field on every step; tfjs marks it protected, with no setter.
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-      let hits: tf.Scalar | undefined;
-      const loss = optimizer.minimize(
-        () => {
-          const x = tf.tensor4d(batch.x, [batch.size, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);
-          const accept = acceptTensor(batch.accept);
-          const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(acceptHits(accept, logits));
-          return trainingLoss(accept, logits, recipe.labelSmoothing ?? 0, tf.Reduction.SUM_BY_NONZERO_WEIGHTS, recipe.partialLoss);
-        },
-        true,
-        variables,
-      )!;
-      const result = { lossSum: loss.dataSync()[0]! * batch.size, hits: hits!.dataSync()[0]! };
-      tf.dispose([loss, hits!]);
+      const result = replica.gradients(batch.x, batch.accept, gradient);
+      replica.apply([gradient], batch.size, learningRate);
       return result;
     },
     async sync() {},
-    async dispose() {
-      optimizer.dispose();
+    async state() {
+      return { optimizer: replica.optimizer.state(), randomDraws: [] };
     },
+    async dispose() {},
   };
 }
 
@@ -89,9 +91,14 @@ function startWorker(): Worker {
  * the same mean gradient with its own Adam. A step costs one small message
  * each way; no gradient is ever copied through a message or summed here.
  */
-export async function parallelStepper(recipe: Recipe, backend: string, workers: number, initialWeights?: Float32Array[]): Promise<Stepper> {
+export async function parallelStepper(recipe: Recipe, backend: string, workers: number, initialWeights?: Float32Array[], resume?: StepperState): Promise<Stepper> {
+  if (resume && resume.randomDraws.length !== workers) throw new Error(`the checkpoint was written by ${resume.randomDraws.length} worker(s), this run has ${workers}: resume with --workers ${resume.randomDraws.length}`);
   const handles = Array.from({ length: workers }, () => new WorkerHandle(startWorker()));
-  const ready = await Promise.all(handles.map((h, index) => h.request({ type: 'init', recipe, backend, index, ...(initialWeights ? { initialWeights } : {}) }, 'ready')));
+  const ready = await Promise.all(
+    handles.map((h, index) =>
+      h.request({ type: 'init', recipe, backend, index, ...(initialWeights ? { initialWeights } : {}), ...(resume ? { resume: { optimizer: resume.optimizer, randomDraws: resume.randomDraws[index]! } } : {}) }, 'ready'),
+    ),
+  );
   const gradientLength = ready[0]!.gradientLength;
   const banks: GradientBanks = { buffer: new SharedArrayBuffer(2 * workers * gradientLength * Float32Array.BYTES_PER_ELEMENT), workers, gradientLength };
   await Promise.all(handles.map((h) => h.request({ type: 'banks', banks }, 'banked')));
@@ -134,6 +141,11 @@ export async function parallelStepper(recipe: Recipe, backend: string, workers: 
       const tensors = values.map((v, i) => tf.tensor(v, model.weights[i]!.shape as number[]));
       model.setWeights(tensors);
       tf.dispose(tensors);
+      await Promise.all(handles.map((h) => h.request({ type: 'setWeights', weights: values }, 'weightsSet')));
+    },
+    async state() {
+      const states = await Promise.all(handles.map((h) => h.request({ type: 'state' }, 'state')));
+      return { optimizer: states[0]!.optimizer, randomDraws: states.map((s) => s.randomDraws) };
     },
     async dispose() {
       await Promise.all(

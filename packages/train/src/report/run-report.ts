@@ -18,6 +18,10 @@ export interface RunMetrics extends ClassificationMetrics {
   trainSeconds: number;
   trainImagesPerSecond: number;
   createdAt: string;
+  /** Trainable and non-trainable parameters (absent in runs written before it was recorded). */
+  parameters?: number;
+  /** Forward-pass FLOPs of one image (see forwardFlopsPerImage). */
+  flopsPerImage?: number;
   /** Photo runs: photo validation figures and the calibration fitted there. */
   photos?: PhotoRunFigures;
 }
@@ -39,9 +43,12 @@ export const RUN_FILES = {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function recipeLine(r: Recipe): string {
-  const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px` : 'none';
+  const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px${r.augment.eraseProbability ? `, random erasing p=${r.augment.eraseProbability}` : ''}` : 'none';
+  const optimizer = r.optimizer === 'sgd' ? `SGD (Nesterov momentum ${r.momentum ?? 0.9})` : 'Adam';
+  const architecture = r.model === 'resnet' ? `ResNet-${r.depth ?? 20} (width ${r.width ?? 16}), ` : '';
+  const layers = r.model === 'resnet' ? '' : `, dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}`;
   const photos = r.photos ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}${r.photos.balance === 'sqrt' ? ', classes drawn by 1/sqrt(count)' : ''}, fold ${r.photos.fold} of ${r.photos.folds} validates` : '';
-  return `${r.epochs} epochs, batch ${r.batchSize}, Adam lr ${r.learningRate} (${r.lrSchedule}), dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${photos}`;
+  return `${architecture}${r.epochs} epochs, batch ${r.batchSize}, ${optimizer} lr ${r.learningRate} (${r.lrSchedule})${r.weightDecay ? `, weight decay ${r.weightDecay}` : ''}${layers}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${photos}`;
 }
 
 export function metricsSection(m: ClassificationMetrics): string {
@@ -66,7 +73,8 @@ export function reportMarkdown(metrics: RunMetrics, history: RunHistory): string
     `# ${metrics.model.toUpperCase()} run report`,
     '',
     `- Recipe: ${recipeLine(metrics.recipe)}`,
-    `- Backend: ${metrics.backend}; training ${metrics.trainSeconds.toFixed(0)} s, ${metrics.trainImagesPerSecond.toFixed(0)} images/s`,
+    `- Backend: ${metrics.backend}; training ${metrics.trainSeconds.toFixed(0)} s (${(metrics.trainSeconds / 60).toFixed(1)} minutes, every session's epochs when resumed), ${metrics.trainImagesPerSecond.toFixed(0)} images/s`,
+    ...(metrics.parameters !== undefined ? [`- Model: ${metrics.parameters.toLocaleString('en-US')} parameters${metrics.flopsPerImage ? `, ${(metrics.flopsPerImage / 1e6).toFixed(1)} MFLOPs per image (forward)` : ''}`] : []),
     `- Best epoch (${metrics.photos ? 'mean of Fashion-MNIST validation accuracy and photo validation accept-top1' : 'validation accuracy'}): ${metrics.bestEpoch} of ${history.epochs.length}, validation accuracy ${pct(metrics.validationAccuracy)}${last ? `; last epoch ${pct(last.valAccuracy)}` : ''}`,
     `- Created: ${metrics.createdAt}`,
     '',
