@@ -80,7 +80,7 @@ function kind(name: string): string {
 }
 
 /** A cold visit with an image given at once (time to its first prediction), then a repeat visit in the same browser context. */
-async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Transfer[] }> {
+async function coldLoad(): Promise<{ ms: number; steps: Record<string, number>; first: Transfer[]; repeat: Transfer[] }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.addInitScript(markFirstResult);
@@ -88,6 +88,13 @@ async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Tran
   await page.setInputFiles('#file', { name: 'first.png', mimeType: 'image/png', buffer: Buffer.from(sample) });
   await page.waitForFunction(() => 'firstResultAt' in globalThis, null, { timeout: 60_000 });
   const ms = await page.evaluate(() => (globalThis as unknown as { firstResultAt: number }).firstResultAt);
+  // Where the time went: the document's own milestones and the page's and worker's loading steps (fmnist:* marks).
+  const steps = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const out: Record<string, number> = { 'html received': nav.responseEnd, DOMContentLoaded: nav.domContentLoadedEventEnd, 'load event': nav.loadEventEnd };
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('fmnist:')) out[m.name.slice('fmnist:'.length)] ??= m.startTime;
+    return out;
+  });
   const settled = async () => {
     // The MLP loads after the first answer and the gallery arrives on its own: wait for both before counting bytes.
     await page.waitForFunction(() => document.querySelectorAll('#gallery button').length > 0, null, { timeout: 60_000 });
@@ -100,7 +107,7 @@ async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Tran
   await settled();
   const repeat = await transfers(page);
   await context.close();
-  return { ms, first, repeat };
+  return { ms, steps, first, repeat };
 }
 
 async function inferenceTimes(page: Page): Promise<number[]> {
@@ -132,6 +139,11 @@ try {
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   console.log(`web demo bench: headless Chromium ${browser.version()}, ${real ? 'exported models' : 'FIXTURE models (export the real ones for real figures)'}, page ${threads}`);
   console.log(`page load to first prediction (cold cache, ${runs} runs): median ${median(firstMs).toFixed(0)} ms, min ${Math.min(...firstMs).toFixed(0)} ms, max ${Math.max(...firstMs).toFixed(0)} ms`);
+  console.log('  steps (ms after navigation start, median over the cold loads; worker steps sent from the worker):');
+  const stepNames = [...new Set(loads.flatMap((l) => Object.keys(l.steps)))];
+  const stepMedians = stepNames.map((n) => [n, median(loads.flatMap((l) => (n in l.steps ? [l.steps[n]!] : [])))] as const).sort((a, b) => a[1] - b[1]);
+  for (const [n, t] of stepMedians) if (t <= median(firstMs)) console.log(`    ${t.toFixed(0).padStart(6)}  ${n}`);
+  console.log(`${median(firstMs).toFixed(0).padStart(10)}  first prediction on screen`);
   console.log(`CNN inference per image on wasm (${times.length} images, one per session.run): median ${median(times).toFixed(3)} ms, p90 ${quantile(times, 0.9).toFixed(3)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms`);
   console.log(`transferred by a first visit with its first prediction (both models, gallery; page and inference worker, Resource Timing transfer sizes): ${mb(totalBytes(first))}`);
   for (const [k, b] of [...bytes.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${k.padEnd(22)} ${mb(b)}`);

@@ -72,18 +72,21 @@ export class App {
     void this.probeWebGpu();
 
     this.setState('loading', `Loading the ${MODEL_LABELS[FIRST_MODEL]} model… You can already choose an image.`);
-    await afterPageLoad();
+    // At once, not after the page's load event: the worker fetches and compiles the runtime off the main thread, so
+    // the page stays responsive, and the first prediction no longer waits for load + idle (bench:web, docs/benchmarks.md).
+    const first = this.inference.load(FIRST_MODEL, 'wasm');
     try {
-      // Warm-up, in the worker: fetch the runtime and the model and build the session before the first image arrives.
-      await this.inference.load(FIRST_MODEL, 'wasm');
+      await first;
       if (this.ui.app.dataset.state === 'loading') this.setState('ready', 'Ready. Drop an image of a garment.');
       this.ui.loading.hidden = true;
-      // The others too, in the background, so switching to them is instant; a failure shows when one is picked.
-      for (const name of MODEL_NAMES) if (name !== FIRST_MODEL) this.inference.load(name, 'wasm').catch(() => undefined);
     } catch (err) {
       this.ui.loading.hidden = true;
       this.fail(err);
+      return;
     }
+    // The others in the background once the page is idle, so switching to them is instant; a failure shows when one is picked.
+    await afterPageLoad();
+    for (const name of MODEL_NAMES) if (name !== FIRST_MODEL) this.inference.load(name, 'wasm').catch(() => undefined);
   }
 
   async classifyFile(blob: Blob, name: string): Promise<void> {

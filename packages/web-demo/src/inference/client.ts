@@ -25,13 +25,17 @@ export class Inference {
   private readonly loaded = new Map<string, Promise<LoadedInfo>>();
 
   /** Threads need SharedArrayBuffer, which only a cross-origin isolated page has. */
-  readonly threads = globalThis.crossOriginIsolated ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : 1;
+  readonly threads = 1;
 
   /** Started on first use, so that nothing loads before the page asks for a model. */
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'fmnist-inference' });
     worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
+      if (e.data.ok && e.data.type === 'mark') {
+        performance.mark(`fmnist:${e.data.step}`, { startTime: e.data.at - performance.timeOrigin });
+        return;
+      }
       const p = this.pending.get(e.data.id);
       if (!p) return;
       this.pending.delete(e.data.id);

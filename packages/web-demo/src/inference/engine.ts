@@ -22,6 +22,21 @@ const loaders: Record<Backend, () => Promise<OrtModule>> = {
   webgpu: () => import('onnxruntime-web/webgpu'),
 };
 
+/**
+ * Session options. `session.disable_quant_qdq` lets onnxruntime constant-fold
+ * the int8 models' DequantizeLinear nodes into float32 weights once, when the
+ * session is created: without it the dequantization runs in every
+ * `session.run` and the matrix weights cannot be pre-packed, which made one
+ * CNN image cost 13-20 ms instead of about 1 ms on wasm (measured in Chromium,
+ * docs/benchmarks.md). The numbers are the same: the folded weights are the
+ * dequantized ones. The download stays int8.
+ */
+const SESSION_OPTIONS = (backend: Backend): Ort.InferenceSession.SessionOptions => ({
+  executionProviders: [backend],
+  graphOptimizationLevel: 'all',
+  extra: { session: { disable_quant_qdq: '1' } },
+});
+
 /** Caches a promise under a key, forgetting it if it fails so the next call tries again. */
 function once<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
   let p = map.get(key);
@@ -45,11 +60,16 @@ export class Engine {
   private readonly models = new Map<ModelName, Promise<Uint8Array>>();
   private readonly manifests = new Map<'manifest', Promise<ModelManifest>>();
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(
+    private readonly options: WorkerOptions,
+    /** Called at each loading step, for the page's performance marks. */
+    private readonly mark: (step: string) => void = () => {},
+  ) {}
 
   private module(backend: Backend): Promise<OrtModule> {
     return once(this.modules, backend, async () => {
       const ort = await loaders[backend]();
+      this.mark(`runtime-imported:${backend}`);
       // The local runtime file; the JS glue is inside the bundle already.
       ort.env.wasm.wasmPaths = { wasm: new URL(runtimes[backend], import.meta.url).href };
       ort.env.wasm.numThreads = this.options.threads;
@@ -81,7 +101,9 @@ export class Engine {
       const url = this.url((await this.entry(name)).file);
       const res = await fetch(url);
       if (!res.ok) throw new ModelUnavailableError(`The ${name.toUpperCase()} model is not available (${url} answered ${res.status}). Export the models and rebuild the demo.`);
-      return new Uint8Array(await res.arrayBuffer());
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      this.mark(`model-fetched:${name}`);
+      return bytes;
     });
   }
 
@@ -89,12 +111,14 @@ export class Engine {
     return once(this.sessions, `${backend}:${name}`, async () => {
       const [ort, bytes] = await Promise.all([this.module(backend), this.modelBytes(name)]);
       // Exactly the chosen provider: a silent fallback would make the backend switch meaningless.
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS(backend));
+      this.mark(`session-created:${backend}:${name}`);
       if (!session.outputNames.includes(OUTPUT_NAMES.probabilities)) {
         throw new ModelUnavailableError(`The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`);
       }
       // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
       await session.run({ [INPUT_CONTRACT.name]: new ort.Tensor(INPUT_CONTRACT.dtype, new Float32Array(IMAGE_PIXELS), [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]) }, [OUTPUT_NAMES.probabilities]);
+      this.mark(`warmed-up:${backend}:${name}`);
       return session;
     });
   }

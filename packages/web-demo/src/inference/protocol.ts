@@ -26,8 +26,24 @@ export interface WireError {
 
 export type WorkerResponse =
   | { id: number; ok: true; type: 'load'; info: LoadedInfo }
+  | WorkerMark
   | { id: number; ok: true; type: 'run'; scores: Scores }
   | { id: number; ok: false; error: WireError };
+
+/**
+ * A step of model loading inside the worker (runtime imported, model
+ * fetched, session created, warmed up), sent unasked with its wall-clock time
+ * (epoch ms: the worker's clock origin is not the page's). The page turns
+ * each into a `performance.mark('fmnist:<step>')`, which is how bench:web
+ * times the steps apart.
+ */
+export interface WorkerMark {
+  id: 0;
+  ok: true;
+  type: 'mark';
+  step: string;
+  at: number;
+}
 
 /** Set once per worker, before any request: the page's base URL (models are relative to it) and the wasm thread count. */
 export interface WorkerOptions {

@@ -13,6 +13,9 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
+const mark = (step: string) => scope.postMessage({ id: 0, ok: true, type: 'mark', step, at: performance.timeOrigin + performance.now() });
+mark('worker-started');
+
 let engine: Engine | undefined;
 
 async function answer(req: WorkerRequest, e: Engine): Promise<void> {
@@ -31,7 +34,7 @@ async function answer(req: WorkerRequest, e: Engine): Promise<void> {
 
 scope.onmessage = (e: MessageEvent) => {
   if (!engine) {
-    engine = new Engine(e.data as WorkerOptions);
+    engine = new Engine(e.data as WorkerOptions, mark);
     return;
   }
   void answer(e.data as WorkerRequest, engine);
