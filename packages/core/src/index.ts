@@ -1,6 +1,7 @@
 // Browser-safe entry: no Node built-ins. Node-only helpers live in `@fmnist/core/node`.
 export * from './labels.ts';
 export * from './contract.ts';
+export * from './explain.ts';
 export * from './errors.ts';
 export * from './metrics.ts';
 export * from './calibration.ts';

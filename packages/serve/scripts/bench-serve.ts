@@ -6,12 +6,14 @@
  *  - POST /classify with a 1000x1000 JPEG photo;
  *  - POST /evaluate on the 10,000 test images for cnn and mlp;
  *  - upper bounds from the same stack with work taken away (bounds-server.ts);
- *  - sustained load: resident memory after warm-up vs at the end, failures.
- * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR]
+ *  - sustained load: resident memory after warm-up vs at the end, failures;
+ *  - POST /classify?explain=1 against POST /classify on the same model and
+ *    server, 28x28 PNG and JPEG photo (issue 13: at least 0.5x).
+ * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR] [--explain-only]
  * Needs FMNIST_DIR (or data/fashion-mnist) for the evaluation and the PNGs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,7 @@ import { decodeImage } from '../src/decode.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
 import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' }, 'explain-only': { type: 'boolean', default: false } } });
 const duration = Number(values.duration);
 const sustain = Number(values.sustain);
 const connections = Number(values.connections);
@@ -74,7 +76,68 @@ const photoSource = existsSync(samplePhoto)
   : sharp(Buffer.from(new Uint8Array(500 * 500 * 3).map((_, i) => 120 + ((i * 7919) % 97))), { raw: { width: 500, height: 500, channels: 3 } });
 const photo = await photoSource.resize(1000, 1000, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
+/** The server's CPU time so far (all its threads), in ms; undefined off Linux. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cost of an explanation: the same server, model and image, with and
+ * without explain=1, in alternating rounds so that a change in the shared
+ * machine's load hits both; the server's CPU time per request too, which
+ * other processes' load disturbs less than throughput. The model is the first
+ * with an explanation graph.
+ */
+async function explainCost(): Promise<void> {
+  const s = await start(serveArgs());
+  const base = `http://127.0.0.1:${s.port}`;
+  try {
+    const listed = (await (await fetch(`${base}/models`)).json()) as { models: { name: string; explanation?: { name: string; method: string } }[] };
+    const model = listed.models.find((m) => m.explanation);
+    if (!model) {
+      console.log('explain: no model has an explanation graph (models/explain/<model>.onnx); skipped');
+      return;
+    }
+    console.log(`explain: ${model.name} (${model.explanation!.name}, heatmap = ${model.explanation!.method})`);
+    const rounds = 2;
+    const measure = async (url: string, body: Buffer, type: string) => {
+      const opts = { url, method: 'POST', body, headers: { 'content-type': type }, connections };
+      await autocannon({ ...opts, duration: 2 }); // warm-up: JIT, first batches
+      const before = cpuMs(s.child.pid);
+      const res = await autocannon({ ...opts, duration: duration / rounds });
+      const after = cpuMs(s.child.pid);
+      return { res, cpu: before === undefined || after === undefined ? NaN : (after - before) / res.requests.total };
+    };
+    for (const [label, body, type] of [['28x28 PNG', png, 'image/png'], ['1000x1000 JPEG', photo, 'image/jpeg']] as const) {
+      const sum = { plain: 0, explained: 0, plainCpu: 0, explainedCpu: 0 };
+      for (let r = 0; r < rounds; r++) {
+        const a = await measure(`${base}/classify?model=${model.name}`, body, type);
+        const b = await measure(`${base}/classify?model=${model.name}&explain=1`, body, type);
+        sum.plain += a.res.requests.average / rounds;
+        sum.explained += b.res.requests.average / rounds;
+        sum.plainCpu += a.cpu / rounds;
+        sum.explainedCpu += b.cpu / rounds;
+        console.log(`  ${label} round ${r + 1}: /classify ${fmt(a.res)}, CPU ${a.cpu.toFixed(2)} ms/req; explain=1 ${fmt(b.res)}, CPU ${b.cpu.toFixed(2)} ms/req`);
+      }
+      console.log(`/classify?explain=1 ${label}: ${Math.round(sum.explained)} req/s vs /classify ${Math.round(sum.plain)} req/s: ${(sum.explained / sum.plain).toFixed(2)}x (target >= 0.5x); server CPU ${sum.explainedCpu.toFixed(2)} vs ${sum.plainCpu.toFixed(2)} ms/req`);
+    }
+  } finally {
+    await stop(s.child);
+  }
+}
+
 try {
+  if (values['explain-only']) {
+    await explainCost();
+    if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
+    process.exit(0);
+  }
   const empty = await start([join(here, 'empty-server.ts')]);
   const emptyRes = await load(`http://127.0.0.1:${empty.port}/`, png, 'image/png');
   await stop(empty.child);
@@ -113,6 +176,8 @@ try {
   console.log(`bound: HTTP + batching + inference, no decode or preprocessing: ${fmt(inferenceOnly)}; ratio ${(inferenceOnly.requests.average / emptyRes.requests.average).toFixed(2)}`);
   const shrunk = await bound('sharp-shrink', photo, 'image/jpeg');
   console.log(`bound: 1000x1000 JPEG, sharp shrinks to 128 px while decoding (no browser parity): ${fmt(shrunk)}`);
+
+  await explainCost();
 
   const off = await start(serveArgs(['--max-batch', '1']));
   const unbatched = await load(`http://127.0.0.1:${off.port}/classify`, png, 'image/png');

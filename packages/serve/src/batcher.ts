@@ -20,54 +20,56 @@ export interface BatcherOptions {
  */
 export const DEFAULT_BATCHING: BatcherOptions = { maxBatch: 16, maxDelayMs: 2, maxQueue: 512 };
 
-interface Pending {
-  input: Float32Array;
-  resolve: (s: Scores) => void;
+interface Pending<In, Out> {
+  item: In;
+  resolve: (out: Out) => void;
   reject: (e: unknown) => void;
 }
 
 export interface BatchObserver {
   batch?(size: number, seconds: number): void;
   depth?(queued: number): void;
-  /** An image was refused because the queue was full. */
+  /** An item was refused because the queue was full. */
   shed?(): void;
 }
 
 /**
- * Dynamic batching for one model: concurrent single-image requests are
- * coalesced into one session run. One run at a time per model, so while a
+ * Dynamic batching for one graph: concurrent single-item requests are
+ * coalesced into one session run. One run at a time per graph, so while a
  * batch runs the next one fills up: under load batches grow by themselves,
  * and an idle server adds at most `maxDelayMs` to a lone request.
+ * `runBatch` answers one output per item, in order.
  */
-export class Batcher {
-  private queue: Pending[] = [];
+export class BatchQueue<In, Out> {
+  private queue: Pending<In, Out>[] = [];
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly run: (input: Float32Array, n: number) => Promise<Scores>,
+    private readonly runBatch: (items: In[]) => Promise<Out[]>,
     readonly options: BatcherOptions,
     private readonly observer: BatchObserver = {},
+    /** What the queue holds, for the 503 message ('inference', 'explanation'). */
+    private readonly what = 'inference',
   ) {}
 
   get depth(): number {
     return this.queue.length;
   }
 
-  /** True when the next image would be refused. */
+  /** True when the next item would be refused. */
   get full(): boolean {
     return this.queue.length >= this.options.maxQueue;
   }
 
-  /** Scores one image (784 floats); resolves with its own row of logits and probabilities. */
-  submit(input: Float32Array): Promise<Scores> {
-    if (input.length !== IMAGE_PIXELS) return Promise.reject(new RangeError(`an image is ${IMAGE_PIXELS} floats, got ${input.length}`));
+  /** Queues one item; resolves with its own output. */
+  submit(item: In): Promise<Out> {
     if (this.queue.length >= this.options.maxQueue) {
       this.observer.shed?.();
-      return Promise.reject(new HttpError('queue_full', `the inference queue is full (${this.options.maxQueue} images); retry shortly`, { 'Retry-After': '1' }));
+      return Promise.reject(new HttpError('queue_full', `the ${this.what} queue is full (${this.options.maxQueue} images); retry shortly`, { 'Retry-After': '1' }));
     }
-    return new Promise<Scores>((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+    return new Promise<Out>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
       this.observer.depth?.(this.queue.length);
       this.schedule();
     });
@@ -91,19 +93,11 @@ export class Batcher {
     const batch = this.queue.splice(0, this.options.maxBatch);
     this.observer.depth?.(this.queue.length);
     this.running = true;
-    const n = batch.length;
-    const input = new Float32Array(n * IMAGE_PIXELS);
-    batch.forEach((p, i) => input.set(p.input, i * IMAGE_PIXELS));
     const started = performance.now();
-    this.run(input, n)
-      .then((scores) => {
-        this.observer.batch?.(n, (performance.now() - started) / 1000);
-        batch.forEach((p, i) =>
-          p.resolve({
-            logits: scores.logits.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
-            probabilities: scores.probabilities.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
-          }),
-        );
+    this.runBatch(batch.map((p) => p.item))
+      .then((outputs) => {
+        this.observer.batch?.(batch.length, (performance.now() - started) / 1000);
+        batch.forEach((p, i) => p.resolve(outputs[i]!));
       })
       .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
       .finally(() => {
@@ -116,5 +110,30 @@ export class Batcher {
   /** Resolves once the queue is empty and no batch is running (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.running || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A classifier's batcher: 784 floats in, that image's row of logits and probabilities out. */
+export class Batcher extends BatchQueue<Float32Array, Scores> {
+  constructor(run: (input: Float32Array, n: number) => Promise<Scores>, options: BatcherOptions, observer: BatchObserver = {}) {
+    super(
+      async (images) => {
+        const input = new Float32Array(images.length * IMAGE_PIXELS);
+        images.forEach((image, i) => input.set(image, i * IMAGE_PIXELS));
+        const scores = await run(input, images.length);
+        return images.map((_, i) => ({
+          logits: scores.logits.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+          probabilities: scores.probabilities.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+        }));
+      },
+      options,
+      observer,
+    );
+  }
+
+  /** Scores one image (784 floats). */
+  override submit(input: Float32Array): Promise<Scores> {
+    if (input.length !== IMAGE_PIXELS) return Promise.reject(new RangeError(`an image is ${IMAGE_PIXELS} floats, got ${input.length}`));
+    return super.submit(input);
   }
 }

@@ -1,7 +1,9 @@
-import { bytesToInput, type PreprocessReport } from '@fmnist/core';
+import { bytesToInput, garmentRegion, type PreprocessReport } from '@fmnist/core';
 import type { Batcher } from './batcher.ts';
 import type { ServeContext } from './context.ts';
 import { planDecode, type ImagePlan } from './decode-budget.ts';
+import { explanationBody, runExplanation, type ExplainTimings, type Explanation } from './explain-image.ts';
+import type { ExplainRequest } from './explain-request.ts';
 import { isSmallPlan } from './decode.ts';
 import { prepareImage } from './prepare.ts';
 import { pngDataUrl } from './png.ts';
@@ -18,9 +20,18 @@ export interface ClassifyResult {
    * something no class fits) than a confident one.
    */
   uncertain?: boolean;
-  timings: { decodeMs: number; preprocessMs: number; inferenceMs: number };
+  timings: { decodeMs: number; preprocessMs: number; inferenceMs: number } & Partial<ExplainTimings>;
   preprocessing: PreprocessReport;
   input?: string;
+  /** With explain=1: the maps, and where the garment is. */
+  explanation?: Explanation;
+}
+
+/** What the client asked for besides the predictions. */
+export interface ClassifyExtras {
+  /** Echo the 28x28 input as a PNG data URL. */
+  input: boolean;
+  explain?: ExplainRequest;
 }
 
 /** One image of a request: its bytes and, once read, its header's verdict. */
@@ -39,17 +50,28 @@ export interface ClassifyJob {
  * uploads) are prepared in place, in less time than a thread hand-off
  * takes; everything else waits its turn in the bounded decode queue.
  */
-export async function classifyImage(ctx: ServeContext, model: LoadedModel, batcher: Batcher, job: ClassifyJob, k: number, withInput: boolean): Promise<ClassifyResult> {
+export async function classifyImage(ctx: ServeContext, model: LoadedModel, batcher: Batcher, job: ClassifyJob, k: number, extras: ClassifyExtras): Promise<ClassifyResult> {
   const { bytes, signal, gate } = job;
   const plan = job.plan ?? planDecode(bytes, ctx.decode);
   const inThread = () => ctx.decodeQueue.run(plan.cost, signal, () => ctx.images.prepare(bytes, ctx.decode, ctx.preprocess));
-  const { pixels, report, decodeMs, preprocessMs } = isSmallPlan(plan, bytes) ? await prepareImage(bytes, ctx.decode, ctx.preprocess) : await (gate ? gate.run(inThread) : inThread());
+  const { pixels, report, source, decodeMs, preprocessMs } = isSmallPlan(plan, bytes) ? await prepareImage(bytes, ctx.decode, ctx.preprocess) : await (gate ? gate.run(inThread) : inThread());
   stopIfGone(signal, 'inference');
+  const input = bytesToInput(pixels);
+  const inputPng = extras.input ? await pngDataUrl(pixels) : undefined;
   const t2 = performance.now();
-  const scores = await batcher.submit(bytesToInput(pixels));
+  if (extras.explain) {
+    const run = await runExplanation(extras.explain, model, input);
+    const t3 = performance.now();
+    ctx.metrics.images.inc({ model: model.name });
+    const result = buildResult(model, run.probabilities, k, { decodeMs, preprocessMs, inferenceMs: 0 }, report, inputPng);
+    result.explanation = explanationBody(extras.explain, model, run, pixels, garmentRegion(report, source));
+    Object.assign(result.timings, { explainMs: round(t3 - t2), overlayMs: round(performance.now() - t3) });
+    return result;
+  }
+  const scores = await batcher.submit(input);
   const t3 = performance.now();
   ctx.metrics.images.inc({ model: model.name });
-  return buildResult(model, scores.probabilities, k, { decodeMs, preprocessMs, inferenceMs: t3 - t2 }, report, withInput ? await pngDataUrl(pixels) : undefined);
+  return buildResult(model, scores.probabilities, k, { decodeMs, preprocessMs, inferenceMs: t3 - t2 }, report, inputPng);
 }
 
 /** The response body for one image; one place to add fields to. */

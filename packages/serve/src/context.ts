@@ -1,6 +1,7 @@
 import type { PreprocessOptions, Split } from '@fmnist/core';
-import { Batcher, type BatcherOptions } from './batcher.ts';
+import { BatchQueue, Batcher, type BatchObserver, type BatcherOptions } from './batcher.ts';
 import type { DecodeBudget } from './decode-budget.ts';
+import { explainRows, type ExplainedRow, type ExplainRow } from './explainer.ts';
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 import type { Metrics } from './metrics.ts';
@@ -14,6 +15,8 @@ export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export interface ServeContext {
   registry: ModelRegistry;
   batchers: Map<string, Batcher>;
+  /** Explanation batchers, by classifier name (models with an explanation graph only). */
+  explainBatchers: Map<string, ExplainBatcher>;
   metrics: Metrics;
   limits: Limits;
   decode: DecodeBudget;
@@ -51,20 +54,35 @@ export function makeQueues(limits: Limits, imageThreads: number, metrics: Metric
   };
 }
 
+export type ExplainBatcher = BatchQueue<ExplainRow, ExplainedRow>;
+
+/** Batch sizes, run times and depths by graph name; sheds by queue. */
+function batchObserver(metrics: Metrics, model: string, queue: string): BatchObserver {
+  return {
+    batch: (size, seconds) => {
+      metrics.batchSize.observe({ model }, size);
+      metrics.inference.observe({ model }, seconds);
+    },
+    depth: (queued) => metrics.queueDepth.set({ model }, queued),
+    shed: () => metrics.shed.inc({ queue }),
+  };
+}
+
 export function makeBatchers(registry: ModelRegistry, options: BatcherOptions, metrics: Metrics): Map<string, Batcher> {
-  return new Map(
-    registry.list().map((m) => [
-      m.name,
-      new Batcher(m.run, options, {
-        batch: (size, seconds) => {
-          metrics.batchSize.observe({ model: m.name }, size);
-          metrics.inference.observe({ model: m.name }, seconds);
-        },
-        depth: (queued) => metrics.queueDepth.set({ model: m.name }, queued),
-        shed: () => metrics.shed.inc({ queue: 'inference' }),
-      }),
-    ]),
-  );
+  return new Map(registry.list().map((m) => [m.name, new Batcher(m.run, options, batchObserver(metrics, m.name, 'inference'))]));
+}
+
+/**
+ * Explanations queue and batch like inference, in their own queue (same
+ * bounds, counted in maps), so that a burst of them sheds with 503 instead
+ * of delaying plain classifications behind a slower graph.
+ */
+export function makeExplainBatchers(registry: ModelRegistry, options: BatcherOptions, metrics: Metrics): Map<string, ExplainBatcher> {
+  const batchers = new Map<string, ExplainBatcher>();
+  for (const m of registry.list()) {
+    if (m.explainer) batchers.set(m.name, new BatchQueue(explainRows(m.explainer), options, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'));
+  }
+  return batchers;
 }
 
 export function getModel(ctx: ServeContext, name: string | undefined): { model: LoadedModel; batcher: Batcher } {

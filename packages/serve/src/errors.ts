@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   empty_body: 400,
   missing_image: 400,
   bad_topk: 400,
+  bad_explain_class: 400,
   bad_tensor: 400,
   too_many_images: 400,
   bad_dataset: 400,
@@ -23,6 +24,7 @@ export const ERROR_STATUS = {
   // nginx's 'client closed request': nobody reads it, but /metrics and logs tell it from a server fault.
   client_gone: 499 as unknown as ContentfulStatusCode,
   no_data: 409,
+  no_explanation: 409,
   queue_full: 503,
   not_ready: 503,
   overloaded: 503,

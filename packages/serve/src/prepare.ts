@@ -5,6 +5,8 @@ import { decodeImage, type DecodeOptions } from './decode.ts';
 export interface PreparedImage {
   pixels: Uint8Array;
   report: PreprocessReport;
+  /** The decoded image's size (after EXIF orientation): the frame the garment box maps back to. */
+  source: { width: number; height: number };
   decodeMs: number;
   preprocessMs: number;
 }
@@ -15,5 +17,5 @@ export async function prepareImage(bytes: Uint8Array, decode: DecodeOptions, pre
   const raw = await decodeImage(bytes, decode);
   const t1 = performance.now();
   const { pixels, report } = preprocessImage(raw, preprocess);
-  return { pixels, report, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
+  return { pixels, report, source: { width: raw.width, height: raw.height }, decodeMs: t1 - t0, preprocessMs: performance.now() - t1 };
 }

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { threadSessionFactory } from './threads/thread-session.ts';
 
@@ -20,7 +21,8 @@ export interface OutputTensor {
 
 /** What a session can do; an interface so tests can swap in failing or slow sessions. */
 export interface Session {
-  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>>;
+  /** `outputs`: fetch only these (onnxruntime then skips nodes that only other outputs need); default all. */
+  run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -46,7 +48,7 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
   if (provider === 'cuda' && !existsSync(join(ortBinaryDir(), CUDA_LIBRARY))) {
     throw new Error(`${CUDA_LIBRARY} is not installed next to onnxruntime-node (installed without ONNXRUNTIME_NODE_INSTALL=cuda12)`);
   }
-  return ort.InferenceSession.create(bytes, {
+  const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [provider],
     // A failed CUDA attempt is reported once by createSession; onnxruntime's own ERROR line would repeat it with a path dump.
     logSeverityLevel: provider === 'cuda' ? 4 : 2,
@@ -55,6 +57,12 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run: (feeds, outputs) => (outputs ? session.run(feeds, outputs) : session.run(feeds)),
+    release: () => session.release(),
+  };
 };
 
 export interface Scores {
@@ -77,6 +85,10 @@ export interface LoadedModel {
   calibration?: ModelCalibration;
   session: Session;
   bulkSession: Session;
+  /** The explanation graph, when models/explain/<name>.onnx fits this model. */
+  explainer?: LoadedExplainer;
+  /** Otherwise why there is none, for the client that asks. */
+  noExplainer?: string;
   /** Runs n images (n x 784 floats) in one session call. */
   run(input: Float32Array, n: number): Promise<Scores>;
   /** The same on a second session that uses every core: for /evaluate's large batches. */
@@ -188,7 +200,15 @@ export class ModelRegistry {
     if (entries.length === 0) throw new ModelLoadError(`no *.onnx files in ${dir}; export the models first (pnpm --filter @fmnist/export run export) or pass --models DIR`);
     const registry = new ModelRegistry();
     // One at a time: on two cores parallel loading only interleaves.
-    for (const f of entries) registry.add(await loadModel(join(dir, f), options));
+    for (const f of entries) {
+      const model = await loadModel(join(dir, f), options);
+      const explainer = await loadExplainer(dir, model, options);
+      if ('missing' in explainer) model.noExplainer = explainer.missing;
+      else model.explainer = explainer;
+      registry.add(model);
+    }
+    const [able, unable] = [registry.list().filter((m) => m.explainer), registry.list().filter((m) => !m.explainer)];
+    options.log?.(`explanations: ${able.map((m) => m.explainer!.name).join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
     return registry;
   }
 
@@ -204,10 +224,16 @@ export class ModelRegistry {
     return [...this.models.values()];
   }
 
+  /** An explanation graph by its v2 name (`cnn-explain`). */
+  explainer(name: string): LoadedExplainer | undefined {
+    return this.list().find((m) => m.explainer?.name === name)?.explainer;
+  }
+
   async release(): Promise<void> {
     for (const m of this.models.values()) {
       await m.session.release();
       await m.bulkSession.release();
+      await m.explainer?.session.release();
     }
     this.models.clear();
   }

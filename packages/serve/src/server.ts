@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
 import { guardConnections, httpServerOptions } from './connections.ts';
-import { makeBatchers, makeQueues, type ServeContext } from './context.ts';
+import { makeBatchers, makeExplainBatchers, makeQueues, type ServeContext } from './context.ts';
 import { DEFAULT_DECODE, type DecodeBudget } from './decode-budget.ts';
 import { DEFAULT_CONNECTIONS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.ts';
 import { createMetrics } from './metrics.ts';
@@ -52,6 +52,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ctx: ServeContext = {
     registry,
     batchers: makeBatchers(registry, batching, metrics),
+    explainBatchers: makeExplainBatchers(registry, batching, metrics),
     metrics,
     limits,
     decode: { ...DEFAULT_DECODE, ...options.decode },
@@ -90,7 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await new Promise((r) => setTimeout(r, 10));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       }
-      for (const b of ctx.batchers.values()) await b.drain();
+      for (const b of [...ctx.batchers.values(), ...ctx.explainBatchers.values()]) await b.drain();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
       await Promise.all([registry.release(), ctx.images.close()]);

@@ -7,3 +7,4 @@ export { unsharp } from './sharpen.ts';
 export { segment, otsu, borderColour, type Segmentation } from './segment.ts';
 export { keepMainComponent, fillHoles, boundingBox, open, components } from './mask.ts';
 export { inputFigures, type InputFigures } from './figures.ts';
+export { inputRect, garmentRegion, type GarmentRegion } from './region.ts';

@@ -1,6 +1,7 @@
 import { IMAGE_HEIGHT, IMAGE_WIDTH } from '../contract.ts';
 import { checkRaw, flattenOnWhite, flattenRowOnWhite, luminance } from './flatten.ts';
 import { fitLongestEdge, resizeArea, resizeRows } from './resize.ts';
+import { inputRect } from './region.ts';
 import { segment, trimOnly } from './segment.ts';
 import { unsharp } from './sharpen.ts';
 import type { Box, PreprocessOptions, PreprocessResult, RawImage, RgbImage } from './types.ts';
@@ -122,11 +123,9 @@ export function renderGarment(stage: GarmentStage, box: Box, sharpenAmount: numb
   }
 
   // Steps 5-7.
-  const size = fitLongestEdge(box.width, box.height, Math.max(IMAGE_WIDTH, IMAGE_HEIGHT));
+  const { x: ox, y: oy, ...size } = inputRect(box.width, box.height);
   const small = unsharp(resizeArea(crop, box.width, box.height, 1, size.width, size.height), size.width, size.height, sharpenAmount);
   const canvas = new Float32Array(IMAGE_WIDTH * IMAGE_HEIGHT).fill(255);
-  const ox = Math.floor((IMAGE_WIDTH - size.width) / 2);
-  const oy = Math.floor((IMAGE_HEIGHT - size.height) / 2);
   for (let y = 0; y < size.height; y++) {
     for (let x = 0; x < size.width; x++) canvas[(oy + y) * IMAGE_WIDTH + ox + x] = small[y * size.width + x]!;
   }

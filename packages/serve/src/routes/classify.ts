@@ -3,6 +3,7 @@ import { classifyImage, flag, type ClassifyJob } from '../classify-one.ts';
 import { getModel, type ServeContext } from '../context.ts';
 import { planDecode } from '../decode-budget.ts';
 import { HttpError } from '../errors.ts';
+import { parseExplain } from '../explain-request.ts';
 import { Semaphore } from '../semaphore.ts';
 import { parseTopK } from '../topk.ts';
 import { readUpload } from '../upload.ts';
@@ -20,7 +21,8 @@ export function classifyRoutes(ctx: ServeContext) {
       if (images.length > 1) throw new HttpError('too_many_images', `POST /classify takes one image, got ${images.length}; use POST /classify/batch`);
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
-      const result = await classifyImage(ctx, model, batcher, { bytes: images[0]!, signal: c.req.raw.signal }, k, flag(fields.input));
+      const extras = { input: flag(fields.input), explain: parseExplain(ctx, model, fields) };
+      const result = await classifyImage(ctx, model, batcher, { bytes: images[0]!, signal: c.req.raw.signal }, k, extras);
       return c.json({ model: { name: model.name, version: model.version, provider: model.provider }, ...result });
     })
     .post('/classify/batch', async (c) => {
@@ -30,7 +32,7 @@ export function classifyRoutes(ctx: ServeContext) {
       }
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
-      const withInput = flag(fields.input);
+      const extras = { input: flag(fields.input), explain: parseExplain(ctx, model, fields) };
       const signal = c.req.raw.signal;
       const gate = new Semaphore(ctx.images.threads);
       const jobs = images.map((bytes): ClassifyJob | HttpError => {
@@ -48,7 +50,7 @@ export function classifyRoutes(ctx: ServeContext) {
       }
       const results = await Promise.all(
         jobs.map((job) =>
-          (job instanceof HttpError ? Promise.reject(job) : classifyImage(ctx, model, batcher, job, k, withInput)).catch((err: unknown) => {
+          (job instanceof HttpError ? Promise.reject(job) : classifyImage(ctx, model, batcher, job, k, extras)).catch((err: unknown) => {
             // Per-image client faults are reported in place; anything else (shedding included) fails the request.
             if (err instanceof HttpError && err.status < 500) return { error: err.toJSON().error };
             throw err;

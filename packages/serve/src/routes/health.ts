@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import type { LoadedExplainer } from '../explainer.ts';
 import type { LoadedModel } from '../registry.ts';
 
 /** Liveness, readiness and the model list (with the provider each model runs on and its ONNX metadata). */
@@ -32,6 +33,7 @@ export function describe(m: LoadedModel) {
     ...(m.fallbackReason ? { fallbackReason: m.fallbackReason } : {}),
     classNames: m.classNames,
     ...(m.calibration ? { calibration: m.calibration } : {}),
+    ...(m.explainer ? { explanation: describeExplainer(m.explainer) } : {}),
     producer: { name: m.info.producerName, version: m.info.producerVersion },
     opset: m.info.opsetVersions,
     metadata: m.info.metadata,
@@ -43,7 +45,13 @@ export function overload(ctx: ServeContext): string | undefined {
   const full: string[] = [];
   if (ctx.decodeQueue.full) full.push('decode queue full');
   for (const [name, b] of ctx.batchers) if (b.full) full.push(`${name} inference queue full`);
+  for (const [name, b] of ctx.explainBatchers) if (b.full) full.push(`${name} explanation queue full`);
   if (ctx.evalQueue.full) full.push('evaluate queue full');
   if (ctx.state.inflightBodyBytes >= ctx.limits.maxInflightBodyBytes) full.push('upload budget in use');
   return full.length > 0 ? full.join(', ') : undefined;
+}
+
+/** What /models says of an explanation graph: enough for a client to know the default map. */
+export function describeExplainer(e: LoadedExplainer) {
+  return { name: e.name, version: e.version, method: e.explanation.heatmap, ...(e.explanation.heatmap === 'saliency' && e.explanation.saliency ? { form: e.explanation.saliency } : {}), maps: e.explanation.maps };
 }

@@ -2,8 +2,11 @@ import { Hono, type Context } from 'hono';
 import { IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
 import type { ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import type { LoadedExplainer } from '../explainer.ts';
 import type { LoadedModel } from '../registry.ts';
+import { explainerMetadata, inferExplainer } from './v2-explain.ts';
 import { readJson } from '../upload.ts';
+import { allFinite, bad, isObject, parseImageTensor, parseOutputs, V2_PLATFORM } from '../v2-tensors.ts';
 
 /**
  * The Open Inference Protocol (KServe v2) REST API, JSON tensors only, so
@@ -20,12 +23,21 @@ export function v2Routes(ctx: ServeContext) {
     if (version !== undefined && version !== m.version) throw new HttpError('unknown_model', `model '${m.name}' has version ${m.version} only, not '${version.slice(0, 40)}'`);
     return m;
   };
+  /** An explanation graph by its v2 name (`cnn-explain`), with the same version check. */
+  const explainer = (c: Context): LoadedExplainer | undefined => {
+    const e = ctx.registry.explainer(c.req.param('name') ?? '');
+    const version = c.req.param('version');
+    if (e && version !== undefined && version !== e.version) throw new HttpError('unknown_model', `model '${e.name}' has version ${e.version} only, not '${version.slice(0, 40)}'`);
+    return e;
+  };
   const metadata = (c: Context) => {
+    const e = explainer(c);
+    if (e) return c.json(explainerMetadata(e));
     const m = model(c);
     return c.json({
       name: m.name,
       versions: [m.version],
-      platform: 'onnxruntime_onnx',
+      platform: V2_PLATFORM,
       inputs: [{ name: INPUT_CONTRACT.name, datatype: 'FP32', shape: [...INPUT_CONTRACT.onnxShape] }],
       outputs: [
         { name: OUTPUT_NAMES.logits, datatype: 'FP32', shape: [-1, NUM_CLASSES] },
@@ -33,8 +45,10 @@ export function v2Routes(ctx: ServeContext) {
       ],
     });
   };
-  const ready = (c: Context) => c.json({ name: model(c).name, ready: ctx.state.ready });
+  const ready = (c: Context) => c.json({ name: (explainer(c) ?? model(c)).name, ready: ctx.state.ready });
   const infer = async (c: Context) => {
+    const e = explainer(c);
+    if (e) return c.json(await inferExplainer(e, await readJson(c, ctx.limits.maxJsonBytes), ctx.limits.maxInferBatch));
     const m = model(c);
     const body = await readJson(c, ctx.limits.maxJsonBytes);
     const request = parseInferRequest(body, ctx.limits.maxInferBatch);
@@ -69,7 +83,6 @@ interface InferRequest {
   outputs?: string[];
 }
 
-const bad = (message: string) => new HttpError('bad_tensor', message);
 
 /** Validates a v2 request against the contract: one FP32 input `input` of shape [N,1,28,28]. */
 export function parseInferRequest(body: unknown, maxBatch: number): InferRequest {
@@ -79,55 +92,10 @@ export function parseInferRequest(body: unknown, maxBatch: number): InferRequest
   const t: unknown = inputs[0];
   if (!isObject(t)) throw bad('each input must be an object with name, shape, datatype and data');
   if (t.name !== INPUT_CONTRACT.name) throw bad(`unknown input '${String(t.name).slice(0, 50)}'; the model's input is '${INPUT_CONTRACT.name}'`);
-  if (t.datatype !== 'FP32') throw bad(`datatype must be FP32, got '${String(t.datatype).slice(0, 20)}'`);
-  const shape = t.shape;
-  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d)) || shape[1] !== 1 || shape[2] !== 28 || shape[3] !== 28) {
-    throw bad(`shape must be [N, 1, 28, 28], got ${JSON.stringify(shape)?.slice(0, 60)}`);
-  }
-  const n = shape[0] as number;
-  if (n < 1 || n > maxBatch) throw bad(`batch size N must be 1..${maxBatch}, got ${n}`);
-  const flat = flatten(t.data, n * IMAGE_PIXELS);
-  let outputs: string[] | undefined;
-  if (body.outputs !== undefined) {
-    if (!Array.isArray(body.outputs)) throw new HttpError('bad_request', '`outputs` must be an array');
-    outputs = body.outputs.map((o: unknown) => {
-      const name = isObject(o) ? o.name : undefined;
-      if (name !== OUTPUT_NAMES.logits && name !== OUTPUT_NAMES.probabilities) throw bad(`unknown output '${String(name).slice(0, 50)}'; outputs are logits and probabilities`);
-      return name;
-    });
-  }
-  const req: InferRequest = { n, data: flat };
+  const { n, data } = parseImageTensor(t, maxBatch);
+  const req: InferRequest = { n, data };
+  const outputs = parseOutputs(body, [OUTPUT_NAMES.logits, OUTPUT_NAMES.probabilities]);
   if (outputs) req.outputs = outputs;
   if (typeof body.id === 'string') req.id = body.id;
   return req;
-}
-
-/** Accepts the spec's flat row-major data or nested arrays; every element must be a finite number. */
-function flatten(data: unknown, expected: number): Float32Array {
-  if (!Array.isArray(data)) throw bad('`data` must be an array of numbers');
-  const out = new Float32Array(expected);
-  let i = 0;
-  const walk = (v: unknown, depth: number): void => {
-    if (Array.isArray(v)) {
-      if (depth > 4) throw bad('`data` is nested deeper than the shape');
-      for (const x of v) walk(x, depth + 1);
-      return;
-    }
-    // Math.fround: 1e39 is a finite double but Infinity as FP32.
-    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw bad('`data` must hold only numbers that are finite as FP32 (|x| < 3.4e38)');
-    if (i >= expected) throw bad(`\`data\` holds more than the ${expected} values the shape needs`);
-    out[i++] = v;
-  };
-  walk(data, 0);
-  if (i !== expected) throw bad(`\`data\` holds ${i} values; shape needs ${expected}`);
-  return out;
-}
-
-function allFinite(values: Float32Array): boolean {
-  for (const v of values) if (!Number.isFinite(v)) return false;
-  return true;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

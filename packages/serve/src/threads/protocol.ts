@@ -5,16 +5,12 @@ import type { PreparedImage } from '../prepare.ts';
 import type { Provider } from '../registry.ts';
 
 /** A tensor as it crosses a thread boundary: ort.Tensor objects do not survive structured cloning. */
-export interface WireTensor {
-  type: 'float32';
-  data: Float32Array;
-  dims: readonly number[];
-}
+export type WireTensor = { type: 'float32'; data: Float32Array; dims: readonly number[] } | { type: 'int64'; data: BigInt64Array; dims: readonly number[] };
 
 /** A session thread hosts several sessions, addressed by id. */
 export type SessionTask =
   | { op: 'open'; id: number; bytes: Uint8Array; provider: Provider; threads: number }
-  | { op: 'run'; id: number; feeds: Record<string, WireTensor> }
+  | { op: 'run'; id: number; feeds: Record<string, WireTensor>; outputs?: readonly string[] }
   | { op: 'close'; id: number };
 
 export interface SessionDescription {

@@ -24,10 +24,17 @@ export default async function task(t: SessionTask): Promise<SessionTaskResult> {
     return null;
   }
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, w] of Object.entries(t.feeds)) feeds[name] = new ort.Tensor(w.type, w.data, w.dims);
-  const out = await session.run(feeds);
+  for (const [name, w] of Object.entries(t.feeds)) feeds[name] = w.type === 'int64' ? new ort.Tensor('int64', w.data, w.dims) : new ort.Tensor('float32', w.data, w.dims);
+  const out = await session.run(feeds, t.outputs);
   const result: Record<string, WireTensor> = {};
-  for (const [name, tensor] of Object.entries(out)) result[name] = { type: 'float32', data: tensor.data as Float32Array, dims: tensor.dims };
+  for (const [name, tensor] of Object.entries(out)) result[name] = toWire(tensor as ort.Tensor);
   // Outputs are fresh per run: move them instead of copying.
   return movable(result, Object.values(result).map((w) => w.data.buffer));
+}
+
+/** Outputs are float32 or, for an explanation graph's `explained_class`, int64. */
+function toWire(tensor: ort.Tensor): WireTensor {
+  if (tensor.type === 'int64') return { type: 'int64', data: tensor.data as BigInt64Array, dims: tensor.dims };
+  if (tensor.type === 'float32') return { type: 'float32', data: tensor.data as Float32Array, dims: tensor.dims };
+  throw new TypeError(`output of type ${tensor.type}: the models' outputs are float32 or int64`);
 }

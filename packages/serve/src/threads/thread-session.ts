@@ -60,13 +60,14 @@ export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, pr
   return {
     inputNames: description.inputNames,
     outputNames: description.outputNames,
-    async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, OutputTensor>> {
+    async run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
       const wire: Record<string, WireTensor> = {};
       for (const [name, t] of Object.entries(feeds)) {
-        if (t.type !== 'float32') throw new TypeError(`input '${name}' is ${t.type}; the models take float32`);
-        wire[name] = { type: 'float32', data: t.data as Float32Array, dims: t.dims };
+        if (t.type === 'float32') wire[name] = { type: 'float32', data: t.data as Float32Array, dims: t.dims };
+        else if (t.type === 'int64') wire[name] = { type: 'int64', data: t.data as BigInt64Array, dims: t.dims };
+        else throw new TypeError(`input '${name}' is ${t.type}; the models take float32 (and int64 class indices)`);
       }
-      return (await thread.run({ op: 'run', id, feeds: wire })) as Record<string, WireTensor>;
+      return (await thread.run({ op: 'run', id, feeds: wire, ...(outputs ? { outputs } : {}) })) as Record<string, WireTensor>;
     },
     async release(): Promise<void> {
       try {

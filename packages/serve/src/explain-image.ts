@@ -1,0 +1,73 @@
+import { IMAGE_HEIGHT, IMAGE_WIDTH, softmaxRows, TOP_CLASS, type GarmentRegion } from '@fmnist/core';
+import type { ExplainRequest } from './explain-request.ts';
+import type { ExplainedRow } from './explainer.ts';
+import { overlayDataUrl } from './overlay.ts';
+import type { LoadedModel } from './registry.ts';
+
+/** One explained class of one image, as the response carries it. */
+export interface ExplanationMap {
+  class: { index: number; name: string };
+  /** The classifier's probability of that class. */
+  probability: number;
+  /** The top class (maps[0] always is). */
+  top: boolean;
+  /** The class `explain_class` named. */
+  requested: boolean;
+  /** 28 rows of 28 values in [0, 1]: row r, column c is input pixel (x = c, y = r). */
+  heatmap: number[][];
+  /** PNG data URL: the 28x28 input with the map blended over it. */
+  overlay: string;
+}
+
+export interface Explanation {
+  model: { name: string; version: string };
+  /** The map the graph returns as `heatmap`, from its metadata. */
+  method: string;
+  form?: string;
+  maps: ExplanationMap[];
+  region: GarmentRegion;
+}
+
+export interface ExplainTimings {
+  /** Waiting for and running the explanation graph, which also classifies (inferenceMs is 0 then). */
+  explainMs: number;
+  /** Drawing and encoding the overlays, and copying the maps' numbers. */
+  overlayMs: number;
+}
+
+/** The explanation graph's answer for one image: its class scores and the rows of the maps. */
+export interface ExplainRun {
+  /** As the classifier gives them (calibrated models: softmax(logits / T), as their graph computes). */
+  probabilities: Float32Array;
+  /** The top class's row first, then the requested class's (absent when it is the top class). */
+  rows: ExplainedRow[];
+}
+
+/**
+ * Runs the explanation graph for the top class and, if asked, one more,
+ * through the model's explanation batcher. The graph classifies too (same
+ * weights, identical logits), so an explained image skips the classifier:
+ * one session run per map instead of one more on top.
+ */
+export async function runExplanation(req: ExplainRequest, model: LoadedModel, input: Float32Array): Promise<ExplainRun> {
+  const classes = req.requested === undefined ? [TOP_CLASS] : [TOP_CLASS, req.requested];
+  const rows = await Promise.all(classes.map((cls) => req.batcher.submit({ input, cls })));
+  const top = rows[0]!;
+  const probabilities = model.calibration ? softmaxRows(top.logits, model.calibration.temperature) : top.probabilities;
+  return { probabilities, rows: rows.length > 1 && rows[1]!.explainedClass === top.explainedClass ? [top] : rows };
+}
+
+/** The response's `explanation`: the maps as numbers and overlays, the method, and where the garment is. */
+export function explanationBody(req: ExplainRequest, model: LoadedModel, run: ExplainRun, pixels: Uint8Array, region: GarmentRegion): Explanation {
+  const maps = run.rows.map((row, i) => mapBody(model, row, run.probabilities, i === 0, row.explainedClass === req.requested, pixels));
+  const { explanation: info, name, version } = req.explainer;
+  return { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), maps, region };
+}
+
+function mapBody(model: LoadedModel, row: ExplainedRow, probabilities: Float32Array, top: boolean, requested: boolean, pixels: Uint8Array): ExplanationMap {
+  const index = row.explainedClass;
+  const heatmap: number[][] = [];
+  // The float32 values as they are (a double holds each exactly): shortening them to fewer digits took 3x as long as serialising them.
+  for (let y = 0; y < IMAGE_HEIGHT; y++) heatmap.push(Array.from(row.heatmap.subarray(y * IMAGE_WIDTH, (y + 1) * IMAGE_WIDTH)));
+  return { class: { index, name: model.classNames[index] ?? String(index) }, probability: probabilities[index]!, top, requested, heatmap, overlay: overlayDataUrl(pixels, row.heatmap) };
+}
