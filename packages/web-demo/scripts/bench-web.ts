@@ -123,7 +123,7 @@ async function inferenceTimes(page: Page): Promise<number[]> {
 }
 
 try {
-  const loads = [];
+  const loads: Awaited<ReturnType<typeof coldLoad>>[] = [];
   for (let i = 0; i < runs; i++) loads.push(await coldLoad());
   const firstMs = loads.map((l) => l.ms);
   const { first, repeat } = loads.at(-1)!;

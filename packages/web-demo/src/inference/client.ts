@@ -24,7 +24,14 @@ export class Inference {
   private readonly pending = new Map<number, Pending>();
   private readonly loaded = new Map<string, Promise<LoadedInfo>>();
 
-  /** Threads need SharedArrayBuffer, which only a cross-origin isolated page has. */
+  /**
+   * One wasm thread. More would need SharedArrayBuffer (a cross-origin
+   * isolated page, which this is), but each extra thread is a worker of its
+   * own that loads onnxruntime's script and instantiates the 14 MB runtime
+   * before the first session exists, on the critical path to the first
+   * prediction, while these 28x28 models run in about 1 ms on one thread
+   * either way (bench:web, docs/benchmarks.md).
+   */
   readonly threads = 1;
 
   /** Started on first use, so that nothing loads before the page asks for a model. */
