@@ -71,14 +71,14 @@ describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () =>
       await page.goto(`${server.url}/`);
       expect(await page.$eval('#app', (el) => (el as HTMLElement).dataset.state)).toBe('loading');
       expect(await page.locator('#loading').isVisible()).toBe(true);
-      expect(await page.locator('#status').textContent()).toMatch(/Loading the CNN model/);
+      expect(await page.locator('#status').textContent()).toMatch(/Loading the .*model/);
       // The page answers input while the model loads.
       await dropFile(page, grayPng(images[3]!.pixels, 28, 28), 'dress.png', 'image/png');
       await page.waitForFunction(() => document.getElementById('input28') !== null && !document.getElementById('result')!.hidden);
       expect(await runCount(page)).toBe(0);
       release();
       expect(await nextResult(page, 0)).toBe('done');
-      expect(await shownTop1(page, 'cnn')).toBe((await referenceTop1(site.modelFile('cnn'), [images[3]!.pixels]))[0]);
+      expect(await shownTop1(page, site.defaultModel)).toBe((await referenceTop1(site.modelFile(site.defaultModel), [images[3]!.pixels]))[0]);
       expect(await page.locator('#loading').isVisible()).toBe(false);
       expect(errors).toEqual([]);
     } finally {

@@ -1,7 +1,8 @@
 import type { Backend, ModelName } from '../config.ts';
-import { ModelUnavailableError, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+import type { ModelManifest } from './manifest.ts';
+import { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 
-export { ModelUnavailableError, type LoadedInfo, type Scores };
+export { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores };
 
 type Pending = { resolve: (r: WorkerResponse & { ok: true }) => void; reject: (e: Error) => void };
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
@@ -83,6 +84,20 @@ export class Inference {
       this.loaded.set(key, p);
     }
     return p;
+  }
+
+  /** Which models this build has (and their weights, calibration and explanation graphs). */
+  async manifest(): Promise<ModelManifest> {
+    const r = await this.request({ type: 'manifest' });
+    if (r.type !== 'manifest') throw new Error('unexpected answer from the inference worker');
+    return r.manifest;
+  }
+
+  /** The heatmap of a class (-1: the top class) from the model's explanation graph. */
+  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<Explanation> {
+    const r = await this.request({ type: 'explain', name, input, explainClass });
+    if (r.type !== 'explain') throw new Error('unexpected answer from the inference worker');
+    return r.explanation;
   }
 
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores & { info: LoadedInfo }> {

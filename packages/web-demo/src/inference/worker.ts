@@ -22,6 +22,11 @@ async function answer(req: WorkerRequest, e: Engine): Promise<void> {
   try {
     if (req.type === 'load') {
       scope.postMessage({ id: req.id, ok: true, type: 'load', info: await e.load(req.name, req.backend) });
+    } else if (req.type === 'manifest') {
+      scope.postMessage({ id: req.id, ok: true, type: 'manifest', manifest: await e.manifest() });
+    } else if (req.type === 'explain') {
+      const explanation = await e.explain(req.name, req.input, req.explainClass);
+      scope.postMessage({ id: req.id, ok: true, type: 'explain', explanation }, [explanation.heatmap.buffer, explanation.probabilities.buffer]);
     } else {
       const scores = await e.classify(req.name, req.backend, req.input);
       scope.postMessage({ id: req.id, ok: true, type: 'run', scores }, [scores.probabilities.buffer]);
