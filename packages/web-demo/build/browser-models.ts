@@ -8,7 +8,12 @@ const { onnx } = onnxProto;
 
 /** An ONNX file's metadata_props, as a plain record. */
 function metadataOf(file: string): Record<string, string> {
-  const model = onnx.ModelProto.decode(readFileSync(file));
+  let model: InstanceType<typeof onnx.ModelProto>;
+  try {
+    model = onnx.ModelProto.decode(readFileSync(file));
+  } catch (err) {
+    throw new Error(`${file} is not a readable ONNX model (${err instanceof Error ? err.message : String(err)}); export it again`);
+  }
   return Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
 }
 
