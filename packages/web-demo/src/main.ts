@@ -1,7 +1,6 @@
 import './styles.css';
 performance.mark('fmnist:page-script');
 import { App } from './app.ts';
-import { preloadRuntime } from './inference/preload.ts';
 import { pageElements } from './ui/elements.ts';
 
 /** The smallest valid module (magic + version): validate() is false where WebAssembly is absent or disabled. */
@@ -26,6 +25,5 @@ if (!hasWebAssembly()) {
   ui.pick.disabled = true;
   for (const input of ui.controls.querySelectorAll('input')) input.disabled = true;
 } else {
-  preloadRuntime();
   void new App(ui).start();
 }

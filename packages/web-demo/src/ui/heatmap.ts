@@ -1,31 +1,4 @@
-import { IMAGE_HEIGHT, IMAGE_WIDTH, type GarmentRegion, type RawImage } from '@fmnist/core';
-
-/**
- * cividis (matplotlib's colour map designed to read the same with red-green
- * colour-vision deficiency, and in grey), sampled at 9 even stops; between
- * stops the colour is interpolated linearly.
- */
-const CIVIDIS: readonly (readonly [number, number, number])[] = [
-  [0, 34, 78],
-  [18, 53, 112],
-  [59, 73, 108],
-  [87, 92, 109],
-  [112, 113, 115],
-  [138, 134, 120],
-  [165, 157, 117],
-  [196, 183, 103],
-  [254, 232, 56],
-];
-
-/** The colour of a heatmap value v in [0, 1] (clamped). */
-export function cividis(v: number): [number, number, number] {
-  const x = Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)) * (CIVIDIS.length - 1);
-  const i = Math.min(CIVIDIS.length - 2, Math.floor(x));
-  const t = x - i;
-  const a = CIVIDIS[i]!;
-  const b = CIVIDIS[i + 1]!;
-  return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * t)) as [number, number, number];
-}
+import { cividis, IMAGE_HEIGHT, IMAGE_WIDTH, type GarmentRegion, type RawImage } from '@fmnist/core';
 
 /** How strongly the map covers what is under it: low values let the image show through. */
 const alphaOf = (v: number) => 0.25 + 0.6 * Math.min(1, Math.max(0, v));
