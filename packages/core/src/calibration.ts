@@ -85,3 +85,30 @@ export function uncertainThreshold(confidence: ArrayLike<number>, wrong: ArrayLi
   }
   return { threshold: best.threshold, flaggedWrong: best.flaggedWrong, flaggedRight: best.flaggedRight };
 }
+
+/** A photo-tuned model's calibration, from its ONNX metadata (`calibration`, written by the exporter). */
+export interface ModelCalibration {
+  temperature: number;
+  uncertainThreshold: number;
+}
+
+/** The exporter's `calibration` metadata (JSON with temperature and uncertain_threshold), when the model carries one. */
+export function parseCalibration(meta: Record<string, string>): ModelCalibration | undefined {
+  if (!meta.calibration) return undefined;
+  try {
+    const c = JSON.parse(meta.calibration) as { temperature?: unknown; uncertain_threshold?: unknown };
+    if (typeof c.temperature === 'number' && typeof c.uncertain_threshold === 'number') return { temperature: c.temperature, uncertainThreshold: c.uncertain_threshold };
+  } catch {
+    // Not the exporter's JSON: serve the model uncalibrated rather than refuse it.
+  }
+  return undefined;
+}
+
+/**
+ * Whether an answer is flagged uncertain: its top (calibrated) probability
+ * is under the model's threshold. The server's `uncertain` field and the web
+ * demo's badge both come from here.
+ */
+export function isUncertain(topProbability: number, calibration: ModelCalibration): boolean {
+  return topProbability < calibration.uncertainThreshold;
+}

@@ -5,6 +5,7 @@ export * from './explain.ts';
 export * from './errors.ts';
 export * from './metrics.ts';
 export * from './calibration.ts';
+export * from './colour.ts';
 export * from './random.ts';
 export * from './dataset/idx.ts';
 export * from './dataset/split.ts';

@@ -1,4 +1,4 @@
-import { bytesToInput, garmentRegion, type PreprocessReport } from '@fmnist/core';
+import { bytesToInput, garmentRegion, isUncertain, type PreprocessReport } from '@fmnist/core';
 import type { Batcher } from './batcher.ts';
 import type { ServeContext } from './context.ts';
 import { planDecode, type ImagePlan } from './decode-budget.ts';
@@ -79,7 +79,7 @@ function buildResult(model: LoadedModel, probabilities: Float32Array, k: number,
   const predictions = topK(probabilities, model.classNames, k);
   const result: ClassifyResult = {
     predictions,
-    ...(model.calibration ? { uncertain: predictions[0]!.probability < model.calibration.uncertainThreshold } : {}),
+    ...(model.calibration ? { uncertain: isUncertain(predictions[0]!.probability, model.calibration) } : {}),
     timings: { decodeMs: round(ms.decodeMs), preprocessMs: round(ms.preprocessMs), inferenceMs: round(ms.inferenceMs) },
     preprocessing: report,
   };

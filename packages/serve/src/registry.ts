@@ -5,9 +5,12 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, parseCalibration, type ModelCalibration } from '@fmnist/core';
 import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
+
+// Moved to core (the web demo reads the same metadata); re-exported for serve's callers.
+export { parseCalibration, type ModelCalibration };
 import { threadSessionFactory } from './threads/thread-session.ts';
 
 export type Device = 'auto' | 'cuda' | 'cpu';
@@ -98,10 +101,6 @@ export interface LoadedModel {
   runBulk(input: Float32Array, n: number): Promise<Scores>;
 }
 
-export interface ModelCalibration {
-  temperature: number;
-  uncertainThreshold: number;
-}
 
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
@@ -178,17 +177,6 @@ function parseClassNames(meta: Record<string, string>): string[] | undefined {
   return undefined;
 }
 
-/** The exporter's `calibration` metadata (JSON with temperature and uncertain_threshold), when the model carries one. */
-export function parseCalibration(meta: Record<string, string>): ModelCalibration | undefined {
-  if (!meta.calibration) return undefined;
-  try {
-    const c = JSON.parse(meta.calibration) as { temperature?: unknown; uncertain_threshold?: unknown };
-    if (typeof c.temperature === 'number' && typeof c.uncertain_threshold === 'number') return { temperature: c.temperature, uncertainThreshold: c.uncertain_threshold };
-  } catch {
-    // Not the exporter's JSON: serve the model uncalibrated rather than refuse it.
-  }
-  return undefined;
-}
 
 /** Every `*.onnx` in a directory, loaded and warmed up; the name is the file's base name. */
 export class ModelRegistry {

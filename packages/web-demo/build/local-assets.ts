@@ -22,7 +22,8 @@ export function localModels(modelsDir: string): Plugin {
           res.end(JSON.stringify(manifestOf(models)));
           return;
         }
-        const model = models.find((m) => path === `/${MODELS_FOLDER}/${m.file}`);
+        const files = models.flatMap((m) => [{ file: m.file, source: m.source }, ...(m.explain ? [m.explain] : [])]);
+        const model = files.find((m) => path === `/${MODELS_FOLDER}/${m.file}`);
         if (!model) return next();
         res.setHeader('Content-Type', 'application/octet-stream');
         res.setHeader('Content-Length', statSync(model.source).size);
@@ -31,7 +32,11 @@ export function localModels(modelsDir: string): Plugin {
     },
     generateBundle() {
       const models = browserModels(modelsDir);
-      for (const m of models) this.emitFile({ type: 'asset', fileName: `${MODELS_FOLDER}/${m.file}`, source: readFileSync(m.source) });
+      for (const m of models) {
+        this.emitFile({ type: 'asset', fileName: `${MODELS_FOLDER}/${m.file}`, source: readFileSync(m.source) });
+        // Explanation graphs are fetched only when someone turns Explain on.
+        if (m.explain) this.emitFile({ type: 'asset', fileName: `${MODELS_FOLDER}/${m.explain.file}`, source: readFileSync(m.explain.source) });
+      }
       this.emitFile({ type: 'asset', fileName: `${MODELS_FOLDER}/${MANIFEST_FILE}`, source: `${JSON.stringify(manifestOf(models), null, 2)}\n` });
       if (models.length === 0) this.warn(`no *.onnx in ${modelsDir}: the build has no models (export them, then rebuild)`);
     },

@@ -7,7 +7,8 @@
  * Desktop (headless Chromium, no throttling):
  * - page load to first prediction: navigation start to the first result on
  *   screen, cold cache, an image handed to the file input as soon as the page has it;
- * - CNN inference per image on wasm: `session.run` time of one image, after warm-up;
+ * - inference per image on wasm (the default model, the CNN): `session.run` time of one image, after warm-up;
+ * - with Explain on, the explanation graph's `session.run` per image, for each model that has one;
  * - bytes a first and a repeat visit transfer (page and inference worker), both models included (the MLP is prefetched).
  * Mobile: Lighthouse's defaults (simulated slow 4G, 4x CPU slowdown; CHROME_PATH, default Debian's
  * Chromium), median of --lighthouse-runs (0 skips it): performance, TBT, accessibility, best practices, bytes.
@@ -80,7 +81,7 @@ function kind(name: string): string {
 }
 
 /** A cold visit with an image given at once (time to its first prediction), then a repeat visit in the same browser context. */
-async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Transfer[] }> {
+async function coldLoad(): Promise<{ ms: number; steps: Record<string, number>; first: Transfer[]; repeat: Transfer[] }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.addInitScript(markFirstResult);
@@ -88,6 +89,13 @@ async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Tran
   await page.setInputFiles('#file', { name: 'first.png', mimeType: 'image/png', buffer: Buffer.from(sample) });
   await page.waitForFunction(() => 'firstResultAt' in globalThis, null, { timeout: 60_000 });
   const ms = await page.evaluate(() => (globalThis as unknown as { firstResultAt: number }).firstResultAt);
+  // Where the time went: the document's own milestones and the page's and worker's loading steps (fmnist:* marks).
+  const steps = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    const out: Record<string, number> = { 'html received': nav.responseEnd, DOMContentLoaded: nav.domContentLoadedEventEnd, 'load event': nav.loadEventEnd };
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('fmnist:')) out[m.name.slice('fmnist:'.length)] ??= m.startTime;
+    return out;
+  });
   const settled = async () => {
     // The MLP loads after the first answer and the gallery arrives on its own: wait for both before counting bytes.
     await page.waitForFunction(() => document.querySelectorAll('#gallery button').length > 0, null, { timeout: 60_000 });
@@ -100,23 +108,27 @@ async function coldLoad(): Promise<{ ms: number; first: Transfer[]; repeat: Tran
   await settled();
   const repeat = await transfers(page);
   await context.close();
-  return { ms, first, repeat };
+  return { ms, steps, first, repeat };
 }
 
-async function inferenceTimes(page: Page): Promise<number[]> {
-  const times: number[] = [];
+/** Per image, for the model checked on the page: `session.run` of the classifier and, with Explain on, of its explanation graph. */
+async function inferenceTimes(page: Page, model: string, explain: boolean): Promise<{ classify: number[]; explain: number[] }> {
+  await page.locator(`input[name="model"][value="${model}"]`).check();
+  await page.locator('#explain').setChecked(explain);
+  const out = { classify: [] as number[], explain: [] as number[] };
   for (let i = 0; i < nImages + 5; i++) {
     const before = await runCount(page);
     await dropFile(page, grayPng(split.images.subarray(i * 784, (i + 1) * 784), 28, 28), `t${i}.png`, 'image/png');
     await nextResult(page, before);
-    const ms = Number(await page.$eval('[data-model="cnn"] .timing', (el) => (el as HTMLElement).dataset.inferenceMs));
-    if (i >= 5) times.push(ms); // the first runs warm up the session
+    if (i < 5) continue; // the first runs warm up the sessions
+    out.classify.push(Number(await page.$eval(`[data-model="${model}"] .timing`, (el) => (el as HTMLElement).dataset.inferenceMs)));
+    if (explain) out.explain.push(Number(await page.$eval('#explanation', (el) => (el as HTMLElement).dataset.explainMs)));
   }
-  return times;
+  return out;
 }
 
 try {
-  const loads = [];
+  const loads: Awaited<ReturnType<typeof coldLoad>>[] = [];
   for (let i = 0; i < runs; i++) loads.push(await coldLoad());
   const firstMs = loads.map((l) => l.ms);
   const { first, repeat } = loads.at(-1)!;
@@ -127,12 +139,32 @@ try {
   await page.goto(`${server.url}/`);
   await page.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
   const threads = await page.evaluate(() => (crossOriginIsolated ? 'cross-origin isolated' : 'NOT isolated'));
-  const times = await inferenceTimes(page);
+  const times = (await inferenceTimes(page, site.defaultModel, false)).classify;
+  const cnn = site.models.some((m) => m.name === 'cnn') ? (await inferenceTimes(page, 'cnn', false)).classify : [];
+  const explained = new Map<string, { classify: number[]; explain: number[] }>();
+  for (const m of site.models) if (m.explain) explained.set(m.name, await inferenceTimes(page, m.name, true));
 
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   console.log(`web demo bench: headless Chromium ${browser.version()}, ${real ? 'exported models' : 'FIXTURE models (export the real ones for real figures)'}, page ${threads}`);
   console.log(`page load to first prediction (cold cache, ${runs} runs): median ${median(firstMs).toFixed(0)} ms, min ${Math.min(...firstMs).toFixed(0)} ms, max ${Math.max(...firstMs).toFixed(0)} ms`);
-  console.log(`CNN inference per image on wasm (${times.length} images, one per session.run): median ${median(times).toFixed(3)} ms, p90 ${quantile(times, 0.9).toFixed(3)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms`);
+  console.log('  steps (ms after navigation start, median over the cold loads; worker steps sent from the worker):');
+  const stepNames = [...new Set(loads.flatMap((l) => Object.keys(l.steps)))];
+  // Only the steps each run took before its first prediction (the other models load afterwards, in the background).
+  const before = (l: (typeof loads)[number], n: string) => (n in l.steps && l.steps[n]! <= l.ms ? [l.steps[n]!] : []);
+  const stepMedians = stepNames.flatMap((n) => {
+    const ts = loads.flatMap((l) => before(l, n));
+    return ts.length === loads.length ? [[n, median(ts)] as const] : [];
+  });
+  for (const [n, t] of stepMedians.sort((a, b) => a[1] - b[1])) console.log(`    ${t.toFixed(0).padStart(6)}  ${n}`);
+  console.log(`${median(firstMs).toFixed(0).padStart(10)}  first prediction on screen`);
+  const stats = (xs: number[]) => `median ${median(xs).toFixed(3)} ms, p90 ${quantile(xs, 0.9).toFixed(3)} ms, mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} ms`;
+  const weightsOf = (name: string) => site.models.find((m) => m.name === name)?.weights;
+  console.log(`${site.defaultModel} (the default, ${weightsOf(site.defaultModel)}) inference per image on wasm (${times.length} images, one per session.run): ${stats(times)}`);
+  if (cnn.length > 0) console.log(`CNN (${weightsOf('cnn')}) inference per image on wasm (${cnn.length} images): ${stats(cnn)}`);
+  for (const [name, t] of explained) {
+    const both = t.classify.map((c, i) => c + t.explain[i]!);
+    console.log(`${name} with Explain on (explanation graph, float32, wasm; ${t.explain.length} images): explanation ${stats(t.explain)}; classifier + explanation ${stats(both)}`);
+  }
   console.log(`transferred by a first visit with its first prediction (both models, gallery; page and inference worker, Resource Timing transfer sizes): ${mb(totalBytes(first))}`);
   for (const [k, b] of [...bytes.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${k.padEnd(22)} ${mb(b)}`);
   console.log(`transferred by a repeat visit (same browser context): ${(totalBytes(repeat) / 1e3).toFixed(1)} KB in ${repeat.filter((t) => t.transferSize > 0).length} responses`);

@@ -70,7 +70,8 @@ export async function ensureBuilt(log: (m: string) => void = console.log): Promi
     if (!reason) return { built: false };
     log(`building the web demo: ${reason}`);
     rmSync(STAMP, { force: true });
-    await build({ configFile: join(PACKAGE_DIR, 'vite.config.ts'), root: PACKAGE_DIR, logLevel: 'warn' });
+    // The runner loader: the config imports @fmnist/core (TypeScript sources), which the default bundling loader leaves to Node.
+    await build({ configFile: join(PACKAGE_DIR, 'vite.config.ts'), configLoader: 'runner', root: PACKAGE_DIR, logLevel: 'warn' });
     writeFileSync(STAMP, `${new Date().toISOString()}\n`);
     return { built: true, reason };
   } finally {

@@ -1,8 +1,10 @@
-/** What the page can run: the two exported models, on two onnxruntime-web backends. */
-export const MODEL_NAMES = ['cnn', 'mlp'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+import { DEFAULT_MODEL, SHIPPED_MODELS, type ShippedModel } from '@fmnist/core';
 
-export const MODEL_LABELS: Record<ModelName, string> = { cnn: 'CNN', mlp: 'MLP' };
+/** What the page can run: the shipped models (core's list), on two onnxruntime-web backends. */
+export const MODEL_NAMES = SHIPPED_MODELS;
+export type ModelName = ShippedModel;
+
+export const MODEL_LABELS: Record<ModelName, string> = { 'cnn-photo': 'Photo CNN', cnn: 'CNN', mlp: 'MLP' };
 
 export const BACKENDS = ['wasm', 'webgpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -12,5 +14,9 @@ export const BACKEND_LABELS: Record<Backend, string> = { wasm: 'WebAssembly', we
 /** How many classes the bars show. */
 export const TOP_K = 3;
 
-/** Model loaded first, at start-up; the others follow in the background. */
-export const FIRST_MODEL: ModelName = 'cnn';
+/**
+ * Model loaded first, at start-up, and checked in the model switch: the
+ * server's default (the photo-tuned CNN). A build without it (e.g. the test
+ * fixtures) starts with the first shipped model it has; the others follow in the background.
+ */
+export const FIRST_MODEL: ModelName = DEFAULT_MODEL;

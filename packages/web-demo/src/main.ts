@@ -1,4 +1,5 @@
 import './styles.css';
+performance.mark('fmnist:page-script');
 import { App } from './app.ts';
 import { pageElements } from './ui/elements.ts';
 

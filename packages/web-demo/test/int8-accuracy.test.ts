@@ -13,7 +13,9 @@ describe('browserModels', () => {
   it('picks the int8 file where asked and present, float32 otherwise', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fmnist-browser-models-'));
     try {
-      for (const f of ['cnn.onnx', 'cnn.int8.onnx', 'mlp.onnx', 'notes.txt']) await writeFile(join(dir, f), f);
+      // Empty files are valid (empty) ONNX ModelProtos: no metadata, so no calibration.
+      for (const f of ['cnn.onnx', 'cnn.int8.onnx', 'mlp.onnx']) await writeFile(join(dir, f), '');
+      await writeFile(join(dir, 'notes.txt'), 'not a model');
       expect(browserModels(dir)).toEqual([
         { name: 'cnn', source: join(dir, 'cnn.int8.onnx'), file: 'cnn.int8.onnx', weights: 'int8' },
         { name: 'mlp', source: join(dir, 'mlp.onnx'), file: 'mlp.onnx', weights: 'float32' },

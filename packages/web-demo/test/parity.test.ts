@@ -12,7 +12,7 @@ import { writeFixtureModels } from './support/fixture-model.ts';
 import { grayPng } from './support/png.ts';
 import { onePerClass } from './support/images.ts';
 import { startDemoServer } from './support/server.ts';
-import { siteWithModels } from './support/site.ts';
+import { siteWithModels, type Site } from './support/site.ts';
 
 /**
  * Preprocessing parity: the browser (createImageBitmap + canvas) and the
@@ -37,6 +37,7 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
   let browser: Browser;
   let page: Page;
   let errors: string[];
+  let site: Site;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
@@ -48,7 +49,7 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       await writeFixtureModels(modelsDir, await loadSplit(dataDir!, 'test', { verify: false }));
     }
-    const site = await siteWithModels(modelsDir);
+    site = await siteWithModels(modelsDir);
     cleanups.push(site.cleanup);
     server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir: dataDir! });
     browser = await launch();
@@ -69,8 +70,8 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
     await dropFile(page, bytes, name, type);
     expect(await nextResult(page, before), name).toBe('done');
     const browserInput = await shownInput(page);
-    const browserTop1 = await shownTop1(page, 'cnn');
-    const { serverTop1, serverInput } = await compareWithServer(page, 'cnn');
+    const browserTop1 = await shownTop1(page, site.defaultModel);
+    const { serverTop1, serverInput } = await compareWithServer(page, site.defaultModel);
     return { name, browserTop1, serverTop1, diff: pixelDifference(browserInput, serverInput) };
   }
 

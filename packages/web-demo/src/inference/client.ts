@@ -1,7 +1,8 @@
 import type { Backend, ModelName } from '../config.ts';
-import { ModelUnavailableError, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+import type { ModelManifest } from './manifest.ts';
+import { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 
-export { ModelUnavailableError, type LoadedInfo, type Scores };
+export { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores };
 
 type Pending = { resolve: (r: WorkerResponse & { ok: true }) => void; reject: (e: Error) => void };
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
@@ -24,14 +25,25 @@ export class Inference {
   private readonly pending = new Map<number, Pending>();
   private readonly loaded = new Map<string, Promise<LoadedInfo>>();
 
-  /** Threads need SharedArrayBuffer, which only a cross-origin isolated page has. */
-  readonly threads = globalThis.crossOriginIsolated ? Math.min(4, Math.max(1, navigator.hardwareConcurrency || 1)) : 1;
+  /**
+   * One wasm thread. More would need SharedArrayBuffer (a cross-origin
+   * isolated page, which this is), but each extra thread is a worker of its
+   * own that loads onnxruntime's script and instantiates the 14 MB runtime
+   * before the first session exists, on the critical path to the first
+   * prediction, while these 28x28 models run in about 1 ms on one thread
+   * either way (bench:web, docs/benchmarks.md).
+   */
+  readonly threads = 1;
 
   /** Started on first use, so that nothing loads before the page asks for a model. */
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'fmnist-inference' });
     worker.onmessage = (e: MessageEvent<WorkerResponse>) => {
+      if (e.data.ok && e.data.type === 'mark') {
+        performance.mark(`fmnist:${e.data.step}`, { startTime: e.data.at - performance.timeOrigin });
+        return;
+      }
       const p = this.pending.get(e.data.id);
       if (!p) return;
       this.pending.delete(e.data.id);
@@ -72,6 +84,20 @@ export class Inference {
       this.loaded.set(key, p);
     }
     return p;
+  }
+
+  /** Which models this build has (and their weights, calibration and explanation graphs). */
+  async manifest(): Promise<ModelManifest> {
+    const r = await this.request({ type: 'manifest' });
+    if (r.type !== 'manifest') throw new Error('unexpected answer from the inference worker');
+    return r.manifest;
+  }
+
+  /** The heatmap of a class (-1: the top class) from the model's explanation graph. */
+  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<Explanation> {
+    const r = await this.request({ type: 'explain', name, input, explainClass });
+    if (r.type !== 'explain') throw new Error('unexpected answer from the inference worker');
+    return r.explanation;
   }
 
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores & { info: LoadedInfo }> {

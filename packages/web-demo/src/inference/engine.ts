@@ -1,11 +1,11 @@
 import type * as Ort from 'onnxruntime-web';
-import { IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, TOP_CLASS } from '@fmnist/core';
 // Vite copies these into the build (fingerprinted) and hands back their URLs: served locally, never from a CDN.
 import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import type { Backend, ModelName } from '../config.ts';
 import { MANIFEST_FILE, MODELS_FOLDER, parseManifest, type ManifestEntry, type ModelManifest } from './manifest.ts';
-import { ModelUnavailableError, type LoadedInfo, type Scores, type WorkerOptions } from './protocol.ts';
+import { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores, type WorkerOptions } from './protocol.ts';
 
 type OrtModule = typeof Ort;
 
@@ -21,6 +21,21 @@ const loaders: Record<Backend, () => Promise<OrtModule>> = {
   wasm: () => import('onnxruntime-web/wasm'),
   webgpu: () => import('onnxruntime-web/webgpu'),
 };
+
+/**
+ * Session options. `session.disable_quant_qdq` lets onnxruntime constant-fold
+ * the int8 models' DequantizeLinear nodes into float32 weights once, when the
+ * session is created: without it the dequantization runs in every
+ * `session.run` and the matrix weights cannot be pre-packed, which made one
+ * CNN image cost 13-20 ms instead of about 1 ms on wasm (measured in Chromium,
+ * docs/benchmarks.md). The numbers are the same: the folded weights are the
+ * dequantized ones. The download stays int8.
+ */
+const SESSION_OPTIONS = (backend: Backend): Ort.InferenceSession.SessionOptions => ({
+  executionProviders: [backend],
+  graphOptimizationLevel: 'all',
+  extra: { session: { disable_quant_qdq: '1' } },
+});
 
 /** Caches a promise under a key, forgetting it if it fails so the next call tries again. */
 function once<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
@@ -42,14 +57,19 @@ function once<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Pr
 export class Engine {
   private readonly modules = new Map<Backend, Promise<OrtModule>>();
   private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
-  private readonly models = new Map<ModelName, Promise<Uint8Array>>();
+  private readonly models = new Map<string, Promise<Uint8Array>>();
   private readonly manifests = new Map<'manifest', Promise<ModelManifest>>();
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(
+    private readonly options: WorkerOptions,
+    /** Called at each loading step, for the page's performance marks. */
+    private readonly mark: (step: string) => void = () => {},
+  ) {}
 
   private module(backend: Backend): Promise<OrtModule> {
     return once(this.modules, backend, async () => {
       const ort = await loaders[backend]();
+      this.mark(`runtime-imported:${backend}`);
       // The local runtime file; the JS glue is inside the bundle already.
       ort.env.wasm.wasmPaths = { wasm: new URL(runtimes[backend], import.meta.url).href };
       ort.env.wasm.numThreads = this.options.threads;
@@ -61,7 +81,7 @@ export class Engine {
     return new URL(`${MODELS_FOLDER}/${file}`, this.options.base).href;
   }
 
-  private manifest(): Promise<ModelManifest> {
+  manifest(): Promise<ModelManifest> {
     return once(this.manifests, 'manifest', async () => {
       const url = this.url(MANIFEST_FILE);
       const res = await fetch(url);
@@ -76,25 +96,34 @@ export class Engine {
     return entry;
   }
 
-  private modelBytes(name: ModelName): Promise<Uint8Array> {
-    return once(this.models, name, async () => {
-      const url = this.url((await this.entry(name)).file);
+  /** A file under MODELS_FOLDER, fetched once. */
+  private fileBytes(file: string, what: string): Promise<Uint8Array> {
+    return once(this.models, file, async () => {
+      const url = this.url(file);
       const res = await fetch(url);
-      if (!res.ok) throw new ModelUnavailableError(`The ${name.toUpperCase()} model is not available (${url} answered ${res.status}). Export the models and rebuild the demo.`);
-      return new Uint8Array(await res.arrayBuffer());
+      if (!res.ok) throw new ModelUnavailableError(`The ${what} is not available (${url} answered ${res.status}). Export the models and rebuild the demo.`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      this.mark(`model-fetched:${file}`);
+      return bytes;
     });
+  }
+
+  private async modelBytes(name: ModelName): Promise<Uint8Array> {
+    return this.fileBytes((await this.entry(name)).file, `${name} model`);
   }
 
   private session(name: ModelName, backend: Backend): Promise<Ort.InferenceSession> {
     return once(this.sessions, `${backend}:${name}`, async () => {
       const [ort, bytes] = await Promise.all([this.module(backend), this.modelBytes(name)]);
       // Exactly the chosen provider: a silent fallback would make the backend switch meaningless.
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS(backend));
+      this.mark(`session-created:${backend}:${name}`);
       if (!session.outputNames.includes(OUTPUT_NAMES.probabilities)) {
         throw new ModelUnavailableError(`The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`);
       }
       // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
       await session.run({ [INPUT_CONTRACT.name]: new ort.Tensor(INPUT_CONTRACT.dtype, new Float32Array(IMAGE_PIXELS), [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]) }, [OUTPUT_NAMES.probabilities]);
+      this.mark(`warmed-up:${backend}:${name}`);
       return session;
     });
   }
@@ -102,6 +131,46 @@ export class Engine {
   async load(name: ModelName, backend: Backend): Promise<LoadedInfo> {
     await this.session(name, backend);
     return this.entry(name);
+  }
+
+  /**
+   * The explanation graph's session (wasm only: its ops, among them
+   * ScatterElements for the max-pool backward, are what the wasm backend
+   * runs everywhere; the maps are small, a GPU would not pay for itself).
+   */
+  private explainSession(name: ModelName): Promise<Ort.InferenceSession> {
+    return once(this.sessions, `explain:${name}`, async () => {
+      const graph = (await this.entry(name)).explain;
+      if (!graph) throw new ModelUnavailableError(`The ${name} model has no explanation graph in this build (models/explain/${name}.onnx); export it and rebuild the demo.`);
+      const [ort, bytes] = await Promise.all([this.module('wasm'), this.fileBytes(graph.file, `${name} explanation graph`)]);
+      const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS('wasm'));
+      const missing = [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities].filter((o) => !session.outputNames.includes(o));
+      if (missing.length > 0) throw new ModelUnavailableError(`The ${name} explanation graph lacks the outputs ${missing.join(', ')}.`);
+      // Warm-up, as for the classifiers.
+      await this.runExplain(ort, session, new Float32Array(IMAGE_PIXELS), TOP_CLASS);
+      return session;
+    });
+  }
+
+  private async runExplain(ort: OrtModule, session: Ort.InferenceSession, input: Float32Array, explainClass: number): Promise<Explanation> {
+    const feeds = {
+      [EXPLAIN_INPUTS.image]: new ort.Tensor(INPUT_CONTRACT.dtype, input, [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]),
+      [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', BigInt64Array.of(BigInt(explainClass)), [1]),
+    };
+    const t0 = performance.now();
+    const out = await session.run(feeds, [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities]);
+    const explainMs = performance.now() - t0;
+    const heatmap = Float32Array.from(out[EXPLAIN_OUTPUTS.heatmap]!.data as Float32Array);
+    const probabilities = Float32Array.from(out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array);
+    const explainedClass = Number((out[EXPLAIN_OUTPUTS.explainedClass]!.data as BigInt64Array)[0]);
+    if (heatmap.length !== IMAGE_PIXELS || probabilities.length !== NUM_CLASSES) throw new Error(`the explanation graph returned ${heatmap.length} map values and ${probabilities.length} probabilities`);
+    return { heatmap, explainedClass, probabilities, explainMs };
+  }
+
+  /** The heatmap of `explainClass` (TOP_CLASS = the top class) for one image. */
+  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<Explanation> {
+    const [ort, session] = await Promise.all([this.module('wasm'), this.explainSession(name)]);
+    return this.runExplain(ort, session, input, explainClass);
   }
 
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores> {

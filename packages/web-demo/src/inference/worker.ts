@@ -13,12 +13,20 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
+const mark = (step: string) => scope.postMessage({ id: 0, ok: true, type: 'mark', step, at: performance.timeOrigin + performance.now() });
+mark('worker-started');
+
 let engine: Engine | undefined;
 
 async function answer(req: WorkerRequest, e: Engine): Promise<void> {
   try {
     if (req.type === 'load') {
       scope.postMessage({ id: req.id, ok: true, type: 'load', info: await e.load(req.name, req.backend) });
+    } else if (req.type === 'manifest') {
+      scope.postMessage({ id: req.id, ok: true, type: 'manifest', manifest: await e.manifest() });
+    } else if (req.type === 'explain') {
+      const explanation = await e.explain(req.name, req.input, req.explainClass);
+      scope.postMessage({ id: req.id, ok: true, type: 'explain', explanation }, [explanation.heatmap.buffer, explanation.probabilities.buffer]);
     } else {
       const scores = await e.classify(req.name, req.backend, req.input);
       scope.postMessage({ id: req.id, ok: true, type: 'run', scores }, [scores.probabilities.buffer]);
@@ -31,7 +39,7 @@ async function answer(req: WorkerRequest, e: Engine): Promise<void> {
 
 scope.onmessage = (e: MessageEvent) => {
   if (!engine) {
-    engine = new Engine(e.data as WorkerOptions);
+    engine = new Engine(e.data as WorkerOptions, mark);
     return;
   }
   void answer(e.data as WorkerRequest, engine);

@@ -4,12 +4,15 @@
  */
 export function wireInputs(pick: HTMLButtonElement, input: HTMLInputElement, onFile: (file: File) => void): void {
   pick.addEventListener('click', () => input.click());
-  input.addEventListener('change', () => {
+  const takeChosen = () => {
     const file = input.files?.[0];
     if (file) onFile(file);
     // Choosing the same file again must fire `change` again.
     input.value = '';
-  });
+  };
+  input.addEventListener('change', takeChosen);
+  // A file chosen before this script ran (its `change` fired with no listener) is taken now.
+  takeChosen();
 
   // dragenter/dragleave fire for every child element; a counter tells when the pointer really left the page.
   let depth = 0;

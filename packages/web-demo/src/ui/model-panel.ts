@@ -1,3 +1,4 @@
+import { isUncertain } from '@fmnist/core';
 import { BACKEND_LABELS, MODEL_LABELS, type Backend, type ModelName } from '../config.ts';
 import type { LoadedInfo } from '../inference/client.ts';
 import type { Prediction } from '../inference/topk.ts';
@@ -17,9 +18,26 @@ export interface ModelAnswer {
   decodeMs: number;
 }
 
+/** Which model answered: its name, the file the browser ran and its weights, and the backend. */
 function heading(name: ModelName, backend: Backend, info?: LoadedInfo): HTMLHeadingElement {
-  const weights = info?.weights === 'int8' ? ' (int8 weights)' : '';
-  return el('h3', {}, `${MODEL_LABELS[name]}${weights} · ${BACKEND_LABELS[backend]}`);
+  const file = info ? ` (${info.file}${info.weights === 'int8' ? ', int8 weights' : ''})` : '';
+  return el('h3', {}, `${MODEL_LABELS[name]}${file} · ${BACKEND_LABELS[backend]}`);
+}
+
+/**
+ * The plain-words warning for an answer under the model's uncertain
+ * threshold, decided as the server decides its `uncertain` field.
+ */
+function uncertainNote(best: Prediction, info: LoadedInfo): HTMLElement | undefined {
+  if (!info.calibration || !isUncertain(best.probability, info.calibration)) return undefined;
+  const pct = (p: number) => `${Math.round(p * 100)}%`;
+  const note = el(
+    'p',
+    { className: 'uncertain', role: 'note' },
+    el('strong', {}, 'Unsure. '),
+    `The model gives its answer only ${pct(best.probability)}, under its ${pct(info.calibration.uncertainThreshold)} threshold: the answer is likely wrong, or the image shows something none of the ten classes fits.`,
+  );
+  return note;
 }
 
 /**
@@ -32,11 +50,15 @@ export function renderModelPanel(a: ModelAnswer): HTMLElement {
   label.dataset.index = String(best.index);
   const timing = el('p', { className: 'timing' }, `inference ${formatMs(a.inferenceMs)} · preprocessing ${formatMs(a.preprocessMs)} · decoding ${formatMs(a.decodeMs)}`);
   timing.dataset.inferenceMs = a.inferenceMs.toFixed(3);
-  const panel = el('section', { className: 'model-result' }, heading(a.name, a.backend, a.info), label, renderBars(a.top), timing);
+  const unsure = uncertainNote(best, a.info);
+  const panel = el('section', { className: 'model-result' }, heading(a.name, a.backend, a.info), ...(unsure ? [unsure] : []), label, renderBars(a.top), timing);
   panel.dataset.model = a.name;
+  panel.dataset.file = a.info.file;
+  // Only calibrated models say; for the others the flag does not exist (as in the server's answer).
+  if (a.info.calibration) panel.dataset.uncertain = String(unsure !== undefined);
   panel.dataset.backend = a.backend;
   panel.dataset.weights = a.info.weights;
-  panel.setAttribute('aria-label', `${MODEL_LABELS[a.name]} prediction: ${best.name}`);
+  panel.setAttribute('aria-label', `${MODEL_LABELS[a.name]} prediction: ${best.name}${unsure ? ' (unsure)' : ''}`);
   return panel;
 }
 

@@ -62,17 +62,31 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
   });
 
   it(`${opts.label}: shows the model's own answer for real test images dropped on the page`, async () => {
-    const expected = await referenceTop1(site.modelFile('cnn'), images.map((i) => i.pixels));
+    const first = site.defaultModel;
+    const expected = await referenceTop1(site.modelFile(first), images.map((i) => i.pixels));
     for (const [i, img] of images.entries()) {
       const before = await runCount(page);
       await dropFile(page, grayPng(img.pixels, 28, 28), `test-${img.index}.png`, 'image/png');
       expect(await nextResult(page, before)).toBe('done');
-      expect(await shownTop1(page, 'cnn'), `test image ${img.index}`).toBe(expected[i]);
+      expect(await shownTop1(page, first), `test image ${img.index}`).toBe(expected[i]);
       // A test image is already Fashion-MNIST-like: the input shown is the image itself.
       expect(Buffer.from(await shownInput(page)).equals(Buffer.from(img.pixels))).toBe(true);
     }
     // The panel says which weights answered: the ones the build picked (int8 where exported).
-    expect(await page.$eval('[data-model="cnn"]', (el) => (el as HTMLElement).dataset.weights)).toBe(site.models.find((m) => m.name === 'cnn')?.weights);
+    const model = site.models.find((m) => m.name === first)!;
+    expect(await page.$eval(`[data-model="${first}"]`, (el) => (el as HTMLElement).dataset.weights)).toBe(model.weights);
+    // And which model answered: its file, and (calibrated models only) whether it is unsure, by the server's rule.
+    expect(await page.$eval(`[data-model="${first}"] h3`, (el) => el.textContent)).toContain(model.file);
+    const uncertain = await page.$eval(`[data-model="${first}"]`, (el) => (el as HTMLElement).dataset.uncertain);
+    if (!model.calibration) expect(uncertain).toBeUndefined();
+    else {
+      // The server's `uncertain` for the same image (the last one dropped) and the same file.
+      const form = new FormData();
+      form.set('image', new Blob([Uint8Array.from(grayPng(images.at(-1)!.pixels, 28, 28))], { type: 'image/png' }), 'last.png');
+      form.set('model', model.file.replace(/\.onnx$/, ''));
+      const body = (await (await fetch(`${server.url}/classify`, { method: 'POST', body: form })).json()) as { uncertain?: boolean };
+      expect(uncertain).toBe(String(body.uncertain));
+    }
     expect(errors).toEqual([]);
   });
 
@@ -85,7 +99,7 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
     await chooser.setFiles({ name: 'picked.png', mimeType: 'image/png', buffer: Buffer.from(grayPng(images[1]!.pixels, 28, 28)) });
     expect(await nextResult(page, before)).toBe('done');
-    expect(await shownTop1(page, 'cnn')).toBe((await referenceTop1(site.modelFile('cnn'), [images[1]!.pixels]))[0]);
+    expect(await shownTop1(page, site.defaultModel)).toBe((await referenceTop1(site.modelFile(site.defaultModel), [images[1]!.pixels]))[0]);
 
     before = await runCount(page);
     await page.evaluate((data) => {
@@ -98,7 +112,7 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
     expect(errors).toEqual([]);
   });
 
-  it(`${opts.label}: switches model, shows both side by side, and reports the backends`, async () => {
+  it(`${opts.label}: switches model, shows all side by side, and reports the backends`, async () => {
     const img = images[7]!;
     const [cnn, mlp] = await Promise.all(['cnn', 'mlp'].map(async (m) => (await referenceTop1(site.modelFile(m), [img.pixels]))[0]!));
     let before = await runCount(page);
@@ -112,9 +126,9 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
     expect(await shownTop1(page, 'mlp')).toBe(mlp);
 
     before = await runCount(page);
-    await page.getByLabel('Both, side by side').check();
+    await page.getByLabel('All, side by side').check();
     expect(await nextResult(page, before)).toBe('done');
-    expect(await page.locator('.model-result').count()).toBe(2);
+    expect(await page.locator('.model-result').count()).toBe(site.models.length);
     expect(await shownTop1(page, 'cnn')).toBe(cnn);
     expect(await shownTop1(page, 'mlp')).toBe(mlp);
 
@@ -126,7 +140,7 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
       before = await runCount(page);
       await webgpu.check();
       expect(await nextResult(page, before)).toBe('done');
-      expect(await page.locator('.model-result[data-backend="webgpu"]').count()).toBe(2);
+      expect(await page.locator('.model-result[data-backend="webgpu"]').count()).toBe(site.models.length);
       expect(await shownTop1(page, 'cnn')).toBe(cnn);
     }
     before = await runCount(page);
@@ -137,7 +151,7 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
     expect(errors).toEqual([]);
   });
 
-  it(`${opts.label}: runs both models on the WebGPU backend where the browser has an adapter`, async () => {
+  it(`${opts.label}: runs every model on the WebGPU backend where the browser has an adapter`, async () => {
     const gpuBrowser = await launch(WEBGPU_ARGS);
     try {
       const gpu = await gpuBrowser.newPage();
@@ -145,15 +159,15 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
       await gpu.goto(`${server.url}/`);
       await gpu.waitForFunction(() => document.getElementById('app')!.dataset.state === 'ready', null, { timeout: 60_000 });
       await gpu.waitForFunction(() => !(document.querySelector('input[value="webgpu"]') as HTMLInputElement).disabled);
-      await gpu.getByLabel('Both, side by side').check();
+      await gpu.getByLabel('All, side by side').check();
       await gpu.getByLabel('WebGPU').check();
       const img = images[9]!;
       const before = await runCount(gpu);
       await dropFile(gpu, grayPng(img.pixels, 28, 28), 'boot.png', 'image/png');
       // The first WebGPU answer loads a second runtime (27 MB of wasm) and builds two sessions on a software adapter.
       expect(await nextResult(gpu, before, 180_000)).toBe('done');
-      expect(await gpu.locator('.model-result[data-backend="webgpu"]').count()).toBe(2);
-      for (const m of ['cnn', 'mlp']) expect(await shownTop1(gpu, m), m).toBe((await referenceTop1(site.modelFile(m), [img.pixels]))[0]);
+      expect(await gpu.locator('.model-result[data-backend="webgpu"]').count()).toBe(site.models.length);
+      for (const m of site.models.map((s) => s.name)) expect(await shownTop1(gpu, m), m).toBe((await referenceTop1(site.modelFile(m), [img.pixels]))[0]);
       // onnxruntime-web warns on stderr-like console channels about CPU fallbacks; errors must not appear.
       expect(gpuErrors).toEqual([]);
     } finally {
