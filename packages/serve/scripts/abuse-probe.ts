@@ -68,19 +68,6 @@ export function probeSummary(c: Sample[], h: Sample[]): string {
   return `probe /classify n=${c.length} p50 ${percentile(c.map((s) => s.ms), 50).toFixed(0)} ms p99 ${percentile(c.map((s) => s.ms), 99).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(h.map((s) => s.ms), 99).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
 }
 
-/**
- * The process that serves: the one started, or the one it started again
- * under jemalloc (src/allocator.ts), whose memory is the server's.
- */
-export function servingPid(pid: number): number {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return children.length === 1 ? servingPid(Number(children[0])) : pid;
-  } catch {
-    return pid;
-  }
-}
-
 /** Resident memory of a process, in MB (Linux /proc). */
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

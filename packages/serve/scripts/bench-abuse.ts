@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { writeFixtureModels } from '../test/fixture-model.ts';
-import { attackSummary, loop, percentile, probeSummary, rssMb, servingPid, serverFaults, timed, type Sample } from './abuse-probe.ts';
+import { attackSummary, loop, percentile, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { cases: { type: 'string', default: '1,2,3,4,5,6' }, seconds: { type: 'string', default: '15' }, settle: { type: 'string', default: '30' }, models: { type: 'string' } } });
@@ -171,7 +171,7 @@ try {
     const attack = await c.prepare();
     const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir]));
     const base = `http://127.0.0.1:${server.port}`;
-    const pid = servingPid(server.child.pid!);
+    const pid = server.pid;
     // Warm-up: the probe's path and a photo, then the resting RSS.
     for (let i = 0; i < 20; i++) await timed(`${base}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
     await timed(`${base}/classify`, { method: 'POST', body: await photoJpeg(1000), headers: { 'content-type': 'image/jpeg' } });

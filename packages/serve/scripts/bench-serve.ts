@@ -112,9 +112,9 @@ async function explainCost(): Promise<void> {
     const measure = async (url: string, body: Buffer, type: string) => {
       const opts = { url, method: 'POST', body, headers: { 'content-type': type }, connections };
       await autocannon({ ...opts, duration: 2 }); // warm-up: JIT, first batches
-      const before = cpuMs(s.child.pid);
+      const before = cpuMs(s.pid);
       const res = await autocannon({ ...opts, duration: duration / rounds });
-      const after = cpuMs(s.child.pid);
+      const after = cpuMs(s.pid);
       return { res, cpu: before === undefined || after === undefined ? NaN : (after - before) / res.requests.total };
     };
     for (const [label, body, type] of [['28x28 PNG', png, 'image/png'], ['1000x1000 JPEG', photo, 'image/jpeg']] as const) {

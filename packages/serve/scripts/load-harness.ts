@@ -1,4 +1,5 @@
 /** What the serving benchmarks share: the request image, starting a server, loading it with autocannon, printing a result. */
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -27,15 +28,28 @@ export function serverArgs(modelsDir: string, extra: string[] = []): string[] {
   return [fileURLToPath(new URL('../src/main.ts', import.meta.url)), '--models', modelsDir, '--host', '127.0.0.1', '--port', '0', '--device', 'cpu', ...extra];
 }
 
-/** Runs `node --import tsx ...args` on a free port; resolves once it prints the port it listens on. */
-export function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * The process that serves: the one started, or the one it started again
+ * under jemalloc (src/allocator.ts), whose memory is the server's.
+ */
+export function servingPid(pid: number): number {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length === 1 ? servingPid(Number(children[0])) : pid;
+  } catch {
+    return pid;
+  }
+}
+
+/** Runs `node --import tsx ...args` on a free port; resolves once it prints the port it listens on, with the serving process's pid. */
+export function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PORT: '0' } });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /(?:listening |127\.0\.0\.1:)(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
+      if (m) resolve({ child, port: Number(m[1]), pid: servingPid(child.pid!) });
     });
     child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
