@@ -4,7 +4,8 @@
  * and with a 1000x1000 JPEG photo at 32 connections, the two builds
  * alternating within each round (which one goes first alternates too), so
  * the machine's drift hits both alike. Prints every round and the medians.
- * Usage: node --import tsx packages/serve/scripts/bench-compare.ts --other DIR [--rounds 5 --duration 8 --models DIR]
+ * Usage: node --import tsx packages/serve/scripts/bench-compare.ts --other DIR [--rounds 5 --duration 8 --models DIR --model NAME]
+ * --model names the model both builds classify with (their defaults may differ: cnn before cnn-photo shipped).
  * DIR is the other checkout's root, with its dependencies installed.
  */
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { photoJpeg } from '../test/attacks.ts';
 import { fmt, loadTest, serverArgs, start, stop, testImagePng, type AutocannonResult } from './load-harness.ts';
 
-const { values } = parseArgs({ options: { other: { type: 'string' }, rounds: { type: 'string', default: '5' }, duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' }, models: { type: 'string' } } });
+const { values } = parseArgs({ options: { other: { type: 'string' }, rounds: { type: 'string', default: '5' }, duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' }, models: { type: 'string' }, model: { type: 'string' } } });
 if (!values.other) throw new Error('--other DIR (the checkout to compare with) is required');
 const modelsDir = values.models ?? join(repoRoot(), 'models');
 const png = await testImagePng(await loadSplit(resolveDataDir(undefined), 'test', { verify: false }));
@@ -34,7 +35,7 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   for (const build of order) {
     const server = await start(builds[build]);
     for (const l of loads) {
-      const r: AutocannonResult = await loadTest(`http://127.0.0.1:${server.port}/classify`, l.body, l.type, { connections: Number(values.connections), seconds: Number(values.duration) });
+      const r: AutocannonResult = await loadTest(`http://127.0.0.1:${server.port}/classify${values.model ? `?model=${encodeURIComponent(values.model)}` : ''}`, l.body, l.type, { connections: Number(values.connections), seconds: Number(values.duration) });
       const key = `${build} ${l.name}`;
       rates.set(key, [...(rates.get(key) ?? []), r.requests.average]);
       line.push(`${key}: ${fmt(r)}`);
