@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 
 /**
@@ -47,7 +48,7 @@ export function relaunchWith(library: string): Promise<never> {
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   return new Promise<never>(() => {
-    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + constants.signals[signal] : 1)));
     child.on('error', (err) => {
       console.error(`could not start under ${library} (${err.message}); set SERVE_ALLOCATOR=system to skip it`);
       process.exit(1);

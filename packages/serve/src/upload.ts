@@ -50,8 +50,9 @@ export async function readUpload(c: Context, options: ReadOptions = {}): Promise
 
 export interface ReadOptions {
   /**
-   * Judges a raw body's first INSPECT_BYTES (or all of it, if shorter) once
-   * they have arrived, and throws to refuse it: the rest is never read.
+   * Judges a raw body's first INSPECT_BYTES once they have arrived, and
+   * throws to refuse it: the rest is never read. (A shorter body is not
+   * inspected: it is already whole.)
    */
   inspect?: (prefix: Uint8Array) => void;
 }
@@ -75,16 +76,14 @@ function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array)
     const chunks: Buffer[] = [];
     let length = 0;
     let inspected = false;
-    const check = (): boolean => {
+    const check = () => {
       inspected = true;
       try {
         inspect(Buffer.concat(chunks, length).subarray(0, INSPECT_BYTES));
-        return true;
       } catch (err) {
         cleanup();
         incoming.pause();
         reject(err);
-        return false;
       }
     };
     const onData = (chunk: Buffer) => {
@@ -94,7 +93,7 @@ function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array)
     };
     const onEnd = () => {
       cleanup();
-      if (!inspected && !check()) return;
+      // A body that ended before INSPECT_BYTES is read whole: the full header check that follows judges it, once.
       resolve(new Uint8Array(Buffer.concat(chunks, length)));
     };
     const onError = (err: Error) => {
