@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import type { RunningServer } from '../src/server.ts';
+import { pngClaiming } from './attacks.ts';
 import { fixtureModelsDir, form, pngOf, startTestServer, type ErrorJson } from './helpers.ts';
 
 let server: RunningServer;
@@ -31,24 +32,6 @@ async function expectError(res: Response, status: number, code: string): Promise
 }
 
 const post = (path: string, body: RequestInit['body'], type?: string) => fetch(`${server.url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
-  return Buffer.concat([len, Buffer.from(type), data, crc]);
-}
-
-/** A 1 kB PNG whose header claims width x height pixels: decoding it in full would need gigabytes. */
-function bombPng(width: number, height: number, idat = deflateSync(Buffer.alloc(1000)), interlace = 0): Uint8Array {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 0, 0, 0, interlace], 8); // 8-bit gray
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
 
 let goodPng: Buffer;
 beforeAll(async () => {
@@ -99,7 +82,7 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
   });
 
   it('huge pixel dimensions are refused from the header, before decoding', async () => {
-    await expectError(await post('/classify', bombPng(100_000, 100_000), 'image/png'), 422, 'image_too_large');
+    await expectError(await post('/classify', pngClaiming(100_000, 100_000), 'image/png'), 422, 'image_too_large');
     // A real, small file that decodes to 25 M pixels (over this server's 4 M limit).
     const bomb = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer();
     expect(bomb.length).toBeLessThan(MAX_BODY);
@@ -112,8 +95,8 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
     expect(idat.length).toBeLessThan(MAX_BODY);
     // Too many bytes for the small-PNG path (decoded on the event loop): sharp streams the rows it needs
     // in an image thread and ignores the rest (a black image is a valid answer), interlaced or not.
-    expect((await post('/classify', bombPng(28, 28, idat, 0), 'image/png')).status).toBeLessThan(500);
-    expect((await post('/classify', bombPng(28, 28, idat, 1), 'image/png')).status).toBeLessThan(500);
+    expect((await post('/classify', pngClaiming(28, 28, idat, 0), 'image/png')).status).toBeLessThan(500);
+    expect((await post('/classify', pngClaiming(28, 28, idat, 1), 'image/png')).status).toBeLessThan(500);
     expect((await post('/classify', goodPng, 'image/png')).status).toBe(200);
   });
 
