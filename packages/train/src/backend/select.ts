@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFastWasmKernels } from './wasm-kernels.ts';
+import { registerFastWasmKernels } from './kernels/register-all.ts';
 import type { ModelKind } from '../model/architectures.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
