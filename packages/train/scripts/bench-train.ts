@@ -17,7 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
 import { defaultWorkers, describeSelection, selectBackend, type BackendChoice } from '../src/backend/select.ts';
 import { MODEL_KINDS } from '../src/model/architectures.ts';
-import { buildRecipeModel, defaultRecipe } from '../src/fit.ts';
+import { defaultRecipe } from '../src/recipe.ts';
+import { buildRecipeModel } from '../src/model/recipe-model.ts';
 import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 
 const { values } = parseArgs({

@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
-import { selectionScore } from '../src/fit.ts';
+import { selectionScore } from '../src/epoch-record.ts';
 import { recipeLine, RUN_FILES, type RunHistory, type RunMetrics } from '../src/report/run-report.ts';
 
 const root = join(repoRoot(), 'docs', 'runs');

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/backend/select.ts';
-import { buildRecipeModel, defaultRecipe } from '../src/fit.ts';
+import { defaultRecipe } from '../src/recipe.ts';
+import { buildRecipeModel } from '../src/model/recipe-model.ts';
 import { Replica } from '../src/parallel/replica.ts';
 
 const { values } = parseArgs({ options: { depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, batch: { type: 'string', default: '64' } } });

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, userPath } from '@fmnist/core/node';
 import { MODEL_JSON, WEIGHTS_BIN } from '../src/model/artifacts.ts';
-import { defaultRecipe } from '../src/fit.ts';
+import { defaultRecipe } from '../src/recipe.ts';
 import { metricsSection, recipeLine, RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' }, name: { type: 'string' } } });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.ts';
 import { CheckpointError, readCheckpoint } from '../src/checkpoint.ts';
-import { defaultRecipe, type Recipe } from '../src/fit.ts';
+import { defaultRecipe, type Recipe } from '../src/recipe.ts';
 import { trainRun } from '../src/run.ts';
 import { syntheticSplit } from './synthetic.ts';
 

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.ts';
-import { buildRecipeModel, defaultRecipe, fit, setWeightValues, type Recipe } from '../src/fit.ts';
+import { fit } from '../src/fit.ts';
+import { defaultRecipe, type Recipe } from '../src/recipe.ts';
+import { buildRecipeModel, setWeightValues } from '../src/model/recipe-model.ts';
 import { syntheticSplit } from './synthetic.ts';
 
 describe('data-parallel training (gradient worker threads)', () => {

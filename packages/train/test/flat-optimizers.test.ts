@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.ts';
-import { learningRateAt } from '../src/fit.ts';
+import { learningRateAt } from '../src/lr-schedule.ts';
 import { FlatAdam } from '../src/parallel/flat-adam.ts';
-import { FlatSgd, type FlatOptimizer } from '../src/parallel/flat-optimizer.ts';
+import { FlatSgd } from '../src/parallel/flat-optimizer.ts';
+import type { FlatOptimizer } from '../src/parallel/flat-optimizer-interface.ts';
 import { createRng } from '../src/random.ts';
 
 beforeAll(async () => {

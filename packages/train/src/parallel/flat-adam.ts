@@ -1,4 +1,4 @@
-import type { FlatOptimizer, OptimizerState } from './flat-optimizer.ts';
+import type { FlatOptimizer, OptimizerState } from './flat-optimizer-interface.ts';
 
 const f32 = Math.fround;
 

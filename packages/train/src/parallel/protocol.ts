@@ -1,5 +1,5 @@
-import type { Recipe } from '../fit.ts';
-import type { OptimizerState } from './flat-optimizer.ts';
+import type { Recipe } from '../recipe.ts';
+import type { OptimizerState } from './flat-optimizer-interface.ts';
 
 /**
  * Gradients travel through one SharedArrayBuffer instead of messages: two

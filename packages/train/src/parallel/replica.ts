@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '@fmnist/core';
-import type { Recipe } from '../fit.ts';
+import type { Recipe } from '../recipe.ts';
 import { acceptHits, acceptTensor, trainingLoss } from '../model/loss.ts';
-import { createFlatOptimizer, type FlatOptimizer } from './flat-optimizer.ts';
+import { createFlatOptimizer } from './flat-optimizer.ts';
+import type { FlatOptimizer } from './flat-optimizer-interface.ts';
 
 /**
  * One trainable copy of the model with its optimizer: it computes the summed

@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import type { Batch } from '../data/batches.ts';
-import type { Recipe } from '../fit.ts';
+import type { Recipe } from '../recipe.ts';
 import type { FromWorker, GradientBanks, PendingGradient, ToWorker } from './protocol.ts';
-import type { OptimizerState } from './flat-optimizer.ts';
+import type { OptimizerState } from './flat-optimizer-interface.ts';
 import { Replica } from './replica.ts';
 
 /** What a checkpoint needs of a stepper beyond the model's weights. */

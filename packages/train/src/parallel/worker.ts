@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { selectBackend, type BackendChoice } from '../backend/select.ts';
-import { buildRecipeModel, setWeightValues, shuffleSeedOf } from '../fit.ts';
+import { buildRecipeModel, setWeightValues } from '../model/recipe-model.ts';
+import { shuffleSeedOf } from '../recipe.ts';
 import { CountingRng, mathRandomSeed } from '../random.ts';
 import { Replica } from './replica.ts';
 import { gradientSlot, type FromWorker, type GradientBanks, type PendingGradient, type ToWorker } from './protocol.ts';

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES, topConfusions, type ClassificationMetrics } from '@fmnist/core';
-import type { EpochRecord, Recipe } from '../fit.ts';
+import type { EpochRecord } from '../epoch-record.ts';
+import type { Recipe } from '../recipe.ts';
 import type { PhotoRunFigures } from '../photos/photo-report.ts';
 import { photoConfusionSpec, photoSection } from './photo-section.ts';
 import { confusionSpec, curvesSpec, renderSvg } from './charts.ts';
