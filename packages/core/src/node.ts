@@ -2,6 +2,5 @@ export * from './index.ts';
 export * from './dataset/load.ts';
 export * from './dataset/data-dir.ts';
 export * from './dataset/download.ts';
-export * from './test-data.ts';
 export * from './photos/load.ts';
 export * from './photos/preprocess-version.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NUM_CLASSES, loadSplit, testDataDir } from '../src/node.ts';
+import { NUM_CLASSES, loadSplit } from '../src/node.ts';
+import { testDataDir } from '../src/test-data.ts';
 
 const dir = testDataDir();
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acceptMask, accepts, parsePhotoLabels, photoFoldSplit, photographerFolds, photoMetrics, PhotoSetError, type PhotoEntry } from '../src/index.ts';
-import { readPhotoSet, testPhotoDir } from '../src/node.ts';
+import { readPhotoSet } from '../src/node.ts';
+import { testPhotoDir } from '../src/test-data.ts';
 
 const entry = (file: string, sender: number | null, label: number | null, accept: number[] = label === null ? [] : [label], extra: Partial<Record<string, unknown>> = {}) => ({ file, sender_id: sender, source_label: 'T-Shirt', label, accept, soft: false, ...extra });
 

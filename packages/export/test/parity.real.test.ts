@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSplit, testDataDir } from '@fmnist/core/node';
+import { loadSplit } from '@fmnist/core/node';
+import { testDataDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { modelsDir, SHIPPED_MODELS, shippedOnnxPath } from '../src/locations.ts';
 import { PARITY_LIMITS, runModelParity } from '../src/parity-run.ts';

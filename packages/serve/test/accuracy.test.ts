@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import { argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, type Split } from '@fmnist/core';
-import { repoRoot, resolveSamplePhotoDir, testDataDir } from '@fmnist/core/node';
+import { repoRoot, resolveSamplePhotoDir } from '@fmnist/core/node';
+import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '../src/server.ts';
 import { fixtureModelsDir, imageBytes, loadTestSplit, pngOf, startTestServer, type Json } from './helpers.ts';
 

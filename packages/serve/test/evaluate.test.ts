@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { argmaxRows, bytesToInput, classificationMetrics, encodeIdx, IMAGE_PIXELS, NUM_CLASSES, type Split } from '@fmnist/core';
-import { testDataDir } from '@fmnist/core/node';
+import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '../src/server.ts';
 import { fixtureModelsDir, form, imageBytes, loadTestSplit, startTestServer, type Json } from './helpers.ts';
 

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
-import { loadSplit, testDataDir } from '@fmnist/core/node';
+import { loadSplit } from '@fmnist/core/node';
+import { testDataDir } from '@fmnist/core/testing';
 import { writeFixtureModels } from './support/fixture-model.ts';
 import { demoScenario } from './support/scenario.ts';
 

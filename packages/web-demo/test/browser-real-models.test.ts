@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
-import { repoRoot, testDataDir } from '@fmnist/core/node';
+import { repoRoot } from '@fmnist/core/node';
+import { testDataDir } from '@fmnist/core/testing';
 import { demoScenario } from './support/scenario.ts';
 
 /** The same scenario on the exported models in <repo>/models (or FMNIST_MODELS_DIR), once the export has produced them. */

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSplit, repoRoot, testDataDir } from '@fmnist/core/node';
+import { loadSplit, repoRoot } from '@fmnist/core/node';
+import { testDataDir } from '@fmnist/core/testing';
 import { BROWSER_WEIGHTS, browserModels, INT8_MAX_DROP_POINTS, manifestOf } from '../build/browser-models.ts';
 import { variantAccuracy } from '../scripts/variant-accuracy.ts';
 
