@@ -1,48 +1,27 @@
-import { bytesToInput, CLASS_NAMES, garmentRegion, preprocessImage, TOP_CLASS, type PreprocessResult, type RawImage } from '@fmnist/core';
+import { bytesToInput, CLASS_NAMES, preprocessImage, type RawImage } from '@fmnist/core';
 import { fetchSamples, serverAvailable } from './api/server.ts';
 import { BACKEND_LABELS, FIRST_MODEL, MODEL_LABELS, MODEL_NAMES, TOP_K, type Backend, type ModelName } from './config.ts';
+import type { Current } from './current.ts';
 import { decodeImage } from './image/decode.ts';
 import { ImageInputError } from './image/errors.ts';
 import { Inference, type LoadedInfo } from './inference/client.ts';
 import type { ModelManifest } from './inference/manifest.ts';
 import { topK } from './inference/topk.ts';
 import { webgpuAvailable } from './inference/webgpu.ts';
-import { el, formatMs } from './ui/dom.ts';
-import { drawInputOverlay, drawPhotoOverlay, drawScale } from './ui/heatmap.ts';
+import { el } from './ui/dom.ts';
+import { drawScale } from './ui/heatmap.ts';
 import type { PageElements } from './ui/elements.ts';
+import { showExplanation } from './ui/explanation.ts';
 import { renderGallery } from './ui/gallery.ts';
+import { showImage } from './ui/image-view.ts';
 import { wireInputs } from './ui/input-sources.ts';
+import { messageOf } from './ui/message.ts';
+import { offerExplain, offerModels } from './ui/model-offers.ts';
 import { renderModelError, renderModelPanel } from './ui/model-panel.ts';
-import { drawGray, drawWorking } from './ui/pixels.ts';
-import { serverRow } from './ui/server-compare.ts';
-import { describeSteps } from './ui/steps.ts';
+import { afterPageLoad } from './ui/page-idle.ts';
+import { compareWithServer } from './ui/server-panel.ts';
 
 type ModelChoice = ModelName | 'all';
-
-/**
- * Resolves once the page has loaded and the main thread is idle: the models
- * load after the page is interactive, so their start-up never competes with
- * the first paint. (A file dropped earlier starts them at once.)
- */
-function afterPageLoad(): Promise<void> {
-  return new Promise((resolve) => {
-    const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : setTimeout(resolve, 0));
-    if (document.readyState === 'complete') idle();
-    else addEventListener('load', idle, { once: true });
-  });
-}
-
-/** The image on screen, kept so a model or backend switch re-runs inference without decoding again. */
-interface Current {
-  blob: Blob;
-  name: string;
-  objectUrl: string;
-  decoded: RawImage;
-  prep: PreprocessResult;
-  input: Float32Array;
-  decodeMs: number;
-  preprocessMs: number;
-}
 
 /**
  * The page's controller. `data-state` (loading | ready | busy | done | error)
@@ -74,10 +53,12 @@ export class App {
     const { ui } = this;
     wireInputs(ui.pick, ui.file, (file) => void this.classifyFile(file, file.name));
     ui.controls.addEventListener('change', (e) => {
-      if ((e.target as HTMLElement).getAttribute('name') === 'model') void this.manifest.then((m) => this.offerExplain(m));
+      if ((e.target as HTMLElement).getAttribute('name') === 'model') void this.manifest.then((m) => offerExplain(this.ui, m, this.choice().models[0], this.available));
       void this.rerun();
     });
-    ui.compare.addEventListener('click', () => void this.compare());
+    ui.compare.addEventListener('click', () => {
+      if (this.current) void compareWithServer(ui, this.current, this.choice().models, this.shown);
+    });
     ui.footer.textContent = `Inference runs in this browser with onnxruntime-web, in a worker thread; ${this.inference.threads} wasm thread(s)${globalThis.crossOriginIsolated ? '' : ' (page not cross-origin isolated: single-threaded)'}.`;
 
     // Optional server features, probed in parallel with the model warm-up.
@@ -94,7 +75,8 @@ export class App {
       this.available = MODEL_NAMES.filter((m) => manifest[m]);
       const first = this.available[0];
       if (!first) throw new Error('This build has no models. Export them (pnpm run export) and rebuild the demo.');
-      this.offerModels(manifest, first);
+      offerModels(this.ui, manifest, first);
+      offerExplain(this.ui, manifest, this.choice().models[0], this.available);
       await this.inference.load(first, 'wasm');
       if (this.ui.app.dataset.state === 'loading') this.setState('ready', 'Ready. Drop an image of a garment.');
       this.ui.loading.hidden = true;
@@ -106,34 +88,6 @@ export class App {
     // The others in the background once the page is idle, so switching to them is instant; a failure shows when one is picked.
     await afterPageLoad();
     for (const name of this.available.slice(1)) this.inference.load(name, 'wasm').catch(() => undefined);
-  }
-
-  /** Disables the models this build lacks (checking the first it has, if the default is missing) and the Explain switch where the model has no graph. */
-  private offerModels(manifest: ModelManifest, first: ModelName): void {
-    const { ui } = this;
-    const missing = MODEL_NAMES.filter((m) => !manifest[m]);
-    for (const m of missing) {
-      const radio = ui.controls.querySelector<HTMLInputElement>(`input[name="model"][value="${m}"]`);
-      if (!radio) continue;
-      if (radio.checked) ui.controls.querySelector<HTMLInputElement>(`input[name="model"][value="${first}"]`)!.checked = true;
-      radio.disabled = true;
-    }
-    ui.modelNote.textContent = missing.length ? `Not in this build: ${missing.map((m) => MODEL_LABELS[m]).join(', ')}.` : '';
-    this.offerExplain(manifest);
-  }
-
-  /** The Explain switch works for the (first) chosen model when the build has its explanation graph; otherwise it says why not. */
-  private offerExplain(manifest: ModelManifest): void {
-    const { ui } = this;
-    const [name] = this.choice().models;
-    const graph = name ? manifest[name]?.explain : undefined;
-    ui.explain.disabled = !graph;
-    ui.explainClass.disabled = !graph;
-    const others = this.available.filter((m) => manifest[m]?.explain).map((m) => MODEL_LABELS[m]);
-    ui.explainNote.textContent = graph
-      ? ''
-      : `The ${name ? MODEL_LABELS[name] : ''} model has no explanation graph in this build (models/explain/${name}.onnx)${others.length ? `; ${others.join(' and ')} can explain` : ''}.`;
-    ui.explainNote.dataset.reason = graph ? '' : 'no-graph';
   }
 
   async classifyFile(blob: Blob, name: string): Promise<void> {
@@ -154,7 +108,7 @@ export class App {
     if (token !== this.token) return;
     if (this.current) URL.revokeObjectURL(this.current.objectUrl);
     this.current = { blob, name, objectUrl: URL.createObjectURL(blob), decoded, prep, input: bytesToInput(prep.pixels), decodeMs: t1 - t0, preprocessMs: t2 - t1 };
-    this.showImage(this.current);
+    showImage(this.ui, this.current);
     await this.runModels(token);
   }
 
@@ -170,22 +124,6 @@ export class App {
     const model = (form.get('model') ?? FIRST_MODEL) as ModelChoice;
     const backend = (form.get('backend') ?? 'wasm') as Backend;
     return { models: model === 'all' ? (this.available.length ? [...this.available] : [...MODEL_NAMES]) : [model], backend };
-  }
-
-  private showImage(cur: Current): void {
-    const { ui } = this;
-    ui.result.hidden = false;
-    ui.original.src = cur.objectUrl;
-    ui.original.alt = `Your image: ${cur.name}`;
-    ui.originalCaption.textContent = `Your image (${cur.decoded.width}×${cur.decoded.height})`;
-    // Small images (a 28x28 test image) would blur when scaled up smoothly.
-    ui.original.classList.toggle('pixelated', Math.max(cur.decoded.width, cur.decoded.height) <= 64);
-    drawWorking(ui.working, cur.decoded, cur.prep.report);
-    ui.workingCaption.textContent = cur.prep.report.passthrough ? 'Already 28×28: no segmentation' : `Garment found (${cur.prep.report.working.width}×${cur.prep.report.working.height})`;
-    drawGray(ui.input28, cur.prep.pixels);
-    ui.stepsText.textContent = describeSteps(cur.prep.report, cur.decoded);
-    ui.serverResult.replaceChildren();
-    delete ui.serverResult.dataset.state;
   }
 
   private async runModels(token: number): Promise<void> {
@@ -217,7 +155,7 @@ export class App {
     if (token !== this.token) return;
     this.shown.clear();
     for (const [k, v] of shown) this.shown.set(k, v);
-    const explained = failed === undefined ? await this.explain(cur, models[0]!, shown.get(models[0]!)?.info) : undefined;
+    const explained = failed === undefined ? await showExplanation(this.ui, this.inference, cur, models[0]!, shown.get(models[0]!)?.info) : undefined;
     if (token !== this.token) return;
     this.ui.loading.hidden = true;
     this.ui.predictions.replaceChildren(...panels);
@@ -226,71 +164,6 @@ export class App {
     this.ui.app.dataset.run = String(this.runs);
     if (failed !== undefined) this.fail(failed);
     else this.setState('done', `${summaries.join(' · ')}`);
-  }
-
-  /**
-   * With Explain on, the heatmap of the chosen class (its answer by default)
-   * from the model's explanation graph, drawn over the 28x28 input and over
-   * the garment's box in the photo. Returns a line for the status, or
-   * undefined when Explain is off. `#explanation`'s data attributes and the
-   * input canvas's `data-heatmap` (the 784 numbers) are what tests read.
-   */
-  private async explain(cur: Current, name: ModelName, info: LoadedInfo | undefined): Promise<string | undefined> {
-    const { ui } = this;
-    const box = ui.explanation;
-    if (!ui.explain.checked || ui.explain.disabled || !info?.explain) {
-      box.hidden = true;
-      box.dataset.state = 'off';
-      return undefined;
-    }
-    const asked = Number(ui.explainClass.value);
-    try {
-      const e = await this.inference.explain(name, cur.input, Number.isInteger(asked) ? asked : TOP_CLASS);
-      drawInputOverlay(ui.explainInput, cur.prep.pixels, e.heatmap);
-      drawPhotoOverlay(ui.explainPhoto, cur.decoded, e.heatmap, garmentRegion(cur.prep.report, cur.decoded));
-      ui.explainInput.dataset.heatmap = JSON.stringify(Array.from(e.heatmap));
-      const top = e.probabilities.indexOf(Math.max(...e.probabilities));
-      const cls = CLASS_NAMES[e.explainedClass] ?? String(e.explainedClass);
-      const pct = `${(e.probabilities[e.explainedClass]! * 100).toFixed(1)}%`;
-      ui.explainText.textContent =
-        e.explainedClass === top
-          ? `Why ${cls}? Brighter = pixels that raised ${MODEL_LABELS[name]}'s score for ${cls} (${pct}) most.`
-          : `Why not ${cls}? Brighter = pixels that speak most for ${cls} (${pct}); the answer is ${CLASS_NAMES[top]}.`;
-      ui.explainText.append(el('span', { className: 'note' }, ` (${info.explain.heatmap === 'gradcam' ? 'Grad-CAM' : 'input-gradient saliency'}, ${formatMs(e.explainMs)})`));
-      Object.assign(box.dataset, { state: 'done', model: name, explainedClass: String(e.explainedClass), explainMs: e.explainMs.toFixed(3) });
-      box.hidden = false;
-      return `explained: ${cls}`;
-    } catch (err) {
-      box.hidden = false;
-      box.dataset.state = 'error';
-      ui.explainText.textContent = `No explanation: ${messageOf(err)}`;
-      return undefined;
-    }
-  }
-
-  /** Sends the same file to `POST /classify` and sets the server's answer and 28x28 input beside the browser's. */
-  private async compare(): Promise<void> {
-    const cur = this.current;
-    if (!cur) return;
-    const { ui } = this;
-    const { models } = this.choice();
-    ui.compare.disabled = true;
-    ui.serverResult.dataset.state = 'busy';
-    ui.serverResult.replaceChildren(el('p', {}, 'Asking the server…'));
-    try {
-      const rows: HTMLElement[] = [];
-      for (const name of models) {
-        const side = this.shown.get(name);
-        rows.push(await serverRow(cur.blob, cur.prep.pixels, { name, top1: side?.top1, info: side?.info }));
-      }
-      ui.serverResult.replaceChildren(...rows);
-      ui.serverResult.dataset.state = 'done';
-    } catch (err) {
-      ui.serverResult.replaceChildren(el('p', { className: 'error' }, `Server comparison failed: ${messageOf(err)}`));
-      ui.serverResult.dataset.state = 'error';
-    } finally {
-      ui.compare.disabled = false;
-    }
   }
 
   private async probeServer(): Promise<void> {
@@ -325,9 +198,5 @@ export class App {
     this.ui.error.hidden = true;
     this.ui.error.textContent = '';
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 

@@ -1,0 +1,3 @@
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
