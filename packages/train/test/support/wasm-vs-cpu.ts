@@ -94,3 +94,21 @@ export async function convGradOnBoth(c: ConvCase, rng: () => number, which: 0 | 
     return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad))([x, w], dy)[which]!;
   });
 }
+
+/**
+ * Sum and Mean share one replacement: each kernel's test runs these cases.
+ * The first two reduce every axis but the last (the fast path); the others
+ * fall back to the stock kernel.
+ */
+export const REDUCTION_CASES = [
+  [[4, 6, 6, 5], [0, 1, 2], false],
+  [[7, 3], [0], true],
+  [[2, 3, 4], [1, 2], false],
+  [[2, 3, 4], [0, 1], true],
+] as const;
+
+/** The reduction `op` of a seeded random tensor of `shape`, on both backends. */
+export function reductionOnBoth(op: 'sum' | 'mean', rng: () => number, shape: readonly number[], axes: readonly number[], keepDims: boolean): Promise<{ cpu: Float32Array; wasm: Float32Array }> {
+  const xv = randn(rng, shape.reduce((a, b) => a * b, 1));
+  return onBoth(() => tf[op](tf.tensor(xv, [...shape]), [...axes], keepDims));
+}
