@@ -5,10 +5,10 @@ import type { Recipe } from './recipe.ts';
 import type { StepperState } from './parallel/steppers.ts';
 
 /** The folder inside a run directory that holds the latest checkpoint. */
-export const CHECKPOINT_DIR = 'checkpoint';
+const CHECKPOINT_DIR = 'checkpoint';
 const STATE_JSON = 'state.json';
 const TENSORS_BIN = 'tensors.bin';
-export const CHECKPOINT_VERSION = 1;
+const CHECKPOINT_VERSION = 1;
 
 /**
  * Everything a run needs to continue after its last completed epoch and end

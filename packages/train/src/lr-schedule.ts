@@ -6,8 +6,8 @@
  */
 export const LR_SCHEDULES = ['constant', 'cosine', 'onecycle'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
-export const ONE_CYCLE_WARMUP = 0.15;
-export const ONE_CYCLE_START_DIVISOR = 25;
+const ONE_CYCLE_WARMUP = 0.15;
+const ONE_CYCLE_START_DIVISOR = 25;
 
 export function learningRateAt(recipe: { learningRate: number; lrSchedule: LrSchedule }, step: number, totalSteps: number): number {
   const peak = recipe.learningRate;

@@ -12,8 +12,8 @@ export interface AugmentOptions {
 }
 
 /** Random erasing's rectangle: 2-40% of the image, aspect ratio 0.3-3.3 (the paper's settings). */
-export const ERASE_AREA: readonly [number, number] = [0.02, 0.4];
-export const ERASE_ASPECT: readonly [number, number] = [0.3, 1 / 0.3];
+const ERASE_AREA: readonly [number, number] = [0.02, 0.4];
+const ERASE_ASPECT: readonly [number, number] = [0.3, 1 / 0.3];
 
 export const DEFAULT_AUGMENT: AugmentOptions = { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 };
 
@@ -33,7 +33,7 @@ export function augmentInto(src: Uint8Array, srcOffset: number, out: Float32Arra
  * background): an area fraction and log-uniform aspect ratio are drawn
  * until the rectangle fits, at most ten times, as the paper does.
  */
-export function eraseInto(out: Float32Array, offset: number, rng: () => number): void {
+function eraseInto(out: Float32Array, offset: number, rng: () => number): void {
   const h = IMAGE_HEIGHT;
   const w = IMAGE_WIDTH;
   for (let attempt = 0; attempt < 10; attempt++) {

@@ -23,7 +23,7 @@ export interface ArchitectureOptions {
   width: number;
 }
 
-export const DEFAULT_ARCHITECTURE: ArchitectureOptions = { dropout: 0.3, batchNorm: false, convDropout: 0, padding: 'valid', seed: 42, depth: 20, width: 16 };
+const DEFAULT_ARCHITECTURE: ArchitectureOptions = { dropout: 0.3, batchNorm: false, convDropout: 0, padding: 'valid', seed: 42, depth: 20, width: 16 };
 
 /**
  * Moving-statistics momentum of the ResNet's batch norms: PyTorch's default
@@ -31,10 +31,10 @@ export const DEFAULT_ARCHITECTURE: ArchitectureOptions = { dropout: 0.3, batchNo
  * ~100 steps' statistics, from weights that a 0.1 learning rate has since
  * moved: validation in early epochs then scores stale statistics.
  */
-export const RESNET_BN_MOMENTUM = 0.9;
+const RESNET_BN_MOMENTUM = 0.9;
 
 /** The ResNet's stages: each doubles the channels and halves the map (28 -> 14 -> 7) after the first. */
-export const RESNET_STAGES = 3;
+const RESNET_STAGES = 3;
 
 const INPUT_SHAPE = [IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS];
 

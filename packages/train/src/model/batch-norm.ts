@@ -42,7 +42,7 @@ function gradients(x: tf.Tensor, dy: tf.Tensor, mean: tf.Tensor, invStd: tf.Tens
 }
 
 /** Normalizes x over all axes but the last with batch statistics; returns [y, mean, variance]. */
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   // The statistics leave through a side channel: customGrad returns one tensor.
   let stats: [tf.Tensor, tf.Tensor] | undefined;

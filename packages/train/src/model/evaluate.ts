@@ -10,7 +10,7 @@ export interface Prediction {
 }
 
 /** Runs the model in inference mode over a view, in large batches. */
-export function predictView(model: tfl.LayersModel, view: View, batchSize = 1000): Prediction {
+function predictView(model: tfl.LayersModel, view: View, batchSize = 1000): Prediction {
   const n = view.indices.length;
   const identity = Uint32Array.from({ length: n }, (_, i) => i);
   const logits = new Float32Array(n * NUM_CLASSES);

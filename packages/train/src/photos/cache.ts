@@ -63,7 +63,7 @@ export interface CacheOptions {
 }
 
 /** The cache key's version: the preprocessing code's fingerprint and the options it ran with. */
-export function cacheVersion(options: PreprocessOptions = {}): string {
+function cacheVersion(options: PreprocessOptions = {}): string {
   const opts = JSON.stringify(Object.entries(options).sort(([a], [b]) => a.localeCompare(b)));
   return `${preprocessVersion()}-${createHash('sha256').update(opts).digest('hex').slice(0, 8)}`;
 }

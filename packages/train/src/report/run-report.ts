@@ -68,7 +68,7 @@ export function metricsSection(m: ClassificationMetrics): string {
   ].join('\n');
 }
 
-export function reportMarkdown(metrics: RunMetrics, history: RunHistory): string {
+function reportMarkdown(metrics: RunMetrics, history: RunHistory): string {
   const last = history.epochs.at(-1);
   return [
     `# ${metrics.model.toUpperCase()} run report`,
