@@ -1,11 +1,10 @@
-import { bytesToInput, CLASS_NAMES, garmentRegion, preprocessImage, TOP_CLASS, type PreprocessResult, type RawImage } from '@fmnist/core';
+import { bytesToInput, CLASS_NAMES, garmentRegion, preprocessImage, TOP_CLASS, topK, type PreprocessResult, type RawImage } from '@fmnist/core';
 import { fetchSamples, serverAvailable } from './api/server.ts';
 import { BACKEND_LABELS, FIRST_MODEL, MODEL_LABELS, MODEL_NAMES, TOP_K, type Backend, type ModelName } from './config.ts';
 import { decodeImage } from './image/decode.ts';
 import { ImageInputError } from './image/errors.ts';
 import { Inference, type LoadedInfo } from './inference/client.ts';
 import type { ModelManifest } from './inference/manifest.ts';
-import { topK } from './inference/topk.ts';
 import { webgpuAvailable } from './inference/webgpu.ts';
 import { el, formatMs } from './ui/dom.ts';
 import { drawInputOverlay, drawPhotoOverlay, drawScale } from './ui/heatmap.ts';
