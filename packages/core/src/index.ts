@@ -3,6 +3,8 @@ export * from './labels.ts';
 export * from './contract.ts';
 export * from './predictions.ts';
 export * from './image-format.ts';
+export * from './run-dir.ts';
+export * from './onnx-metadata.ts';
 export * from './explain.ts';
 export * from './errors.ts';
 export * from './metrics.ts';

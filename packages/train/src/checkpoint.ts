@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EpochRecord, Recipe } from './fit.ts';
+import type { EpochRecord } from '@fmnist/core';
+import type { Recipe } from './fit.ts';
 import type { StepperState } from './parallel/steppers.ts';
 
 /** The folder inside a run directory that holds the latest checkpoint. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Split } from '@fmnist/core';
+import type { EpochRecord, Split } from '@fmnist/core';
 import { buildModel, type ArchitectureOptions, type ModelKind } from './model/architectures.ts';
 import { evaluateView } from './model/evaluate.ts';
 import { DEFAULT_AUGMENT, type AugmentOptions } from './data/augment.ts';
@@ -160,19 +160,6 @@ export function setWeightValues(model: tfl.LayersModel, values: Float32Array[]):
 /** The recipe's model, built the same way in the trainer and in every gradient worker. */
 export function buildRecipeModel(r: Recipe): tfl.LayersModel {
   return buildModel(r.model, { batchNorm: r.batchNorm, dropout: r.dropout, convDropout: r.convDropout, padding: r.padding, seed: r.seed, ...(r.depth ? { depth: r.depth } : {}), ...(r.width ? { width: r.width } : {}) });
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  learningRate: number;
-  seconds: number;
-  imagesPerSecond: number;
-  /** Photo validation accept-top1 (photo runs). */
-  photoValAccuracy?: number;
 }
 
 export interface FitHooks {
