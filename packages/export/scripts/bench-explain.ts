@@ -15,8 +15,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesToInput, createRng, IMAGE_PIXELS } from '@fmnist/core';
-import { defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
+import { bytesToInput, createRng, IMAGE_PIXELS, type RunRecipe } from '@fmnist/core';
+import { defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS, readRunMetrics } from '@fmnist/core/node';
 import * as ort from 'onnxruntime-node';
 import { EXPLAIN_TARGETS, explanationChoiceFor, SALIENCY_FORMS, TOP_CLASS, type ExplainTarget, type SaliencyForm } from '../src/explain/contract.ts';
 import { deletionCurve, randomGarmentOrder, rankPixels } from '../src/explain/deletion.ts';
@@ -89,7 +89,9 @@ async function runDeletion(): Promise<DeletionResult> {
   const slices: DeletionResult['slices'] = { validation: [], test: [] };
   for (const name of models) {
     const dir = join(defaultModelsDir(), name);
-    const recipe = (JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) as { recipe: { seed: number; validationCount: number } }).recipe;
+    const metrics = await readRunMetrics<RunRecipe & { seed: number }>(dir);
+    if (!metrics) throw new Error(`${join(dir, RUN_FILES.metrics)} is missing: the deletion test needs the run's recipe (seed and validation count)`);
+    const recipe = metrics.recipe;
     const sets = { validation: heldOutImages(train, recipe, count).images, test: test.images.subarray(0, count * IMAGE_PIXELS) };
     const classifier = await createSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
     const explainers = await Promise.all(EXPLAIN_TARGETS.map(async (target) => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLASS_NAMES, INPUT_CONTRACT, METADATA_KEYS, OUTPUT_NAMES, type RunMetrics } from '@fmnist/core';
+import { CLASS_NAMES, INPUT_CONTRACT, METADATA_KEYS, OUTPUT_NAMES, type RunMetrics, RUN_FILES } from '@fmnist/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviation, rng, randomizeWeights, uniform } from '../test/helpers.ts';
 import { architectures, saveRunDir } from '../test/run-dir.ts';
@@ -73,7 +73,7 @@ describe.each(Object.keys(architectures) as (keyof typeof architectures)[])('%s 
     expect(new Set(initNames).size).toBe(initNames.length);
 
     const meta = Object.fromEntries(onnxModel.metadataProps.map((p) => [p.key, p.value]));
-    const files = [await readFile(join(dir, 'model.json')), await readFile(join(dir, 'weights.bin'))];
+    const files = [await readFile(join(dir, RUN_FILES.model)), await readFile(join(dir, RUN_FILES.weights))];
     expect(meta[METADATA_KEYS.sourceSha256]).toBe(createHash('sha256').update(files[0]!).update(files[1]!).digest('hex'));
     expect(JSON.parse(meta[METADATA_KEYS.classNames]!)).toEqual([...CLASS_NAMES]);
     expect(JSON.parse(meta[METADATA_KEYS.sourceMetrics]!).accuracy).toBe(metrics.accuracy);

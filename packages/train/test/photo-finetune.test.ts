@@ -13,6 +13,7 @@ import { loadPhotoData } from '../src/photos/load-photos.ts';
 import type { PhotoData } from '../src/photos/photo-data.ts';
 import { withSeededMathRandom } from '../src/random.ts';
 import type { TrainRunMetrics } from '../src/report/run-report.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 const dataDir = testDataDir();
 const photoDir = testPhotoDir();
@@ -25,7 +26,7 @@ describe.skipIf(!dataDir || !photoDir)('fine-tuning on real photos (wasm backend
   beforeAll(async () => {
     await selectBackend('wasm');
     [train, test] = await Promise.all([loadSplit(dataDir!, 'train'), loadSplit(dataDir!, 'test')]);
-    base = JSON.parse(await readFile(join(start, 'metrics.json'), 'utf8')) as TrainRunMetrics;
+    base = JSON.parse(await readFile(join(start, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
   });
 
   it('a short run from the Fashion-MNIST CNN raises photo validation accept-top1, with no photographer on both sides', async () => {
@@ -54,7 +55,7 @@ describe.skipIf(!dataDir || !photoDir)('fine-tuning on real photos (wasm backend
     // The figure the run reports is the model's own on those photos.
     expect(photoAcceptTop1(run.model, photos, photos.split.validation)).toBeCloseTo(after, 10);
     // Calibration was fitted and written with the run.
-    const saved = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')) as TrainRunMetrics;
+    const saved = JSON.parse(await readFile(join(out, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
     expect(saved.photos!.calibration.temperature).toBeGreaterThan(0);
     expect(saved.photos!.validationPhotos).toBe(photos.split.validation.length);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('Real photos (validation split)');
