@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { resolveModelsDir } from '@fmnist/core/node';
 import { localModels } from './build/local-assets.ts';
 import { precompress } from './build/precompress.ts';
 
 const root = import.meta.dirname;
 /** Models copied into the build; FMNIST_MODELS_DIR lets a build carry other models (tests, a second machine). */
-const modelsDir = resolve(process.env.FMNIST_MODELS_DIR ?? join(root, '..', '..', 'models'));
+const modelsDir = resolveModelsDir();
 /** `vite dev` forwards API calls to a running server (pnpm start). */
 const api = process.env.API_URL ?? 'http://127.0.0.1:3000';
 

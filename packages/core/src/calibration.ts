@@ -92,18 +92,6 @@ export interface ModelCalibration {
   uncertainThreshold: number;
 }
 
-/** The exporter's `calibration` metadata (JSON with temperature and uncertain_threshold), when the model carries one. */
-export function parseCalibration(meta: Record<string, string>): ModelCalibration | undefined {
-  if (!meta.calibration) return undefined;
-  try {
-    const c = JSON.parse(meta.calibration) as { temperature?: unknown; uncertain_threshold?: unknown };
-    if (typeof c.temperature === 'number' && typeof c.uncertain_threshold === 'number') return { temperature: c.temperature, uncertainThreshold: c.uncertain_threshold };
-  } catch {
-    // Not the exporter's JSON: serve the model uncalibrated rather than refuse it.
-  }
-  return undefined;
-}
-
 /**
  * Whether an answer is flagged uncertain: its top (calibrated) probability
  * is under the model's threshold. The server's `uncertain` field and the web

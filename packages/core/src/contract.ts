@@ -24,6 +24,11 @@ export const INPUT_CONTRACT = {
   polarity: 'garment bright on black background',
 } as const;
 
+/** ONNX input dims of a batch of `n` images, NCHW: [n, 1, 28, 28]. */
+export function onnxInputDims(n: number): [number, number, number, number] {
+  return [n, IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH];
+}
+
 /** ONNX graph output names. */
 export const OUTPUT_NAMES = { logits: 'logits', probabilities: 'probabilities' } as const;
 

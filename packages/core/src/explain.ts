@@ -51,27 +51,3 @@ export interface ExplanationInfo {
   /** The key the classifier and the graph share when they come from the same trained weights. */
   sourceSha256?: string;
 }
-
-const isMapKind = (v: unknown): v is MapKind => typeof v === 'string' && (MAP_KINDS as readonly string[]).includes(v);
-
-/**
- * Reads the exporter's metadata_props (`explanation` JSON, `source_sha256`);
- * undefined when the graph carries no readable `explanation`, so a consumer
- * never guesses the default map.
- */
-export function parseExplanationInfo(meta: Record<string, string>): ExplanationInfo | undefined {
-  if (!meta.explanation) return undefined;
-  let raw: { heatmap?: unknown; maps?: unknown; saliency?: unknown; target?: unknown };
-  try {
-    raw = JSON.parse(meta.explanation) as typeof raw;
-  } catch {
-    return undefined;
-  }
-  if (!isMapKind(raw.heatmap)) return undefined;
-  const maps = Array.isArray(raw.maps) ? raw.maps.filter(isMapKind) : [raw.heatmap];
-  const info: ExplanationInfo = { heatmap: raw.heatmap, maps };
-  if (typeof raw.saliency === 'string') info.saliency = raw.saliency;
-  if (typeof raw.target === 'string') info.target = raw.target;
-  if (meta.source_sha256) info.sourceSha256 = meta.source_sha256;
-  return info;
-}

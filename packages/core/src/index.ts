@@ -1,6 +1,10 @@
 // Browser-safe entry: no Node built-ins. Node-only helpers live in `@fmnist/core/node`.
 export * from './labels.ts';
 export * from './contract.ts';
+export * from './predictions.ts';
+export * from './image-format.ts';
+export * from './run-dir.ts';
+export * from './onnx-metadata.ts';
 export * from './explain.ts';
 export * from './errors.ts';
 export * from './metrics.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePhotoDir, resolveSamplePhotoDir } from './photos/load.ts';
-import { userPath } from './dataset/data-dir.ts';
+import { userPath } from './paths.ts';
 
 /**
  * The real-data test gate: tests that need Fashion-MNIST read FMNIST_DIR.

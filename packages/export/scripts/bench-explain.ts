@@ -13,17 +13,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesToInput, createRng, IMAGE_PIXELS } from '@fmnist/core';
-import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { bytesToInput, createRng, IMAGE_PIXELS, type RunRecipe } from '@fmnist/core';
+import { defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS, readRunMetrics } from '@fmnist/core/node';
 import * as ort from 'onnxruntime-node';
 import { EXPLAIN_TARGETS, explanationChoiceFor, SALIENCY_FORMS, TOP_CLASS, type ExplainTarget, type SaliencyForm } from '../src/explain/contract.ts';
 import { deletionCurve, randomGarmentOrder, rankPixels } from '../src/explain/deletion.ts';
 import { deletionChartSpec, deletionMarkdown, deletionRows, renderSvg, type RankedCurve } from '../src/explain/deletion-report.ts';
 import { runExplanation, type ExplainOutputs } from '../src/explain/run.ts';
 import { heldOutImages } from '../src/explain/validation.ts';
-import { explainOnnxPath, modelsDir, SHIPPED_MODELS, shippedOnnxPath } from '../src/locations.ts';
+import { explainOnnxPath, shippedOnnxPath } from '../src/locations.ts';
 import { createSession, runSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
 
@@ -31,7 +31,6 @@ const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
   options: { model: { type: 'string', multiple: true }, images: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' }, part: { type: 'string' }, write: { type: 'boolean' } },
 });
-const cwd = process.env.INIT_CWD ?? process.cwd();
 const count = Number(values.images ?? 1000);
 const seed = Number(values.seed ?? 1);
 const part = values.part ?? 'all';
@@ -42,7 +41,7 @@ const REMOVED = Array.from({ length: 11 }, (_, i) => Math.round((i * 0.05) * IMA
 const OUT_DIR = join(repoRoot(), 'docs', 'runs', 'explain');
 const DELETION_JSON = join(OUT_DIR, 'deletion.json');
 const TIMING_JSON = join(OUT_DIR, 'timing.json');
-const models = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(modelsDir(), m, 'model.json')));
+const models = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(defaultModelsDir(), m, RUN_FILES.model)));
 
 /** The label of a ranking: '<target>: gradcam' or '<target>: <saliency form>'. */
 const rankingKey = (target: ExplainTarget, map: 'gradcam' | SaliencyForm) => `${target}: ${map}`;
@@ -85,13 +84,14 @@ if (part === 'timing' || part === 'all') {
 if (values.write) await writeDoc();
 
 async function runDeletion(): Promise<DeletionResult> {
-  const envDir = process.env.FMNIST_DIR;
-  const dataDir = resolveDataDir(values['data-dir'] && resolve(cwd, values['data-dir']), { FMNIST_DIR: envDir && resolve(cwd, envDir) });
+  const dataDir = resolveDataDir(values['data-dir']);
   const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
   const slices: DeletionResult['slices'] = { validation: [], test: [] };
   for (const name of models) {
-    const dir = join(modelsDir(), name);
-    const recipe = (JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) as { recipe: { seed: number; validationCount: number } }).recipe;
+    const dir = join(defaultModelsDir(), name);
+    const metrics = await readRunMetrics<RunRecipe & { seed: number }>(dir);
+    if (!metrics) throw new Error(`${join(dir, RUN_FILES.metrics)} is missing: the deletion test needs the run's recipe (seed and validation count)`);
+    const recipe = metrics.recipe;
     const sets = { validation: heldOutImages(train, recipe, count).images, test: test.images.subarray(0, count * IMAGE_PIXELS) };
     const classifier = await createSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
     const explainers = await Promise.all(EXPLAIN_TARGETS.map(async (target) => {

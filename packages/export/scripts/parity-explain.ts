@@ -9,14 +9,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGE_PIXELS } from '@fmnist/core';
-import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { IMAGE_PIXELS, METADATA_KEYS } from '@fmnist/core';
+import { callerDir, defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
 import { DEFAULT_EXPLANATION } from '../src/explain/contract.ts';
 import { NEAR_THRESHOLD } from '../src/explain/margins.ts';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, explainParityPasses, mergeParity, parityClass, referenceOptionsOf, type ExplainParityRow } from '../src/explain/parity.ts';
 import { REFERENCE_BACKENDS, useReferenceBackend, type ReferenceBackend } from '../src/explain/reference-backend.ts';
-import { explainOnnxPath, modelsDir, resolveModelArg, SHIPPED_MODELS } from '../src/locations.ts';
-import { METADATA_KEYS } from '../src/metadata.ts';
+import { explainOnnxPath, resolveModelArg } from '../src/locations.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
 import { createSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
@@ -38,7 +37,7 @@ const { values } = parseArgs({
     backend: { type: 'string' },
   },
 });
-const cwd = process.env.INIT_CWD ?? process.cwd();
+const cwd = callerDir();
 const writeTo = values['write-to'] ? resolve(cwd, values['write-to']) : values.write ? join(repoRoot(), 'docs', 'explain-parity.md') : undefined;
 
 let rows: ExplainParityRow[];
@@ -54,11 +53,10 @@ if (values.merge?.length) {
 }
 
 async function compute(): Promise<ExplainParityRow[]> {
-  const requested = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(modelsDir(), m, 'model.json')));
+  const requested = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(defaultModelsDir(), m, RUN_FILES.model)));
   const backend = (values.backend ?? 'cpu') as ReferenceBackend;
   if (!REFERENCE_BACKENDS.includes(backend)) throw new Error(`--backend ${backend}: use ${REFERENCE_BACKENDS.join(' or ')}`);
-  const envDir = process.env.FMNIST_DIR;
-  const dataDir = resolveDataDir(values['data-dir'] && resolve(cwd, values['data-dir']), { FMNIST_DIR: envDir && resolve(cwd, envDir) });
+  const dataDir = resolveDataDir(values['data-dir']);
   const test = await loadSplit(dataDir, 'test');
   const from = Number(values.from ?? 0);
   const count = Math.min(Number(values.count ?? test.count), test.count - from);

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
-import { modelsDir, resolveModelArg, SHIPPED_MODELS, shippedOnnxPath } from '../src/locations.ts';
+import { callerDir, defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
+import { resolveModelArg, shippedOnnxPath } from '../src/locations.ts';
 import { int8Markdown, PARITY_LIMITS, rowPasses, runModelParity, type Int8Row, type ParityCheckRow } from '../src/parity-run.ts';
 import { parityMarkdown } from '../src/parity.ts';
 import { useCpuBackend } from '../src/tfjs.ts';
@@ -24,10 +24,10 @@ const { values } = parseArgs({
     int8: { type: 'boolean' },
   },
 });
-const cwd = process.env.INIT_CWD ?? process.cwd();
+const cwd = callerDir();
 const writeTo = values['write-to'] ? resolve(cwd, values['write-to']) : values.write ? join(repoRoot(), 'docs', 'parity.md') : undefined;
 
-const requested = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(modelsDir(), m, 'model.json')));
+const requested = values.model ?? SHIPPED_MODELS.filter((m) => existsSync(join(defaultModelsDir(), m, RUN_FILES.model)));
 if (!requested.length) {
   console.error(`no model to check: none of ${SHIPPED_MODELS.map((m) => `models/${m}/model.json`).join(', ')} exists yet; pass --model <run dir>`);
   process.exit(1);
@@ -35,8 +35,7 @@ if (!requested.length) {
 
 await useCpuBackend();
 // Relative paths mean the user's directory, not packages/export where `pnpm --filter` runs us.
-const envDir = process.env.FMNIST_DIR;
-const dataDir = resolveDataDir(values['data-dir'] && resolve(cwd, values['data-dir']), { FMNIST_DIR: envDir && resolve(cwd, envDir) });
+const dataDir = resolveDataDir(values['data-dir']);
 const test = await loadSplit(dataDir, 'test');
 const rows: ParityCheckRow[] = [];
 const int8Rows: Int8Row[] = [];

@@ -9,6 +9,7 @@ import { specFromLayersModel } from './model/spec.ts';
 import { exportRunDir } from './pipeline.ts';
 import { saveRunDir } from '../test/run-dir.ts';
 import { useCpuBackend } from './tfjs.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 let root: string;
 beforeAll(async () => {
@@ -58,31 +59,31 @@ describe('corrupt or missing artifacts give ArtifactError with a code', () => {
   });
   it('model.json that is not JSON', async () => {
     const dir = await runDir('badjson');
-    await writeFile(join(dir, 'model.json'), '{"modelTopology": ');
+    await writeFile(join(dir, RUN_FILES.model), '{"modelTopology": ');
     await expectCode(dir, 'bad-json');
   });
   it('truncated weights.bin', async () => {
     const dir = await runDir('truncated');
-    const bytes = await readFile(join(dir, 'weights.bin'));
-    await writeFile(join(dir, 'weights.bin'), bytes.subarray(0, bytes.length - 4));
+    const bytes = await readFile(join(dir, RUN_FILES.weights));
+    await writeFile(join(dir, RUN_FILES.weights), bytes.subarray(0, bytes.length - 4));
     const error = await expectCode(dir, 'bad-weights');
     expect(error.message).toMatch(/hold \d+ bytes but the manifest describes \d+/);
   });
   it('missing weights.bin', async () => {
     const dir = await runDir('noweights');
-    await rm(join(dir, 'weights.bin'));
+    await rm(join(dir, RUN_FILES.weights));
     await expectCode(dir, 'missing');
   });
   it('a tfjs graph model', async () => {
     const dir = await runDir('graph');
-    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-    await writeFile(join(dir, 'model.json'), JSON.stringify({ ...json, format: 'graph-model' }));
+    const json = JSON.parse(await readFile(join(dir, RUN_FILES.model), 'utf8'));
+    await writeFile(join(dir, RUN_FILES.model), JSON.stringify({ ...json, format: 'graph-model' }));
     await expectCode(dir, 'bad-format');
   });
   it('a topology tfjs cannot build', async () => {
     const dir = await runDir('unknownclass');
-    const text = await readFile(join(dir, 'model.json'), 'utf8');
-    await writeFile(join(dir, 'model.json'), text.replace('"class_name":"Dense"', '"class_name":"NoSuchLayer"'));
+    const text = await readFile(join(dir, RUN_FILES.model), 'utf8');
+    await writeFile(join(dir, RUN_FILES.model), text.replace('"class_name":"Dense"', '"class_name":"NoSuchLayer"'));
     await expectCode(dir, 'load-failed');
   });
 });

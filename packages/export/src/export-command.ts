@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
+import { callerDir, defaultModelsDir } from '@fmnist/core/node';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, referenceOptionsOf } from './explain/parity.ts';
-import { explainOnnxPath, modelsDir, resolveModelArg } from './locations.ts';
+import { explainOnnxPath, resolveModelArg } from './locations.ts';
 import { createSession } from './ort.ts';
 import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet } from './parity.ts';
 import { exportRunDir, type ExportedRun } from './pipeline.ts';
@@ -39,24 +40,16 @@ export interface ExportCommandResult {
 const SELF_CHECK_IMAGES = 32;
 const SELF_CHECK_LIMIT = 1e-4;
 
-/**
- * `pnpm --filter` runs the script inside packages/export; INIT_CWD is where
- * the user typed the command, so relative paths mean what they expect.
- */
-function userCwd(): string {
-  return process.env.INIT_CWD ?? process.cwd();
-}
-
 /** `pnpm export`: convert, write, reload with all optimizations and compare with tfjs on random images, optionally write Triton. */
 export async function runExportCommand(options: ExportCommandOptions): Promise<ExportCommandResult> {
   const log = options.log ?? console.log;
-  const { name, dir } = resolveModelArg(options.model, userCwd());
+  const { name, dir } = resolveModelArg(options.model, callerDir());
   const exported = await exportRunDir(dir, name, { int8: options.int8 ?? false, explain: options.explain ?? false });
-  const outDir = options.out ? resolve(userCwd(), options.out) : modelsDir();
+  const outDir = options.out ? resolve(callerDir(), options.out) : defaultModelsDir();
   await mkdir(outDir, { recursive: true });
   const onnxPath = join(outDir, `${name}.onnx`);
   await writeFile(onnxPath, exported.bytes);
-  const show = (p: string) => relative(userCwd(), p) || p;
+  const show = (p: string) => relative(callerDir(), p) || p;
   log(`${name}: ${show(dir)} -> ${show(onnxPath)} (${(exported.bytes.length / 1024).toFixed(1)} KiB, ${exported.nodeCount} nodes, input [${exported.inputDims}])`);
   log(`  source sha256 ${exported.artifact.sha256}; test accuracy ${exported.metrics ? (100 * exported.metrics.accuracy).toFixed(2) + '%' : 'unknown (no metrics.json)'}`);
 
@@ -73,10 +66,10 @@ export async function runExportCommand(options: ExportCommandOptions): Promise<E
 
   let triton: ExportCommandResult['triton'];
   if (options.triton) {
-    triton = await writeTritonModel(resolve(userCwd(), options.triton), { name, inputDims: exported.inputDims, outputSize: exported.outputSize }, exported.bytes);
+    triton = await writeTritonModel(resolve(callerDir(), options.triton), { name, inputDims: exported.inputDims, outputSize: exported.outputSize }, exported.bytes);
     log(`  triton: ${show(triton.config)}, ${show(triton.model)}`);
   }
-  const explained = exported.explain ? await writeExplanation(exported, outDir, options.triton ? resolve(userCwd(), options.triton) : undefined, log, show) : {};
+  const explained = exported.explain ? await writeExplanation(exported, outDir, options.triton ? resolve(callerDir(), options.triton) : undefined, log, show) : {};
   exported.model.dispose();
   return { exported, onnxPath, selfCheckMaxAbs, ...(triton ? { triton } : {}), ...(int8Path ? { int8Path } : {}), ...explained };
 }

@@ -1,35 +1,15 @@
-import { CLASS_NAMES, INPUT_CONTRACT, OUTPUT_NAMES } from '@fmnist/core';
-import type { SourceMetrics, SourcePhotos } from './model/run-metrics.ts';
+import { CLASS_NAMES, INPUT_CONTRACT, METADATA_KEYS, OUTPUT_NAMES, type ClassificationMetrics } from '@fmnist/core';
+import type { SourcePhotos } from './model/run-metrics.ts';
 import { EXPORTER_NAME, EXPORTER_VERSION } from './version.ts';
 
 export interface MetadataSource {
   /** Model name, e.g. 'mlp'. */
   name: string;
   sha256: string;
-  metrics: SourceMetrics | undefined;
+  metrics: ClassificationMetrics | undefined;
   /** Photo-tuned runs: calibration and training data. */
   photos?: SourcePhotos | undefined;
 }
-
-/** Keys of the ONNX metadata_props written by the exporter (values are strings; structured ones are JSON). */
-export const METADATA_KEYS = {
-  classNames: 'class_names',
-  preprocessing: 'preprocessing',
-  outputs: 'outputs',
-  sourceModel: 'source_model',
-  sourceSha256: 'source_sha256',
-  sourceMetrics: 'source_test_metrics',
-  exporter: 'exporter',
-  exporterVersion: 'exporter_version',
-  /** Only on the int8 variant. */
-  weights: 'weights',
-  /** Photo-tuned models: {temperature, uncertain_threshold, ...}; `probabilities` are already calibrated. */
-  calibration: 'calibration',
-  /** Photo-tuned models: datasets, counts, the validation split and its figures. */
-  trainingData: 'training_data',
-  /** Only on the explanation graph: its inputs, maps and conventions (JSON). */
-  explanation: 'explanation',
-} as const;
 
 export const INT8_WEIGHTS_NOTE = 'int8 symmetric per-output-channel, dequantized in-graph (DequantizeLinear); activations float32';
 

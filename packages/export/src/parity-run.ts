@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
-import { METADATA_KEYS } from './metadata.ts';
 import { decodeModel } from './onnx/proto.ts';
 import { createSession } from './ort.ts';
 import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet, type ParityRow } from './parity.ts';
 import { exportRunDir } from './pipeline.ts';
+import { METADATA_KEYS } from '@fmnist/core';
 
 export interface ParityCheckRow extends ParityRow {
   /** For a file on disk: its metadata names the current source (sha256 of model.json + weights). */

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLASS_NAMES, INPUT_CONTRACT, OUTPUT_NAMES } from '@fmnist/core';
+import { CLASS_NAMES, INPUT_CONTRACT, METADATA_KEYS, OUTPUT_NAMES, type RunMetrics, RUN_FILES } from '@fmnist/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviation, rng, randomizeWeights, uniform } from '../test/helpers.ts';
 import { architectures, saveRunDir } from '../test/run-dir.ts';
-import { METADATA_KEYS } from './metadata.ts';
 import { decodeModel } from './onnx/proto.ts';
 import { createSession, runSession } from './ort.ts';
 import { exportRunDir } from './pipeline.ts';
@@ -19,7 +18,24 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const metrics = { test: { accuracy: 0.8765, macro: { precision: 0.87, recall: 0.86, f1: 0.865 }, count: 10000, confusion: [[1]] } };
+// metrics.json as train writes it (core's RunMetrics): the test metrics at the top level.
+const metrics: RunMetrics = {
+  split: 'test',
+  accuracy: 0.8765,
+  macro: { precision: 0.87, recall: 0.86, f1: 0.865 },
+  perClass: [],
+  count: 10000,
+  confusion: [[1]],
+  loss: 0.35,
+  model: 'fixture',
+  recipe: { model: 'cnn', validationCount: 5000 },
+  backend: 'cpu',
+  bestEpoch: 1,
+  validationAccuracy: 0.88,
+  trainSeconds: 1,
+  trainImagesPerSecond: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
 
 describe.each(Object.keys(architectures) as (keyof typeof architectures)[])('%s run directory -> ONNX', (arch) => {
   it('matches tfjs within 1e-5 on random images, with the graph contract and metadata', async () => {
@@ -57,10 +73,10 @@ describe.each(Object.keys(architectures) as (keyof typeof architectures)[])('%s 
     expect(new Set(initNames).size).toBe(initNames.length);
 
     const meta = Object.fromEntries(onnxModel.metadataProps.map((p) => [p.key, p.value]));
-    const files = [await readFile(join(dir, 'model.json')), await readFile(join(dir, 'weights.bin'))];
+    const files = [await readFile(join(dir, RUN_FILES.model)), await readFile(join(dir, RUN_FILES.weights))];
     expect(meta[METADATA_KEYS.sourceSha256]).toBe(createHash('sha256').update(files[0]!).update(files[1]!).digest('hex'));
     expect(JSON.parse(meta[METADATA_KEYS.classNames]!)).toEqual([...CLASS_NAMES]);
-    expect(JSON.parse(meta[METADATA_KEYS.sourceMetrics]!).accuracy).toBe(metrics.test.accuracy);
+    expect(JSON.parse(meta[METADATA_KEYS.sourceMetrics]!).accuracy).toBe(metrics.accuracy);
     expect(JSON.parse(meta[METADATA_KEYS.preprocessing]!).shape).toEqual(INPUT_CONTRACT.onnxShape);
     expect(meta[METADATA_KEYS.exporterVersion]).toMatch(/^\d+\.\d+\.\d+/);
   });

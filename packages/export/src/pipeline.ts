@@ -1,20 +1,22 @@
 import { basename, resolve } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { readRunMetrics, type RunMetrics } from '@fmnist/core/node';
 import { convertSpec, type ConvertResult } from './convert/convert.ts';
 import { explanationChoiceFor, type ExplanationChoice } from './explain/contract.ts';
 import { buildExplanationGraph, type ExplainGraph } from './explain/graph.ts';
-import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
+import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE } from './metadata.ts';
 import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
-import { readRunMetrics, readRunPhotos, type SourceMetrics } from './model/run-metrics.ts';
+import { sourcePhotos } from './model/run-metrics.ts';
 import { specFromLayersModel } from './model/spec.ts';
 import { useCpuBackend } from './tfjs.ts';
+import { METADATA_KEYS } from '@fmnist/core';
 
 export interface ExportedRun extends ConvertResult {
   name: string;
   artifact: LayersArtifact;
   /** The tfjs model the ONNX graph was made from (for parity checks). */
   model: LayersModel;
-  metrics: SourceMetrics | undefined;
+  metrics: RunMetrics | undefined;
   /** The weight-only int8 variant, when asked for. */
   int8?: ConvertResult;
   /** Calibration temperature of a photo-tuned run (its `probabilities` divide the logits by it). */
@@ -29,7 +31,7 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   const artifact = await readLayersArtifact(dir);
   const model = await loadLayersModel(artifact);
   const metrics = await readRunMetrics(dir);
-  const photos = await readRunPhotos(dir);
+  const photos = sourcePhotos(metrics);
   const spec = specFromLayersModel(model);
   const metadata = buildMetadata({ name, sha256: artifact.sha256, metrics, photos });
   const temperature = photos?.calibration.temperature;

@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IMAGE_PIXELS } from '@fmnist/core';
-import { loadSplit } from '@fmnist/core/node';
+import { IMAGE_PIXELS, METADATA_KEYS } from '@fmnist/core';
+import { defaultModelsDir, loadSplit, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { explanationChoiceFor } from '../src/explain/contract.ts';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, referenceOptionsOf } from '../src/explain/parity.ts';
-import { explainOnnxPath, modelsDir, SHIPPED_MODELS } from '../src/locations.ts';
-import { METADATA_KEYS } from '../src/metadata.ts';
+import { explainOnnxPath } from '../src/locations.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
 import { createSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
@@ -22,14 +21,14 @@ const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn:
 
 describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on real test images', (name) => {
   const file = explainOnnxPath(name);
-  const present = existsSync(join(modelsDir(), name, 'model.json')) && existsSync(file);
+  const present = existsSync(join(defaultModelsDir(), name, RUN_FILES.model)) && existsSync(file);
   if (!present) console.warn(`models/${name}/model.json or models/explain/${name}.onnx does not exist yet: skipping the ${name} explanation parity test`);
 
   it.skipIf(!present || !dataDir)(`maps within ${EXPLAIN_PARITY_LIMITS.relative} of their range except near-threshold decisions`, async () => {
     const test = await loadSplit(dataDir!, 'test');
     const count = SLICE[name];
     const set = { count, images: test.images.subarray(0, count * IMAGE_PIXELS), labels: test.labels.subarray(0, count) };
-    const exported = await exportRunDir(join(modelsDir(), name), name, { explain: true });
+    const exported = await exportRunDir(join(defaultModelsDir(), name), name, { explain: true });
     const bytes = new Uint8Array(await readFile(file));
     const metadata = decodeModel(bytes).metadataProps;
     expect(metadata.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value, `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`).toBe(exported.artifact.sha256);

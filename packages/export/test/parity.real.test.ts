@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSplit } from '@fmnist/core/node';
+import { defaultModelsDir, loadSplit, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
-import { modelsDir, SHIPPED_MODELS, shippedOnnxPath } from '../src/locations.ts';
+import { shippedOnnxPath } from '../src/locations.ts';
 import { PARITY_LIMITS, runModelParity } from '../src/parity-run.ts';
 import { parityMarkdown } from '../src/parity.ts';
 
@@ -13,8 +13,8 @@ import { parityMarkdown } from '../src/parity.ts';
 const dataDir = testDataDir();
 
 describe.each(SHIPPED_MODELS)('shipped %s: tfjs vs onnxruntime-node on the full test set', (name) => {
-  const dir = join(modelsDir(), name);
-  const present = existsSync(join(dir, 'model.json'));
+  const dir = join(defaultModelsDir(), name);
+  const present = existsSync(join(dir, RUN_FILES.model));
   if (!present) console.warn(`models/${name}/model.json does not exist yet (packages/train writes it): skipping the ${name} parity test`);
 
   it.skipIf(!present || !dataDir)(`max |Δlogit| <= ${PARITY_LIMITS.maxAbs}, top-1 agreement on every image, equal accuracy`, async () => {

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { RUN_FILES } from '@fmnist/core';
 
 /** Writes `model` the way packages/train does: model.json + weights.bin (+ metrics.json when given). */
 export async function saveRunDir(model: tfl.LayersModel, dir: string, metrics?: unknown): Promise<void> {
@@ -13,14 +14,14 @@ export async function saveRunDir(model: tfl.LayersModel, dir: string, metrics?: 
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        weightsManifest: [{ paths: [RUN_FILES.weights], weights: artifacts.weightSpecs }],
       };
-      await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-      await writeFile(join(dir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+      await writeFile(join(dir, RUN_FILES.model), JSON.stringify(json));
+      await writeFile(join(dir, RUN_FILES.weights), new Uint8Array(artifacts.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  if (metrics !== undefined) await writeFile(join(dir, 'metrics.json'), JSON.stringify(metrics));
+  if (metrics !== undefined) await writeFile(join(dir, RUN_FILES.metrics), JSON.stringify(metrics));
 }
 
 /** The shipped architectures (see packages/train), for tests that need their shape but not their training. */

@@ -20,10 +20,9 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import sharp from 'sharp';
-import { bytesToInput, DEFAULT_WORKING_SIZE, IMAGE_PIXELS, preprocessImage } from '@fmnist/core';
+import { bytesToInput, DEFAULT_WORKING_SIZE, IMAGE_PIXELS, preprocessImage, topK } from '@fmnist/core';
 import { Batcher, DEFAULT_BATCHING } from '../src/batcher.ts';
 import { loadModel } from '../src/registry.ts';
-import { topK } from '../src/topk.ts';
 
 const { values } = parseArgs({ options: { models: { type: 'string' } } });
 if (!values.models) throw new Error('--models DIR is required');
@@ -52,7 +51,7 @@ const app = new Hono().post('/', async (c) => {
   const body = new Uint8Array(await c.req.arrayBuffer());
   const input = mode === 'inference' ? fixed : await photoInput(body);
   const scores = await batcher.submit(input);
-  return c.json({ model: model.name, predictions: topK(scores.probabilities, model.classNames, 3) });
+  return c.json({ model: model.name, predictions: topK(scores.probabilities, 3, model.classNames) });
 });
 
 const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => console.log(`listening ${info.port}`));

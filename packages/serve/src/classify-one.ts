@@ -1,4 +1,4 @@
-import { bytesToInput, garmentRegion, isUncertain, type PreprocessReport } from '@fmnist/core';
+import { bytesToInput, garmentRegion, isUncertain, topK, type PreprocessReport, type Prediction } from '@fmnist/core';
 import type { Batcher } from './batcher.ts';
 import type { ServeContext } from './context.ts';
 import { planDecode, type ImagePlan } from './decode-budget.ts';
@@ -9,7 +9,6 @@ import { prepareImage } from './prepare.ts';
 import { pngDataUrl } from './png.ts';
 import type { Semaphore } from './semaphore.ts';
 import type { LoadedModel } from './registry.ts';
-import { topK, type Prediction } from './topk.ts';
 import { stopIfGone } from './work-queue.ts';
 
 export interface ClassifyResult {
@@ -76,7 +75,7 @@ export async function classifyImage(ctx: ServeContext, model: LoadedModel, batch
 
 /** The response body for one image; one place to add fields to. */
 function buildResult(model: LoadedModel, probabilities: Float32Array, k: number, ms: ClassifyResult['timings'], report: PreprocessReport, input: string | undefined): ClassifyResult {
-  const predictions = topK(probabilities, model.classNames, k);
+  const predictions = topK(probabilities, k, model.classNames);
   const result: ClassifyResult = {
     predictions,
     ...(model.calibration ? { uncertain: isUncertain(predictions[0]!.probability, model.calibration) } : {}),

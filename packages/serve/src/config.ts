@@ -1,6 +1,6 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, resolveDataDir, SHIPPED_MODELS } from '@fmnist/core/node';
+import { LEGACY_MODELS_DIR_ENV, MODELS_DIR_ENV, repoRoot, resolveDataDir, resolveModelsDir, SHIPPED_MODELS, userPath } from '@fmnist/core/node';
 import { DEFAULT_BATCHING } from './batcher.ts';
 import { flagDefault, LIMIT_FLAGS } from './limits.ts';
 import type { Device } from './registry.ts';
@@ -8,7 +8,7 @@ import type { ServerOptions } from './server.ts';
 
 export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
 
-  --models DIR        folder of *.onnx models (env MODELS_DIR; default <repo>/models)
+  --models DIR        folder of *.onnx models (env ${MODELS_DIR_ENV}, or the deprecated ${LEGACY_MODELS_DIR_ENV}; default <repo>/models)
   --port N            port (env PORT; default 3000; 0 = any free port)
   --host HOST         interface to bind (env HOST; default 0.0.0.0)
   --device D          auto | cuda | cpu (env DEVICE; default auto: CUDA if it works, else CPU)
@@ -49,17 +49,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   });
   if (values.help) return 'help';
   const root = repoRoot();
-  // `pnpm --filter @fmnist/serve start` runs in packages/serve; relative paths mean the directory pnpm was started from (INIT_CWD).
-  const here = env.INIT_CWD ?? process.cwd();
-  const path = (p: string | undefined) => (p === undefined ? undefined : resolve(here, p));
+  // `pnpm --filter @fmnist/serve start` runs in packages/serve; relative paths mean the directory pnpm was started from.
+  const path = (p: string | undefined) => (p === undefined ? undefined : userPath(p, env));
   const device = values.device ?? env.DEVICE ?? 'auto';
   if (device !== 'auto' && device !== 'cuda' && device !== 'cpu') throw new ConfigError(`--device must be auto, cuda or cpu, got '${device}'`);
   const options: ServerOptions = {
-    modelsDir: path(values.models ?? env.MODELS_DIR) ?? join(root, 'models'),
+    modelsDir: resolveModelsDir(values.models, env),
     port: int('port', values.port ?? env.PORT ?? '3000', 0, 65535),
     host: values.host ?? env.HOST ?? '0.0.0.0',
     device: device as Device,
-    dataDir: resolveDataDir(path(values['data-dir'] ?? env.FMNIST_DIR), env),
+    dataDir: resolveDataDir(values['data-dir'], env),
     staticDir: path(values['static-dir']) ?? join(root, 'packages', 'web-demo', 'dist'),
     batching: {
       maxBatch: int('max-batch', values['max-batch'] ?? env.MAX_BATCH ?? String(DEFAULT_BATCHING.maxBatch), 1, 1024),

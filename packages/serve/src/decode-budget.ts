@@ -1,4 +1,5 @@
 import { imageSize } from 'image-size';
+import { MAX_IMAGE_PIXELS, SERVER_FORMATS_TEXT, sniffServerImage, type ServerImageFormat } from '@fmnist/core';
 import { HttpError } from './errors.ts';
 
 /**
@@ -29,7 +30,7 @@ export interface DecodeBudget {
 }
 
 export const DEFAULT_DECODE: DecodeBudget = {
-  maxPixels: 50_000_000,
+  maxPixels: MAX_IMAGE_PIXELS,
   maxPixelsAvif: 12_000_000,
   maxPixelsWebp: 25_000_000,
   maxSide: 20_000,
@@ -38,29 +39,9 @@ export const DEFAULT_DECODE: DecodeBudget = {
   maxPngChunks: 10_000,
 };
 
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'tiff' | 'heif';
-
-export const SUPPORTED = 'PNG, JPEG, WebP, GIF, AVIF, TIFF';
-
-/**
- * The formats we accept, told apart by their magic bytes before sharp sees
- * them: libvips would also load SVG, PDF and others whose rendering cost is
- * not bounded by a pixel count.
- */
-export function sniffFormat(b: Uint8Array): ImageFormat | undefined {
-  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (b[0] === 0x89 && ascii(1, 4) === 'PNG') return 'png';
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (ascii(0, 4) === 'GIF8') return 'gif';
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
-  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
-  if (ascii(4, 8) === 'ftyp' && /^(avif|avis|heic|heix|mif1|msf1)$/.test(ascii(8, 12))) return 'heif';
-  return undefined;
-}
-
 /** An image's header, judged: its size and what decoding it will cost. */
 export interface ImagePlan {
-  format: ImageFormat;
+  format: ServerImageFormat;
   width: number;
   height: number;
   /** Pixel cap that applies to this image (sharp's limitInputPixels backstop). */
@@ -74,8 +55,8 @@ export interface ImagePlan {
 /** Reads the header and applies the budget; throws 415/422 HttpErrors naming the limit. */
 export function planDecode(bytes: Uint8Array, budget: DecodeBudget): ImagePlan {
   if (bytes.length === 0) throw new HttpError('empty_body', 'the image is empty');
-  const format = sniffFormat(bytes);
-  if (!format) throw new HttpError('unsupported_media_type', `the body is not an image in a supported format (${SUPPORTED})`);
+  const format = sniffServerImage(bytes);
+  if (!format) throw new HttpError('unsupported_media_type', `the body is not an image in a supported format (${SERVER_FORMATS_TEXT})`);
   let width: number | undefined;
   let height: number | undefined;
   try {
@@ -91,12 +72,12 @@ export function planDecode(bytes: Uint8Array, budget: DecodeBudget): ImagePlan {
   const pixels = width * height;
   const long = Math.max(width, height);
   const aspect = long / Math.min(width, height);
-  const formatCap = format === 'heif' ? budget.maxPixelsAvif : format === 'webp' ? budget.maxPixelsWebp : budget.maxPixels;
+  const formatCap = format === 'avif' ? budget.maxPixelsAvif : format === 'webp' ? budget.maxPixelsWebp : budget.maxPixels;
   const cap = aspect > budget.maxAspect ? Math.min(formatCap, budget.maxPixelsExtreme) : formatCap;
   const size = `${width}x${height}`;
   if (long > budget.maxSide) throw new HttpError('image_too_large', `the image is ${size}; this server decodes images up to ${budget.maxSide} pixels a side: send a smaller image`);
   if (pixels > cap) {
-    const why = aspect > budget.maxAspect ? `images more elongated than ${budget.maxAspect}:1` : `${format === 'heif' ? 'AVIF/HEIF' : format.toUpperCase()} images`;
+    const why = aspect > budget.maxAspect ? `images more elongated than ${budget.maxAspect}:1` : `${format === 'avif' ? 'AVIF/HEIF' : format.toUpperCase()} images`;
     throw new HttpError('image_too_large', `the image is ${size} (${mp(pixels)} MP); this server decodes ${why} up to ${mp(cap)} MP: send a smaller image`);
   }
   return { format, width, height, cap, cost: pixels * (budget.maxPixels / cap), chunks };

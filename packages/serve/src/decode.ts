@@ -1,11 +1,11 @@
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import type { RawImage } from '@fmnist/core';
+import { SERVER_FORMATS_TEXT, sniffServerImage, type RawImage } from '@fmnist/core';
 import { HttpError } from './errors.ts';
-import { DEFAULT_DECODE, planDecode, sniffFormat, SUPPORTED, type DecodeBudget, type ImagePlan } from './decode-budget.ts';
+import { DEFAULT_DECODE, planDecode, type DecodeBudget, type ImagePlan } from './decode-budget.ts';
 import { Semaphore } from './semaphore.ts';
 
-export { DEFAULT_DECODE, sniffFormat, type DecodeBudget };
+export { DEFAULT_DECODE, type DecodeBudget };
 /** The old name of the budget, still accepted by ServerOptions.decode. */
 export type DecodeOptions = DecodeBudget;
 
@@ -55,7 +55,7 @@ export async function decodeImage(bytes: Uint8Array, budget: DecodeBudget = DEFA
  * header): cheaper to decode and preprocess in place than to hand to a thread.
  */
 export function isSmallPng(bytes: Uint8Array, budget: DecodeBudget = DEFAULT_DECODE): boolean {
-  if (bytes.length < 29 || bytes.length > SMALL_PNG_BYTES || sniffFormat(bytes) !== 'png') return false; // too short: let sharp name the fault
+  if (bytes.length < 29 || bytes.length > SMALL_PNG_BYTES || sniffServerImage(bytes) !== 'png') return false; // too short: let sharp name the fault
   try {
     return isSmallPlan(planDecode(bytes, budget), bytes);
   } catch {
@@ -101,7 +101,7 @@ async function decodeWithSharp(bytes: Uint8Array, maxPixels: number): Promise<Ra
 function classify(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/unsupported image format|no decoder|compression format .* not supported/i.test(message)) return new HttpError('unsupported_media_type', `the body is not an image in a supported format (${SUPPORTED}; HEIC needs an HEVC decoder this server lacks)`);
+  if (/unsupported image format|no decoder|compression format .* not supported/i.test(message)) return new HttpError('unsupported_media_type', `the body is not an image in a supported format (${SERVER_FORMATS_TEXT}; HEIC needs an HEVC decoder this server lacks)`);
   if (/pixel limit/i.test(message)) return new HttpError('image_too_large', 'the image has more pixels than this server decodes; send a smaller image');
   // libvips messages can name internal buffers; keep only the first line, without paths.
   const first = message.split('\n')[0]!.replace(/\/[^\s:]+/g, '').slice(0, 200);

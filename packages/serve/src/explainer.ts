@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, explainModelName, IMAGE_PIXELS, NUM_CLASSES, parseExplanationInfo, type ExplanationInfo } from '@fmnist/core';
+import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, explainModelName, IMAGE_PIXELS, MetadataError, NUM_CLASSES, onnxInputDims, parseExplanationInfo, sourceSha256, type ExplanationInfo } from '@fmnist/core';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { createSession, type LoadedModel, type LoadOptions, type OutputTensor, type Session } from './registry.ts';
 
@@ -55,9 +55,15 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
     return { missing: `model '${model.name}' has no explanation graph (${relative} in the models directory)` };
   }
   const info = readOnnxInfo(bytes);
-  const explanation = parseExplanationInfo(info.metadata);
+  let explanation: ExplanationInfo | undefined;
+  try {
+    explanation = parseExplanationInfo(info.metadata, relative);
+  } catch (err) {
+    if (err instanceof MetadataError) return { missing: err.message };
+    throw err;
+  }
   if (!explanation) return { missing: `${relative} has no readable 'explanation' metadata (re-export it)` };
-  const source = model.info.metadata.source_sha256;
+  const source = sourceSha256(model.info.metadata);
   if (source && explanation.sourceSha256 && source !== explanation.sourceSha256) {
     return { missing: `${relative} was exported from other weights than ${model.name}.onnx (source_sha256 differs): re-export it` };
   }
@@ -71,7 +77,7 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const run = (input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]) =>
-    session.run({ [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', input, [n, 1, 28, 28]), [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', classes, [n]) }, outputs);
+    session.run({ [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', input, onnxInputDims(n)), [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', classes, [n]) }, outputs);
   // Warm-up, as for the classifier: the first run plans and allocates.
   await run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
   return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run, ...(await compare(model, run)) };

@@ -3,6 +3,7 @@
  * shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight
  * work, release sessions, exit).
  */
+import { MetadataError } from '@fmnist/core';
 import { jemallocToPreload, loadedAllocator, relaunchWith } from './allocator.ts';
 import { ConfigError, parseConfig, USAGE } from './config.ts';
 import { ModelLoadError } from './registry.ts';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   try {
     server = await startServer(options);
   } catch (err) {
-    if (err instanceof ModelLoadError || err instanceof ConfigError) {
+    if (err instanceof ModelLoadError || err instanceof ConfigError || err instanceof MetadataError) {
       console.error(`cannot start: ${err.message}`);
       process.exit(1);
     }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, parseCalibration, type ModelCalibration } from '@fmnist/core';
+import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, onnxInputDims, parseCalibration, parseClassNames, type ModelCalibration } from '@fmnist/core';
 import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 
@@ -144,9 +144,9 @@ export async function loadModel(file: string, options: LoadOptions): Promise<Loa
     if (!session.outputNames.includes(out)) throw new ModelLoadError(`${file}: the graph has outputs [${session.outputNames.join(', ')}]; the contract needs '${out}'`);
   }
   const info = readOnnxInfo(bytes);
-  const classNames = parseClassNames(info.metadata) ?? CLASS_NAMES;
+  const classNames = parseClassNames(info.metadata, file) ?? CLASS_NAMES;
   const runOn = (s: Session) => async (data: Float32Array, n: number): Promise<Scores> => {
-    const tensor = new ort.Tensor('float32', data, [n, 1, 28, 28]);
+    const tensor = new ort.Tensor(INPUT_CONTRACT.dtype, data, onnxInputDims(n));
     const out = await s.run({ [input]: tensor });
     return { logits: out[OUTPUT_NAMES.logits]!.data as Float32Array, probabilities: out[OUTPUT_NAMES.probabilities]!.data as Float32Array };
   };
@@ -155,28 +155,13 @@ export async function loadModel(file: string, options: LoadOptions): Promise<Loa
   const bulkSession = await (options.factory ?? threadSessionFactory)(bytes, provider, availableParallelism());
   const model: LoadedModel = { name, file, version: sha256.slice(0, 12), sha256, provider, info, classNames, session, bulkSession, run, runBulk: runOn(bulkSession) };
   if (fallbackReason !== undefined) model.fallbackReason = fallbackReason;
-  const calibration = parseCalibration(info.metadata);
+  const calibration = parseCalibration(info.metadata, file);
   if (calibration) model.calibration = calibration;
   // Warm-up: the first run allocates and plans; do it now, not on a user's request.
   const warm = await run(new Float32Array(IMAGE_PIXELS), 1);
   if (warm.probabilities.length !== NUM_CLASSES) throw new ModelLoadError(`${file}: 'probabilities' has ${warm.probabilities.length} values per image, the contract has ${NUM_CLASSES}`);
   return model;
 }
-
-/** The exporter stores class names as JSON under one of these keys; fall back to core's list. */
-function parseClassNames(meta: Record<string, string>): string[] | undefined {
-  const raw = meta.class_names ?? meta.classes ?? meta.labels;
-  if (!raw) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (Array.isArray(parsed) && parsed.length === NUM_CLASSES && parsed.every((s) => typeof s === 'string')) return parsed as string[];
-  } catch {
-    const parts = raw.split(',').map((s) => s.trim());
-    if (parts.length === NUM_CLASSES) return parts;
-  }
-  return undefined;
-}
-
 
 /** Every `*.onnx` in a directory, loaded and warmed up; the name is the file's base name. */
 export class ModelRegistry {

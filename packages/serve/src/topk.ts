@@ -1,18 +1,5 @@
 import { HttpError } from './errors.ts';
 
-export interface Prediction {
-  index: number;
-  name: string;
-  probability: number;
-}
-
-/** The k most probable classes, best first. */
-export function topK(probabilities: Float32Array, names: readonly string[], k: number): Prediction[] {
-  return Array.from(probabilities, (p, index) => ({ index, name: names[index] ?? String(index), probability: p }))
-    .sort((a, b) => b.probability - a.probability)
-    .slice(0, k);
-}
-
 /** Parses `topk` (default 3): an integer 1..classes. */
 export function parseTopK(raw: string | undefined | null, classes: number): number {
   if (raw === undefined || raw === null || raw === '') return Math.min(3, classes);

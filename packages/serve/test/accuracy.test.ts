@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, type Split } from '@fmnist/core';
-import { repoRoot, resolveSamplePhotoDir } from '@fmnist/core/node';
+import { resolveSamplePhotoDir, resolveModelsDir } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '../src/server.ts';
 import { fixtureModelsDir, imageBytes, loadTestSplit, pngOf, startTestServer, type Json } from './helpers.ts';
 
 const dataDir = testDataDir();
-// MODELS_DIR points the tests at other exported models (the server's own variable).
-const realModels = process.env.MODELS_DIR ? resolve(process.env.MODELS_DIR) : join(repoRoot(), 'models');
+// FMNIST_MODELS_DIR points the tests at other exported models (the server's own variable).
+const realModels = resolveModelsDir();
 const realCnn = join(realModels, 'cnn.onnx');
 const PHOTOS = resolveSamplePhotoDir();
 if (!existsSync(realCnn)) console.warn(`${realCnn} does not exist yet (packages/export writes it): the HTTP accuracy test uses a fixture model and the sample-photo accuracy test is skipped`);

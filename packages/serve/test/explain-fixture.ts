@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll } from 'vitest';
-import { bytesToInput, DEFAULT_MODEL, EXPLAIN_DIR, IMAGE_PIXELS } from '@fmnist/core';
+import { bytesToInput, DEFAULT_MODEL, EXPLAIN_DIR, IMAGE_PIXELS, METADATA_KEYS } from '@fmnist/core';
 import { repoRoot } from '@fmnist/core/node';
 import { DEFAULT_DECODE } from '../src/decode-budget.ts';
 import { readOnnxInfo } from '../src/onnx-meta.ts';
@@ -82,5 +82,5 @@ export const asJson = (values: Float32Array) => Float32Array.from(values, (v) =>
 /** The default map a shipped graph names in its metadata. */
 export async function graphHeatmap(model: string): Promise<string> {
   const meta = readOnnxInfo(new Uint8Array(await readFile(join(models, EXPLAIN_DIR, `${model}.onnx`)))).metadata;
-  return (JSON.parse(meta.explanation!) as { heatmap: string }).heatmap;
+  return (JSON.parse(meta[METADATA_KEYS.explanation]!) as { heatmap: string }).heatmap;
 }

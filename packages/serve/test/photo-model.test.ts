@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptMask, accepts, argmaxRows, bytesToInput, DEFAULT_MODEL, IMAGE_PIXELS, NUM_CLASSES, photoFoldSplit, preprocessImage, softmaxRows } from '@fmnist/core';
+import { acceptMask, accepts, argmaxRows, bytesToInput, DEFAULT_MODEL, IMAGE_PIXELS, NUM_CLASSES, photoFoldSplit, preprocessImage, softmaxRows, METADATA_KEYS } from '@fmnist/core';
 import { readPhotoSet, repoRoot } from '@fmnist/core/node';
 import { testPhotoDir } from '@fmnist/core/testing';
 import { decodeImage } from '../src/decode.ts';
@@ -30,17 +30,17 @@ describe(`the shipped default model (${DEFAULT_MODEL})`, () => {
   });
 
   it('carries its calibration and what it was trained and validated on', () => {
-    const calibration = JSON.parse(meta.calibration!);
+    const calibration = JSON.parse(meta[METADATA_KEYS.calibration]!);
     expect(calibration.temperature).toBeGreaterThan(0);
     expect(calibration.uncertain_threshold).toBeGreaterThan(0);
     expect(calibration.uncertain_threshold).toBeLessThan(1);
-    const data = JSON.parse(meta.training_data!);
+    const data = JSON.parse(meta[METADATA_KEYS.trainingData]!);
     expect(data.photos.train).toBeGreaterThan(500);
     expect(data.photoValidation.count).toBeGreaterThan(100);
   });
 
   it.skipIf(!photoDir)('scores the accept-top1 its metadata records on the photo validation split, re-measured through the server decoder', async () => {
-    const data = JSON.parse(meta.training_data!);
+    const data = JSON.parse(meta[METADATA_KEYS.trainingData]!);
     const recipe = data.recipe.photos as { folds: number; fold: number; splitSeed: number };
     const set = await readPhotoSet(photoDir!);
     const { validation } = photoFoldSplit(set.entries, recipe.folds, recipe.fold, recipe.splitSeed);
@@ -67,7 +67,7 @@ describe(`the shipped default model (${DEFAULT_MODEL})`, () => {
     it('is the default, and /classify answers its calibrated probabilities with the uncertain flag', async () => {
       const models = (await (await fetch(`${server.url}/models`)).json()) as Json;
       expect(models.default).toBe(DEFAULT_MODEL);
-      const { temperature, uncertain_threshold: threshold } = JSON.parse(meta.calibration!);
+      const { temperature, uncertain_threshold: threshold } = JSON.parse(meta[METADATA_KEYS.calibration]!);
       let moved = 0;
       for (const name of ['shoes_01.jpg', 'dress_02.jpg', 't-shirt_03.jpg', 'outwear_04.jpg', 'longsleeve_05.jpg', 'pants_06.jpg']) {
         const path = join(sampleDir!, name);

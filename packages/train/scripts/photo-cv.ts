@@ -13,13 +13,13 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { acceptMask, accepts, argmaxRows, bytesToInput, confidences, expectedCalibrationError, fitTemperature, IMAGE_PIXELS, NUM_CLASSES, photographerFolds, photoMetrics, softmaxRows } from '@fmnist/core';
+import { acceptMask, accepts, argmaxRows, bytesToInput, confidences, expectedCalibrationError, fitTemperature, IMAGE_PIXELS, NUM_CLASSES, photographerFolds, photoMetrics, softmaxRows, RUN_FILES } from '@fmnist/core';
 import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
-import { RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
+import { type TrainRunMetrics } from '../src/report/run-report.ts';
 
 const split = process.argv.indexOf('--');
 const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
@@ -50,7 +50,7 @@ if (values['only-fold'] !== undefined) process.exit(0);
 
 const set = await readPhotoSet(photoDir);
 const foldOf = photographerFolds(set.entries, folds, seed);
-const runs = await Promise.all([...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as RunMetrics));
+const runs = await Promise.all([...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics));
 
 // Every photo's inputs, once.
 await selectBackend('wasm');

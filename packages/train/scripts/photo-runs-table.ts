@@ -8,13 +8,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
 import { selectionScore } from '../src/epoch-record.ts';
-import { recipeLine, RUN_FILES, type RunHistory, type RunMetrics } from '../src/report/run-report.ts';
+import { recipeLine, type TrainRunMetrics } from '../src/report/run-report.ts';
+import { RUN_FILES, type RunHistory } from '@fmnist/core';
 
 const root = join(repoRoot(), 'docs', 'runs');
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const rows: string[] = [];
 for (const name of (await readdir(root)).sort()) {
-  const m = JSON.parse(await readFile(join(root, name, RUN_FILES.metrics), 'utf8')) as RunMetrics;
+  const m = JSON.parse(await readFile(join(root, name, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
   if (!m.photos) continue;
   const h = JSON.parse(await readFile(join(root, name, RUN_FILES.history), 'utf8')) as RunHistory;
   const best = h.epochs[m.bestEpoch - 1]!;

@@ -13,12 +13,13 @@ import { loadLayersModel } from '../src/model/artifacts.ts';
 import { resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { loadPhotoData } from '../src/photos/load-photos.ts';
 import { photoRunFigures } from '../src/photos/photo-report.ts';
-import { RUN_FILES, writeRunReport, type RunHistory, type RunMetrics } from '../src/report/run-report.ts';
+import { writeRunReport, type TrainRunMetrics } from '../src/report/run-report.ts';
+import { RUN_FILES, type RunHistory } from '@fmnist/core';
 
 const arg = process.argv[2];
 if (!arg) throw new Error('usage: recalibrate RUN_DIR');
 const dir = userPath(arg);
-const metrics = JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as RunMetrics;
+const metrics = JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
 const history = JSON.parse(await readFile(join(dir, RUN_FILES.history), 'utf8')) as RunHistory;
 if (!metrics.recipe.photos) throw new Error(`${dir} is not a photo run`);
 await selectBackend('wasm');

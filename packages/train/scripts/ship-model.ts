@@ -10,15 +10,15 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, userPath } from '@fmnist/core/node';
-import { MODEL_JSON, WEIGHTS_BIN } from '../src/model/artifacts.ts';
 import { defaultRecipe } from '../src/recipe.ts';
-import { metricsSection, recipeLine, RUN_FILES, type RunMetrics } from '../src/report/run-report.ts';
+import { metricsSection, recipeLine, type TrainRunMetrics } from '../src/report/run-report.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' }, name: { type: 'string' } } });
 if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
 const target = join(repoRoot(), 'models', values.name ?? values.model);
-const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as RunMetrics;
+const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
 
 const shipped = await readMetrics(run);
 if (shipped.model !== values.model) throw new Error(`${run} holds a ${shipped.model} run, not ${values.model}`);
@@ -29,7 +29,7 @@ const inside = (dir: string) => !relative(target, userPath(dir)).startsWith('..'
 for (const dir of [values.base, values.default]) if (dir && inside(dir)) throw new Error(`${dir} is inside ${target}, which shipping replaces; pass the run under runs/`);
 await rm(target, { recursive: true, force: true });
 await mkdir(target, { recursive: true });
-for (const f of [MODEL_JSON, WEIGHTS_BIN, RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, ...(shipped.photos ? [RUN_FILES.photoConfusion] : [])]) await copyFile(join(run, f), join(target, f));
+for (const f of [RUN_FILES.model, RUN_FILES.weights, RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, ...(shipped.photos ? [RUN_FILES.photoConfusion] : [])]) await copyFile(join(run, f), join(target, f));
 let report = await readFile(join(run, RUN_FILES.report), 'utf8');
 
 /** Copies a comparison run's figures into models/<kind>/<folder>/ and describes it in the report. */

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EpochRecord } from './epoch-record.ts';
+import type { EpochRecord } from '@fmnist/core';
 import type { Recipe } from './recipe.ts';
 import type { StepperState } from './parallel/steppers.ts';
 

@@ -1,16 +1,4 @@
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  learningRate: number;
-  seconds: number;
-  imagesPerSecond: number;
-  /** Photo validation accept-top1 (photo runs). */
-  photoValAccuracy?: number;
-}
-
+import type { EpochRecord } from '@fmnist/core';
 /**
  * The epoch kept is the one with the best mean of Fashion-MNIST validation
  * accuracy and photo validation accept-top1: both matter to users, equally,

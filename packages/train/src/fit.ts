@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Split } from '@fmnist/core';
+import type { EpochRecord, Split } from '@fmnist/core';
 import { evaluateView } from './model/evaluate.ts';
 import { buildRecipeModel, setWeightValues } from './model/recipe-model.ts';
 import { gatherBatch, trainValidationViews } from './data/batches.ts';
@@ -11,7 +11,7 @@ import type { Checkpoint } from './checkpoint.ts';
 import { localStepper, parallelStepper } from './parallel/steppers.ts';
 import { shuffleSeedOf, type Recipe } from './recipe.ts';
 import { learningRateAt } from './lr-schedule.ts';
-import { selectionScore, type EpochRecord } from './epoch-record.ts';
+import { selectionScore } from './epoch-record.ts';
 
 export interface FitHooks {
   onEpochStart?(epoch: number, batches: number): void;

@@ -7,7 +7,7 @@ import { fit, type FitHooks } from './fit.ts';
 import { shuffleSeedOf, type Recipe } from './recipe.ts';
 import { CountingRng, mathRandomSeed, withSeededMathRandom } from './random.ts';
 import { writeCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { writeRunReport, type RunMetrics } from './report/run-report.ts';
+import { writeRunReport, type TrainRunMetrics } from './report/run-report.ts';
 import type { PhotoData } from './photos/photo-data.ts';
 import { photoRunFigures } from './photos/photo-report.ts';
 
@@ -45,7 +45,7 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
     const images = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
     const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));
     const best = result.history[result.bestEpoch - 1];
-    const metrics: RunMetrics = {
+    const metrics: TrainRunMetrics = {
       ...testMetrics,
       split: 'test',
       model: recipe.model,

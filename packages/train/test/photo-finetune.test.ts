@@ -14,7 +14,8 @@ import { resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { loadPhotoData } from '../src/photos/load-photos.ts';
 import type { PhotoData } from '../src/photos/photo-data.ts';
 import { withSeededMathRandom } from '../src/random.ts';
-import type { RunMetrics } from '../src/report/run-report.ts';
+import type { TrainRunMetrics } from '../src/report/run-report.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 const dataDir = testDataDir();
 const photoDir = testPhotoDir();
@@ -23,11 +24,11 @@ describe.skipIf(!dataDir || !photoDir)('fine-tuning on real photos (wasm backend
   const start = join(repoRoot(), 'models', 'cnn');
   let train: Split;
   let test: Split;
-  let base: RunMetrics;
+  let base: TrainRunMetrics;
   beforeAll(async () => {
     await selectBackend('wasm');
     [train, test] = await Promise.all([loadSplit(dataDir!, 'train'), loadSplit(dataDir!, 'test')]);
-    base = JSON.parse(await readFile(join(start, 'metrics.json'), 'utf8')) as RunMetrics;
+    base = JSON.parse(await readFile(join(start, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
   });
 
   it('a short run from the Fashion-MNIST CNN raises photo validation accept-top1, with no photographer on both sides', async () => {
@@ -56,7 +57,7 @@ describe.skipIf(!dataDir || !photoDir)('fine-tuning on real photos (wasm backend
     // The figure the run reports is the model's own on those photos.
     expect(photoAcceptTop1(run.model, photos, photos.split.validation)).toBeCloseTo(after, 10);
     // Calibration was fitted and written with the run.
-    const saved = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')) as RunMetrics;
+    const saved = JSON.parse(await readFile(join(out, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
     expect(saved.photos!.calibration.temperature).toBeGreaterThan(0);
     expect(saved.photos!.validationPhotos).toBe(photos.split.validation.length);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('Real photos (validation split)');

@@ -8,6 +8,7 @@ import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { evaluateView } from '../src/model/evaluate.ts';
 import { wholeView } from '../src/data/batches.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 const dir = testDataDir();
 const models = join(repoRoot(), 'models');
@@ -21,8 +22,8 @@ describe.skipIf(!dir)('shipped models reach the accuracy their metrics.json reco
 
   it.each(['mlp', 'cnn'])('models/%s on all 10,000 test images', async (kind) => {
     const modelDir = join(models, kind);
-    expect(existsSync(join(modelDir, 'model.json')), `${modelDir}/model.json is missing`).toBe(true);
-    const recorded = JSON.parse(await readFile(join(modelDir, 'metrics.json'), 'utf8'));
+    expect(existsSync(join(modelDir, RUN_FILES.model)), `${modelDir}/model.json is missing`).toBe(true);
+    const recorded = JSON.parse(await readFile(join(modelDir, RUN_FILES.metrics), 'utf8'));
     const model = await loadLayersModel(modelDir);
     const measured = evaluateView(model, wholeView(test));
     expect(measured.count).toBe(10_000);

@@ -13,6 +13,7 @@ import { loadLayersModel } from '../src/model/artifacts.ts';
 import { evaluateView } from '../src/model/evaluate.ts';
 import { wholeView } from '../src/data/batches.ts';
 import { withSeededMathRandom } from '../src/random.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 const dir = testDataDir();
 
@@ -34,7 +35,7 @@ describe.skipIf(!dir)('training on the real data (wasm backend)', () => {
     // Loss falls over the run.
     expect(run.history[2]!.loss).toBeLessThan(run.history[0]!.loss);
 
-    const saved = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    const saved = JSON.parse(await readFile(join(out, RUN_FILES.metrics), 'utf8'));
     expect(saved.accuracy).toBe(run.metrics.accuracy);
     expect(saved.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(1000);
     const report = await readFile(join(out, 'report.md'), 'utf8');

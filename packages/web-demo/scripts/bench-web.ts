@@ -12,7 +12,7 @@
  * - bytes a first and a repeat visit transfer (page and inference worker), both models included (the MLP is prefetched).
  * Mobile: Lighthouse's defaults (simulated slow 4G, 4x CPU slowdown; CHROME_PATH, default Debian's
  * Chromium), median of --lighthouse-runs (0 skips it): performance, TBT, accessibility, best practices, bytes.
- * Uses <repo>/models (or FMNIST_MODELS_DIR) when cnn.onnx and mlp.onnx exist, else the test fixtures.
+ * Uses <repo>/models (or FMNIST_MODELS_DIR, or the deprecated MODELS_DIR) when cnn.onnx and mlp.onnx exist, else the test fixtures.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
+import { loadSplit, repoRoot, resolveDataDir, userPath, resolveModelsDir } from '@fmnist/core/node';
 import { lighthouseRuns } from './lighthouse-runs.ts';
 import { dropFile, launch, nextResult, runCount } from '../test/support/browser.ts';
 import { writeFixtureModels } from '../test/support/fixture-model.ts';
@@ -43,7 +43,7 @@ const lhRuns = Number(values['lighthouse-runs']);
 
 const dataDir = resolveDataDir();
 const split = await loadSplit(dataDir, 'test', { verify: false });
-const realDir = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const realDir = resolveModelsDir();
 const real = ['cnn', 'mlp'].every((m) => existsSync(join(realDir, `${m}.onnx`)));
 let modelsDir = realDir;
 let fixtureDir: string | undefined;

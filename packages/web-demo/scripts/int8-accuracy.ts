@@ -4,12 +4,11 @@
  *
  *   FMNIST_DIR=../shared/fashion-mnist pnpm --filter @fmnist/web-demo int8-accuracy
  */
-import { join } from 'node:path';
-import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { loadSplit, resolveDataDir, resolveModelsDir } from '@fmnist/core/node';
 import { BROWSER_WEIGHTS, INT8_MAX_DROP_POINTS } from '../build/browser-models.ts';
 import { variantAccuracy } from './variant-accuracy.ts';
 
-const modelsDir = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const modelsDir = resolveModelsDir();
 const split = await loadSplit(resolveDataDir(), 'test', { verify: false });
 console.log(`| model | float32 accuracy | int8 accuracy | change | top-1 agreement | browser loads |`);
 console.log(`|---|---:|---:|---:|---:|---|`);

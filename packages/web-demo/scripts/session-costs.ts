@@ -9,13 +9,13 @@
  *
  *   pnpm --filter @fmnist/web-demo session-costs [--runs 200]
  *
- * Uses <repo>/models (or FMNIST_MODELS_DIR); needs a build (it builds when stale).
+ * Uses <repo>/models (or FMNIST_MODELS_DIR, or the deprecated MODELS_DIR); needs a build (it builds when stale).
  */
 import { readdirSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '@fmnist/core/node';
+import { resolveModelsDir } from '@fmnist/core/node';
 import { launch } from '../test/support/browser.ts';
 import { startDemoServer } from '../test/support/server.ts';
 import { siteWithModels } from '../test/support/site.ts';
@@ -71,7 +71,7 @@ self.onmessage = async ({ data: c }) => {
   self.postMessage({ importMs: t1 - t0, runtimeStartMs: t3 - t2, fetchMs: t4 - t3, createMs: t5 - t4, warmUpMs: t6 - t5, median: times[times.length >> 1], p90: times[Math.floor(times.length * 0.9)] });
 };`;
 
-const modelsDir = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const modelsDir = resolveModelsDir();
 const site = await siteWithModels(modelsDir);
 const files = [...new Set([...SETTINGS.map((s) => s.file), 'mlp.onnx'])];
 for (const f of files) await cp(join(modelsDir, f), join(site.dir, 'onnx', f)).catch(() => console.warn(`${f}: not in ${modelsDir}, skipped`));

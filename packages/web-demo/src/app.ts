@@ -1,4 +1,4 @@
-import { bytesToInput, CLASS_NAMES, preprocessImage, type RawImage } from '@fmnist/core';
+import { bytesToInput, CLASS_NAMES, preprocessImage, topK, type RawImage } from '@fmnist/core';
 import { fetchSamples, serverAvailable } from './api/server.ts';
 import { BACKEND_LABELS, FIRST_MODEL, MODEL_LABELS, MODEL_NAMES, TOP_K, type Backend, type ModelName } from './config.ts';
 import type { Current } from './current.ts';
@@ -6,7 +6,6 @@ import { decodeImage } from './image/decode.ts';
 import { ImageInputError } from './image/errors.ts';
 import { Inference, type LoadedInfo } from './inference/client.ts';
 import type { ModelManifest } from './inference/manifest.ts';
-import { topK } from './inference/topk.ts';
 import { webgpuAvailable } from './inference/webgpu.ts';
 import { el } from './ui/dom.ts';
 import { drawScale } from './ui/heatmap.ts';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_NAMES, EXPLAIN_DIR, loadSplit, repoRoot, resolveSamplePhotoDir } from '@fmnist/core/node';
+import { CLASS_NAMES, EXPLAIN_DIR, loadSplit, resolveSamplePhotoDir, resolveModelsDir } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { dropFile, launch, nextResult, runCount, watchErrors } from './support/browser.ts';
@@ -18,7 +18,7 @@ import { siteWithModels, type Site } from './support/site.ts';
  * class, and its 784 numbers equal the server's (onnxruntime-node running
  * the same graph, `POST /classify?explain=1`) within 1e-4.
  */
-const modelsDir = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const modelsDir = resolveModelsDir();
 const explained = ['cnn-photo', 'cnn', 'mlp'].filter((m) => existsSync(join(modelsDir, `${m}.onnx`)) && existsSync(join(modelsDir, EXPLAIN_DIR, `${m}.onnx`)));
 if (explained.length === 0) console.warn(`no explanation graphs in ${join(modelsDir, EXPLAIN_DIR)}: skipping the Explain test (export them first)`);
 const dataDir = explained.length > 0 ? testDataDir() : undefined;

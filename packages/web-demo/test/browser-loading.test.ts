@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSplit, repoRoot } from '@fmnist/core/node';
+import { loadSplit, resolveModelsDir } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { dropFile, launch, nextResult, runCount, shownTop1, watchErrors } from './support/browser.ts';
@@ -23,7 +23,7 @@ import { totalBytes, transfers } from './support/transfers.ts';
  * Content-Security-Policy the server is to send. On the exported models when
  * they exist, else on fixtures.
  */
-const realModels = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const realModels = resolveModelsDir();
 const haveReal = ['cnn', 'mlp'].every((m) => existsSync(join(realModels, `${m}.onnx`)));
 const dataDir = testDataDir();
 /** A repeat visit may revalidate the HTML, the manifest and the models (304s) and fetch the gallery; nothing more. */

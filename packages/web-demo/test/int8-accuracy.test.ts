@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSplit, repoRoot } from '@fmnist/core/node';
+import { loadSplit, resolveModelsDir } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import { BROWSER_WEIGHTS, browserModels, INT8_MAX_DROP_POINTS, manifestOf } from '../build/browser-models.ts';
 import { variantAccuracy } from '../scripts/variant-accuracy.ts';
 
-const modelsDir = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const modelsDir = resolveModelsDir();
 
 describe('browserModels', () => {
   it('picks the int8 file where asked and present, float32 otherwise', async () => {

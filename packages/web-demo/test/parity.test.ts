@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSplit, repoRoot, resolveSamplePhotoDir } from '@fmnist/core/node';
+import { loadSplit, resolveSamplePhotoDir, resolveModelsDir } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { pixelDifference } from '../src/parity.ts';
@@ -30,7 +30,7 @@ const MAX_GRAY_DIFF = 8;
 const dataDir = testDataDir();
 const havePhotos = existsSync(join(PHOTOS, 'labels.json'));
 if (!havePhotos) console.warn(`${PHOTOS} is missing: the parity test runs on test images only`);
-const realModels = process.env.FMNIST_MODELS_DIR ?? join(repoRoot(), 'models');
+const realModels = resolveModelsDir();
 const haveReal = ['cnn', 'mlp'].every((m) => existsSync(join(realModels, `${m}.onnx`)));
 
 describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {

@@ -1,42 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CLASS_NAMES, type PreprocessReport } from '@fmnist/core';
-import { sniffImage } from '../src/image/sniff.ts';
+import type { PreprocessReport } from '@fmnist/core';
 import { parseManifest, serverModelName } from '../src/inference/manifest.ts';
-import { topK } from '../src/inference/topk.ts';
 import { pixelDifference } from '../src/parity.ts';
 import { dataUrlToBlob } from '../src/ui/data-url.ts';
 import { describeSteps } from '../src/ui/steps.ts';
 import { grayPng } from './support/png.ts';
-
-describe('sniffImage', () => {
-  const bytes = (...parts: (string | number[])[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? Array.from(p, (c) => c.charCodeAt(0)) : p)));
-  it('recognises the formats browsers decode by their magic bytes', () => {
-    expect(sniffImage(grayPng(new Uint8Array(4), 2, 2))).toBe('png');
-    expect(sniffImage(bytes([0xff, 0xd8, 0xff, 0xe0], 'JFIF'))).toBe('jpeg');
-    expect(sniffImage(bytes('GIF89a'))).toBe('gif');
-    expect(sniffImage(bytes('RIFF', [0, 0, 0, 0], 'WEBPVP8 '))).toBe('webp');
-    expect(sniffImage(bytes([0, 0, 0, 0x20], 'ftypavif'))).toBe('avif');
-    expect(sniffImage(bytes('BM', [0, 0, 0, 0]))).toBe('bmp');
-  });
-  it('refuses text, PDFs, SVG and truncated headers', () => {
-    expect(sniffImage(bytes('hello, world'))).toBeUndefined();
-    expect(sniffImage(bytes('%PDF-1.7'))).toBeUndefined();
-    expect(sniffImage(bytes('<svg xmlns="http://www.w3.org/2000/svg">'))).toBeUndefined();
-    expect(sniffImage(bytes([0x89, 0x50]))).toBeUndefined();
-  });
-});
-
-describe('topK', () => {
-  it('orders classes by probability and names them', () => {
-    const p = [0.05, 0.1, 0.02, 0.03, 0.5, 0.1, 0.1, 0.05, 0.03, 0.02];
-    const top = topK(p, 3);
-    expect(top.map((t) => t.index)).toEqual([4, 1, 5]); // ties keep class order
-    expect(top[0]).toEqual({ index: 4, name: CLASS_NAMES[4], probability: 0.5 });
-  });
-  it('refuses a vector of the wrong length', () => {
-    expect(() => topK([0.5, 0.5], 1)).toThrow(/expected 10/);
-  });
-});
 
 describe('pixelDifference', () => {
   it('reports the largest and the mean absolute difference', () => {

@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot, userPath } from '../dataset/data-dir.ts';
+import { repoRoot, userPath } from '../paths.ts';
 import { PhotoSetError } from './errors.ts';
 import { parsePhotoLabels, type PhotoEntry } from './labels.ts';
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ArtifactError } from '../errors.ts';
+import { RUN_FILES } from '@fmnist/core';
 
 type WeightEntry = tf.io.WeightsManifestEntry;
 
@@ -30,7 +31,7 @@ async function readBytes(path: string, hint: string): Promise<Buffer> {
 
 /** Reads and validates `<dir>/model.json` and its weight files. */
 export async function readLayersArtifact(dir: string): Promise<LayersArtifact> {
-  const modelJsonPath = join(dir, 'model.json');
+  const modelJsonPath = join(dir, RUN_FILES.model);
   const jsonBytes = await readBytes(modelJsonPath, 'expected a tfjs layers-model run directory (model.json + weights.bin), as `pnpm train` writes');
   let json: unknown;
   try {

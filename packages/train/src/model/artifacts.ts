@@ -2,9 +2,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { RUN_FILES } from '@fmnist/core';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
+const MODEL_JSON = RUN_FILES.model;
+const WEIGHTS_BIN = RUN_FILES.weights;
 
 /**
  * Saves a layers model as `model.json` + `weights.bin`, the same files

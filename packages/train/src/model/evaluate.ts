@@ -3,14 +3,15 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES, argmaxRows, classificationMetrics, type ClassificationMetrics } from '@fmnist/core';
 import { gatherBatch, type View } from '../data/batches.ts';
 
-export interface Prediction {
+/** A whole view run through the model: every logit row, the labels and the summed loss (not a per-image answer like core's Prediction). */
+export interface ViewOutputs {
   logits: Float32Array;
   labels: Int32Array;
   loss: number;
 }
 
 /** Runs the model in inference mode over a view, in large batches. */
-function predictView(model: tfl.LayersModel, view: View, batchSize = 1000): Prediction {
+function predictView(model: tfl.LayersModel, view: View, batchSize = 1000): ViewOutputs {
   const n = view.indices.length;
   const identity = Uint32Array.from({ length: n }, (_, i) => i);
   const logits = new Float32Array(n * NUM_CLASSES);

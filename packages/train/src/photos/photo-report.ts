@@ -1,35 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { acceptMask, accepts, argmaxRows, confidences, expectedCalibrationError, fitTemperature, NUM_CLASSES, photoMetrics, softmaxRows, uncertainThreshold, type PhotoMetrics } from '@fmnist/core';
+import { acceptMask, accepts, argmaxRows, confidences, expectedCalibrationError, fitTemperature, NUM_CLASSES, photoMetrics, softmaxRows, uncertainThreshold, type PhotoRunFigures } from '@fmnist/core';
 import type { PhotoRecipe } from './photo-recipe.ts';
 import { predictInputs } from '../model/evaluate.ts';
 import { photoBatch, trainablePhotos, type PhotoData } from './photo-data.ts';
-
-/** Temperature scaling and the uncertain flag, fitted on the photo validation split. */
-export interface Calibration {
-  temperature: number;
-  /** Expected calibration error of top-1 confidence against accept-top1, 15 bins. */
-  eceBefore: number;
-  eceAfter: number;
-  /** Calibrated top-1 probability under which `/classify` says `uncertain`. */
-  uncertainThreshold: number;
-  /** Share of wrong answers (wrong class, or a photo no class fits) and of right answers under the threshold. */
-  flaggedWrong: number;
-  flaggedRight: number;
-}
-
-/** What a photo run reports beside its Fashion-MNIST test figures (metrics.json `photos`). */
-export interface PhotoRunFigures {
-  dir: string;
-  split: string;
-  trainPhotos: number;
-  trainPhotographers: number;
-  validationPhotos: number;
-  validationPhotographers: number;
-  validation: PhotoMetrics;
-  calibration: Calibration;
-  /** Top class and calibrated top-1 probability per validation photo, for pooling folds. */
-  predictions: { file: string; top: number; confidence: number }[];
-}
 
 const photographers = (data: PhotoData, idx: number[]) => new Set(idx.map((i) => data.entries[i]!.senderId ?? `photo:${i}`)).size;
 

@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { EpochRecord } from '../epoch-record.ts';
+import type { EpochRecord } from '@fmnist/core';
 
 /** Renders a Vega-Lite spec to SVG headlessly (no canvas, no browser). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

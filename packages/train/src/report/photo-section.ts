@@ -1,5 +1,5 @@
 import { CLASS_NAMES } from '@fmnist/core';
-import type { PhotoRunFigures } from '../photos/photo-report.ts';
+import type { PhotoRunFigures } from '@fmnist/core';
 import { confusionSpec } from './charts.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

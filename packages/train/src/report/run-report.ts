@@ -1,45 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLASS_NAMES, topConfusions, type ClassificationMetrics } from '@fmnist/core';
-import type { EpochRecord } from '../epoch-record.ts';
+import { CLASS_NAMES, RUN_FILES, topConfusions, type ClassificationMetrics, type RunHistory, type RunMetrics } from '@fmnist/core';
+import { writeRunJson } from '@fmnist/core/node';
 import type { Recipe } from '../recipe.ts';
-import type { PhotoRunFigures } from '../photos/photo-report.ts';
 import { photoConfusionSpec, photoSection } from './photo-section.ts';
 import { confusionSpec, curvesSpec, renderSvg } from './charts.ts';
 
-/** What metrics.json holds: the test-set metrics at the top level, with the run's context beside them. */
-export interface RunMetrics extends ClassificationMetrics {
-  split: 'test';
-  loss: number;
-  model: string;
-  recipe: Recipe;
-  backend: string;
-  bestEpoch: number;
-  validationAccuracy: number;
-  trainSeconds: number;
-  trainImagesPerSecond: number;
-  createdAt: string;
-  /** Trainable and non-trainable parameters (absent in runs written before it was recorded). */
-  parameters?: number;
-  /** Forward-pass FLOPs of one image (see forwardFlopsPerImage). */
-  flopsPerImage?: number;
-  /** Photo runs: photo validation figures and the calibration fitted there. */
-  photos?: PhotoRunFigures;
-}
-
-export interface RunHistory {
-  bestEpoch: number;
-  epochs: EpochRecord[];
-}
-
-export const RUN_FILES = {
-  metrics: 'metrics.json',
-  history: 'history.json',
-  curves: 'curves.svg',
-  confusion: 'confusion.svg',
-  report: 'report.md',
-  photoConfusion: 'photo-confusion.svg',
-} as const;
+/** metrics.json of a train run: core's RunMetrics with train's full recipe. */
+export type TrainRunMetrics = RunMetrics<Recipe>;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -68,7 +36,7 @@ export function metricsSection(m: ClassificationMetrics): string {
   ].join('\n');
 }
 
-function reportMarkdown(metrics: RunMetrics, history: RunHistory): string {
+function reportMarkdown(metrics: TrainRunMetrics, history: RunHistory): string {
   const last = history.epochs.at(-1);
   return [
     `# ${metrics.model.toUpperCase()} run report`,
@@ -96,11 +64,10 @@ function reportMarkdown(metrics: RunMetrics, history: RunHistory): string {
 }
 
 /** Writes metrics.json, history.json, the two SVG charts and report.md into a run directory. */
-export async function writeRunReport(dir: string, metrics: RunMetrics, history: RunHistory): Promise<void> {
+export async function writeRunReport(dir: string, metrics: TrainRunMetrics, history: RunHistory): Promise<void> {
   const title = `${metrics.model.toUpperCase()}`;
   await Promise.all([
-    writeFile(join(dir, RUN_FILES.metrics), JSON.stringify(metrics, null, 2)),
-    writeFile(join(dir, RUN_FILES.history), JSON.stringify(history, null, 2)),
+    writeRunJson(dir, metrics, history),
     renderSvg(curvesSpec(history.epochs, `${title}: loss and accuracy`)).then((svg) => writeFile(join(dir, RUN_FILES.curves), svg)),
     renderSvg(confusionSpec(metrics.confusion, CLASS_NAMES, `${title}: test confusion matrix (${pct(metrics.accuracy)})`)).then((svg) => writeFile(join(dir, RUN_FILES.confusion), svg)),
     writeFile(join(dir, RUN_FILES.report), reportMarkdown(metrics, history)),

@@ -1,9 +1,5 @@
-import type { RawImage } from '@fmnist/core';
+import { MAX_IMAGE_PIXELS, sniffImage, type RawImage } from '@fmnist/core';
 import { ImageInputError } from './errors.ts';
-import { sniffImage } from './sniff.ts';
-
-/** Same ceiling as the server's decoder: bigger images would need gigabytes once widened to float. */
-export const MAX_PIXELS = 50_000_000;
 
 /**
  * The browser adapter: decode with the platform, orient by EXIF, hand RGBA
@@ -28,7 +24,7 @@ export async function decodeImage(file: Blob, name: string): Promise<RawImage> {
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > MAX_PIXELS) throw new ImageInputError('too-large', `"${name}" is ${width}×${height}, more than ${MAX_PIXELS / 1e6} megapixels; use a smaller image.`);
+    if (width * height > MAX_IMAGE_PIXELS) throw new ImageInputError('too-large', `"${name}" is ${width}×${height}, more than ${MAX_IMAGE_PIXELS / 1e6} megapixels; use a smaller image.`);
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new ImageInputError('decode-failed', 'this browser cannot read pixels from a canvas.');

@@ -1,5 +1,5 @@
 import type * as Ort from 'onnxruntime-web';
-import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, TOP_CLASS } from '@fmnist/core';
+import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, onnxInputDims, OUTPUT_NAMES, TOP_CLASS } from '@fmnist/core';
 // Vite copies these into the build (fingerprinted) and hands back their URLs: served locally, never from a CDN.
 import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -122,7 +122,7 @@ export class Engine {
         throw new ModelUnavailableError(`The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`);
       }
       // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
-      await session.run({ [INPUT_CONTRACT.name]: new ort.Tensor(INPUT_CONTRACT.dtype, new Float32Array(IMAGE_PIXELS), [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]) }, [OUTPUT_NAMES.probabilities]);
+      await session.run({ [INPUT_CONTRACT.name]: new ort.Tensor(INPUT_CONTRACT.dtype, new Float32Array(IMAGE_PIXELS), onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
       this.mark(`warmed-up:${backend}:${name}`);
       return session;
     });
@@ -154,7 +154,7 @@ export class Engine {
 
   private async runExplain(ort: OrtModule, session: Ort.InferenceSession, input: Float32Array, explainClass: number): Promise<Explanation> {
     const feeds = {
-      [EXPLAIN_INPUTS.image]: new ort.Tensor(INPUT_CONTRACT.dtype, input, [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]),
+      [EXPLAIN_INPUTS.image]: new ort.Tensor(INPUT_CONTRACT.dtype, input, onnxInputDims(1)),
       [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', BigInt64Array.of(BigInt(explainClass)), [1]),
     };
     const t0 = performance.now();
@@ -175,7 +175,7 @@ export class Engine {
 
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores> {
     const [ort, session] = await Promise.all([this.module(backend), this.session(name, backend)]);
-    const tensor = new ort.Tensor(INPUT_CONTRACT.dtype, input, [1, 1, IMAGE_HEIGHT, IMAGE_WIDTH]);
+    const tensor = new ort.Tensor(INPUT_CONTRACT.dtype, input, onnxInputDims(1));
     const t0 = performance.now();
     const out = await session.run({ [INPUT_CONTRACT.name]: tensor }, [OUTPUT_NAMES.probabilities]);
     const inferenceMs = performance.now() - t0;

@@ -1,4 +1,4 @@
-import type { Prediction } from '../inference/topk.ts';
+import type { Prediction } from '@fmnist/core';
 import { el } from './dom.ts';
 
 /** The top classes as labelled bars; the percentage is text too, so screen readers and tests read the same numbers. */

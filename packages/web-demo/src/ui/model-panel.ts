@@ -1,7 +1,6 @@
-import { isUncertain } from '@fmnist/core';
+import { isUncertain, type Prediction } from '@fmnist/core';
 import { BACKEND_LABELS, MODEL_LABELS, type Backend, type ModelName } from '../config.ts';
 import type { LoadedInfo } from '../inference/client.ts';
-import type { Prediction } from '../inference/topk.ts';
 import { renderBars } from './bars.ts';
 import { el, formatMs } from './dom.ts';
 
