@@ -1,6 +1,7 @@
 // Types only: core runs in the browser and in node, and onnxruntime-node and
 // onnxruntime-web each bundle their own copy of onnxruntime-common's code.
 import type { InferenceSession, TensorConstructor } from 'onnxruntime-common';
+import { INPUT_CONTRACT, OUTPUT_NAMES } from './contract.ts';
 
 /**
  * A tensor as plain values: what every session runner takes and returns,
@@ -65,4 +66,21 @@ export function float32Tensor(data: Float32Array, dims: readonly number[]): Tens
 /** An int64 vector (class indices), as a runner feed. */
 export function int64Tensor(data: BigInt64Array, dims: readonly number[] = [data.length]): TensorValue {
   return { type: 'int64', data, dims };
+}
+
+/** A classifier's two outputs for a batch, row-major (batch x classes). */
+export interface ClassifierScores {
+  logits: Float32Array;
+  probabilities: Float32Array;
+}
+
+/** Runs one batch through a classifier; `dims` is the ONNX input shape with the batch size first. */
+export async function runClassifier(runner: SessionRunner, input: Float32Array, dims: readonly number[]): Promise<ClassifierScores> {
+  const out = await runner.run({ [INPUT_CONTRACT.name]: float32Tensor(input, dims) });
+  const logits = out[OUTPUT_NAMES.logits];
+  const probabilities = out[OUTPUT_NAMES.probabilities];
+  if (logits?.type !== 'float32' || probabilities?.type !== 'float32') {
+    throw new Error(`session outputs are [${Object.keys(out)}], expected float32 ${OUTPUT_NAMES.logits} and ${OUTPUT_NAMES.probabilities}`);
+  }
+  return { logits: logits.data, probabilities: probabilities.data };
 }

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, referenceOptionsOf } from './explain/parity.ts';
 import { explainOnnxPath, modelsDir, resolveModelArg } from './locations.ts';
-import { createSession } from './ort.ts';
+import { openCpuSession } from './ort.ts';
 import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet } from './parity.ts';
 import { exportRunDir, type ExportedRun } from './pipeline.ts';
 import { writeTritonExplainModel, writeTritonModel } from './triton.ts';
@@ -101,7 +101,7 @@ async function writeExplanation(exported: ExportedRun, outDir: string, tritonRep
 /** Every map of the explanation graph against tfjs autodiff on the self-check images, the top class and other classes alternating. */
 async function explainSelfCheckMax(exported: ExportedRun): Promise<number> {
   const set = selfCheckImages();
-  const session = await createSession(exported.explain!.bytes);
+  const session = await openCpuSession(exported.explain!.bytes);
   try {
     const [result] = await compareExplanations(exported.model, [session], set, referenceOptionsOf(exported.explain!));
     // A map beyond the bound because a ReLU or pool decision sits within float error of its threshold is not a fault.
@@ -121,7 +121,7 @@ function selfCheckImages(): ImageSet {
 
 async function selfCheck(exported: ExportedRun): Promise<number> {
   const set = selfCheckImages();
-  const session = await createSession(exported.bytes);
+  const session = await openCpuSession(exported.bytes);
   try {
     const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';
     return compareOutputs(tfjsOutputs(exported.model, set), await onnxOutputs(session, exported.inputDims, set, output), set.labels).maxAbs;

@@ -9,7 +9,7 @@ export { loadLayersModel, readLayersArtifact, type LayersArtifact } from './mode
 export { readRunMetrics, type SourceMetrics } from './model/run-metrics.ts';
 export { specFromLayersModel, type LayerSpec, type ModelSpec } from './model/spec.ts';
 export { IR_VERSION, OPSET_VERSION } from './onnx/graph-builder.ts';
-export { createSession, runSession } from './ort.ts';
+export { openCpuSession, type CpuSessionOptions } from './ort.ts';
 export { compareOutputs, onnxOutputs, parityMarkdown, tfjsOutputs, type ImageSet, type ParityRow, type ParityStats } from './parity.ts';
 export { int8Markdown, PARITY_LIMITS, rowPasses, runModelParity, type ModelParity } from './parity-run.ts';
 export { exportRunDir, type ExportedRun } from './pipeline.ts';

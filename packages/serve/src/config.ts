@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot, resolveDataDir, SHIPPED_MODELS } from '@fmnist/core/node';
 import { DEFAULT_BATCHING } from './batcher.ts';
 import { flagDefault, LIMIT_FLAGS } from './limits.ts';
-import type { Device } from './registry.ts';
+import type { Device } from './session-types.ts';
 import type { ServerOptions } from './server.ts';
 
 export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
 import { loadSplit, testDataDir } from '@fmnist/core/node';
-import { writeFixtureModels } from './support/fixture-model.ts';
+import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { demoScenario } from './support/scenario.ts';
 
 const dataDir = testDataDir();
@@ -17,7 +17,7 @@ describe.skipIf(!dataDir)('web demo in Chromium, fixture models', () => {
     screenshot: 'web-demo-fixture.png',
     models: async () => {
       modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-web-models-'));
-      await writeFixtureModels(modelsDir, await loadSplit(dataDir!, 'test', { verify: false }));
+      await writeFixtureModels(modelsDir, browserFixtureWeights(await loadSplit(dataDir!, 'test', { verify: false })));
       return modelsDir;
     },
   });
