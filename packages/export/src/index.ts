@@ -5,7 +5,7 @@ export { ArtifactError, UnsupportedLayerError, UnsupportedModelError, type Artif
 export { runExportCommand, type ExportCommandOptions, type ExportCommandResult } from './export-command.ts';
 export { modelsDir, resolveModelArg, SHIPPED_MODELS, shippedOnnxPath } from './locations.ts';
 export { buildMetadata, METADATA_KEYS } from './metadata.ts';
-export { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
+export { layersModelFromArtifact, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
 export { readRunMetrics, type SourceMetrics } from './model/run-metrics.ts';
 export { specFromLayersModel, type LayerSpec, type ModelSpec } from './model/spec.ts';
 export { IR_VERSION, OPSET_VERSION } from './onnx/graph-builder.ts';
