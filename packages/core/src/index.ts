@@ -11,6 +11,7 @@ export * from './metrics.ts';
 export * from './calibration.ts';
 export * from './colour.ts';
 export * from './random.ts';
+export * from './session.ts';
 export * from './dataset/idx.ts';
 export * from './dataset/split.ts';
 export * from './preprocess/index.ts';

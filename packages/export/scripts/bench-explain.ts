@@ -15,16 +15,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesToInput, createRng, IMAGE_PIXELS, type RunRecipe } from '@fmnist/core';
+import { bytesToInput, createRng, IMAGE_PIXELS, onnxInputDims, runClassifier, type RunRecipe, type SessionRunner } from '@fmnist/core';
 import { defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS, readRunMetrics } from '@fmnist/core/node';
-import * as ort from 'onnxruntime-node';
 import { EXPLAIN_TARGETS, explanationChoiceFor, SALIENCY_FORMS, TOP_CLASS, type ExplainTarget, type SaliencyForm } from '../src/explain/contract.ts';
 import { deletionCurve, randomGarmentOrder, rankPixels } from '../src/explain/deletion.ts';
 import { deletionChartSpec, deletionMarkdown, deletionRows, renderSvg, type RankedCurve } from '../src/explain/deletion-report.ts';
 import { runExplanation, type ExplainOutputs } from '../src/explain/run.ts';
 import { heldOutImages } from '../src/explain/validation.ts';
 import { explainOnnxPath, shippedOnnxPath } from '../src/locations.ts';
-import { createSession, runSession } from '../src/ort.ts';
+import { openCpuSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
 
 const { values } = parseArgs({
@@ -93,11 +92,11 @@ async function runDeletion(): Promise<DeletionResult> {
     if (!metrics) throw new Error(`${join(dir, RUN_FILES.metrics)} is missing: the deletion test needs the run's recipe (seed and validation count)`);
     const recipe = metrics.recipe;
     const sets = { validation: heldOutImages(train, recipe, count).images, test: test.images.subarray(0, count * IMAGE_PIXELS) };
-    const classifier = await createSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
+    const classifier = await openCpuSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
     const explainers = await Promise.all(EXPLAIN_TARGETS.map(async (target) => {
       const exported = await exportRunDir(dir, name, { explain: true, explainChoice: { target } });
       exported.model.dispose();
-      return { target, session: await createSession(exported.explain!.bytes) };
+      return { target, session: await openCpuSession(exported.explain!.bytes) };
     }));
     for (const [slice, images] of Object.entries(sets) as ['validation' | 'test', Uint8Array][]) {
       const rankings = new Map<string, Int32Array[]>();
@@ -127,7 +126,7 @@ async function runDeletion(): Promise<DeletionResult> {
   return { images: count, seed, topK: TOP_K, date: new Date().toISOString().slice(0, 10), slices };
 }
 
-async function explainAll(session: ort.InferenceSession, images: Uint8Array): Promise<ExplainOutputs> {
+async function explainAll(session: SessionRunner, images: Uint8Array): Promise<ExplainOutputs> {
   const parts: ExplainOutputs[] = [];
   for (let start = 0; start < count; start += 250) {
     const n = Math.min(250, count - start);
@@ -156,8 +155,8 @@ function machine(): string {
  * first test images (their content does not change the work done).
  */
 async function timePerImage(name: string): Promise<string> {
-  const classifier = await createSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
-  const explainer = await createSession(new Uint8Array(await readFile(explainOnnxPath(name))));
+  const classifier = await openCpuSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
+  const explainer = await openCpuSession(new Uint8Array(await readFile(explainOnnxPath(name))));
   const result: string[] = [];
   const input = (batch: number) => Float32Array.from({ length: batch * IMAGE_PIXELS }, (_, i) => ((i * 2654435761) >>> 24) / 255);
   for (const batch of [1, 64]) {
@@ -167,7 +166,7 @@ async function timePerImage(name: string): Promise<string> {
     const times = { classifier: [] as number[], explain: [] as number[] };
     for (let round = 0; round < 5; round++) {
       let t = performance.now();
-      for (let r = 0; r < runs; r++) await runSession(classifier, x, [batch, 1, 28, 28]);
+      for (let r = 0; r < runs; r++) await runClassifier(classifier, x, onnxInputDims(batch));
       times.classifier.push((performance.now() - t) / (runs * batch));
       t = performance.now();
       for (let r = 0; r < runs; r++) await runExplanation(explainer, x, batch, classes);

@@ -17,7 +17,7 @@ import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, expl
 import { REFERENCE_BACKENDS, useReferenceBackend, type ReferenceBackend } from '../src/explain/reference-backend.ts';
 import { explainOnnxPath, resolveModelArg } from '../src/locations.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
-import { createSession } from '../src/ort.ts';
+import { openCpuSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
 import { EXPORTER_NAME, EXPORTER_VERSION } from '../src/version.ts';
 
@@ -75,7 +75,7 @@ async function compute(): Promise<ExplainParityRow[]> {
       if (sha !== exported.artifact.sha256) console.log(`${relative(repoRoot(), file)} was exported from another version of models/${name}: re-run the export`);
       else candidates.push({ label: relative(repoRoot(), file), bytes });
     }
-    const sessions = await Promise.all(candidates.map((c) => createSession(c.bytes)));
+    const sessions = await Promise.all(candidates.map((c) => openCpuSession(c.bytes)));
     let last = 0;
     const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!), {
       offset: from,

@@ -4,7 +4,7 @@ import { IMAGE_PIXELS } from '@fmnist/core';
 import { callerDir, defaultModelsDir } from '@fmnist/core/node';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, referenceOptionsOf } from './explain/parity.ts';
 import { explainOnnxPath, resolveModelArg } from './locations.ts';
-import { createSession } from './ort.ts';
+import { openCpuSession } from './ort.ts';
 import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet } from './parity.ts';
 import { exportRunDir, type ExportedRun } from './pipeline.ts';
 import { writeTritonExplainModel, writeTritonModel } from './triton.ts';
@@ -94,7 +94,7 @@ async function writeExplanation(exported: ExportedRun, outDir: string, tritonRep
 /** Every map of the explanation graph against tfjs autodiff on the self-check images, the top class and other classes alternating. */
 async function explainSelfCheckMax(exported: ExportedRun): Promise<number> {
   const set = selfCheckImages();
-  const session = await createSession(exported.explain!.bytes);
+  const session = await openCpuSession(exported.explain!.bytes);
   try {
     const [result] = await compareExplanations(exported.model, [session], set, referenceOptionsOf(exported.explain!));
     // A map beyond the bound because a ReLU or pool decision sits within float error of its threshold is not a fault.
@@ -114,7 +114,7 @@ function selfCheckImages(): ImageSet {
 
 async function selfCheck(exported: ExportedRun): Promise<number> {
   const set = selfCheckImages();
-  const session = await createSession(exported.bytes);
+  const session = await openCpuSession(exported.bytes);
   try {
     const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';
     return compareOutputs(tfjsOutputs(exported.model, set), await onnxOutputs(session, exported.inputDims, set, output), set.labels).maxAbs;

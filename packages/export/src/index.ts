@@ -5,10 +5,10 @@ export { ArtifactError, UnsupportedLayerError, UnsupportedModelError, type Artif
 export { runExportCommand, type ExportCommandOptions, type ExportCommandResult } from './export-command.ts';
 export { resolveModelArg, shippedOnnxPath } from './locations.ts';
 export { buildMetadata } from './metadata.ts';
-export { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
+export { layersModelFromArtifact, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
 export { specFromLayersModel, type LayerSpec, type ModelSpec } from './model/spec.ts';
 export { IR_VERSION, OPSET_VERSION } from './onnx/graph-builder.ts';
-export { createSession, runSession } from './ort.ts';
+export { openCpuSession, type CpuSessionOptions } from './ort.ts';
 export { compareOutputs, onnxOutputs, parityMarkdown, tfjsOutputs, type ImageSet, type ParityRow, type ParityStats } from './parity.ts';
 export { int8Markdown, PARITY_LIMITS, rowPasses, runModelParity, type ModelParity } from './parity-run.ts';
 export { exportRunDir, type ExportedRun } from './pipeline.ts';

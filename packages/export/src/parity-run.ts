@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
 import { decodeModel } from './onnx/proto.ts';
-import { createSession } from './ort.ts';
+import { openCpuSession } from './ort.ts';
 import { compareOutputs, onnxOutputs, tfjsOutputs, type ImageSet, type ParityRow } from './parity.ts';
 import { exportRunDir } from './pipeline.ts';
 import { METADATA_KEYS } from '@fmnist/core';
@@ -36,7 +36,7 @@ export async function runModelParity(name: string, dir: string, set: ImageSet, {
     candidates.push({ label: relative(repoRoot(), onnxFile), bytes, sourceMatches: sha === exported.artifact.sha256 });
   }
   const measure = async (bytes: Uint8Array) => {
-    const session = await createSession(bytes);
+    const session = await openCpuSession(bytes);
     try {
       return compareOutputs(reference, await onnxOutputs(session, exported.inputDims, set, output), set.labels);
     } finally {

@@ -1,7 +1,5 @@
-import { argmaxRows, bytesToInput, IMAGE_PIXELS } from '@fmnist/core';
-import type { InferenceSession } from 'onnxruntime-node';
+import { argmaxRows, bytesToInput, IMAGE_PIXELS, runClassifier, type SessionRunner } from '@fmnist/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { runSession } from './ort.ts';
 import { nhwcToNchw, predictFlat } from './tfjs.ts';
 
 /** Test images as Fashion-MNIST bytes (count x 784, row-major) with their labels. */
@@ -48,12 +46,12 @@ export function tfjsOutputs(model: LayersModel, set: ImageSet, batchSize = DEFAU
  * with the batch first ([N, C, H, W] or [N, F]). `output` picks logits or,
  * for a source model that ends in softmax, probabilities.
  */
-export async function onnxOutputs(session: InferenceSession, inputDims: (number | string)[], set: ImageSet, output: 'logits' | 'probabilities' = 'logits', batchSize = DEFAULT_BATCH): Promise<Float32Array> {
+export async function onnxOutputs(session: SessionRunner, inputDims: (number | string)[], set: ImageSet, output: 'logits' | 'probabilities' = 'logits', batchSize = DEFAULT_BATCH): Promise<Float32Array> {
   const rest = inputDims.slice(1) as number[];
   let out: Float32Array | undefined;
   for (const { start, n, input } of batches(set, batchSize)) {
     const onnxInput = rest.length === 3 ? nhwcToNchw(input, [n, rest[1]!, rest[2]!, rest[0]!]) : input;
-    const y = (await runSession(session, onnxInput, [n, ...rest]))[output];
+    const y = (await runClassifier(session, onnxInput, [n, ...rest]))[output];
     out ??= new Float32Array((y.length / n) * set.count);
     out.set(y, (y.length / n) * start);
   }

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLASS_NAMES, INPUT_CONTRACT, METADATA_KEYS, OUTPUT_NAMES, type RunMetrics, RUN_FILES } from '@fmnist/core';
+import { CLASS_NAMES, INPUT_CONTRACT, METADATA_KEYS, OUTPUT_NAMES, runClassifier, type RunMetrics, RUN_FILES } from '@fmnist/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviation, rng, randomizeWeights, uniform } from '../test/helpers.ts';
 import { architectures, saveRunDir } from '../test/run-dir.ts';
 import { decodeModel } from './onnx/proto.ts';
-import { createSession, runSession } from './ort.ts';
+import { openCpuSession } from './ort.ts';
 import { exportRunDir } from './pipeline.ts';
 import { predictFlat, useCpuBackend } from './tfjs.ts';
 
@@ -51,10 +51,10 @@ describe.each(Object.keys(architectures) as (keyof typeof architectures)[])('%s 
     const images = uniform(n * 784, 0, 1, rng(99));
     // tfjs reads the artifact's reloaded model, so the comparison covers the disk round trip too.
     const tfjs = predictFlat(exported.model, images, [n, 28, 28, 1]);
-    const session = await createSession(exported.bytes);
+    const session = await openCpuSession(exported.bytes);
     expect(session.inputNames).toEqual([INPUT_CONTRACT.name]);
     expect(session.outputNames).toEqual([OUTPUT_NAMES.logits, OUTPUT_NAMES.probabilities]);
-    const { logits, probabilities } = await runSession(session, images, [n, 1, 28, 28]);
+    const { logits, probabilities } = await runClassifier(session, images, [n, 1, 28, 28]);
     await session.release();
     const { maxAbs, maxLogit } = deviation(tfjs, logits);
     // Logits of a trained model's scale (not ~0, which would make any tolerance trivial).

@@ -5,7 +5,7 @@ import { convertSpec, type ConvertResult } from './convert/convert.ts';
 import { explanationChoiceFor, type ExplanationChoice } from './explain/contract.ts';
 import { buildExplanationGraph, type ExplainGraph } from './explain/graph.ts';
 import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE } from './metadata.ts';
-import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
+import { layersModelFromArtifact, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
 import { sourcePhotos } from './model/run-metrics.ts';
 import { specFromLayersModel } from './model/spec.ts';
 import { useCpuBackend } from './tfjs.ts';
@@ -29,7 +29,7 @@ export interface ExportedRun extends ConvertResult {
 export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false, explain = false, explainChoice }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice> } = {}): Promise<ExportedRun> {
   await useCpuBackend();
   const artifact = await readLayersArtifact(dir);
-  const model = await loadLayersModel(artifact);
+  const model = await layersModelFromArtifact(artifact);
   const metrics = await readRunMetrics(dir);
   const photos = sourcePhotos(metrics);
   const spec = specFromLayersModel(model);

@@ -9,7 +9,7 @@ import { explanationChoiceFor } from '../src/explain/contract.ts';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, referenceOptionsOf } from '../src/explain/parity.ts';
 import { explainOnnxPath } from '../src/locations.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
-import { createSession } from '../src/ort.ts';
+import { openCpuSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
 
 // Real data: the shipped explanation graphs against tfjs autodiff on a slice
@@ -37,7 +37,7 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
     const choice = explanationChoiceFor(name);
     expect(explanation).toMatchObject({ target: choice.target, heatmap: choice.heatmap, default_method: choice.heatmap === 'gradcam' ? 'gradcam' : choice.saliencyForm });
     expect(exported.explain!.target).toBe(choice.target);
-    const sessions = [await createSession(exported.explain!.bytes), await createSession(bytes)];
+    const sessions = [await openCpuSession(exported.explain!.bytes), await openCpuSession(bytes)];
     const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!));
     console.log(`\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`);
     for (const result of results) {

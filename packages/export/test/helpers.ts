@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@fmnist/core';
+import { createRng, runClassifier } from '@fmnist/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from '../src/convert/convert.ts';
 import { specFromLayersModel } from '../src/model/spec.ts';
-import { createSession, runSession } from '../src/ort.ts';
+import { openCpuSession } from '../src/ort.ts';
 import { nhwcToNchw, predictFlat } from '../src/tfjs.ts';
 
 /** Small deterministic PRNG so a failing case reproduces. */
@@ -61,9 +61,9 @@ export async function compareOnRandomInputs(model: LayersModel, n: number, seed:
   const input = uniform(n * shape.reduce((a, b) => a * b, 1), 0, 1, rng(seed));
   const tfjs = predictFlat(model, input, [n, ...shape]);
   const result = convertSpec(specFromLayersModel(model), { name: 'test' });
-  const session = await createSession(result.bytes);
+  const session = await openCpuSession(result.bytes);
   const onnxInput = shape.length === 3 ? nhwcToNchw(input, [n, ...(shape as [number, number, number])]) : input;
-  const outputs = await runSession(session, onnxInput, result.inputDims.map((d) => (d === 'N' ? n : (d as number))));
+  const outputs = await runClassifier(session, onnxInput, result.inputDims.map((d) => (d === 'N' ? n : (d as number))));
   await session.release();
   const onnx = result.sourceOutputsProbabilities ? outputs.probabilities : outputs.logits;
   if (onnx.length !== tfjs.length) throw new Error(`onnx gave ${onnx.length} values, tfjs ${tfjs.length}`);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
-import { writeFixtureModels } from '../test/fixture-model.ts';
+import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { attackSummary, loop, percentile, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
@@ -53,7 +53,7 @@ let modelsDir = values.models ?? join(repoRoot(), 'models');
 let fixtureDir: string | undefined;
 if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
   fixtureDir = await mkdtemp(join(tmpdir(), 'fmnist-abuse-'));
-  await writeFixtureModels(fixtureDir, split);
+  await writeFixtureModels(fixtureDir, serveFixtureWeights(split));
   modelsDir = fixtureDir;
   console.log('NOTE: models/cnn.onnx is missing; using the linear fixture models');
 }

@@ -22,7 +22,7 @@ import sharp from 'sharp';
 import { preprocessImage } from '@fmnist/core';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { decodeImage } from '../src/decode.ts';
-import { writeFixtureModels } from '../test/fixture-model.ts';
+import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' }, 'explain-only': { type: 'boolean', default: false } } });
@@ -37,7 +37,7 @@ let fixtureDir: string | undefined;
 const split = await loadSplit(resolveDataDir(undefined), 'test', { verify: false });
 if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
   fixtureDir = await mkdtemp(join(tmpdir(), 'fmnist-bench-'));
-  await writeFixtureModels(fixtureDir, split);
+  await writeFixtureModels(fixtureDir, serveFixtureWeights(split));
   modelsDir = fixtureDir;
   console.log(`NOTE: ${join(repoRoot(), 'models', 'cnn.onnx')} is missing; measuring with the linear fixture model (cheaper than the real CNN)`);
 }

@@ -1,6 +1,5 @@
-import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
+import { IMAGE_PIXELS, NUM_CLASSES, type ClassifierScores } from '@fmnist/core';
 import { HttpError } from './errors.ts';
-import type { Scores } from './registry.ts';
 
 export interface BatcherOptions {
   /** Largest batch one session run takes. 1 = batching off. */
@@ -114,8 +113,8 @@ export class BatchQueue<In, Out> {
 }
 
 /** A classifier's batcher: 784 floats in, that image's row of logits and probabilities out. */
-export class Batcher extends BatchQueue<Float32Array, Scores> {
-  constructor(run: (input: Float32Array, n: number) => Promise<Scores>, options: BatcherOptions, observer: BatchObserver = {}) {
+export class Batcher extends BatchQueue<Float32Array, ClassifierScores> {
+  constructor(run: (input: Float32Array, n: number) => Promise<ClassifierScores>, options: BatcherOptions, observer: BatchObserver = {}) {
     super(
       async (images) => {
         const input = new Float32Array(images.length * IMAGE_PIXELS);
@@ -132,7 +131,7 @@ export class Batcher extends BatchQueue<Float32Array, Scores> {
   }
 
   /** Scores one image (784 floats). */
-  override submit(input: Float32Array): Promise<Scores> {
+  override submit(input: Float32Array): Promise<ClassifierScores> {
     if (input.length !== IMAGE_PIXELS) return Promise.reject(new RangeError(`an image is ${IMAGE_PIXELS} floats, got ${input.length}`));
     return super.submit(input);
   }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { LEGACY_MODELS_DIR_ENV, MODELS_DIR_ENV, repoRoot, resolveDataDir, resolveModelsDir, SHIPPED_MODELS, userPath } from '@fmnist/core/node';
 import { DEFAULT_BATCHING } from './batcher.ts';
 import { flagDefault, LIMIT_FLAGS } from './limits.ts';
-import type { Device } from './registry.ts';
+import type { Device } from './session-types.ts';
 import type { ServerOptions } from './server.ts';
 
 export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ort from 'onnxruntime-node';
-import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, explainModelName, IMAGE_PIXELS, MetadataError, NUM_CLASSES, onnxInputDims, parseExplanationInfo, sourceSha256, type ExplanationInfo } from '@fmnist/core';
+import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, explainModelName, float32Tensor, IMAGE_PIXELS, int64Tensor, MetadataError, NUM_CLASSES, onnxInputDims, parseExplanationInfo, sourceSha256, type ClassifierScores, type ExplanationInfo, type SessionRunner, type TensorValue } from '@fmnist/core';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
-import { createSession, type LoadedModel, type LoadOptions, type OutputTensor, type Session } from './registry.ts';
+import { openOnDevice } from './open-session.ts';
+import type { DeviceOptions, Provider } from './session-types.ts';
 
 /**
  * A classifier's explanation graph (models/explain/<model>.onnx), served
@@ -22,17 +22,25 @@ export interface LoadedExplainer {
   info: OnnxModelInfo;
   /** Read from the graph's metadata: which map `heatmap` holds, never assumed per model. */
   explanation: ExplanationInfo;
-  session: Session;
+  session: SessionRunner;
   /** An explanation run's cost per image over the classifier's, measured at load (at least 1). */
   relativeCost: number;
   /** The graph's `probabilities` agree with the classifier's (calibration included), so they can be served. */
   ownProbabilities: boolean;
-  /** Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in Session.run. */
-  run(input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
+  /** Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in SessionRunner.run. */
+  run(input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]): Promise<Record<string, TensorValue>>;
 }
 
 /** What /classify reads: skipping the other maps and the raw gradient cut a CNN batch's run time by about a fifth. */
 const SERVED_OUTPUTS = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
+
+/** What an explanation graph needs of its classifier (a LoadedModel has it). */
+export interface ExplainedModel {
+  name: string;
+  provider: Provider;
+  info: OnnxModelInfo;
+  run(input: Float32Array, n: number): Promise<ClassifierScores>;
+}
 
 /** Where a model's explanation graph is expected, relative to the models directory. */
 export function explainerPath(modelsDir: string, model: string): string {
@@ -45,7 +53,7 @@ export function explainerPath(modelsDir: string, model: string): string {
  * A graph exported from other weights than the classifier's would explain
  * another model, so the two must share `source_sha256`.
  */
-export async function loadExplainer(modelsDir: string, model: LoadedModel, options: LoadOptions): Promise<LoadedExplainer | { missing: string }> {
+export async function loadExplainer(modelsDir: string, model: ExplainedModel, options: DeviceOptions): Promise<LoadedExplainer | { missing: string }> {
   const file = explainerPath(modelsDir, model.name);
   const relative = `${EXPLAIN_DIR}/${model.name}.onnx`;
   let bytes: Uint8Array;
@@ -69,7 +77,7 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
   }
   const name = explainModelName(model.name);
   // The classifier's provider question is settled: the graph runs on the same one.
-  const { session } = await createSession(bytes, name, { ...options, device: model.provider, lane: 'explain' });
+  const { session } = await openOnDevice(bytes, name, { ...options, device: model.provider, lane: 'explain' });
   const needed = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass];
   if (!Object.values(EXPLAIN_INPUTS).every((i) => session.inputNames.includes(i)) || !needed.every((o) => session.outputNames.includes(o))) {
     await session.release();
@@ -77,7 +85,7 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const run = (input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]) =>
-    session.run({ [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', input, onnxInputDims(n)), [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', classes, [n]) }, outputs);
+    session.run({ [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(n)), [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]) }, outputs);
   // Warm-up, as for the classifier: the first run plans and allocates.
   await run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
   return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run, ...(await compare(model, run)) };
@@ -92,7 +100,7 @@ export async function loadExplainer(modelsDir: string, model: LoadedModel, optio
  * queues hold about the same backlog in time: best of a few runs of a serving
  * batch, both graphs timed alternately, so that a busy machine slows both alike.
  */
-async function compare(model: LoadedModel, run: LoadedExplainer['run']): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities'>> {
+async function compare(model: ExplainedModel, run: LoadedExplainer['run']): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities'>> {
   // A serving batch (DEFAULT_BATCHING.maxBatch) of a fixed pattern: all zeros would leave the ReLUs and pools idle.
   const n = 16;
   const input = Float32Array.from({ length: n * IMAGE_PIXELS }, (_, i) => ((i * 7919) % 256) / 255);

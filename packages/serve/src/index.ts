@@ -1,7 +1,10 @@
 export { createApp } from './app.ts';
 export { startServer, type ServerOptions, type RunningServer } from './server.ts';
 export { parseConfig } from './config.ts';
-export { ModelRegistry, createSession, loadModel, ortSessionFactory, type SessionFactory, type Device, type Provider } from './registry.ts';
+export { ModelRegistry, loadModel } from './registry.ts';
+export { openOnDevice } from './open-session.ts';
+export { ortSessionFactory } from './ort-session.ts';
+export type { SessionFactory, Device, Provider } from './session-types.ts';
 export { Batcher, type BatcherOptions } from './batcher.ts';
 export { decodeImage } from './decode.ts';
 export { HttpError, type ErrorCode } from './errors.ts';

@@ -6,7 +6,7 @@
 import { MetadataError } from '@fmnist/core';
 import { jemallocToPreload, loadedAllocator, relaunchWith } from './allocator.ts';
 import { ConfigError, parseConfig, USAGE } from './config.ts';
-import { ModelLoadError } from './registry.ts';
+import { ModelLoadError } from './open-session.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {

@@ -1,80 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import ort from 'onnxruntime-node';
-import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, onnxInputDims, parseCalibration, parseClassNames, type ModelCalibration } from '@fmnist/core';
+import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, onnxInputDims, parseCalibration, parseClassNames, runClassifier, type ClassifierScores, type ModelCalibration, type SessionRunner } from '@fmnist/core';
 import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
+import { firstLine, ModelLoadError, openOnDevice } from './open-session.ts';
+import type { DeviceOptions, Provider } from './session-types.ts';
+import { threadSessionFactory } from './threads/thread-session.ts';
 
 // Moved to core (the web demo reads the same metadata); re-exported for serve's callers.
 export { parseCalibration, type ModelCalibration };
-import { threadSessionFactory } from './threads/thread-session.ts';
-
-export type Device = 'auto' | 'cuda' | 'cpu';
-export type Provider = 'cuda' | 'cpu';
-
-/** An output as callers read it: values and shape (an ort.Tensor, or its copy from a session thread). */
-export interface OutputTensor {
-  readonly data: unknown;
-  readonly dims: readonly number[];
-}
-
-/** What a session can do; an interface so tests can swap in failing or slow sessions. */
-export interface Session {
-  /** `outputs`: fetch only these (onnxruntime then skips nodes that only other outputs need); default all. */
-  run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>>;
-  release(): Promise<void>;
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-}
-
-/** `threads`: onnxruntime intra-op threads (1 for request serving, all cores for bulk evaluation). */
-/** Which session thread serves a session: explanation graphs get their own, so that their long runs never hold up a classifier's batch. */
-export type SessionLane = 'serving' | 'explain';
-
-export type SessionFactory = (bytes: Uint8Array, provider: Provider, threads?: number, lane?: SessionLane) => Promise<Session>;
-
-/**
- * Where onnxruntime-node keeps its native libraries; the CUDA provider
- * library lands there only when it was installed with the CUDA flag.
- */
-function ortBinaryDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
-  return join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
-}
-
-const CUDA_LIBRARY = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-
-/** Creates an onnxruntime-node session on exactly one provider (no silent fallback inside onnxruntime). */
-export const ortSessionFactory: SessionFactory = async (bytes, provider, threads = 1) => {
-  // Checking for the library first gives a clearer reason than onnxruntime's own error, and keeps its log quiet.
-  if (provider === 'cuda' && !existsSync(join(ortBinaryDir(), CUDA_LIBRARY))) {
-    throw new Error(`${CUDA_LIBRARY} is not installed next to onnxruntime-node (installed without ONNXRUNTIME_NODE_INSTALL=cuda12)`);
-  }
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: [provider],
-    // A failed CUDA attempt is reported once by createSession; onnxruntime's own ERROR line would repeat it with a path dump.
-    logSeverityLevel: provider === 'cuda' ? 4 : 2,
-    graphOptimizationLevel: 'all',
-    // Serving sessions get one intra-op thread: on two cores that leaves the other to HTTP and sharp, and batching supplies the parallelism.
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    run: (feeds, outputs) => (outputs ? session.run(feeds, outputs) : session.run(feeds)),
-    release: () => session.release(),
-  };
-};
-
-export interface Scores {
-  logits: Float32Array;
-  probabilities: Float32Array;
-}
 
 export interface LoadedModel {
   name: string;
@@ -89,55 +25,24 @@ export interface LoadedModel {
   classNames: readonly string[];
   /** Photo-tuned models: their `probabilities` are temperature-calibrated, and answers under the threshold are flagged uncertain. */
   calibration?: ModelCalibration;
-  session: Session;
-  bulkSession: Session;
+  session: SessionRunner;
+  bulkSession: SessionRunner;
   /** The explanation graph, when models/explain/<name>.onnx fits this model. */
   explainer?: LoadedExplainer;
   /** Otherwise why there is none, for the client that asks. */
   noExplainer?: string;
   /** Runs n images (n x 784 floats) in one session call. */
-  run(input: Float32Array, n: number): Promise<Scores>;
+  run(input: Float32Array, n: number): Promise<ClassifierScores>;
   /** The same on a second session that uses every core: for /evaluate's large batches. */
-  runBulk(input: Float32Array, n: number): Promise<Scores>;
+  runBulk(input: Float32Array, n: number): Promise<ClassifierScores>;
 }
 
 
-export class ModelLoadError extends Error {
-  override readonly name = 'ModelLoadError';
-}
-
-export interface LoadOptions {
-  device: Device;
-  /** Default: sessions in their own threads (threadSessionFactory); ortSessionFactory runs them in the calling thread. */
-  factory?: SessionFactory;
-  lane?: SessionLane;
-  log?: (message: string) => void;
-}
-
-/** Picks the provider: `cuda` must succeed, `auto` tries CUDA and falls back to CPU with the reason logged. */
-export async function createSession(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn, lane }: LoadOptions): Promise<{ session: Session; provider: Provider; fallbackReason?: string }> {
-  if (device === 'cpu') return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu' };
-  try {
-    return { session: await factory(bytes, 'cuda', 1, lane), provider: 'cuda' };
-  } catch (err) {
-    const reason = firstLine(err);
-    if (device === 'cuda') {
-      throw new ModelLoadError(`${name}: the CUDA execution provider is unavailable (${reason}). Install CUDA 12 and cuDNN 9 and reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, or start with --device cpu (or auto).`);
-    }
-    log(`${name}: CUDA unavailable (${reason}); using CPU`);
-    return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu', fallbackReason: reason };
-  }
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
-}
-
-export async function loadModel(file: string, options: LoadOptions): Promise<LoadedModel> {
+export async function loadModel(file: string, options: DeviceOptions): Promise<LoadedModel> {
   const name = basename(file, '.onnx');
   const bytes = new Uint8Array(await readFile(file));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const { session, provider, fallbackReason } = await createSession(bytes, name, options);
+  const { session, provider, fallbackReason } = await openOnDevice(bytes, name, options);
   const input = INPUT_CONTRACT.name;
   if (!session.inputNames.includes(input)) throw new ModelLoadError(`${file}: the graph has inputs [${session.inputNames.join(', ')}]; the contract needs '${input}'`);
   for (const out of [OUTPUT_NAMES.logits, OUTPUT_NAMES.probabilities]) {
@@ -145,11 +50,7 @@ export async function loadModel(file: string, options: LoadOptions): Promise<Loa
   }
   const info = readOnnxInfo(bytes);
   const classNames = parseClassNames(info.metadata, file) ?? CLASS_NAMES;
-  const runOn = (s: Session) => async (data: Float32Array, n: number): Promise<Scores> => {
-    const tensor = new ort.Tensor(INPUT_CONTRACT.dtype, data, onnxInputDims(n));
-    const out = await s.run({ [input]: tensor });
-    return { logits: out[OUTPUT_NAMES.logits]!.data as Float32Array, probabilities: out[OUTPUT_NAMES.probabilities]!.data as Float32Array };
-  };
+  const runOn = (s: SessionRunner) => (data: Float32Array, n: number): Promise<ClassifierScores> => runClassifier(s, data, onnxInputDims(n));
   const run = runOn(session);
   // Same provider as the serving session: the CUDA question was settled above.
   const bulkSession = await (options.factory ?? threadSessionFactory)(bytes, provider, availableParallelism());
@@ -167,7 +68,7 @@ export async function loadModel(file: string, options: LoadOptions): Promise<Loa
 export class ModelRegistry {
   private readonly models = new Map<string, LoadedModel>();
 
-  static async load(dir: string, options: LoadOptions): Promise<ModelRegistry> {
+  static async load(dir: string, options: DeviceOptions): Promise<ModelRegistry> {
     let entries: string[];
     try {
       entries = (await readdir(dir)).filter((f) => f.endsWith('.onnx')).sort();

@@ -11,7 +11,8 @@ import { DEFAULT_DECODE, type DecodeBudget } from './decode-budget.ts';
 import { DEFAULT_CONNECTIONS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.ts';
 import { createMetrics } from './metrics.ts';
 import { testSetLoader } from './test-set.ts';
-import { ModelRegistry, type Device, type SessionFactory } from './registry.ts';
+import { ModelRegistry } from './registry.ts';
+import type { Device, SessionFactory } from './session-types.ts';
 import { ImagePool } from './threads/image-pool.ts';
 
 export interface ServerOptions {

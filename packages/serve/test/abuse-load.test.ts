@@ -4,7 +4,8 @@
  * bound on the bytes being received) and 8 (an aborted upload is not a 500).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ortSessionFactory, type SessionFactory } from '../src/registry.ts';
+import { ortSessionFactory } from '../src/ort-session.ts';
+import type { SessionFactory } from '../src/session-types.ts';
 import type { RunningServer } from '../src/server.ts';
 import { idxPair, photoJpeg } from './attacks.ts';
 import { fixtureModelsDir, form, pngOf, type Json } from './helpers.ts';

@@ -6,12 +6,12 @@ import sharp from 'sharp';
 import { IMAGE_PIXELS, type Split } from '@fmnist/core';
 import { loadSplit } from '@fmnist/core/node';
 import { startServer, type RunningServer, type ServerOptions } from '../src/server.ts';
-import { writeFixtureModels } from './fixture-model.ts';
+import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 
 /** A temp folder with fixture cnn.onnx / mlp.onnx (centroid weights when the test split is given). */
 export async function fixtureModelsDir(split?: Split): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'fmnist-serve-'));
-  await writeFixtureModels(dir, split);
+  await writeFixtureModels(dir, serveFixtureWeights(split));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

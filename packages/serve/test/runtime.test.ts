@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS } from '@fmnist/core';
-import { ModelLoadError, ortSessionFactory, type SessionFactory } from '../src/registry.ts';
+import { ModelLoadError } from '../src/open-session.ts';
+import { ortSessionFactory } from '../src/ort-session.ts';
+import type { SessionFactory } from '../src/session-types.ts';
 import { fixtureModelsDir, pngOf, startTestServer, type Json } from './helpers.ts';
 
 let modelsDir: string;

@@ -1,21 +1,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { IMAGE_PIXELS } from '@fmnist/core';
+import { float32Tensor, IMAGE_PIXELS } from '@fmnist/core';
 import { DEFAULT_DECODE } from '../src/decode.ts';
 import { HttpError } from '../src/errors.ts';
 import { prepareImage } from '../src/prepare.ts';
-import { ortSessionFactory } from '../src/registry.ts';
+import { ortSessionFactory } from '../src/ort-session.ts';
 import { ImagePool } from '../src/threads/image-pool.ts';
 import { threadSessionFactory } from '../src/threads/thread-session.ts';
-import { buildFixtureModel, randomWeights } from './fixture-model.ts';
+import { fixtureModel, randomWeights } from '@fmnist/export/test/fixture-model';
 
-const model = buildFixtureModel(randomWeights(7), 'fixture');
+const model = fixtureModel(randomWeights(7, 0.2), 'fixture');
 
 describe('sessions in a thread', () => {
   it('give the same outputs as a session in the calling thread', async () => {
     const input = new Float32Array(3 * IMAGE_PIXELS).map((_, i) => (i * 37) % 101 / 100);
-    const feeds = () => ({ input: new ort.Tensor('float32', input.slice(), [3, 1, 28, 28]) });
+    const feeds = () => ({ input: float32Tensor(input.slice(), [3, 1, 28, 28]) });
     const [threaded, local] = await Promise.all([threadSessionFactory(model, 'cpu'), ortSessionFactory(model, 'cpu')]);
     try {
       expect(threaded.inputNames).toEqual(local.inputNames);

@@ -23,7 +23,7 @@ import type { Page } from 'playwright-core';
 import { loadSplit, repoRoot, resolveDataDir, userPath, resolveModelsDir } from '@fmnist/core/node';
 import { lighthouseRuns } from './lighthouse-runs.ts';
 import { dropFile, launch, nextResult, runCount } from '../test/support/browser.ts';
-import { writeFixtureModels } from '../test/support/fixture-model.ts';
+import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { grayPng } from '../test/support/png.ts';
 import { onePerClass } from '../test/support/images.ts';
 import { startDemoServer } from '../test/support/server.ts';
@@ -49,7 +49,7 @@ let modelsDir = realDir;
 let fixtureDir: string | undefined;
 if (!real) {
   fixtureDir = modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-bench-models-'));
-  await writeFixtureModels(modelsDir, split);
+  await writeFixtureModels(modelsDir, browserFixtureWeights(split));
 }
 const site = await siteWithModels(modelsDir);
 const server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir });

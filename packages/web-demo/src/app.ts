@@ -2,7 +2,7 @@ import { bytesToInput, CLASS_NAMES, preprocessImage, topK, type RawImage } from 
 import { fetchSamples, serverAvailable } from './api/server.ts';
 import { BACKEND_LABELS, FIRST_MODEL, MODEL_LABELS, MODEL_NAMES, TOP_K, type Backend, type ModelName } from './config.ts';
 import type { Current } from './current.ts';
-import { decodeImage } from './image/decode.ts';
+import { decodeImageFile } from './image/decode.ts';
 import { ImageInputError } from './image/errors.ts';
 import { Inference, type LoadedInfo } from './inference/client.ts';
 import type { ModelManifest } from './inference/manifest.ts';
@@ -96,7 +96,7 @@ export class App {
     let decoded: RawImage;
     const t0 = performance.now();
     try {
-      decoded = await decodeImage(blob, name);
+      decoded = await decodeImageFile(blob, name);
     } catch (err) {
       if (token === this.token) this.fail(err);
       return;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
 import { loadSplit } from '@fmnist/core/node';
 import { testDataDir } from '@fmnist/core/testing';
-import { writeFixtureModels } from './support/fixture-model.ts';
+import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { demoScenario } from './support/scenario.ts';
 
 const dataDir = testDataDir();
@@ -18,7 +18,7 @@ describe.skipIf(!dataDir)('web demo in Chromium, fixture models', () => {
     screenshot: 'web-demo-fixture.png',
     models: async () => {
       modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-web-models-'));
-      await writeFixtureModels(modelsDir, await loadSplit(dataDir!, 'test', { verify: false }));
+      await writeFixtureModels(modelsDir, browserFixtureWeights(await loadSplit(dataDir!, 'test', { verify: false })));
       return modelsDir;
     },
   });

@@ -9,7 +9,7 @@ import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { dropFile, launch, nextResult, runCount, shownTop1, watchErrors } from './support/browser.ts';
 import { DEMO_CSP } from './support/csp.ts';
-import { writeFixtureModels } from './support/fixture-model.ts';
+import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { onePerClass } from './support/images.ts';
 import { grayPng } from './support/png.ts';
 import { referenceTop1 } from './support/reference.ts';
@@ -42,7 +42,7 @@ describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () =>
       modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-loading-models-'));
       const dir = modelsDir;
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFixtureModels(modelsDir, await loadSplit(dataDir!, 'test', { verify: false }));
+      await writeFixtureModels(modelsDir, browserFixtureWeights(await loadSplit(dataDir!, 'test', { verify: false })));
     }
     images = onePerClass(await loadSplit(dataDir!, 'test', { verify: false }));
     site = await siteWithModels(modelsDir);

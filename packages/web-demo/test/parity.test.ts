@@ -9,7 +9,7 @@ import { testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { pixelDifference } from '../src/parity.ts';
 import { compareWithServer, dropFile, launch, nextResult, runCount, shownInput, shownTop1, watchErrors } from './support/browser.ts';
-import { writeFixtureModels } from './support/fixture-model.ts';
+import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { grayPng } from './support/png.ts';
 import { onePerClass } from './support/images.ts';
 import { startDemoServer } from './support/server.ts';
@@ -48,7 +48,7 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
       modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-parity-models-'));
       const dir = modelsDir;
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFixtureModels(modelsDir, await loadSplit(dataDir!, 'test', { verify: false }));
+      await writeFixtureModels(modelsDir, browserFixtureWeights(await loadSplit(dataDir!, 'test', { verify: false })));
     }
     site = await siteWithModels(modelsDir);
     cleanups.push(site.cleanup);

@@ -1,6 +1,4 @@
-import { bytesToInput, IMAGE_PIXELS } from '@fmnist/core';
-import type { InferenceSession } from 'onnxruntime-node';
-import { runSession } from '../ort.ts';
+import { bytesToInput, IMAGE_PIXELS, runClassifier, type SessionRunner } from '@fmnist/core';
 
 /**
  * The deletion test: remove (set to 0, the background) the pixels a map
@@ -40,7 +38,7 @@ export interface DeletionCurve {
  * `k` pixels of `orders[i]`, for each k in `removed`, run through the
  * classifier session in batches.
  */
-export async function deletionCurve(classifier: InferenceSession, images: Uint8Array, classes: ArrayLike<number>, orders: readonly Int32Array[], removed: readonly number[], batch = 250): Promise<DeletionCurve> {
+export async function deletionCurve(classifier: SessionRunner, images: Uint8Array, classes: ArrayLike<number>, orders: readonly Int32Array[], removed: readonly number[], batch = 250): Promise<DeletionCurve> {
   const count = orders.length;
   const meanProbability: number[] = [];
   for (const k of removed) {
@@ -52,7 +50,7 @@ export async function deletionCurve(classifier: InferenceSession, images: Uint8A
         const order = orders[start + i]!;
         for (let j = 0; j < k; j++) input[i * IMAGE_PIXELS + order[j]!] = 0;
       }
-      const { probabilities } = await runSession(classifier, input, [n, 1, 28, 28]);
+      const { probabilities } = await runClassifier(classifier, input, [n, 1, 28, 28]);
       for (let i = 0; i < n; i++) sum += probabilities[i * 10 + classes[start + i]!]!;
     }
     meanProbability.push(sum / count);

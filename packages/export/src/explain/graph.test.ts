@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExplainClassError } from '../errors.ts';
 import { specFromLayersModel } from '../model/spec.ts';
-import { createSession } from '../ort.ts';
+import { openCpuSession } from '../ort.ts';
 import { useCpuBackend } from '../tfjs.ts';
 import { explainClassTensor, TOP_CLASS } from './contract.ts';
 import { buildExplanationGraph } from './graph.ts';
@@ -102,7 +102,7 @@ describe('explanation graph of a hand-checkable model', () => {
   it('gives the hand-computed logits, Grad-CAM, input gradient and saliency for the top class and for the other class', async () => {
     const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'logit' } });
     expect(graph.maps).toEqual(['gradcam', 'saliency']);
-    const session = await createSession(graph.bytes);
+    const session = await openCpuSession(graph.bytes);
     const hand0 = byHand(x, 0);
     const top = hand0.logits[0]! > hand0.logits[1]! ? 0 : 1;
     const other = 1 - top;
@@ -137,7 +137,7 @@ describe('explanation graph of a hand-checkable model', () => {
     for (const temperature of [1, 1.7]) {
       const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'log-probability' }, temperature });
       expect(graph.target).toBe('log-probability');
-      const session = await createSession(graph.bytes);
+      const session = await openCpuSession(graph.bytes);
       const out = await runExplanation(session, new Float32Array([...x, ...x]), 2, explainClassTensor([0, 1], 2, 2));
       const [g0, g1] = [byHand(x, 0), byHand(x, 1)];
       // p = softmax(z / T); d log p_c = Σ_j (δ_cj − p_j) / T · dz_j; with two classes (1 − p_c) / T · (dz_c − dz_other).
@@ -175,7 +175,7 @@ describe('explanation graph of a hand-checkable model', () => {
     expect(() => explainClassTensor([1], 1, 1)).toThrow(/use 0\.\.0/);
     expect([...explainClassTensor([TOP_CLASS, 0, 9], 3)]).toEqual([-1n, 0n, 9n]);
 
-    const session = await createSession(buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'logit' } }).bytes);
+    const session = await openCpuSession(buildExplanationGraph(specFromLayersModel(model), { name: 'tiny', choice: { target: 'logit' } }).bytes);
     await expect(runExplanation(session, x, 1, BigInt64Array.from([2n]))).rejects.toThrow(/out of data bounds/);
     await session.release();
   });

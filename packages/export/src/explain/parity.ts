@@ -1,5 +1,4 @@
-import { bytesToInput, IMAGE_PIXELS } from '@fmnist/core';
-import type { InferenceSession } from 'onnxruntime-node';
+import { bytesToInput, IMAGE_PIXELS, type SessionRunner } from '@fmnist/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '../parity.ts';
 import type { ExplainGraph } from './graph.ts';
@@ -52,7 +51,7 @@ export function parityClass(i: number): number {
  * `set`, `batch` images at a time; the reference runs once for all
  * `sessions` (e.g. a fresh conversion and the file on disk).
  */
-export async function compareExplanations(model: LayersModel, sessions: readonly InferenceSession[], set: ImageSet, explanation: ReferenceOptions, { batch = 100, offset = 0, onProgress }: { batch?: number; offset?: number; onProgress?: (done: number) => void } = {}): Promise<ExplainParity[]> {
+export async function compareExplanations(model: LayersModel, sessions: readonly SessionRunner[], set: ImageSet, explanation: ReferenceOptions, { batch = 100, offset = 0, onProgress }: { batch?: number; offset?: number; onProgress?: (done: number) => void } = {}): Promise<ExplainParity[]> {
   const states = sessions.map(() => ({ tally: new Map<ComparedMap, MapParity>(), beyond: new Map<number, ComparedMap[]>(), classAgreement: 0 }));
   for (let start = 0; start < set.count; start += batch) {
     const n = Math.min(batch, set.count - start);

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import { float32Tensor, int64Tensor, type SessionRunner } from '@fmnist/core';
 import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, MAP_SIZE } from './contract.ts';
 
 export interface ExplainOutputs {
@@ -15,10 +15,10 @@ export interface ExplainOutputs {
  * Runs the explanation graph on `n` images (flat [n, 784] floats in [0, 1])
  * with the checked int64 class tensor (see explainClassTensor).
  */
-export async function runExplanation(session: ort.InferenceSession, input: Float32Array, n: number, classes: BigInt64Array): Promise<ExplainOutputs> {
+export async function runExplanation(session: SessionRunner, input: Float32Array, n: number, classes: BigInt64Array): Promise<ExplainOutputs> {
   const out = await session.run({
-    [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', input, [n, 1, ...MAP_SIZE]),
-    [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', classes, [n]),
+    [EXPLAIN_INPUTS.image]: float32Tensor(input, [n, 1, ...MAP_SIZE]),
+    [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]),
   });
   const floats = (name: string) => out[name]?.data as Float32Array;
   const result: ExplainOutputs = {

@@ -82,7 +82,7 @@ function expectedBytes(w: WeightEntry, path: string): number {
 }
 
 /** Builds the tfjs LayersModel from a checked artifact (tfjs raises on unknown layers or weight names). */
-export async function loadLayersModel(artifact: LayersArtifact): Promise<tfl.LayersModel> {
+export async function layersModelFromArtifact(artifact: LayersArtifact): Promise<tfl.LayersModel> {
   try {
     return await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: artifact.modelTopology, weightSpecs: artifact.weightSpecs, weightData: artifact.weightData }));
   } catch (err) {

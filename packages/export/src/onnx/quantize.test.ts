@@ -3,10 +3,11 @@ import { deviation, rng, randomizeWeights, uniform } from '../../test/helpers.ts
 import { architectures } from '../../test/run-dir.ts';
 import { convertSpec } from '../convert/convert.ts';
 import { specFromLayersModel } from '../model/spec.ts';
-import { createSession, runSession } from '../ort.ts';
+import { openCpuSession } from '../ort.ts';
 import { predictFlat, useCpuBackend } from '../tfjs.ts';
 import { decodeModel } from './proto.ts';
 import { quantizePerChannel } from './quantize.ts';
+import { runClassifier } from '@fmnist/core';
 
 beforeAll(useCpuBackend);
 
@@ -49,8 +50,8 @@ describe('int8 (weight-only QDQ) export', () => {
     const n = 16;
     const images = uniform(n * 784, 0, 1, rng(44));
     const tfjs = predictFlat(model, images, [n, 28, 28, 1]);
-    const session = await createSession(int8.bytes);
-    const { logits } = await runSession(session, images, [n, 1, 28, 28]);
+    const session = await openCpuSession(int8.bytes);
+    const { logits } = await runClassifier(session, images, [n, 1, 28, 28]);
     await session.release();
     const { maxAbs, maxLogit } = deviation(tfjs, logits);
     // Quantization noise, not a wiring error: a few percent of the logit scale, but not exact either.

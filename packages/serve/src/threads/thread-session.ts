@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
-import type ort from 'onnxruntime-node';
-import type { OutputTensor, Provider, Session, SessionFactory, SessionLane } from '../registry.ts';
-import type { SessionDescription, SessionTask, SessionTaskResult, WireTensor } from './protocol.ts';
+import type { SessionRunner, TensorValue } from '@fmnist/core';
+import type { Provider, SessionFactory, SessionLane } from '../session-types.ts';
+import type { SessionDescription, SessionTask, SessionTaskResult } from './protocol.ts';
 import { tsxWorker } from './worker-file.ts';
 
 /**
@@ -48,7 +48,7 @@ let nextId = 1;
  * of the main thread's time under load). The session thread opens the
  * session itself, so a CUDA failure surfaces here just as in-thread.
  */
-export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, provider: Provider, threads = 1, lane?: SessionLane): Promise<Session> => {
+export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, provider: Provider, threads = 1, lane?: SessionLane): Promise<SessionRunner> => {
   const thread = threads > 1 ? bulk : lane === 'explain' ? explaining : serving;
   const id = nextId++;
   thread.opened();
@@ -62,14 +62,9 @@ export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, pr
   return {
     inputNames: description.inputNames,
     outputNames: description.outputNames,
-    async run(feeds: Record<string, ort.Tensor>, outputs?: readonly string[]): Promise<Record<string, OutputTensor>> {
-      const wire: Record<string, WireTensor> = {};
-      for (const [name, t] of Object.entries(feeds)) {
-        if (t.type === 'float32') wire[name] = { type: 'float32', data: t.data as Float32Array, dims: t.dims };
-        else if (t.type === 'int64') wire[name] = { type: 'int64', data: t.data as BigInt64Array, dims: t.dims };
-        else throw new TypeError(`input '${name}' is ${t.type}; the models take float32 (and int64 class indices)`);
-      }
-      return (await thread.run({ op: 'run', id, feeds: wire, ...(outputs ? { outputs } : {}) })) as Record<string, WireTensor>;
+    async run(feeds, outputs): Promise<Record<string, TensorValue>> {
+      // TensorValues are plain arrays: they cross the thread boundary as they are (ort.Tensor objects would not).
+      return (await thread.run({ op: 'run', id, feeds, ...(outputs ? { outputs } : {}) })) as Record<string, TensorValue>;
     },
     async release(): Promise<void> {
       try {

@@ -10,7 +10,7 @@ import { ImageInputError } from './errors.ts';
  * resize) differs by tens of gray levels at the edges, which is enough to
  * move the segmentation.
  */
-export async function decodeImage(file: Blob, name: string): Promise<RawImage> {
+export async function decodeImageFile(file: Blob, name: string): Promise<RawImage> {
   if (file.size === 0) throw new ImageInputError('empty', `"${name}" is empty.`);
   const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
   if (!sniffImage(head)) {

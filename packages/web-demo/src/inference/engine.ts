@@ -1,5 +1,5 @@
 import type * as Ort from 'onnxruntime-web';
-import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, onnxInputDims, OUTPUT_NAMES, TOP_CLASS } from '@fmnist/core';
+import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, float32Tensor, IMAGE_PIXELS, INPUT_CONTRACT, int64Tensor, NUM_CLASSES, onnxInputDims, openSessionRunner, OUTPUT_NAMES, TOP_CLASS, type SessionRunner } from '@fmnist/core';
 // Vite copies these into the build (fingerprinted) and hands back their URLs: served locally, never from a CDN.
 import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -56,7 +56,7 @@ function once<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Pr
  */
 export class Engine {
   private readonly modules = new Map<Backend, Promise<OrtModule>>();
-  private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<SessionRunner>>();
   private readonly models = new Map<string, Promise<Uint8Array>>();
   private readonly manifests = new Map<'manifest', Promise<ModelManifest>>();
 
@@ -112,17 +112,17 @@ export class Engine {
     return this.fileBytes((await this.entry(name)).file, `${name} model`);
   }
 
-  private session(name: ModelName, backend: Backend): Promise<Ort.InferenceSession> {
+  private session(name: ModelName, backend: Backend): Promise<SessionRunner> {
     return once(this.sessions, `${backend}:${name}`, async () => {
       const [ort, bytes] = await Promise.all([this.module(backend), this.modelBytes(name)]);
       // Exactly the chosen provider: a silent fallback would make the backend switch meaningless.
-      const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS(backend));
+      const session = await openSessionRunner(ort, bytes, SESSION_OPTIONS(backend));
       this.mark(`session-created:${backend}:${name}`);
       if (!session.outputNames.includes(OUTPUT_NAMES.probabilities)) {
         throw new ModelUnavailableError(`The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`);
       }
       // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
-      await session.run({ [INPUT_CONTRACT.name]: new ort.Tensor(INPUT_CONTRACT.dtype, new Float32Array(IMAGE_PIXELS), onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
+      await session.run({ [INPUT_CONTRACT.name]: float32Tensor(new Float32Array(IMAGE_PIXELS), onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
       this.mark(`warmed-up:${backend}:${name}`);
       return session;
     });
@@ -138,24 +138,24 @@ export class Engine {
    * ScatterElements for the max-pool backward, are what the wasm backend
    * runs everywhere; the maps are small, a GPU would not pay for itself).
    */
-  private explainSession(name: ModelName): Promise<Ort.InferenceSession> {
+  private explainSession(name: ModelName): Promise<SessionRunner> {
     return once(this.sessions, `explain:${name}`, async () => {
       const graph = (await this.entry(name)).explain;
       if (!graph) throw new ModelUnavailableError(`The ${name} model has no explanation graph in this build (models/explain/${name}.onnx); export it and rebuild the demo.`);
       const [ort, bytes] = await Promise.all([this.module('wasm'), this.fileBytes(graph.file, `${name} explanation graph`)]);
-      const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS('wasm'));
+      const session = await openSessionRunner(ort, bytes, SESSION_OPTIONS('wasm'));
       const missing = [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities].filter((o) => !session.outputNames.includes(o));
       if (missing.length > 0) throw new ModelUnavailableError(`The ${name} explanation graph lacks the outputs ${missing.join(', ')}.`);
       // Warm-up, as for the classifiers.
-      await this.runExplain(ort, session, new Float32Array(IMAGE_PIXELS), TOP_CLASS);
+      await this.runExplain(session, new Float32Array(IMAGE_PIXELS), TOP_CLASS);
       return session;
     });
   }
 
-  private async runExplain(ort: OrtModule, session: Ort.InferenceSession, input: Float32Array, explainClass: number): Promise<Explanation> {
+  private async runExplain(session: SessionRunner, input: Float32Array, explainClass: number): Promise<Explanation> {
     const feeds = {
-      [EXPLAIN_INPUTS.image]: new ort.Tensor(INPUT_CONTRACT.dtype, input, onnxInputDims(1)),
-      [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', BigInt64Array.of(BigInt(explainClass)), [1]),
+      [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(1)),
+      [EXPLAIN_INPUTS.class]: int64Tensor(BigInt64Array.of(BigInt(explainClass))),
     };
     const t0 = performance.now();
     const out = await session.run(feeds, [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities]);
@@ -169,20 +169,18 @@ export class Engine {
 
   /** The heatmap of `explainClass` (TOP_CLASS = the top class) for one image. */
   async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<Explanation> {
-    const [ort, session] = await Promise.all([this.module('wasm'), this.explainSession(name)]);
-    return this.runExplain(ort, session, input, explainClass);
+    return this.runExplain(await this.explainSession(name), input, explainClass);
   }
 
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores> {
-    const [ort, session] = await Promise.all([this.module(backend), this.session(name, backend)]);
-    const tensor = new ort.Tensor(INPUT_CONTRACT.dtype, input, onnxInputDims(1));
+theirs
     const t0 = performance.now();
-    const out = await session.run({ [INPUT_CONTRACT.name]: tensor }, [OUTPUT_NAMES.probabilities]);
+    const out = await session.run({ [INPUT_CONTRACT.name]: float32Tensor(input, onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
     const inferenceMs = performance.now() - t0;
     const result = out[OUTPUT_NAMES.probabilities];
     if (!result) throw new Error(`the ${name} model returned no '${OUTPUT_NAMES.probabilities}'`);
-    // WebGPU outputs may live on the GPU; getData() downloads them either way.
-    const probabilities = Float32Array.from((await result.getData()) as Float32Array);
+    // A copy: the runner's array is the session's output (getData() already downloaded WebGPU outputs).
+    const probabilities = Float32Array.from(result.data as Float32Array);
     if (probabilities.length !== NUM_CLASSES) throw new Error(`the ${name} model returned ${probabilities.length} probabilities, expected ${NUM_CLASSES}`);
     return { probabilities, inferenceMs };
   }
