@@ -173,7 +173,7 @@ export class Engine {
   }
 
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores> {
-theirs
+    const session = await this.session(name, backend);
     const t0 = performance.now();
     const out = await session.run({ [INPUT_CONTRACT.name]: float32Tensor(input, onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
     const inferenceMs = performance.now() - t0;
