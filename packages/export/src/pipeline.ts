@@ -3,6 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from './convert/convert.ts';
 import { explanationChoiceFor, type ExplanationChoice } from './explain/contract.ts';
 import { buildExplanationGraph, type ExplainGraph } from './explain/graph.ts';
+import { modelKindOf } from './explain/kind.ts';
 import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE, METADATA_KEYS } from './metadata.ts';
 import { loadLayersModel, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
 import { readRunMetrics, readRunPhotos, type SourceMetrics } from './model/run-metrics.ts';
@@ -38,7 +39,7 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   if (int8) exported.int8 = convertSpec(spec, { name, int8: true, ...(temperature ? { temperature } : {}), metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
   if (explain) {
     const source = { name, sha256: artifact.sha256, metrics, photos };
-    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts), choice: { ...explanationChoiceFor(name), ...explainChoice }, ...(temperature ? { temperature } : {}) });
+    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts), choice: { ...explanationChoiceFor(name, modelKindOf(spec)), ...explainChoice }, ...(temperature ? { temperature } : {}) });
   }
   return exported;
 }
