@@ -42,7 +42,7 @@ function garmentImages(count: number, seed: number): ImageSet {
   return { count, images, labels: new Uint8Array(count) };
 }
 
-const attribute = (node: { attribute?: { name?: string; ints?: unknown[] }[] }, name: string) => node.attribute!.find((a) => a.name === name)?.ints?.map(Number);
+const attribute = (node: { attribute?: { name?: string | null; ints?: unknown[] | null }[] | null }, name: string) => node.attribute!.find((a) => a.name === name)?.ints?.map(Number);
 
 describe('ResNet explanation graph (residual DAG) vs tfjs autodiff', () => {
   let model: tfl.LayersModel;
