@@ -70,7 +70,7 @@ describe('ResNet explanation graph (residual DAG) vs tfjs autodiff', () => {
       expect(m.zeroRange).toBeLessThan(IMAGES); // the maps are not trivially zero
     }
     await session.release();
-  }, 120_000);
+  }, 600_000);
 
   it('differentiates every conv by ConvTranspose with the forward pads and the output_padding of a stride, and sums the gradients where a block input fans out', () => {
     const nodes = decodeModel(buildExplanationGraph(specFromLayersModel(model), { name: 'resnet' }).bytes).graph!.node!;
