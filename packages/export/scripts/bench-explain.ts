@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToInput, createRng, IMAGE_PIXELS, onnxInputDims, runClassifier, type RunRecipe, type SessionRunner } from '@fmnist/core';
 import { defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS, readRunMetrics } from '@fmnist/core/node';
-import { EXPLAIN_TARGETS, explanationChoiceFor, SALIENCY_FORMS, TOP_CLASS, type ExplainTarget, type SaliencyForm } from '../src/explain/contract.ts';
+import { EXPLAIN_TARGETS, explanationChoiceFor, KIND_EXPLANATIONS, SALIENCY_FORMS, TOP_CLASS, type ExplainTarget, type SaliencyForm } from '../src/explain/contract.ts';
 import { deletionCurve, randomGarmentOrder, rankPixels } from '../src/explain/deletion.ts';
 import { deletionChartSpec, deletionMarkdown, deletionRows, renderSvg, type RankedCurve } from '../src/explain/deletion-report.ts';
 import { runExplanation, type ExplainOutputs } from '../src/explain/run.ts';
@@ -63,6 +63,40 @@ interface TimingResult {
   machine: string;
   lines: string[];
 }
+
+/**
+ * ResNet explanation parity, measured by the commands the doc names (not by
+ * this script): the unit test's tables (src/explain/resnet.test.ts prints them).
+ */
+const RESNET_UNIT_PARITY = `
+  | target | map | maps | max \\|Δ\\| / range | beyond 1e-4 | same class explained |
+  |---|---|---:|---:|---:|---:|
+  | logit | gradcam | 33 | 1.73e-6 | 0 | 33 / 33 |
+  | logit | saliency | 33 | 5.96e-7 | 0 | 33 / 33 |
+  | logit | input_gradient | 33 | 2.17e-7 | 0 | 33 / 33 |
+  | log-probability | gradcam | 33 | 2.96e-6 | 0 | 33 / 33 |
+  | log-probability | saliency | 33 | 4.17e-7 | 0 | 33 / 33 |
+  | log-probability | input_gradient | 33 | 2.85e-7 | 0 | 33 / 33 |
+`;
+const RESNET_SMOKE_PARITY = `  A smoke-trained ResNet-8 (width 16, one epoch of 512 images: 14.8% test accuracy, real BN
+  statistics; \`pnpm train --model resnet --depth 8 --epoch-images 512 --epochs 1 --validation 500
+  --test-limit 500 --out /tmp/resnet-smoke\`), the first 200 test images, reference on the wasm
+  backend (\`FMNIST_DIR=../shared/fashion-mnist pnpm parity:explain --model /tmp/resnet-smoke --from 0
+  --count 200 --backend wasm\\\`; \\\`pnpm export --model /tmp/resnet-smoke --explain\\\` passes its self-check, 2.50e-6):
+
+  | map | maps | max \\|Δ\\| / range | beyond 1e-4 | of which near a threshold | unexplained | same class explained |
+  |---|---:|---:|---:|---:|---:|---:|
+  | gradcam | 200 | 5.10e-6 | 0 | 0 | 0 | 200 / 200 |
+  | saliency | 200 | 2.84e-2 | 2 | 2 | 0 | 200 / 200 |
+  | input_gradient | 200 | 2.27e-2 | 2 | 2 | 0 | 200 / 200 |
+
+  **Missed on this slice: the near-threshold share** (2 maps of 200, 1%, against 0.1%). Images
+  192 and 197 each have a ReLU pre-activation in s2b1_relu2 within 5.7e-8 and 4.3e-9 of the
+  layer's largest magnitude: float rounding (batch norm folded into the kernels, another
+  summation order) flips that ReLU, which changes the input gradient legitimately. A one-epoch
+  net keeps many activations near 0; the share on the real trained ResNet is to be measured on
+  all 10,000 test images when it is exported.
+`;
 
 await mkdir(OUT_DIR, { recursive: true });
 if (part === 'deletion' || part === 'all') {
@@ -254,6 +288,42 @@ the area between curves is ∫ (random − map) over the removed share, trapezoi
 ![deletion curves](explanations-deletion.svg)
 
 ${curveTable}
+
+## Residual networks (ResNet)
+
+A ResNet (\`--model resnet\` in train) gets the same explanation graph, its backward pass
+differentiated through the residual DAG (\`packages/export/src/explain/backward.ts\`):
+
+- **Grad-CAM** is computed through the graph, with the CNN's definition, on the maps the global
+  average pooling reads: the last block's ReLU after its Add (7x7 for a 28x28 input). Channel
+  weights = the spatial mean of the gradient there, map = ReLU(Σ_c w_c · A_c), resized 7x7 → 28x28
+  bilinearly with half-pixel centres (\`RESIZE_CONVENTION\`, as for the CNN's 14x14), normalised
+  to [0, 1]. With a GAP head that gradient is the same at every position: for the logit,
+  d z_k / d A_c(i, j) = W[c, k] / (H·W), so Grad-CAM is the class activation map (CAM)
+  ReLU(Σ_c W[c, k] · A_c) divided by H·W, identical after normalisation (a test checks it against
+  CAM computed from the Dense kernel); for the log-probability it is the CAM of the seeded
+  combination Σ_j (δ_kj − p_j) · W[c, j].
+- **Saliency** (the same forms and targets as the CNN): the gradient flows back in reverse
+  topological order. A block's input, read by the conv path and the shortcut, receives the sum
+  of both gradients (an Add node per block) once both consumers are done; an Add passes its
+  gradient to both summands; ReLU keeps it where the activation is > 0; inference-mode batch norm
+  is folded into its conv (the per-channel scale γ / √(σ² + ε) is in the kernel), so the conv's
+  backward carries it; global average pooling spreads dy / (H·W) over the map; every conv
+  (stem, blocks, 1x1 projections) is differentiated by ConvTranspose with its forward kernel,
+  strides and pads: TF's asymmetric 'same' pads of the 3x3 stride-2 convs (0 before, 1 after, on
+  28 and 14) give back the full size, and a 1x1 stride-2 projection, which never reads the last
+  row and column, gets output_padding 1 there (the projection sends them no gradient, as in tfjs).
+- **Default heatmap**: no ResNet has been through the deletion test yet. A model outside the
+  shipped table takes the choice of its kind, read from its layers (an Add makes a ResNet), so
+  a ResNet takes cnn's (${KIND_EXPLANATIONS.resnet.target}: ${KIND_EXPLANATIONS.resnet.saliencyForm}) until the deletion test is run
+  on the trained one (\`pnpm bench:explain --model resnet\` once it is in \`models/\`) and it gets its own
+  entry in \`SHIPPED_EXPLANATIONS\`.
+- **Parity** with tfjs autodiff (\`tf.grad\` on the layers model, batch norm as a layer), a ResNet-8
+  of train's layout (width 8, random weights, BN with random moving statistics, γ and variance in
+  [0.3, 2]) on 33 seeded garment-like images, against issue 13's bound (|Δ| ≤ 1e-4 of the map's range), from
+  \`flock -s /tmp/cpu.lock npx vitest run packages/export/src/explain/resnet.test.ts\`:
+${RESNET_UNIT_PARITY}
+${RESNET_SMOKE_PARITY}
 
 ## Cost
 

@@ -4,6 +4,7 @@ import { readRunMetrics, type RunMetrics } from '@fmnist/core/node';
 import { convertSpec, type ConvertResult } from './convert/convert.ts';
 import { explanationChoiceFor, type ExplanationChoice } from './explain/contract.ts';
 import { buildExplanationGraph, type ExplainGraph } from './explain/graph.ts';
+import { modelKindOf } from './explain/kind.ts';
 import { buildExplanationMetadata, buildMetadata, INT8_WEIGHTS_NOTE } from './metadata.ts';
 import { layersModelFromArtifact, readLayersArtifact, type LayersArtifact } from './model/artifact.ts';
 import { sourcePhotos } from './model/run-metrics.ts';
@@ -40,7 +41,7 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   if (int8) exported.int8 = convertSpec(spec, { name, int8: true, ...(temperature ? { temperature } : {}), metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
   if (explain) {
     const source = { name, sha256: artifact.sha256, metrics, photos };
-    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts), choice: { ...explanationChoiceFor(name), ...explainChoice }, ...(temperature ? { temperature } : {}) });
+    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts), choice: { ...explanationChoiceFor(name, modelKindOf(spec)), ...explainChoice }, ...(temperature ? { temperature } : {}) });
   }
   return exported;
 }

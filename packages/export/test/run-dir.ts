@@ -69,4 +69,32 @@ export const architectures = {
         tfl.layers.dense({ units: 10 }),
       ],
     }),
+  /**
+   * train's ResNet (buildResNet in packages/train, same layer names): a 3x3
+   * conv-BN-ReLU stem, three stages of basic blocks (conv-BN-ReLU-conv-BN,
+   * Add, ReLU) at width, 2x and 4x width, the first block of stages 2 and 3
+   * striding its first conv by 2 with a 1x1 stride-2 conv + BN projection,
+   * global average pooling, Dense(10). Depth 6n + 2.
+   */
+  resnet: (depth = 8, width = 8) => {
+    type T = tfl.SymbolicTensor;
+    const conv = (x: T, filters: number, kernelSize: number, strides: number, name: string) => tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, name }).apply(x) as T;
+    const bn = (x: T, name: string) => tfl.layers.batchNormalization({ name }).apply(x) as T;
+    const relu = (x: T, name: string) => tfl.layers.activation({ activation: 'relu', name }).apply(x) as T;
+    const input = tfl.input({ shape: [28, 28, 1], name: 'input' });
+    let x = relu(bn(conv(input, width, 3, 1, 'stem_conv'), 'stem_bn'), 'stem_relu');
+    for (let stage = 0; stage < 3; stage++) {
+      const filters = width * 2 ** stage;
+      for (let b = 0; b < (depth - 2) / 6; b++) {
+        const p = `s${stage + 1}b${b + 1}`;
+        const strides = stage > 0 && b === 0 ? 2 : 1;
+        let y = relu(bn(conv(x, filters, 3, strides, `${p}_conv1`), `${p}_bn1`), `${p}_relu1`);
+        y = bn(conv(y, filters, 3, 1, `${p}_conv2`), `${p}_bn2`);
+        const shortcut = strides === 1 && x.shape[3] === filters ? x : bn(conv(x, filters, 1, strides, `${p}_proj`), `${p}_proj_bn`);
+        x = relu(tfl.layers.add({ name: `${p}_add` }).apply([y, shortcut]) as T, `${p}_relu2`);
+      }
+    }
+    x = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as T;
+    return tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 10, name: 'logits' }).apply(x) as T, name: 'resnet' });
+  },
 };

@@ -88,7 +88,6 @@ export const BRANCHING_LAYERS = ['Add', 'GlobalAveragePooling2D'] as const;
  * emits a single-input op of the chain converter. Returns the output state.
  */
 export function emitGraph(plan: GraphPlan, ctx: Omit<EmitContext, 'rest'>, x: TensorState, emitOne: (op: Op, ctx: EmitContext, x: TensorState) => TensorState): TensorState {
-  if (ctx.trace) throw new UnsupportedModelError('explanation graphs of branching models (residual networks) are not supported yet');
   const states = new Map<string, TensorState>([[MODEL_INPUT, x]]);
   for (const [name, node] of plan.nodes) {
     const xs = node.inputs.map((input) => {

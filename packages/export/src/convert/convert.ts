@@ -107,7 +107,8 @@ export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: Tra
 function renameInTrace(trace: TraceEntry[], from: string, to: string): void {
   for (const entry of trace) {
     if (entry.output.name === from) entry.output = { ...entry.output, name: to };
-    if (entry.input.name === from) entry.input = { ...entry.input, name: to };
+    if (entry.kind === 'add') entry.inputs = entry.inputs.map((x) => (x.name === from ? { ...x, name: to } : x));
+    else if (entry.input.name === from) entry.input = { ...entry.input, name: to };
   }
 }
 

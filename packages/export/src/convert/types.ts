@@ -78,4 +78,11 @@ export type TraceEntry =
   | { kind: 'conv2d'; layerName: string; input: TensorState; output: TensorState; kernel: string; activation: ActivationName; kernelShape: [number, number]; strides: [number, number]; pads: number[] }
   | { kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices: string }
   | { kind: 'flatten'; layerName: string; input: TensorState; output: TensorState; transposed: boolean }
-  | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName };
+  | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName }
+  | { kind: 'add'; layerName: string; inputs: TensorState[]; output: TensorState }
+  | { kind: 'globalAveragePooling2d'; layerName: string; input: TensorState; output: TensorState };
+
+/** The tensors a traced op read (an Add reads several; a tensor read by several ops fans out). */
+export function traceInputs(entry: TraceEntry): TensorState[] {
+  return entry.kind === 'add' ? entry.inputs : [entry.input];
+}

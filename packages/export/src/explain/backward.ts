@@ -1,13 +1,24 @@
 import { UnsupportedLayerError } from '../errors.ts';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
-import type { TensorState, TraceEntry } from '../convert/types.ts';
+import { traceInputs, type TensorState, type TraceEntry } from '../convert/types.ts';
 
 /**
  * Reverse-mode differentiation of a traced classifier graph with standard
- * ONNX ops, exactly as tfjs differentiates the layers model:
+ * ONNX ops, exactly as tfjs differentiates the layers model. The trace is in
+ * topological order (a chain, or a residual network's DAG), so walking it
+ * backwards reaches every consumer of a tensor before its producer: a tensor
+ * read by several ops (a block's input feeds the conv path and the shortcut)
+ * gets the sum of their gradients, complete when its producer is reached.
  *  - ReLU: the gradient passes where the activation is > 0 (tfjs: dy * step(x)).
  *  - Dense: dy · Wᵀ (Gemm transB) with the very kernel initializer of the forward pass.
- *  - Conv: ConvTranspose with the forward kernel, pads and strides.
+ *  - Conv: ConvTranspose with the forward kernel, pads and strides, and the
+ *    output_padding that restores rows/cols a stride skipped (TF's 'same'
+ *    puts the odd padding at the end: pads (0, 1) for 3x3 stride 2 on 28
+ *    and 14; a 1x1 stride-2 projection never reads the last row/col).
+ *    A BatchNormalization is folded into its conv's kernel, so its
+ *    inference-mode per-channel scale is differentiated with it.
+ *  - Add: every input receives the output's gradient.
+ *  - GlobalAveragePool: the gradient / (H·W), broadcast over the map.
  *  - MaxPool: each gradient goes to its window's argmax, taken from MaxPool's
  *    Indices output; onnxruntime and tfjs both keep the first maximum in
  *    row-major window order, so ties (all-zero windows after a ReLU) route alike.
@@ -16,16 +27,23 @@ import type { TensorState, TraceEntry } from '../convert/types.ts';
 export interface BackwardResult {
   /** d seed·logits / d input, shaped like the input. */
   inputGradient: string;
-  /** The gradient at the Grad-CAM layer (the last Conv2D's output after its activation), when the model has a Conv2D. */
+  /** The gradient at the Grad-CAM layer's activation, when the model has a Conv2D. */
   target?: { layerName: string; activation: TensorState; gradient: string };
 }
 
 /**
- * Index of the Grad-CAM target in the trace: the last conv2d, extended over
- * the activation entries right after it (a BatchNormalization variant's
+ * Index in the trace of the op whose output Grad-CAM explains. With a
+ * global-average-pooling head (a ResNet) it is the maps that pooling reads:
+ * the last block's ReLU after its Add. Otherwise the last conv2d, extended
+ * over the activation entries right after it (a BatchNormalization variant's
  * separate ReLU), so the target is "after its ReLU, before pooling".
  */
 export function gradCamTargetIndex(trace: readonly TraceEntry[]): number | undefined {
+  const pooling = trace.findLast((entry) => entry.kind === 'globalAveragePooling2d');
+  if (pooling) {
+    const producer = trace.findLastIndex((entry) => entry.output.name === pooling.input.name);
+    return producer >= 0 && trace.slice(0, producer + 1).some((entry) => entry.kind === 'conv2d') ? producer : undefined;
+  }
   let index: number | undefined;
   trace.forEach((entry, i) => {
     if (entry.kind === 'conv2d') index = i;
@@ -35,14 +53,32 @@ export function gradCamTargetIndex(trace: readonly TraceEntry[]): number | undef
   return index;
 }
 
-export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], seed: string): BackwardResult {
+/** `seed` is the gradient at the trace's output (the logits); `inputName` the model input whose gradient is returned. */
+export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], seed: string, inputName: string): BackwardResult {
   const targetIndex = gradCamTargetIndex(trace);
   const zero = graph.addInitializer('grad/zero', new Float32Array([0]), []);
   let flatShape: string | undefined; // made on first use: an unused initializer draws an onnxruntime warning
-  let g = seed;
+  const last = trace[trace.length - 1];
+  if (!last) throw new Error('internal: nothing traced to differentiate');
+  // The gradient reaching each tensor so far, by tensor name.
+  const gradients = new Map<string, string>([[last.output.name, seed]]);
+  const accumulate = (tensor: TensorState, gradient: string, layerName: string) => {
+    const earlier = gradients.get(tensor.name);
+    if (earlier === undefined) {
+      gradients.set(tensor.name, gradient);
+      return;
+    }
+    const sum = graph.uniqueName(`${layerName}/grad/fan_out_sum`);
+    graph.addNode('Add', [earlier, gradient], [sum]);
+    gradients.set(tensor.name, sum);
+  };
   let target: BackwardResult['target'];
   for (let i = trace.length - 1; i >= 0; i--) {
     const entry = trace[i]!;
+    const incoming = gradients.get(entry.output.name);
+    if (incoming === undefined) continue; // Does not reach the logits.
+    gradients.delete(entry.output.name);
+    let g = incoming;
     if (i === targetIndex) target = { layerName: entry.layerName, activation: entry.output, gradient: g };
     const name = (what: string) => graph.uniqueName(`${entry.layerName}/grad/${what}`);
     const activationGrad = (activation: string): string => {
@@ -93,6 +129,18 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
         graph.addNode('Reshape', [scattered, shape], [g]);
         break;
       }
+      case 'add':
+        break; // Each summand's gradient is the sum's (accumulated below).
+      case 'globalAveragePooling2d': {
+        const [h, w, c] = entry.input.shape as [number, number, number];
+        // tfjs's mean gradient: dy / (H·W), broadcast over the map (divided first, then expanded: the same rounding).
+        const [column, averaged] = [name('nc11'), name('averaged')];
+        graph.addNode('Reshape', [g, graph.addInt64Initializer(`${entry.layerName}/grad/nc11_shape`, [-1, c, 1, 1])], [column]);
+        graph.addNode('Div', [column, graph.addInitializer(`${entry.layerName}/grad/area`, Float32Array.of(h * w), [])], [averaged]);
+        g = name('input');
+        graph.addNode('Expand', [averaged, graph.addInt64Initializer(`${entry.layerName}/grad/map_shape`, [1, 1, h, w])], [g]);
+        break;
+      }
       case 'flatten': {
         const [h, w, c] = entry.input.shape as [number, number, number];
         if (entry.transposed) {
@@ -108,6 +156,9 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
         break;
       }
     }
+    for (const input of traceInputs(entry)) accumulate(input, g, entry.layerName);
   }
-  return { inputGradient: g, ...(target ? { target } : {}) };
+  const inputGradient = gradients.get(inputName);
+  if (inputGradient === undefined) throw new Error(`internal: the logits do not depend on the input '${inputName}'`);
+  return { inputGradient, ...(target ? { target } : {}) };
 }

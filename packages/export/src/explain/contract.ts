@@ -64,11 +64,36 @@ export const SHIPPED_EXPLANATIONS: Readonly<Record<ShippedModel, ExplanationChoi
   mlp: { target: 'log-probability', saliencyForm: 'positive-gradient-x-input', heatmap: 'saliency' },
 };
 
-/** For any other model (a run directory): what most shipped models chose. */
+/** For any other model (a run directory) of unknown kind: what most shipped models chose. */
 export const DEFAULT_EXPLANATION: ExplanationChoice = { target: 'log-probability', saliencyForm: 'positive-gradient-x-input', heatmap: 'saliency' };
 
-export function explanationChoiceFor(model: string): ExplanationChoice {
-  return (SHIPPED_EXPLANATIONS as Record<string, ExplanationChoice>)[model] ?? DEFAULT_EXPLANATION;
+/** What an explained model is, read from its layers (see modelKindOf): the train CLI's --model kinds. */
+export const MODEL_KINDS = ['mlp', 'cnn', 'resnet'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/**
+ * The default explanation of a model outside SHIPPED_EXPLANATIONS (a run
+ * directory, a model not measured yet), by its kind: the shipped model of
+ * that kind's choice. No ResNet has been through the deletion test yet, so a
+ * ResNet takes the CNN's choice, the nearest measured architecture, until
+ * `pnpm bench:explain` is run on one and it gets its own row above.
+ */
+export const KIND_EXPLANATIONS: Readonly<Record<ModelKind, ExplanationChoice>> = {
+  mlp: SHIPPED_EXPLANATIONS.mlp,
+  cnn: SHIPPED_EXPLANATIONS.cnn,
+  resnet: SHIPPED_EXPLANATIONS.cnn,
+};
+
+/**
+ * The explanation of `model`: its deletion-test choice when it is a shipped
+ * model, otherwise its kind's (`kind`, or the name itself when it names a
+ * kind, e.g. a run exported as 'resnet'), otherwise DEFAULT_EXPLANATION.
+ */
+export function explanationChoiceFor(model: string, kind?: ModelKind): ExplanationChoice {
+  const shipped = (SHIPPED_EXPLANATIONS as Partial<Record<string, ExplanationChoice>>)[model];
+  if (shipped) return shipped;
+  const byKind = kind ?? (MODEL_KINDS as readonly string[]).find((k) => k === model) as ModelKind | undefined;
+  return byKind ? KIND_EXPLANATIONS[byKind] : DEFAULT_EXPLANATION;
 }
 
 /** The saliency form and heatmap every default shares (exported for serve and web). */

@@ -36,7 +36,7 @@ export interface ExplainGraph {
   target: ExplainTarget;
   saliencyForm: SaliencyForm;
   temperature: number;
-  /** The layer Grad-CAM explains (the last Conv2D, after its activation). */
+  /** The layer Grad-CAM explains (the last Conv2D after its activation; with a global-average-pooling head, the maps it pools). */
   gradCamLayer?: string;
   classes: number;
 }
@@ -61,7 +61,7 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
   const explained = emitClassSelection(graph, classInput, classifier.classes);
   const oneHot = emitOneHot(graph, explained, classifier.classes);
   const seed = choice.target === 'logit' ? oneHot : emitLogProbabilitySeed(graph, oneHot, temperature);
-  const backward = emitBackward(graph, trace, seed);
+  const backward = emitBackward(graph, trace, seed, classifier.inputName);
 
   const maps: MapKind[] = [];
   const mapTensors: Partial<Record<MapKind, string>> = {};

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { padsFor } from '../convert/layers/padding.ts';
 import { TOP_CLASS } from './contract.ts';
-import { chainLayers, scoped } from './reference.ts';
+import { graphOf, MODEL_INPUT } from '../model/spec.ts';
+import { runSteps, scoped } from './reference.ts';
 
 type Layer = layers.Layer;
 
@@ -27,23 +28,21 @@ export const NEAR_THRESHOLD = 1e-5;
 
 /** Margins of one image (`pixels`: 784 floats, NHWC). */
 export function decisionMargin(model: LayersModel, pixels: Float32Array, classIndex: number): DecisionMargin {
-  const chain = chainLayers(model);
+  const steps = graphOf(model);
   const shape = [1, ...(model.inputs[0]!.shape.slice(1) as number[])];
   return scoped(() => {
     let best: DecisionMargin = { margin: Infinity, where: 'none' };
     const consider = (margin: number, where: string) => {
       if (margin < best.margin) best = { margin, where };
     };
-    let x = tf.tensor(pixels, shape, 'float32');
-    for (const layer of chain) {
+    const logits = runSteps(steps, new Map([[MODEL_INPUT, tf.tensor(pixels, shape, 'float32')]]), 0, steps.length, (layer, [x]) => {
       const kind = layer.getClassName();
       const config = layer.getConfig() as Record<string, unknown>;
-      if (kind === 'Activation' && config.activation === 'relu') consider(reluMargin(x), `${layer.name} relu`);
-      if ((kind === 'Dense' || kind === 'Conv2D') && config.activation === 'relu') consider(reluMargin(linearPart(layer, x)), `${layer.name} relu`);
-      if (kind === 'MaxPooling2D') consider(poolMargin(x, config), `${layer.name} window`);
-      x = layer.apply(x, { training: false }) as tf.Tensor;
-    }
-    if (classIndex === TOP_CLASS) consider(topTwoGap(x.dataSync() as Float32Array), 'top class');
+      if (kind === 'Activation' && config.activation === 'relu') consider(reluMargin(x!), `${layer.name} relu`);
+      if ((kind === 'Dense' || kind === 'Conv2D') && config.activation === 'relu') consider(reluMargin(linearPart(layer, x!)), `${layer.name} relu`);
+      if (kind === 'MaxPooling2D') consider(poolMargin(x!, config), `${layer.name} window`);
+    });
+    if (classIndex === TOP_CLASS) consider(topTwoGap(logits.dataSync() as Float32Array), 'top class');
     return best;
   });
 }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { MAP_SIZE, TOP_CLASS, type ExplainTarget, type SaliencyForm } from './contract.ts';
+import { graphOf, MODEL_INPUT, type Placed } from '../model/spec.ts';
 import { withReferenceKernels } from './reference-backend.ts';
 
 type Layer = layers.Layer;
@@ -32,19 +33,22 @@ export interface ReferenceExplanation {
   gradcam?: Float32Array;
 }
 
-/** The model's layers in order, without the InputLayer. */
-export function chainLayers(model: LayersModel): Layer[] {
-  return model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-}
-
-/** Index of the Grad-CAM layer: the last Conv2D, extended over the BatchNormalization and Activation layers after it. */
-export function gradCamLayerIndex(chain: readonly Layer[]): number | undefined {
-  let index: number | undefined;
-  chain.forEach((l, i) => {
-    if (l.getClassName() === 'Conv2D') index = i;
-  });
-  if (index === undefined) return undefined;
-  while (['BatchNormalization', 'Activation'].includes(chain[index + 1]?.getClassName() ?? '')) index++;
+/**
+ * Index of the Grad-CAM layer. With a GlobalAveragePooling2D head (a ResNet):
+ * the layer it pools, after the last block's ReLU. Otherwise the last Conv2D,
+ * extended over the BatchNormalization and Activation layers after it.
+ * Undefined for a model without a Conv2D.
+ */
+export function gradCamLayerIndex(steps: readonly Placed[]): number | undefined {
+  const convs = steps.flatMap((s, i) => (s.layer.getClassName() === 'Conv2D' ? [i] : []));
+  if (convs.length === 0) return undefined;
+  const pooling = steps.findLast((s) => s.layer.getClassName() === 'GlobalAveragePooling2D');
+  if (pooling) {
+    const index = steps.findIndex((s) => s.layer.name === pooling.inputs[0]);
+    return index >= convs[0]! ? index : undefined;
+  }
+  let index = convs[convs.length - 1]!;
+  while (['BatchNormalization', 'Activation'].includes(steps[index + 1]?.layer.getClassName() ?? '')) index++;
   return index;
 }
 
@@ -58,9 +62,27 @@ export function scoped<T>(fn: () => T): T {
   }
 }
 
-function applyLayers(chain: readonly Layer[], x: tf.Tensor, from: number, to: number): tf.Tensor {
-  let y = x;
-  for (let i = from; i < to; i++) y = chain[i]!.apply(y, { training: false }) as tf.Tensor;
+/**
+ * Applies steps [from, to) in inference mode to the tensors in `known` (by
+ * layer name, MODEL_INPUT for the input) and returns the last one's output;
+ * `visit` sees each layer with the tensors it reads. A step reading a tensor
+ * outside `known` and the range is an error: a split must cut the graph.
+ */
+export function runSteps(steps: readonly Placed[], known: ReadonlyMap<string, tf.Tensor>, from: number, to: number, visit?: (layer: Layer, inputs: tf.Tensor[]) => void): tf.Tensor {
+  const tensors = new Map(known);
+  let y: tf.Tensor | undefined;
+  for (let i = from; i < to; i++) {
+    const { layer, inputs } = steps[i]!;
+    const xs = inputs.map((name) => {
+      const t = tensors.get(name);
+      if (!t) throw new Error(`internal: '${layer.name}' reads '${name}', which is not computed from the split point`);
+      return t;
+    });
+    visit?.(layer, xs);
+    y = layer.apply(xs.length === 1 ? xs[0]! : xs, { training: false }) as tf.Tensor;
+    tensors.set(layer.name, y);
+  }
+  if (!y) throw new Error('internal: no layer to apply');
   return y;
 }
 
@@ -107,16 +129,16 @@ function targetOf(logits: tf.Tensor, oneHot: tf.Tensor, isTop: tf.Tensor, target
 /**
  * Explains `n` images given as a flat NHWC buffer; `classes[i]` is the class
  * to explain for image i or TOP_CLASS. With a Grad-CAM layer the model is
- * split there: f2's gradient at the activation A comes first, then the
+ * split there (it cuts the graph): f2's gradient at the activation A comes first, then the
  * input gradient is f1's vector-Jacobian product with it (tf.grad with an
  * upstream dy), which is the chain rule tfjs applies anyway and saves a pass.
  */
 export function referenceExplain(model: LayersModel, input: Float32Array, n: number, classes: ArrayLike<number>, { saliencyForm: form, target, temperature = 1 }: ReferenceOptions): ReferenceExplanation {
-  const chain = chainLayers(model);
-  const split = (gradCamLayerIndex(chain) ?? -1) + 1;
+  const steps = graphOf(model); // topological order, a chain or a residual DAG
+  const split = (gradCamLayerIndex(steps) ?? -1) + 1;
   const shape = [n, ...(model.inputs[0]!.shape.slice(1) as number[])];
-  const f1 = (t: tf.Tensor) => applyLayers(chain, t, 0, split);
-  const f2 = (t: tf.Tensor) => applyLayers(chain, t, split, chain.length);
+  const f1 = (t: tf.Tensor) => (split === 0 ? t : runSteps(steps, new Map([[MODEL_INPUT, t]]), 0, split));
+  const f2 = (t: tf.Tensor) => runSteps(steps, new Map([[split === 0 ? MODEL_INPUT : steps[split - 1]!.layer.name, t]]), split, steps.length);
   return withReferenceKernels(() => scoped(() => {
     const x = tf.tensor(input, shape, 'float32');
     const activation = f1(x);

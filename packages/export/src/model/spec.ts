@@ -73,7 +73,7 @@ export function specFromLayersModel(model: LayersModel): ModelSpec {
   return { inputShape: inputShape as number[], layers };
 }
 
-interface Placed {
+export interface Placed {
   layer: Layer;
   inputs: string[];
 }
@@ -110,7 +110,7 @@ function chainOf(model: LayersModel): Placed[] | null {
  * it takes. Every layer must be applied once in this model: a layer reused
  * at two places would need its name to stand for two tensors.
  */
-function graphOf(model: LayersModel): Placed[] {
+export function graphOf(model: LayersModel): Placed[] {
   const input = model.inputs[0]!;
   const placed: Placed[] = [];
   const seen = new Map<Layer, SymbolicTensor>();

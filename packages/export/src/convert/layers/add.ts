@@ -30,5 +30,7 @@ export function emitAdd(op: AddOp, ctx: EmitContext, xs: readonly TensorState[])
     ctx.graph.addNode('Add', [sum, x.name], [out], {}, ctx.graph.uniqueName(`${layer.name}/Add${i === 0 ? '' : `_${i}`}`));
     sum = out;
   });
-  return { ...first, name: sum };
+  const y = { ...first, name: sum };
+  ctx.trace?.push({ kind: 'add', layerName: layer.name, inputs: [...xs], output: y });
+  return y;
 }

@@ -26,5 +26,7 @@ export function emitGlobalAveragePooling2D(op: GlobalAveragePooling2DOp, ctx: Em
   ctx.graph.addNode('GlobalAveragePool', [x.name], [pooled], {}, `${layer.name}/GlobalAveragePool`);
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
   ctx.graph.addNode('Flatten', [pooled], [out], { axis: 1 }, `${layer.name}/Flatten`);
-  return { name: out, layout: 'flat', shape: [x.shape[2]!] };
+  const y: TensorState = { name: out, layout: 'flat', shape: [x.shape[2]!] };
+  ctx.trace?.push({ kind: 'globalAveragePooling2d', layerName: layer.name, input: x, output: y });
+  return y;
 }
