@@ -48,8 +48,8 @@ const OUT = -1e9;
  */
 function tfjsPartialLoss(sets: number[][], z: tf.Tensor2D): tf.Scalar {
   const member = tf.tensor2d(sets.map((set) => Array.from({ length: NUM_CLASSES }, (_, c) => (set.includes(c) ? 1 : 0))));
-  const merged = tf.logSumExp(z.add(tf.sub(1, member).mul(OUT)), 1, true);
-  const logits = tf.concat([merged, z.add(member.mul(OUT))], 1);
+  const merged = tf.logSumExp(tf.add(z, tf.mul(tf.sub(1, member), OUT)), 1, true);
+  const logits = tf.concat([merged, tf.add(z, tf.mul(member, OUT))], 1);
   const labels = tf.oneHot(tf.zeros([sets.length], 'int32'), NUM_CLASSES + 1);
   return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.SUM) as tf.Scalar;
 }
