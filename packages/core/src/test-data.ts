@@ -28,3 +28,14 @@ export function testPhotoDir(which: 'photos' | 'samples' = 'photos'): string | u
   console.warn(`${dir}/labels.json is missing: skipping tests that need the ${which === 'photos' ? 'labelled' : 'sample'} photos`);
   return undefined;
 }
+
+/**
+ * The exported models a test runs on. They ship in the repository, so a
+ * missing one fails the test that needs it, with or without REQUIRE_DATA:
+ * never a skip, and never a fixture model in its place. Returns `dir`.
+ */
+export function requireModelFiles(dir: string, files: readonly string[]): string {
+  const missing = files.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0) throw new Error(`${missing.map((f) => join(dir, f)).join(', ')} missing: the shipped models belong in the repository (git checkout models/, or pnpm export)`);
+  return dir;
+}

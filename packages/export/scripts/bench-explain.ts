@@ -9,7 +9,7 @@
 // Timing: models/<name>.onnx against the shipped models/explain/<name>.onnx, per image.
 // Each part writes its JSON under docs/runs/explain/; --write renders docs/explanations.md and
 // docs/explanations-deletion.svg from whatever JSON is there, so the timing can run alone under
-// `flock -x /tmp/cpu.lock` (a quiet machine) and the deletion part under `flock -s`.
+// `flock -x $CPU_LOCK` (a quiet machine) and the deletion part under `flock -s`.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
@@ -330,9 +330,9 @@ ${RESNET_SMOKE_PARITY}
 onnxruntime-node per image, \`models/<name>.onnx\` against \`models/explain/<name>.onnx\` (CPU, all
 graph optimizations, same process, rounds alternating, median of 5):
 
-${timing ? `${timing.lines.map((t) => `- ${t}`).join('\n')}\n\nMachine: ${timing.machine}; measured ${timing.date} with \`FMNIST_DIR=../shared/fashion-mnist flock -x /tmp/cpu.lock pnpm bench:explain --part timing\`.` : 'not measured yet: `flock -x /tmp/cpu.lock pnpm bench:explain --part timing --write`.'}
+${timing ? `${timing.lines.map((t) => `- ${t}`).join('\n')}\n\nMachine: ${timing.machine}; measured ${timing.date} with \`FMNIST_DIR=../shared/fashion-mnist flock -x $CPU_LOCK pnpm bench:explain --part timing\`.` : 'not measured yet: `flock -x $CPU_LOCK pnpm bench:explain --part timing --write`.'}
 
-Deletion figures generated ${deletion.date} by \`FMNIST_DIR=../shared/fashion-mnist flock -s /tmp/cpu.lock pnpm bench:explain --part deletion --write\`
+Deletion figures generated ${deletion.date} by \`FMNIST_DIR=../shared/fashion-mnist flock -s $CPU_LOCK pnpm bench:explain --part deletion --write\`
 (results: \`docs/runs/explain/deletion.json\`). Parity of the maps with tfjs autodiff: [explain-parity.md](explain-parity.md).
 `;
   await writeFile(join(repoRoot(), 'docs', 'explanations.md'), doc);

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { IMAGE_PIXELS, METADATA_KEYS } from '@fmnist/core';
 import { defaultModelsDir, loadSplit, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { requireModelFiles, testDataDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { explanationChoiceFor } from '../src/explain/contract.ts';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, referenceOptionsOf } from '../src/explain/parity.ts';
@@ -15,16 +14,15 @@ import { exportRunDir } from '../src/pipeline.ts';
 // Real data: the shipped explanation graphs against tfjs autodiff on a slice
 // of the test set (the full 10,000 images: `pnpm parity:explain`, hours of
 // pure-JS gradients for the CNN). Each slice holds every class index and
-// the top-class path (see parityClass). Skips until the model is exported.
+// the top-class path (see parityClass). A missing shipped model or graph fails.
 const dataDir = testDataDir();
 const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300 };
 
 describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on real test images', (name) => {
   const file = explainOnnxPath(name);
-  const present = existsSync(join(defaultModelsDir(), name, RUN_FILES.model)) && existsSync(file);
-  if (!present) console.warn(`models/${name}/model.json or models/explain/${name}.onnx does not exist yet: skipping the ${name} explanation parity test`);
+  requireModelFiles(defaultModelsDir(), [join(name, RUN_FILES.model), relative(defaultModelsDir(), file)]);
 
-  it.skipIf(!present || !dataDir)(`maps within ${EXPLAIN_PARITY_LIMITS.relative} of their range except near-threshold decisions`, async () => {
+  it.skipIf(!dataDir)(`maps within ${EXPLAIN_PARITY_LIMITS.relative} of their range except near-threshold decisions`, async () => {
     const test = await loadSplit(dataDir!, 'test');
     const count = SLICE[name];
     const set = { count, images: test.images.subarray(0, count * IMAGE_PIXELS), labels: test.labels.subarray(0, count) };

@@ -1,23 +1,21 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultModelsDir, loadSplit, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { requireModelFiles, testDataDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { shippedOnnxPath } from '../src/locations.ts';
 import { PARITY_LIMITS, runModelParity } from '../src/parity-run.ts';
 import { parityMarkdown } from '../src/parity.ts';
 
 // Real data: all 10,000 test images through tfjs and onnxruntime for each
-// shipped model. Skips (with a message) until train has written the model;
-// once it exists, REQUIRE_DATA=1 makes a missing FMNIST_DIR a failure.
+// shipped model. A missing shipped model (models/<name>/model.json or
+// models/<name>.onnx) fails; REQUIRE_DATA=1 makes a missing FMNIST_DIR a failure.
 const dataDir = testDataDir();
 
 describe.each(SHIPPED_MODELS)('shipped %s: tfjs vs onnxruntime-node on the full test set', (name) => {
   const dir = join(defaultModelsDir(), name);
-  const present = existsSync(join(dir, RUN_FILES.model));
-  if (!present) console.warn(`models/${name}/model.json does not exist yet (packages/train writes it): skipping the ${name} parity test`);
+  requireModelFiles(defaultModelsDir(), [join(name, RUN_FILES.model), `${name}.onnx`]);
 
-  it.skipIf(!present || !dataDir)(`max |Δlogit| <= ${PARITY_LIMITS.maxAbs}, top-1 agreement on every image, equal accuracy`, async () => {
+  it.skipIf(!dataDir)(`max |Δlogit| <= ${PARITY_LIMITS.maxAbs}, top-1 agreement on every image, equal accuracy`, async () => {
     const test = await loadSplit(dataDir!, 'test');
     expect(test.count).toBe(10_000);
     const { rows } = await runModelParity(name, dir, test, { onnxFile: shippedOnnxPath(name) });

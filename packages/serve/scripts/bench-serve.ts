@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { preprocessImage } from '@fmnist/core';
-import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
+import { loadSplit, repoRoot, resolveDataDir, resolveSamplePhotoDir } from '@fmnist/core/node';
 import { decodeImage } from '../src/decode.ts';
 import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
@@ -70,7 +70,7 @@ const serveArgs = (extra: string[] = []) => serverArgs(modelsDir, extra);
 
 const png = await testImagePng(split);
 // A real phone photo where the sample photos sit beside the repository; else a noisy synthetic one of the same size.
-const samplePhoto = join(repoRoot(), '..', 'shared', 'sample-photos', 'shirt_01.jpg');
+const samplePhoto = join(resolveSamplePhotoDir(), 'shirt_01.jpg');
 const photoSource = existsSync(samplePhoto)
   ? sharp(samplePhoto)
   : sharp(Buffer.from(new Uint8Array(500 * 500 * 3).map((_, i) => 120 + ((i * 7919) % 97))), { raw: { width: 500, height: 500, channels: 3 } });

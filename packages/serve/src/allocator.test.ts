@@ -12,7 +12,7 @@ describe('choosing the allocator', () => {
     if (loadedAllocator() === 'jemalloc') return; // this test process itself runs on jemalloc: nothing left to choose
     expect(jemallocToPreload({}, 'linux', has(lib))).toBe(lib);
     expect(jemallocToPreload({}, 'linux', has())).toBeUndefined();
-    expect(jemallocToPreload({ JEMALLOC_PATH: '/opt/j/libjemalloc.so' }, 'linux', has('/opt/j/libjemalloc.so', lib))).toBe('/opt/j/libjemalloc.so');
+    expect(jemallocToPreload({ JEMALLOC_PATH: '/fake/jemalloc/libjemalloc.so' }, 'linux', has('/fake/jemalloc/libjemalloc.so', lib))).toBe('/fake/jemalloc/libjemalloc.so');
     expect(jemallocToPreload({ SERVE_ALLOCATOR: 'system' }, 'linux', has(lib))).toBeUndefined();
     expect(jemallocToPreload({ FMNIST_SERVE_RELAUNCHED: '1' }, 'linux', has(lib))).toBeUndefined();
     expect(jemallocToPreload({}, 'darwin', has(lib))).toBeUndefined();

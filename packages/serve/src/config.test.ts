@@ -15,11 +15,11 @@ describe('parseConfig', () => {
   });
 
   it('flags win over environment variables, which win over defaults', () => {
-    const env = { PORT: '4000', HOST: '127.0.0.1', DEVICE: 'cpu', FMNIST_DIR: '/data/fm', MAX_BATCH: '8' };
+    const env = { PORT: '4000', HOST: '127.0.0.1', DEVICE: 'cpu', FMNIST_DIR: '/fake/fashion-mnist', MAX_BATCH: '8' };
     const fromEnv = parseConfig([], env);
     const fromFlags = parseConfig(['--port', '5000', '--device', 'cuda', '--data-dir', '/other', '--max-batch', '1', '--models', '/m'], env);
     if (fromEnv === 'help' || fromFlags === 'help') throw new Error('unexpected help');
-    expect([fromEnv.port, fromEnv.host, fromEnv.device, fromEnv.dataDir, fromEnv.batching?.maxBatch]).toEqual([4000, '127.0.0.1', 'cpu', '/data/fm', 8]);
+    expect([fromEnv.port, fromEnv.host, fromEnv.device, fromEnv.dataDir, fromEnv.batching?.maxBatch]).toEqual([4000, '127.0.0.1', 'cpu', '/fake/fashion-mnist', 8]);
     expect([fromFlags.port, fromFlags.device, fromFlags.dataDir, fromFlags.batching?.maxBatch, fromFlags.modelsDir]).toEqual([5000, 'cuda', '/other', 1, '/m']);
   });
 

@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { argmaxRows, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, type Split } from '@fmnist/core';
-import { resolveSamplePhotoDir, resolveModelsDir } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { resolveModelsDir } from '@fmnist/core/node';
+import { requireModelFiles, testDataDir, testPhotoDir } from '@fmnist/core/testing';
 import type { RunningServer } from '../src/server.ts';
-import { fixtureModelsDir, imageBytes, loadTestSplit, pngOf, startTestServer, type Json } from './helpers.ts';
+import { imageBytes, loadTestSplit, pngOf, startTestServer, type Json } from './helpers.ts';
 
 const dataDir = testDataDir();
 // FMNIST_MODELS_DIR points the tests at other exported models (the server's own variable).
 const realModels = resolveModelsDir();
-const realCnn = join(realModels, 'cnn.onnx');
-const PHOTOS = resolveSamplePhotoDir();
-if (!existsSync(realCnn)) console.warn(`${realCnn} does not exist yet (packages/export writes it): the HTTP accuracy test uses a fixture model and the sample-photo accuracy test is skipped`);
+// The shipped CNN: missing, these tests fail rather than fall back to a fixture.
+const modelFile = join(requireModelFiles(realModels, ['cnn.onnx']), 'cnn.onnx');
+const PHOTOS = testPhotoDir('samples');
 
 /** Runs `fn` over items with at most `limit` in flight: a client, not a flood. */
 async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -34,29 +33,25 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) =>
 describe.skipIf(!dataDir)('real test-set images encoded as PNG, over HTTP', () => {
   let server: RunningServer;
   let split: Split;
-  let modelFile: string;
-  let cleanup = async () => {};
 
   beforeAll(async () => {
     split = (await loadTestSplit(dataDir))!;
-    let dir = realModels;
-    if (!existsSync(realCnn)) {
-      const fx = await fixtureModelsDir(split);
-      dir = fx.dir;
-      cleanup = fx.cleanup;
-    }
-    modelFile = join(dir, 'cnn.onnx');
-    server = await startTestServer({ modelsDir: dir, dataDir: dataDir! });
+    server = await startTestServer({ modelsDir: realModels, dataDir: dataDir! });
   });
-  afterAll(async () => {
-    await server?.close();
-    await cleanup();
-  });
+  afterAll(async () => server?.close());
 
-  it("come back with the model's known accuracy (within 1 point on 1,000 images)", async () => {
+  it('give the offline model\'s top-1 answer for every image (1,000 images)', async () => {
     const indices = Array.from({ length: 1000 }, (_, i) => i * 10);
     const predicted = await pool(indices, 16, async (index) => {
-      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body: await pngOf(imageBytes(split, index)), headers: { 'content-type': 'image/png' } });
+      const body = await pngOf(imageBytes(split, index));
+      const send = () => fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body, headers: { 'content-type': 'image/png' } });
+      // A kept-alive socket the server closed as idle just as the client reused it (timers run late on a loaded
+      // machine) fails before any answer: retry once on a fresh socket, as HTTP clients do for idempotent requests.
+      const res = await send().catch((err: unknown) => {
+        const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+        if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return send();
+        throw err;
+      });
       expect(res.status).toBe(200);
       return ((await res.json()) as Json).predictions[0].index as number;
     });
@@ -71,11 +66,14 @@ describe.skipIf(!dataDir)('real test-set images encoded as PNG, over HTTP', () =
     const offlineAccuracy = Array.from(offline).filter((p, i) => p === split.labels[indices[i]!]).length / indices.length;
 
     console.log(`cnn on 1,000 test images: HTTP (PNG) ${(httpAccuracy * 100).toFixed(1)}%, offline ${(offlineAccuracy * 100).toFixed(1)}%`);
-    expect(Math.abs(httpAccuracy - offlineAccuracy)).toBeLessThanOrEqual(0.01);
+    // A 28x28 PNG passes through untouched: the same input, so the same answer on every image, not merely a close accuracy.
+    const differing = indices.filter((index, i) => predicted[i] !== offline[i]);
+    expect(differing, 'test images whose HTTP top-1 differs from the offline model').toEqual([]);
+    expect(httpAccuracy).toBe(offlineAccuracy);
   });
 });
 
-describe.skipIf(!existsSync(realCnn))('the exported CNN on 42 real sample photos', () => {
+describe.skipIf(!PHOTOS)('the exported CNN on 42 real sample photos', () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startTestServer({ modelsDir: realModels });
@@ -83,9 +81,9 @@ describe.skipIf(!existsSync(realCnn))('the exported CNN on 42 real sample photos
   afterAll(async () => server?.close());
 
   it('gets a fair share right after preprocessing', async () => {
-    const labels = JSON.parse(await readFile(join(PHOTOS, 'labels.json'), 'utf8')) as { file: string; accept: number[] }[];
+    const labels = JSON.parse(await readFile(join(PHOTOS!, 'labels.json'), 'utf8')) as { file: string; accept: number[] }[];
     const results = await pool(labels, 4, async ({ file, accept }) => {
-      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body: await readFile(join(PHOTOS, file)), headers: { 'content-type': 'image/jpeg' } });
+      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body: await readFile(join(PHOTOS!, file)), headers: { 'content-type': 'image/jpeg' } });
       const top = ((await res.json()) as Json).predictions[0];
       return { file, ok: accept.includes(top.index), got: top.name as string };
     });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { resolveSamplePhotoDir } from '@fmnist/core/node';
+import { testPhotoDir } from '@fmnist/core/node';
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { CLASS_NAMES, IMAGE_PIXELS } from '@fmnist/core';
@@ -56,9 +56,9 @@ describe('POST /classify', () => {
     expect(mlp.predictions).not.toEqual(cnn.predictions);
   });
 
-  it('classifies a real colour photo (JPEG) through the photo pipeline', async () => {
-    const jpeg = await readFile(join(resolveSamplePhotoDir(), 'shirt_01.jpg')).catch(() => undefined);
-    if (!jpeg) return console.warn('sample photos missing: skipped');
+  const photos = testPhotoDir('samples');
+  it.skipIf(!photos)('classifies a real colour photo (JPEG) through the photo pipeline', async () => {
+    const jpeg = await readFile(join(photos!, 'shirt_01.jpg'));
     const res = await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } });
     expect(res.status).toBe(200);
     const body = await res.json() as Classified;

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveSamplePhotoDir } from '@fmnist/core/node';
+import { testPhotoDir } from '@fmnist/core/node';
 import { inputFigures, preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 
-const PHOTOS = resolveSamplePhotoDir();
-const have = existsSync(join(PHOTOS, 'labels.json'));
-if (!have) console.warn(`${PHOTOS} is missing: skipping the real-photo preprocessing test`);
+// Missing, the photo tests skip with a message; under REQUIRE_DATA=1 they fail.
+const PHOTOS = testPhotoDir('samples');
 
 interface Shape {
   file: string;
@@ -44,13 +42,13 @@ function shape(file: string, px: Uint8Array): Shape {
   return { frame: on / outline, file, litBorder, darkCorners, offCentre: Math.hypot(centroid.x - 13.5, centroid.y - 13.5), longEdge: Math.max(box.width, box.height), lit: litCount / 784 };
 }
 
-describe.skipIf(!have)('preprocessing of the 42 real sample photos', () => {
+describe.skipIf(!PHOTOS)('preprocessing of the 42 real sample photos', () => {
   it('gives Fashion-MNIST-shaped inputs: black surround without a grey frame, garment centred and filling the long edge', async () => {
-    const labels = JSON.parse(await readFile(join(PHOTOS, 'labels.json'), 'utf8')) as { file: string }[];
+    const labels = JSON.parse(await readFile(join(PHOTOS!, 'labels.json'), 'utf8')) as { file: string }[];
     expect(labels).toHaveLength(42);
     const shapes: Shape[] = [];
     for (const { file } of labels) {
-      const { pixels, report } = preprocessImage(await decodeImage(await readFile(join(PHOTOS, file))));
+      const { pixels, report } = preprocessImage(await decodeImage(await readFile(join(PHOTOS!, file))));
       expect(report.passthrough, file).toBe(false);
       shapes.push(shape(file, pixels));
     }
@@ -72,10 +70,10 @@ describe.skipIf(!have)('preprocessing of the 42 real sample photos', () => {
 
   it('the plain corner-colour trim (segmentation off) is what leaves the grey frame', async () => {
     // Guards the reason segmentation exists, and that the frame measure above can fail: the trim alone frames most photos.
-    const labels = JSON.parse(await readFile(join(PHOTOS, 'labels.json'), 'utf8')) as { file: string }[];
+    const labels = JSON.parse(await readFile(join(PHOTOS!, 'labels.json'), 'utf8')) as { file: string }[];
     let framed = 0;
     for (const { file } of labels) {
-      const { pixels } = preprocessImage(await decodeImage(await readFile(join(PHOTOS, file))), { segment: false });
+      const { pixels } = preprocessImage(await decodeImage(await readFile(join(PHOTOS!, file))), { segment: false });
       if (shape(file, pixels).frame > 0.7) framed++;
     }
     expect(framed).toBeGreaterThanOrEqual(30);

@@ -2,7 +2,7 @@
  * Training throughput (images/s) of the models on the chosen backend, with
  * one process and with one gradient worker per core, in one run; for the
  * ResNet also PyTorch's on the same model and batch size (Debian's
- * python3-torch, /usr/bin/python3, scripts/bench_torch_resnet.py, all cores).
+ * python3-torch under `python3` on PATH, or --python / PYTHON; scripts/bench_torch_resnet.py, all cores).
  * `pnpm bench:train [--only mlp,cnn,resnet] [--depth N] [--width N] [--backend B] [--batch-size N] [--steps N] [--rounds N] [--workers N] [--python PATH]`
  * Random inputs through the same steppers as training (forward, loss, gradients, optimizer step).
  * Each figure is the median of `rounds` timed rounds of `steps` steps, with
@@ -24,7 +24,7 @@ import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string' },
-    only: { type: 'string', default: MODEL_KINDS.join(',') }, depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, python: { type: 'string', default: '/usr/bin/python3' },
+    only: { type: 'string', default: MODEL_KINDS.join(',') }, depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
   },
 });
 const only = new Set(values.only.split(','));

@@ -36,22 +36,42 @@ describe('training loss on one-hot sets', () => {
   });
 });
 
+/** Far below any logit: exp() of it is 0 in float32, and 0 times it is 0 (unlike -Infinity). */
+const OUT = -1e9;
+
+/**
+ * The partial-label loss from tfjs's own softmaxCrossEntropy, independently of
+ * trainingLoss: merging the accepted classes into one class whose logit is
+ * their log-sum-exp makes its softmax probability the sum of theirs, so the
+ * loss is tfjs's cross-entropy with that merged class (column 0) as the label.
+ * Differentiable, so tfjs autodiff gives the reference gradient too.
+ */
+function tfjsPartialLoss(sets: number[][], z: tf.Tensor2D): tf.Scalar {
+  const member = tf.tensor2d(sets.map((set) => Array.from({ length: NUM_CLASSES }, (_, c) => (set.includes(c) ? 1 : 0))));
+  const merged = tf.logSumExp(tf.add(z, tf.mul(tf.sub(1, member), OUT)), 1, true);
+  const logits = tf.concat([merged, tf.add(z, tf.mul(member, OUT))], 1);
+  const labels = tf.oneHot(tf.zeros([sets.length], 'int32'), NUM_CLASSES + 1);
+  return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.SUM) as tf.Scalar;
+}
+
 describe('partial-label loss on accept sets', () => {
   // Row 0: "some shoe" (Sandal, Sneaker, Ankle boot); row 1: a long-sleeved top; row 2: one class.
   const sets = [[5, 7, 9], [2, 0, 4, 6], [5]];
   const accept = Uint16Array.from(sets, (s) => acceptMask(s));
 
-  it('is minus the log of the summed probability of the accepted classes (by hand)', () => {
-    const byHand = logitRows.reduce((sum, row, i) => {
-      const p = softmax(row);
-      return sum - Math.log(sets[i]!.reduce((s, c) => s + p[c]!, 0));
-    }, 0);
+  it("equals tfjs's softmaxCrossEntropy with the accepted classes merged into one", () => {
+    const reference = tfjsPartialLoss(sets, tf.tensor2d(logitRows)).dataSync()[0]!;
     const ours = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), 0, tf.Reduction.SUM).dataSync()[0]!;
-    expect(ours).toBeCloseTo(byHand, 4);
+    expect(ours).toBeCloseTo(reference, 4);
+    // The singleton set is plain cross-entropy: tfjs's loss on that row alone.
+    const single = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([5], 'int32'), NUM_CLASSES), tf.tensor2d([logitRows[2]!]), undefined, 0, tf.Reduction.SUM).dataSync()[0]!;
+    expect(trainingLoss(acceptTensor(accept.subarray(2)), tf.tensor2d([logitRows[2]!]), 0, tf.Reduction.SUM).dataSync()[0]).toBeCloseTo(single, 5);
   });
 
-  it('has the gradient softmax(z) - softmax(z restricted to the set), by hand and by tfjs autodiff', () => {
+  it("has the gradient of that tfjs reference (tfjs autodiff of softmaxCrossEntropy), softmax(z) - softmax(z restricted to the set)", () => {
     const grad = tf.grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows)).arraySync() as number[][];
+    const reference = tf.grad((z: tf.Tensor) => tfjsPartialLoss(sets, z as tf.Tensor2D))(tf.tensor2d(logitRows)).arraySync() as number[][];
+    grad.forEach((row, i) => row.forEach((g, c) => expect(g).toBeCloseTo(reference[i]![c]!, 5)));
     logitRows.forEach((row, i) => {
       const p = softmax(row);
       const inSet = sets[i]!.reduce((s, c) => s + p[c]!, 0);
@@ -70,22 +90,17 @@ describe('partial-label loss on accept sets', () => {
     sets.forEach((set, i) => grad[i]!.forEach((g, c) => !set.includes(c) && expect(g).toBeGreaterThan(0)));
   });
 
-  it("'max' is minus the log of the top accepted class's probability, with its gradient on that class alone", () => {
+  it("'max' equals tfjs's softmaxCrossEntropy on the top accepted class, gradient included", () => {
     // Sets whose top accepted logit is unique (tfjs's Max gradient goes to every tied maximum).
     const maxSets = [[5, 7, 9], [3, 0, 4], [5]];
     const maxAccept = Uint16Array.from(maxSets, (s) => acceptMask(s));
-    const byHand = logitRows.reduce((sum, row, i) => {
-      const p = softmax(row);
-      return sum - Math.log(Math.max(...maxSets[i]!.map((c) => p[c]!)));
-    }, 0);
+    const best = logitRows.map((row, i) => maxSets[i]!.reduce((b, c) => (row[c]! > row[b]! ? c : b)));
+    const reference = (z: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(best, 'int32'), NUM_CLASSES), z, undefined, 0, tf.Reduction.SUM) as tf.Scalar;
     const loss = (z: tf.Tensor) => trainingLoss(acceptTensor(maxAccept), z as tf.Tensor2D, 0, tf.Reduction.SUM, 'max');
-    expect(loss(tf.tensor2d(logitRows)).dataSync()[0]).toBeCloseTo(byHand, 4);
+    expect(loss(tf.tensor2d(logitRows)).dataSync()[0]).toBeCloseTo(reference(tf.tensor2d(logitRows)).dataSync()[0]!, 4);
     const grad = tf.grad(loss)(tf.tensor2d(logitRows)).arraySync() as number[][];
-    logitRows.forEach((row, i) => {
-      const p = softmax(row);
-      const best = maxSets[i]!.reduce((b, c) => (p[c]! > p[b]! ? c : b));
-      row.forEach((_, c) => expect(grad[i]![c]).toBeCloseTo(p[c]! - (c === best ? 1 : 0), 5));
-    });
+    const expected = tf.grad(reference)(tf.tensor2d(logitRows)).arraySync() as number[][];
+    grad.forEach((row, i) => row.forEach((g, c) => expect(g).toBeCloseTo(expected[i]![c]!, 5)));
   });
 
   it('counts a hit when the top class is in the set', () => {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { loadSplit, repoRoot, resolveDataDir, userPath, resolveModelsDir } from '@fmnist/core/node';
+import { loadSplit, repoRoot, resolveDataDir, resolveSamplePhotoDir, userPath, resolveModelsDir } from '@fmnist/core/node';
 import { lighthouseRuns } from './lighthouse-runs.ts';
 import { dropFile, launch, nextResult, runCount } from '../test/support/browser.ts';
 import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
@@ -32,7 +32,7 @@ import { totalBytes, transfers, type Transfer } from '../test/support/transfers.
 
 // pnpm passes a literal `--` through to the script.
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
-const defaultPhoto = join(repoRoot(), '..', 'shared', 'sample-photos', 'dress_01.jpg');
+const defaultPhoto = join(resolveSamplePhotoDir(), 'dress_01.jpg');
 const { values } = parseArgs({
   args,
   options: { runs: { type: 'string', default: '5' }, images: { type: 'string', default: '100' }, 'lighthouse-runs': { type: 'string', default: '3' }, 'lighthouse-out': { type: 'string' }, screenshot: { type: 'string' }, 'screenshot-model': { type: 'string', default: 'both' }, photo: { type: 'string', default: defaultPhoto } },

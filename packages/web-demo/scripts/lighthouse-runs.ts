@@ -33,7 +33,7 @@ type LhResult = NonNullable<Awaited<ReturnType<typeof lighthouse>>>['lhr'];
  * second visit that keeps the cache, for the repeat-visit bytes.
  */
 export async function lighthouseRuns(url: string, runs: number, { log = () => {}, saveDir }: { log?: (m: string) => void; saveDir?: string | undefined } = {}): Promise<{ runs: LighthouseRun[]; version: string; failures: string[] }> {
-  const chrome = await chromeLauncher.launch({ chromePath: process.env.CHROME_PATH ?? CHROMIUM, chromeFlags: CHROMIUM_ARGS });
+  const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_ARGS });
   const out: LighthouseRun[] = [];
   const failures = new Set<string>();
   let version = '';

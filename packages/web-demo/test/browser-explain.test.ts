@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_NAMES, EXPLAIN_DIR, loadSplit, resolveSamplePhotoDir, resolveModelsDir } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { CLASS_NAMES, EXPLAIN_DIR, SHIPPED_MODELS, loadSplit, resolveModelsDir } from '@fmnist/core/node';
+import { requireModelFiles, testDataDir, testPhotoDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { dropFile, launch, nextResult, runCount, watchErrors } from './support/browser.ts';
 import { onePerClass } from './support/images.ts';
@@ -19,9 +19,11 @@ import { siteWithModels, type Site } from './support/site.ts';
  * the same graph, `POST /classify?explain=1`) within 1e-4.
  */
 const modelsDir = resolveModelsDir();
-const explained = ['cnn-photo', 'cnn', 'mlp'].filter((m) => existsSync(join(modelsDir, `${m}.onnx`)) && existsSync(join(modelsDir, EXPLAIN_DIR, `${m}.onnx`)));
-if (explained.length === 0) console.warn(`no explanation graphs in ${join(modelsDir, EXPLAIN_DIR)}: skipping the Explain test (export them first)`);
-const dataDir = explained.length > 0 ? testDataDir() : undefined;
+// Every shipped model and its explanation graph: missing, the test fails rather than skips.
+const explained = [...SHIPPED_MODELS];
+requireModelFiles(modelsDir, explained.flatMap((m) => [`${m}.onnx`, join(EXPLAIN_DIR, `${m}.onnx`)]));
+const dataDir = testDataDir();
+const photos = testPhotoDir('samples');
 const TOLERANCE = 1e-4;
 
 interface ServerMap {
@@ -144,13 +146,11 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('draws the map over the garment of a photo, with the same numbers as the server', async () => {
+  it.skipIf(!photos)('draws the map over the garment of a photo, with the same numbers as the server', async () => {
     const model = explained[0]!;
     await choose(model);
     await page.locator('#explain').check();
-    const file = join(resolveSamplePhotoDir(), 'dress_01.jpg');
-    if (!existsSync(file)) return void console.warn(`${file} missing: photo overlay not checked`);
-    const bytes = readFileSync(file);
+    const bytes = readFileSync(join(photos!, 'dress_01.jpg'));
     const before = await runCount(page);
     await dropFile(page, bytes, 'dress_01.jpg', 'image/jpeg');
     expect(await nextResult(page, before)).toBe('done');

@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSplit, resolveModelsDir } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { requireModelFiles, testDataDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { dropFile, launch, nextResult, runCount, shownTop1, watchErrors } from './support/browser.ts';
 import { DEMO_CSP } from './support/csp.ts';
-import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { onePerClass } from './support/images.ts';
 import { grayPng } from './support/png.ts';
 import { referenceTop1 } from './support/reference.ts';
@@ -20,11 +16,11 @@ import { totalBytes, transfers } from './support/transfers.ts';
 /**
  * How the page loads: a visible loading state, onnxruntime-web only in the
  * worker, repeat visits from the HTTP cache, and the whole page under the
- * Content-Security-Policy the server is to send. On the exported models when
- * they exist, else on fixtures.
+ * Content-Security-Policy the server is to send. On the shipped models: missing,
+ * the test fails rather than run on fixtures.
  */
 const realModels = resolveModelsDir();
-const haveReal = ['cnn', 'mlp'].every((m) => existsSync(join(realModels, `${m}.onnx`)));
+requireModelFiles(realModels, ['cnn.onnx', 'mlp.onnx']);
 const dataDir = testDataDir();
 /** A repeat visit may revalidate the HTML, the manifest and the models (304s) and fetch the gallery; nothing more. */
 const REPEAT_VISIT_MAX_BYTES = 100_000;
@@ -37,13 +33,7 @@ describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () =>
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    let modelsDir = realModels;
-    if (!haveReal) {
-      modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-loading-models-'));
-      const dir = modelsDir;
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFixtureModels(modelsDir, browserFixtureWeights(await loadSplit(dataDir!, 'test', { verify: false })));
-    }
+    const modelsDir = realModels;
     images = onePerClass(await loadSplit(dataDir!, 'test', { verify: false }));
     site = await siteWithModels(modelsDir);
     cleanups.push(site.cleanup);

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSplit, resolveModelsDir } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { requireModelFiles, testDataDir } from '@fmnist/core/testing';
 import { BROWSER_WEIGHTS, browserModels, INT8_MAX_DROP_POINTS, manifestOf } from '../build/browser-models.ts';
 import { variantAccuracy } from '../scripts/variant-accuracy.ts';
 
@@ -31,9 +30,9 @@ describe('browserModels', () => {
 
 /** The browser's int8 choice holds only while int8 stays within INT8_MAX_DROP_POINTS of float32 on the whole test set. */
 const int8Models = Object.entries(BROWSER_WEIGHTS).filter(([, w]) => w === 'int8').map(([name]) => name);
-const exported = int8Models.every((m) => existsSync(join(modelsDir, `${m}.int8.onnx`)) && existsSync(join(modelsDir, `${m}.onnx`)));
-if (!exported) console.warn(`int8 exports missing in ${modelsDir}: skipping the int8 accuracy check`);
-const dataDir = exported ? testDataDir() : undefined;
+// The int8 files ship beside the float32 ones: missing, this fails rather than skips.
+requireModelFiles(modelsDir, int8Models.flatMap((m) => [`${m}.onnx`, `${m}.int8.onnx`]));
+const dataDir = testDataDir();
 
 describe.skipIf(!dataDir)('int8 weights the browser loads', () => {
   it.each(int8Models)(`%s: int8 test accuracy within ${INT8_MAX_DROP_POINTS} points of float32`, async (name) => {

@@ -1,15 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSplit, resolveSamplePhotoDir, resolveModelsDir } from '@fmnist/core/node';
-import { testDataDir } from '@fmnist/core/testing';
+import { loadSplit, resolveModelsDir } from '@fmnist/core/node';
+import { requireModelFiles, testDataDir, testPhotoDir } from '@fmnist/core/testing';
 import type { RunningServer } from '@fmnist/serve';
 import { pixelDifference } from '../src/parity.ts';
 import { compareWithServer, dropFile, launch, nextResult, runCount, shownInput, shownTop1, watchErrors } from './support/browser.ts';
-import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { grayPng } from './support/png.ts';
 import { onePerClass } from './support/images.ts';
 import { startDemoServer } from './support/server.ts';
@@ -18,20 +15,21 @@ import { siteWithModels, type Site } from './support/site.ts';
 /**
  * Preprocessing parity: the browser (createImageBitmap + canvas) and the
  * server (sharp) decode differently but hand raw pixels to the same core
- * function. The same real photos and test images through both must give
- * 28x28 inputs within a few gray levels and the same top-1 answer.
+ * function. Chromium's and sharp's full decodes of the sample JPEGs are
+ * bit-identical (the web demo's README), so the same real photos and test
+ * images through both must give the same 28x28 inputs and the same top-1.
  */
-const PHOTOS = resolveSamplePhotoDir();
-/** Largest per-pixel difference allowed between the two 28x28 inputs. */
-const MAX_GRAY_DIFF = 8;
+/** Largest per-pixel difference allowed between the two 28x28 inputs: none, as the README claims. */
+const MAX_GRAY_DIFF = 0;
 
 // The server at its defaults: sharp only decodes and auto-orients; core shrinks, in both places.
 
 const dataDir = testDataDir();
-const havePhotos = existsSync(join(PHOTOS, 'labels.json'));
-if (!havePhotos) console.warn(`${PHOTOS} is missing: the parity test runs on test images only`);
+// Missing, the photo half skips with a message; under REQUIRE_DATA=1 it fails.
+const PHOTOS = testPhotoDir('samples');
 const realModels = resolveModelsDir();
-const haveReal = ['cnn', 'mlp'].every((m) => existsSync(join(realModels, `${m}.onnx`)));
+// The shipped models: missing, the test fails rather than run on a fixture.
+requireModelFiles(realModels, ['cnn.onnx', 'mlp.onnx']);
 
 describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
   let server: RunningServer;
@@ -39,20 +37,10 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
   let page: Page;
   let errors: string[];
   let site: Site;
-  const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    let modelsDir = realModels;
-    if (!haveReal) {
-      // Until the exported models exist, a nearest-centroid fixture: its top-1 still depends on every pixel.
-      modelsDir = await mkdtemp(join(tmpdir(), 'fmnist-parity-models-'));
-      const dir = modelsDir;
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      await writeFixtureModels(modelsDir, browserFixtureWeights(await loadSplit(dataDir!, 'test', { verify: false })));
-    }
-    site = await siteWithModels(modelsDir);
-    cleanups.push(site.cleanup);
-    server = await startDemoServer({ modelsDir, siteDir: site.dir, dataDir: dataDir! });
+    site = await siteWithModels(realModels);
+    server = await startDemoServer({ modelsDir: realModels, siteDir: site.dir, dataDir: dataDir! });
     browser = await launch();
     page = await browser.newPage();
     errors = watchErrors(page);
@@ -63,7 +51,7 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    for (const c of cleanups) await c();
+    await site?.cleanup();
   });
 
   async function both(bytes: Uint8Array, name: string, type: string) {
@@ -76,11 +64,11 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
     return { name, browserTop1, serverTop1, diff: pixelDifference(browserInput, serverInput) };
   }
 
-  it('on real photos', { skip: !havePhotos }, async () => {
-    const files = (JSON.parse(readFileSync(join(PHOTOS, 'labels.json'), 'utf8')) as { file: string }[]).map((l) => l.file);
+  it('on real photos', { skip: !PHOTOS }, async () => {
+    const files = (JSON.parse(readFileSync(join(PHOTOS!, 'labels.json'), 'utf8')) as { file: string }[]).map((l) => l.file);
     const results = [];
-    for (const file of files) results.push(await both(readFileSync(join(PHOTOS, file)), file, 'image/jpeg'));
-    console.log(`parity on ${results.length} photos (${haveReal ? 'exported' : 'fixture'} models): ` + results.map((r) => `${r.name} max ${r.diff.max} mean ${r.diff.mean.toFixed(2)} top1 ${r.browserTop1}/${r.serverTop1}`).join('; '));
+    for (const file of files) results.push(await both(readFileSync(join(PHOTOS!, file)), file, 'image/jpeg'));
+    console.log(`parity on ${results.length} photos: ` + results.map((r) => `${r.name} max ${r.diff.max} mean ${r.diff.mean.toFixed(2)} top1 ${r.browserTop1}/${r.serverTop1}`).join('; '));
     for (const r of results) {
       expect(r.diff.max, `${r.name}: largest gray-level difference`).toBeLessThanOrEqual(MAX_GRAY_DIFF);
       expect(r.browserTop1, `${r.name}: browser vs server top-1`).toBe(r.serverTop1);

@@ -1,7 +1,8 @@
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
-/** The team's fixed flags: Debian's Chromium, headless, no network chatter of its own. */
+/** Debian's Chromium by default; CHROME_PATH (the variable Lighthouse's launcher reads too) points at another build. */
+export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+/** The team's fixed flags: headless, no network chatter of its own. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 /**

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, SHIPPED_MODELS } from '@fmnist/core/node';
+
+/**
+ * Figures that prove themselves: the figures docs/training.md,
+ * docs/benchmarks.md, docs/parity.md and the README quote about the trained
+ * models are recomputed from the artefacts they come from (each run's
+ * metrics.json and history.json), so a retrained model or a stale edit
+ * fails here until the doc is brought up to date.
+ */
+const root = repoRoot();
+const text = (path: string) => readFileSync(join(root, path), 'utf8');
+const json = <T>(path: string) => JSON.parse(text(path)) as T;
+
+interface Metrics {
+  accuracy: number;
+  macro: { precision: number; recall: number; f1: number };
+  bestEpoch: number;
+  validationAccuracy: number;
+  trainSeconds: number;
+  trainImagesPerSecond: number;
+  photos?: { validation: { acceptTop1: number } };
+}
+interface History {
+  epochs: { epoch: number; accuracy: number; valAccuracy: number; seconds: number; imagesPerSecond: number }[];
+}
+
+/** A run directory's metrics and history (repository-relative). */
+function run(dir: string) {
+  return { metrics: json<Metrics>(join(dir, 'metrics.json')), history: json<History>(join(dir, 'history.json')) };
+}
+
+const pct = (x: number, digits = 2) => (x * 100).toFixed(digits);
+/** A cell without markdown emphasis, percent signs or thousands separators. */
+const bare = (cell: string) => cell.replace(/\*\*/g, '').replace(/%/g, '').replace(/(\d),(\d{3})/g, '$1$2').trim();
+
+/** The rows of the markdown table whose header row starts with `header`, as trimmed cells. */
+function table(markdown: string, header: string): string[][] {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(header));
+  expect(start, `a table headed "${header}"`).toBeGreaterThanOrEqual(0);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.slice(1, -1).split('|').map((c) => c.trim()));
+  }
+  expect(rows.length, `rows under "${header}"`).toBeGreaterThan(0);
+  return rows;
+}
+
+/** The one match of `pattern` in `markdown`: a quoted claim the test recomputes. */
+function claim(markdown: string, pattern: RegExp): string[] {
+  const m = markdown.match(pattern);
+  expect(m, `the doc still says ${pattern}`).not.toBeNull();
+  return m!.slice(1).map(bare);
+}
+
+describe('docs/training.md: the table of runs', () => {
+  const rows = table(text('docs/training.md'), '| run | recipe | test acc |');
+
+  it.each(rows.map((r) => [bare(r[0]!).split(' (')[0]!, r] as const))('%s: its figures are its artefact\'s', (_, row) => {
+    const [, , testAcc, macro, best, trainAcc, artefact] = row;
+    const link = artefact?.match(/\]\(([^)]+metrics\.json)\)/)?.[1];
+    expect(link, 'every row names its metrics.json').toBeDefined();
+    const { metrics, history } = run(dirname(join('docs', link!)));
+    expect(bare(testAcc!)).toBe(pct(metrics.accuracy));
+    expect(macro!.split('/').map(bare)).toEqual([pct(metrics.macro.precision), pct(metrics.macro.recall), pct(metrics.macro.f1)]);
+    const [, epoch, of, val] = best!.match(/^(\d+)(?: of (\d+))? \(([\d.]+)%\)$/) ?? [];
+    expect(Number(epoch)).toBe(metrics.bestEpoch);
+    if (of) expect(Number(of)).toBe(history.epochs.length);
+    expect(val).toBe(pct(metrics.validationAccuracy));
+    expect(bare(trainAcc!)).toBe(pct(history.epochs.at(-1)!.accuracy));
+  });
+});
+
+describe('docs/benchmarks.md: end-to-end training speed of the real runs', () => {
+  const doc = text('docs/benchmarks.md');
+  const range = (values: number[], digits = 0) => [Math.min(...values), Math.max(...values)].map((v) => v.toFixed(digits));
+
+  it('the default-recipe CNN run: images/s per epoch, over the run, and minutes', () => {
+    const { metrics, history } = run('models/cnn/default-recipe');
+    const [low, high, overall, minutes] = claim(doc, /trained at ([\d,]+) to ([\d,]+)\s+images\/s per epoch, ([\d,]+) over the run: (\d+) minutes/);
+    expect([low, high]).toEqual(range(history.epochs.map((e) => e.imagesPerSecond)));
+    expect(overall).toBe(metrics.trainImagesPerSecond.toFixed(0));
+    expect(minutes).toBe((metrics.trainSeconds / 60).toFixed(0));
+  });
+
+  it('epoch seconds of the shipped CNN and of cnn-best-bn-flip', () => {
+    const [shippedLow, shippedHigh, oldLow, oldHigh, oldMedian] = claim(doc, /took (\d+)-(\d+) s with 2 workers in the\s+shipped run \(`models\/cnn\/`\), against (\d+)-(\d+) s \((\d+) s at the median\)/);
+    expect([shippedLow, shippedHigh]).toEqual(range(run('models/cnn').history.epochs.map((e) => e.seconds)));
+    const old = run('docs/runs/cnn-best-bn-flip').history.epochs.map((e) => e.seconds).sort((a, b) => a - b);
+    expect([oldLow, oldHigh]).toEqual(range(old));
+    expect(oldMedian).toBe(((old[(old.length - 1) >> 1]! + old[old.length >> 1]!) / 2).toFixed(0));
+  });
+});
+
+describe('docs/parity.md and the figures quoted from it', () => {
+  const parity = text('docs/parity.md');
+  const rows = table(parity, '| model | ONNX | images |');
+
+  it.each(SHIPPED_MODELS)('%s: tfjs and ONNX accuracy are the shipped model\'s test accuracy', (name) => {
+    const accuracy = pct(run(join('models', name)).metrics.accuracy);
+    const mine = rows.filter((r) => r[0] === name);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const r of mine) expect([bare(r[6]!), bare(r[7]!)]).toEqual([accuracy, accuracy]);
+    const int8 = table(parity, '| model | float32 size |').find((r) => r[0] === name);
+    expect(bare(int8![3]!)).toBe(accuracy);
+  });
+
+  it("benchmarks.md's max |Δlogit| figures are the shipped files' rows", () => {
+    const quoted = claim(text('docs/benchmarks.md'), /max \|Δlogit\| ([\d.e-]+) \(mlp\), ([\d.e-]+) \(cnn\) and ([\d.e-]+) \(cnn-photo\)/);
+    const shipped = ['mlp', 'cnn', 'cnn-photo'].map((name) => Number(rows.find((r) => r[1] === `models/${name}.onnx`)![3]).toExponential(1));
+    expect(quoted).toEqual(shipped);
+  });
+});
+
+describe("README.md: the shipped models' table", () => {
+  const rows = table(text('README.md'), '| model | what | Fashion-MNIST test |');
+  const rowOf = (name: string) => rows.find((r) => bare(r[0]!).split(' ')[0] === name);
+
+  it.each(SHIPPED_MODELS)('%s: test accuracy from its metrics.json', (name) => {
+    const row = rowOf(name);
+    expect(row, `a README row for ${name}`).toBeDefined();
+    expect(bare(row![2]!)).toBe(pct(run(join('models', name)).metrics.accuracy));
+  });
+
+  it('the photo figures: cnn-photo from its metrics.json, cnn from docs/photo-cv.json (fold 0)', () => {
+    const photo = (name: string) => bare(rowOf(name)![3]!);
+    expect(photo('cnn-photo')).toBe(pct(run('models/cnn-photo').metrics.photos!.validation.acceptTop1, 1));
+    const cv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>('docs/photo-cv.json');
+    expect(cv.startingModel.path).toBe('models/cnn');
+    expect(photo('cnn')).toBe(pct(cv.startingModel.acceptTop1.folds[0]!, 1));
+  });
+});
