@@ -8,6 +8,7 @@ import { bytesToInput, IMAGE_PIXELS, TOP_CLASS } from '@fmnist/core';
 import { block, useExplainServer } from './explain-fixture.ts';
 import type { Json } from './helpers.ts';
 import { checkV2, oipSpecMissing } from './oip-spec.ts';
+import { openRequest, readUntilClose } from './raw-http.ts';
 
 const fx = useExplainServer();
 
@@ -107,8 +108,13 @@ describe.skipIf(oipSpecMissing !== undefined)('/v2 against the Open Inference Pr
     expect((await v2('POST', '/v2/models/cnn-explain/versions/nope/infer', request('cnn-explain', 1))).status).toBe(404);
     expect((await v2('POST', '/v2/models/cnn')).status).toBe(405);
     expect((await v2('GET', '/v2/models/cnn/infer')).status).toBe(405);
-    // Over --max-json-mb (6 MB by default): refused before it is parsed.
-    expect((await v2('POST', '/v2/models/cnn/infer', { inputs: [{ ...img, shape: [600, 1, 28, 28], data: new Array(600 * IMAGE_PIXELS).fill(0.12345678901234568) }] })).status).toBe(413);
+    // Over --max-json-mb (6 MB by default): refused from the header before the body is read
+    // (over a raw socket: fetch may see the connection reset while it is still uploading).
+    const socket = await openRequest(fx().server.url, `POST /v2/models/cnn/infer HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: ${7 * 1024 * 1024}`);
+    const big = await readUntilClose(socket);
+    const type = /content-type: ([^\r\n]*)/i.exec(big.head)?.[1] ?? '';
+    expect(big.status).toBe(413);
+    expect((await checkV2('POST', '/v2/models/cnn/infer', new Response(big.body, { status: 413, headers: { 'content-type': type } }))).problems).toEqual([]);
     // Finite FP32 inputs whose outputs overflow: never null in the JSON.
     expect((await v2('POST', '/v2/models/mlp/infer', { inputs: [{ ...img, data: new Array(IMAGE_PIXELS).fill(3e38) }] })).status).toBe(422);
   });
