@@ -11,7 +11,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { samplesRoutes } from './routes/samples.ts';
 import { staticRoutes } from './routes/static.ts';
-import { v2Routes } from './routes/v2.ts';
+import { isV2Path, v2Routes } from './routes/v2.ts';
 import { routeOf } from './route-label.ts';
 import { securityHeaders } from './security-headers.ts';
 import { ClientGoneError } from './work-queue.ts';
@@ -75,7 +75,8 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
       e = new HttpError('internal', 'internal error');
     }
     ctx.metrics.errors.inc({ code: e.code });
-    return c.json(e.toJSON(), e.status, e.headers);
+    // The Open Inference Protocol's error object is a bare message; the code is still counted above.
+    return c.json(isV2Path(c.req.path) ? { error: e.message } : e.toJSON(), e.status, e.headers);
   });
   return app;
 }

@@ -2,8 +2,10 @@ import { ERROR_STATUS } from './errors.ts';
 
 /**
  * The OpenAPI 3.1 document, hand-written: the routes validate by hand
- * (multipart images, raw bodies, v2 tensors), so a schema library would
- * describe only part of them.
+ * (multipart images, raw bodies, v2 tensors, event streams), so a schema
+ * library would describe only part of them. test/openapi.test.ts keeps it
+ * true: a real request per documented (path, method, status), every answer
+ * validated against it, and every route of the app documented.
  */
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
@@ -22,9 +24,8 @@ const imageBody = {
   },
 };
 const clientErrors = {
-  '400': errorResponse('bad request (empty body, bad topk, bad explain_class, too many images, bad tensor)'),
+  '400': errorResponse('bad request (empty body, bad topk, bad explain_class, too many images)'),
   '404': errorResponse('unknown model'),
-  '405': errorResponse('wrong method (see the Allow header)'),
   '408': errorResponse('the body stopped arriving (upload cut off)'),
   '409': errorResponse('explain=1 for a model without an explanation graph (no_explanation; the message names the models that have one)'),
   '413': errorResponse('body over the size limit'),
@@ -32,42 +33,88 @@ const clientErrors = {
   '422': errorResponse('corrupt or truncated image, over the decode budget (pixels by format, side, aspect ratio, PNG chunks), or a batch over its summed budget'),
   '503': errorResponse('a queue or the upload budget is full (Retry-After), or shutting down'),
 };
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const versionParam = { name: 'version', in: 'path', required: true, schema: { type: 'string' }, description: 'the one version a model has here (its `versions[0]`); another is 404' };
+// The Open Inference Protocol's own error object, on every /v2 path.
+const v2Error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/V2Error' } } } });
+const shuttingDown = errorResponse('shutting down');
+const v2ShuttingDown = v2Error('shutting down');
+const v2Server = { get: { summary: 'KServe v2 server metadata (the spec names the path `/v2/`, its prose `v2`: both answer)', responses: { '200': json({ type: 'object', required: ['name', 'version', 'extensions'] }), '503': v2ShuttingDown } } };
+const v2Metadata = (parameters: object[]) => ({ get: { summary: 'KServe v2 model metadata (platform `onnx_onnxv1`), classifiers and `<model>-explain` graphs', parameters, responses: { '200': json({ type: 'object', required: ['name', 'platform', 'inputs', 'outputs'] }), '404': v2Error('unknown model or version'), '503': v2ShuttingDown } } });
+const v2Ready = (parameters: object[]) => ({ get: { summary: 'KServe v2 model readiness', parameters, responses: { '200': json({ type: 'object', required: ['name', 'ready'] }), '404': v2Error('unknown model or version'), '503': v2ShuttingDown } } });
+const v2Infer = (parameters: object[]) => ({
+  post: {
+    summary: 'KServe v2 inference (JSON tensors): input `input` FP32 [N,1,28,28] in [0,1]. Explanation graphs are models named `<model>-explain` (GET /models lists them): inputs `input` and `class` INT64 [N] (0-9, or -1 for the top class); outputs logits, probabilities, explained_class (INT64), heatmap, gradcam (CNN), saliency FP32 [N,28,28], input_gradient FP32 [N,1,28,28]',
+    parameters,
+    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['inputs'] } } } },
+    responses: {
+      '200': json({ type: 'object', required: ['model_name', 'outputs'] }),
+      '400': v2Error('not JSON, wrong tensor name, shape or datatype, ragged data, values not finite as FP32, an `id` that is not a string, or a parameter that is not a string, number or boolean'),
+      '404': v2Error('unknown model or version'),
+      '408': v2Error('the body stopped arriving (upload cut off)'),
+      '413': v2Error('JSON body over --max-json-mb, or any body over --max-body-mb'),
+      '422': v2Error('the outputs overflowed (non-finite)'),
+      '503': v2Error('the upload budget is full (Retry-After), or shutting down'),
+    },
+  },
+});
 
 export const openapi = {
   openapi: '3.1.0',
-  info: { title: 'Fashion-MNIST serve', version: '0.1.0', description: 'Classifies clothing photos with ONNX models (onnxruntime-node). Errors are always `{error: {code, message}}`.' },
+  info: {
+    title: 'Fashion-MNIST serve',
+    version: '0.1.0',
+    description:
+      'Classifies clothing photos with ONNX models (onnxruntime-node). Errors are `{error: {code, message}}`, except on /v2 paths, which answer the Open Inference Protocol\'s `{error: "<message>"}`. Any path answers a method it does not have with 405 and `Allow`, and a fault of the server with 500; the demo\'s static files are served under `/` when built.',
+  },
   paths: {
+    '/': { get: { summary: 'The web demo when built, else a JSON pointer to the docs', responses: { '200': { description: 'OK', content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } }, '503': shuttingDown } } },
     '/classify': { post: { summary: 'Classify one image', parameters: [modelParam, topkParam, inputParam, explainParam, explainClassParam], requestBody: imageBody, responses: { '200': json({ $ref: '#/components/schemas/Classification' }), ...clientErrors } } },
     '/classify/batch': { post: { summary: 'Classify several images (repeat the `image` field), answered in order', parameters: [modelParam, topkParam, inputParam, explainParam, explainClassParam], requestBody: imageBody, responses: { '200': json({ type: 'object', properties: { model: { type: 'object' }, results: { type: 'array', items: { oneOf: [{ $ref: '#/components/schemas/Classification' }, error] } } } }), ...clientErrors } } },
     '/evaluate': {
       post: {
         summary: 'Evaluate a model on the Fashion-MNIST test set (or an uploaded IDX pair); `Accept: text/event-stream` or `?stream=1` streams progress',
         parameters: [modelParam, { name: 'stream', in: 'query', schema: { type: 'boolean' } }],
-        requestBody: { required: false, content: { 'multipart/form-data': { schema: { type: 'object', properties: { images: { type: 'string', format: 'binary' }, labels: { type: 'string', format: 'binary' } } } } } },
-        responses: { '200': json({ type: 'object', description: 'accuracy, macro, perClass, confusion, seconds, imagesPerSecond' }), '409': errorResponse('no data directory'), '400': errorResponse('bad IDX upload'), '404': errorResponse('unknown model'), '413': errorResponse('uploaded dataset over --max-eval-images'), '503': errorResponse('evaluation queue full (Retry-After)') },
+        requestBody: { required: false, content: { 'multipart/form-data': { schema: { type: 'object', properties: { images: { type: 'string', format: 'binary' }, labels: { type: 'string', format: 'binary' } } } }, 'application/json': { schema: { type: 'object', properties: { model: { type: 'string' }, stream: { type: 'string' } } } } } },
+        responses: {
+          '200': {
+            description: 'OK',
+            content: {
+              'application/json': { schema: { type: 'object', required: ['source', 'accuracy'], description: 'accuracy, macro, perClass, confusion, seconds, imagesPerSecond' } },
+              'text/event-stream': { schema: { type: 'string', description: '`progress` events, then one `result` event (the JSON answer), or an `error` event ({error: {code, message}})' } },
+            },
+          },
+          '400': errorResponse('bad IDX upload, or only one of its two files'),
+          '404': errorResponse('unknown model'),
+          '408': errorResponse('the body stopped arriving (upload cut off)'),
+          '409': errorResponse('no data directory, and no upload'),
+          '413': errorResponse('uploaded dataset over --max-eval-images, or a body over the size limit'),
+          '503': errorResponse('evaluation queue or upload budget full (Retry-After), or shutting down'),
+        },
       },
     },
-    '/samples': { get: { summary: 'Random test-set images as PNG data URLs with labels', parameters: [{ name: 'n', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 64, default: 12 } }, { name: 'seed', in: 'query', schema: { type: 'integer' } }], responses: { '200': json({ type: 'object' }), '409': errorResponse('no data directory') } } },
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
-    '/readyz': { get: { summary: 'Readiness (models loaded, not shedding load)', responses: { '200': json({ type: 'object' }), '503': errorResponse('not ready, or overloaded (a queue is full)') } } },
-    '/models': { get: { summary: 'Loaded models: version, provider, ONNX metadata, and `explanation` (v2 name, version, default method, maps, relativeCost) for those with an explanation graph', responses: { '200': json({ type: 'object' }) } } },
-    '/models/{name}': { get: { summary: 'One model', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), '404': errorResponse('unknown model') } } },
-    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-    '/v2/health/live': { get: { summary: 'KServe v2 liveness', responses: { '200': json({ type: 'object' }) } } },
-    '/v2/health/ready': { get: { summary: 'KServe v2 readiness', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }) } } },
-    '/v2/models/{name}': { get: { summary: 'KServe v2 model metadata', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), '404': errorResponse('unknown model') } } },
-    '/v2/models/{name}/ready': { get: { summary: 'KServe v2 model readiness', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json({ type: 'object' }), '404': errorResponse('unknown model') } } },
-    '/v2/models/{name}/infer': {
-      post: {
-        summary: 'KServe v2 inference (JSON tensors): input `input` FP32 [N,1,28,28] in [0,1]. Explanation graphs are models named `<model>-explain` (GET /models lists them): inputs `input` and `class` INT64 [N] (0-9, or -1 for the top class); outputs logits, probabilities, explained_class (INT64), heatmap, gradcam (CNN), saliency FP32 [N,28,28], input_gradient FP32 [N,1,28,28]',
-        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: { '200': json({ type: 'object' }), '400': errorResponse('wrong tensor name, shape or datatype, or values not finite as FP32'), '404': errorResponse('unknown model'), '413': errorResponse('JSON body over --max-json-mb'), '422': errorResponse('the outputs overflowed (non-finite)') },
-      },
-    },
+    '/samples': { get: { summary: 'Random test-set images as PNG data URLs with labels', parameters: [{ name: 'n', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 64, default: 12 } }, { name: 'seed', in: 'query', schema: { type: 'integer', minimum: 0 } }], responses: { '200': json({ type: 'object', required: ['samples'] }), '400': errorResponse('n not 1-64, or seed not a non-negative integer'), '409': errorResponse('no data directory'), '503': shuttingDown } } },
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }), '503': shuttingDown } } },
+    '/readyz': { get: { summary: 'Readiness (models loaded, not shedding load)', responses: { '200': json({ type: 'object' }), '503': errorResponse('not ready, overloaded (a queue is full) or shutting down') } } },
+    '/models': { get: { summary: 'Loaded models: version, provider, ONNX metadata, and `explanation` (v2 name, version, default method, maps, relativeCost) for those with an explanation graph', responses: { '200': json({ type: 'object', required: ['default', 'models'] }), '503': shuttingDown } } },
+    '/models/{name}': { get: { summary: 'One model', parameters: [nameParam], responses: { '200': json({ type: 'object', required: ['name', 'version'] }), '404': errorResponse('unknown model'), '503': shuttingDown } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }, '503': shuttingDown } } },
+    '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object', required: ['openapi', 'paths'] }), '503': shuttingDown } } },
+    '/docs': { get: { summary: 'This document as a page', responses: { '200': { description: 'OK', content: { 'text/html': { schema: { type: 'string' } } } }, '503': shuttingDown } } },
+    '/v2': v2Server,
+    '/v2/': v2Server,
+    '/v2/health/live': { get: { summary: 'KServe v2 liveness', responses: { '200': json({ type: 'object', required: ['live'] }), '503': v2ShuttingDown } } },
+    '/v2/health/ready': { get: { summary: 'KServe v2 readiness', responses: { '200': json({ type: 'object', required: ['ready'] }), '503': v2Error('models loading, or shutting down') } } },
+    '/v2/models/{name}': v2Metadata([nameParam]),
+    '/v2/models/{name}/versions/{version}': v2Metadata([nameParam, versionParam]),
+    '/v2/models/{name}/ready': v2Ready([nameParam]),
+    '/v2/models/{name}/versions/{version}/ready': v2Ready([nameParam, versionParam]),
+    '/v2/models/{name}/infer': v2Infer([nameParam]),
+    '/v2/models/{name}/versions/{version}/infer': v2Infer([nameParam, versionParam]),
   },
   components: {
     schemas: {
+      V2Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } }, description: "the Open Inference Protocol's error object" },
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', enum: Object.keys(ERROR_STATUS) }, message: { type: 'string' } } } } },
       Classification: {
         type: 'object',

@@ -31,6 +31,15 @@ async function expectError(res: Response, status: number, code: string): Promise
   expect(text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
 }
 
+/** A /v2 refusal: the Open Inference Protocol's `{error: "<message>"}`, no code. */
+async function expectV2Error(res: Response, status: number, message: RegExp): Promise<void> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(message) });
+  expect(text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+}
+
 const post = (path: string, body: RequestInit['body'], type?: string) => fetch(`${server.url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
 
 let goodPng: Buffer;
@@ -102,7 +111,7 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
 
   it('unknown model: 404', async () => {
     await expectError(await post('/classify?model=resnet', goodPng, 'image/png'), 404, 'unknown_model');
-    await expectError(await fetch(`${server.url}/v2/models/resnet`), 404, 'unknown_model');
+    await expectV2Error(await fetch(`${server.url}/v2/models/resnet`), 404, /no model named 'resnet'/);
     await expectError(await fetch(`${server.url}/models/resnet`), 404, 'unknown_model');
   });
 
@@ -130,9 +139,9 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
       { inputs: [] },
       { inputs: [ok], outputs: [{ name: 'nope' }] },
     ];
-    for (const body of cases) await expectError(await post('/v2/models/cnn/infer', JSON.stringify(body), 'application/json'), 400, 'bad_tensor');
-    await expectError(await post('/v2/models/cnn/infer', '{"inputs": [', 'application/json'), 400, 'bad_request');
-    await expectError(await post('/v2/models/cnn/infer', '[1,2]', 'application/json'), 400, 'bad_request');
+    for (const body of cases) await expectV2Error(await post('/v2/models/cnn/infer', JSON.stringify(body), 'application/json'), 400, /input|output|shape|datatype|batch|data/);
+    await expectV2Error(await post('/v2/models/cnn/infer', '{"inputs": [', 'application/json'), 400, /JSON/);
+    await expectV2Error(await post('/v2/models/cnn/infer', '[1,2]', 'application/json'), 400, /JSON object/);
   });
 
   it('unknown endpoint: 404 JSON', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { testPhotoDir } from '@fmnist/core/node';
+import { testPhotoDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { CLASS_NAMES, IMAGE_PIXELS } from '@fmnist/core';

@@ -67,7 +67,7 @@ describe('explanation graphs on KServe v2', () => {
     for (const inputs of cases) {
       const res = await fetch(`${fx().server.url}/v2/models/cnn-explain/infer`, { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as Json).error.code).toBe('bad_tensor');
+      expect(((await res.json()) as Json).error).toMatch(/class/);
     }
   });
 });

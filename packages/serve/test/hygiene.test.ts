@@ -36,19 +36,19 @@ describe('issue 12: v2 tensors, headers and methods', () => {
     huge[3] = 1e39;
     const res = await infer(huge);
     expect(res.status).toBe(400);
-    expect(((await res.json()) as Json).error.code).toBe('bad_tensor');
+    expect(((await res.json()) as Json).error).toMatch(/finite as FP32/);
     // Finite FP32 inputs (3e38) whose logits overflow the fixture model's float32 sums.
     const overflow = await infer(new Array(IMAGE_PIXELS).fill(3e38));
     const body = (await overflow.json()) as Json;
     expect(overflow.status, JSON.stringify(body).slice(0, 200)).toBe(422);
-    expect(body.error.code).toBe('non_finite_output');
+    expect(body.error).toMatch(/non-finite outputs/);
     expect((await infer(new Array(IMAGE_PIXELS).fill(0.5))).status).toBe(200);
   });
 
   it('a v2 JSON body over --max-json-mb is refused (413) before it is parsed', async () => {
     const big = await infer(new Array(IMAGE_PIXELS * 200).fill(0.123456789), 200);
     expect(big.status).toBe(413);
-    expect(((await big.json()) as Json).error.code).toBe('payload_too_large');
+    expect(((await big.json()) as Json).error).toMatch(/over the \d+ byte limit/);
   });
 
   it('case 10: nosniff and a Content-Security-Policy on every response; COOP/COEP kept on the demo', async () => {
@@ -88,7 +88,10 @@ describe('issue 12: v2 tensors, headers and methods', () => {
       const res = await fetch(`${server.url}${path}`, { method });
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.get('allow')).toBe(allow);
-      expect(((await res.json()) as Json).error.code).toBe('method_not_allowed');
+      const error = ((await res.json()) as Json).error;
+      // The Open Inference Protocol's error object on /v2 paths, this server's elsewhere.
+      if (path.startsWith('/v2/')) expect(error).toMatch(/is not allowed on/);
+      else expect(error.code).toBe('method_not_allowed');
     }
     expect((await fetch(`${server.url}/no/such/thing`, { method: 'POST' })).status).toBe(404);
   });

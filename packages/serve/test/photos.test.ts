@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testPhotoDir } from '@fmnist/core/node';
+import { testPhotoDir } from '@fmnist/core/testing';
 import { inputFigures, preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 

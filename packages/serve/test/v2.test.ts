@@ -16,7 +16,7 @@ describe('Open Inference Protocol (KServe v2)', () => {
     const meta = (await (await fetch(`${server().url}/v2/models/cnn`)).json()) as Json;
     expect(meta.name).toBe('cnn');
     expect(meta.versions).toHaveLength(1);
-    expect(meta.platform).toBe('onnxruntime_onnx');
+    expect(meta.platform).toBe('onnx_onnxv1');
     expect(meta.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] }]);
     const version = meta.versions[0];
     expect((await fetch(`${server().url}/v2/models/cnn/versions/${version}`)).status).toBe(200);

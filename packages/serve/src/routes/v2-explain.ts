@@ -1,7 +1,7 @@
 import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_HEIGHT, IMAGE_WIDTH, INPUT_CONTRACT, NUM_CLASSES, TOP_CLASS } from '@fmnist/core';
 import { HttpError } from '../errors.ts';
 import type { LoadedExplainer } from '../explainer.ts';
-import { allFinite, bad, isObject, parseImageTensor, parseOutputs, V2_PLATFORM } from '../v2-tensors.ts';
+import { allFinite, bad, elements, isObject, parseEnvelope, parseImageTensor, parseOutputs, V2_PLATFORM } from '../v2-tensors.ts';
 
 /**
  * An explanation graph as a KServe v2 model (`cnn-explain`): the image and
@@ -41,6 +41,7 @@ export function explainerMetadata(e: LoadedExplainer) {
 /** Validates and runs one v2 infer request on an explanation graph. */
 export async function inferExplainer(e: LoadedExplainer, body: unknown, maxBatch: number) {
   if (!isObject(body)) throw new HttpError('bad_request', 'the body must be a JSON object with an `inputs` array');
+  const { id } = parseEnvelope(body);
   const inputs = Array.isArray(body.inputs) ? body.inputs : [];
   const named = (name: string) => inputs.find((t: unknown): t is Record<string, unknown> => isObject(t) && t.name === name);
   const image = named(EXPLAIN_INPUTS.image);
@@ -58,16 +59,14 @@ export async function inferExplainer(e: LoadedExplainer, body: unknown, maxBatch
     if (!allFinite(values)) throw new HttpError('non_finite_output', 'the model produced non-finite outputs for these inputs; send values in [0, 1] (pixel / 255)');
     return { name, datatype: 'FP32', shape: [...t.dims], data: Array.from(values) };
   });
-  return { model_name: e.name, model_version: e.version, ...(typeof body.id === 'string' ? { id: body.id } : {}), outputs };
+  return { model_name: e.name, model_version: e.version, ...(id !== undefined ? { id } : {}), outputs };
 }
 
 /** The class tensor: INT64 [N], each TOP_CLASS or 0..classes-1 (the graph's Gather would fail on others). */
 function parseClassTensor(t: Record<string, unknown>, n: number): BigInt64Array {
   if (t.datatype !== 'INT64') throw bad(`datatype of '${EXPLAIN_INPUTS.class}' must be INT64, got '${String(t.datatype).slice(0, 20)}'`);
   if (!Array.isArray(t.shape) || t.shape.length !== 1 || t.shape[0] !== n) throw bad(`shape of '${EXPLAIN_INPUTS.class}' must be [${n}] (one class per image), got ${JSON.stringify(t.shape)?.slice(0, 40)}`);
-  const data = Array.isArray(t.data) ? t.data.flat() : undefined;
-  if (!data || data.length !== n) throw bad(`'${EXPLAIN_INPUTS.class}' must hold ${n} integers`);
-  return BigInt64Array.from(data, (v: unknown, i) => {
+  return BigInt64Array.from(elements(t.data, [n]), (v: unknown, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < TOP_CLASS || v >= NUM_CLASSES) {
       throw bad(`class #${i} is ${JSON.stringify(v)?.slice(0, 20)}: use 0..${NUM_CLASSES - 1} or ${TOP_CLASS} for the top class`);
     }

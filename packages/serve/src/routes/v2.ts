@@ -1,17 +1,21 @@
 import { Hono, type Context } from 'hono';
-import { IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
+import { INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES } from '@fmnist/core';
 import type { ServeContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import type { LoadedExplainer } from '../explainer.ts';
 import type { LoadedModel } from '../registry.ts';
 import { explainerMetadata, inferExplainer } from './v2-explain.ts';
 import { readJson } from '../upload.ts';
-import { allFinite, bad, isObject, parseImageTensor, parseOutputs, V2_PLATFORM } from '../v2-tensors.ts';
+import { allFinite, bad, isObject, parseEnvelope, parseImageTensor, parseOutputs, V2_PLATFORM } from '../v2-tensors.ts';
+
+/** Paths of the Open Inference Protocol, whose errors are the spec's `{"error": "<message>"}`. */
+export const isV2Path = (path: string) => path === '/v2' || path.startsWith('/v2/');
 
 /**
  * The Open Inference Protocol (KServe v2) REST API, JSON tensors only, so
- * that standard v2 clients work here as against Triton. Errors keep this
- * server's `{error: {code, message}}` shape; v2 clients read `error`.
+ * that standard v2 clients work here as against Triton. Errors on these
+ * paths are the spec's `{"error": "<message>"}` (the app's error handler
+ * asks isV2Path), not this server's `{error: {code, message}}`.
  */
 export function v2Routes(ctx: ServeContext) {
   /** The model, and when the path names a version, that it is the loaded one (one version per model here). */
@@ -64,10 +68,17 @@ export function v2Routes(ctx: ServeContext) {
     const outputs = request.outputs ? all.filter((o) => request.outputs!.includes(o.name)) : all;
     return c.json({ model_name: m.name, model_version: m.version, ...(request.id !== undefined ? { id: request.id } : {}), outputs });
   };
+  // The spec's YAML names the path `/v2/`, its prose `v2`: both answer.
+  const server = (c: Context) => c.json({ name: 'fmnist-serve', version: '0.1.0', extensions: [] });
   return new Hono()
-    .get('/v2', (c) => c.json({ name: 'fmnist-serve', version: '0.1.0', extensions: [] }))
+    .get('/v2', server)
+    .get('/v2/', server)
     .get('/v2/health/live', (c) => c.json({ live: true }))
-    .get('/v2/health/ready', (c) => (ctx.state.ready && !ctx.state.shuttingDown ? c.json({ ready: true }) : c.json({ ready: false }, 503)))
+    .get('/v2/health/ready', (c) => {
+      // A 503 with the spec's error object, as every failed /v2 request has (probes read the status).
+      if (!ctx.state.ready || ctx.state.shuttingDown) throw new HttpError('not_ready', 'the server is not ready: models are loading or it is shutting down');
+      return c.json({ ready: true });
+    })
     .get('/v2/models/:name', metadata)
     .get('/v2/models/:name/versions/:version', metadata)
     .get('/v2/models/:name/ready', ready)
@@ -83,19 +94,18 @@ interface InferRequest {
   outputs?: string[];
 }
 
-
 /** Validates a v2 request against the contract: one FP32 input `input` of shape [N,1,28,28]. */
 export function parseInferRequest(body: unknown, maxBatch: number): InferRequest {
   if (!isObject(body)) throw new HttpError('bad_request', 'the body must be a JSON object with an `inputs` array');
+  const envelope = parseEnvelope(body);
   const inputs = body.inputs;
   if (!Array.isArray(inputs) || inputs.length !== 1) throw bad(`\`inputs\` must hold exactly one tensor named '${INPUT_CONTRACT.name}'`);
   const t: unknown = inputs[0];
   if (!isObject(t)) throw bad('each input must be an object with name, shape, datatype and data');
   if (t.name !== INPUT_CONTRACT.name) throw bad(`unknown input '${String(t.name).slice(0, 50)}'; the model's input is '${INPUT_CONTRACT.name}'`);
   const { n, data } = parseImageTensor(t, maxBatch);
-  const req: InferRequest = { n, data };
+  const req: InferRequest = { n, data, ...envelope };
   const outputs = parseOutputs(body, [OUTPUT_NAMES.logits, OUTPUT_NAMES.probabilities]);
   if (outputs) req.outputs = outputs;
-  if (typeof body.id === 'string') req.id = body.id;
   return req;
 }
