@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { requireModelFiles, testDataDir, testPhotoDir } from '../src/node.ts';
+import { requireModelFiles, testDataDir, testPhotoDir } from '../src/test-data.ts';
 
 /** The gates every real-data test goes through: what skips where, and what fails under REQUIRE_DATA=1. */
 afterEach(() => {
