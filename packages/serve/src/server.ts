@@ -5,7 +5,7 @@ import { SHIPPED_MODELS, type PreprocessOptions } from '@fmnist/core';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
-import { guardConnections, httpServerOptions } from './connections.ts';
+import { guardConnections, httpServerOptions, lingerOnClose } from './connections.ts';
 import { makeBatchers, makeExplainBatchers, makeQueues, type ServeContext } from './context.ts';
 import { DEFAULT_DECODE, type DecodeBudget } from './decode-budget.ts';
 import { DEFAULT_CONNECTIONS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.ts';
@@ -71,6 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions: httpServerOptions(connections) }) as Server;
   guardConnections(server, connections, metrics);
+  lingerOnClose(server);
   await new Promise<void>((resolve, reject) => {
     if (server.listening) resolve();
     server.once('listening', () => resolve());

@@ -58,10 +58,15 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const abandonedRuns = runs.count;
       expect(abandonedRuns).toBeLessThan(10);
       // Running + one waiting: the third is shed.
+      // Waits on the queue's own state, not on a clock, so that a loaded machine cannot reorder the three.
+      const queue = server.ctx.evalQueue;
+      const until = async (ok: () => boolean) => {
+        while (!ok()) await new Promise((r) => setTimeout(r, 20));
+      };
       const first = evaluate();
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => queue.active === 1);
       const second = evaluate();
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => queue.depth === 1);
       const third = await evaluate();
       expect(third.status).toBe(503);
       expect(third.headers.get('retry-after')).toBeTruthy();

@@ -112,6 +112,25 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
     expect((await readUntilClose(slow, 20_000)).status).toBe(200);
   });
 
+  it('case 5: a client still sending when it is refused reads the refusal (a staged close, RFC 9112 section 9.6), not a reset', async () => {
+    const chunky = pngWithEmptyChunks(700_000);
+    const socket = await openRequest(current().url, `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/png\nContent-Length: ${chunky.length}`);
+    // A slow client: it reads nothing while the server refuses and closes, then goes on sending. An immediate close
+    // would answer those bytes with a reset, and a reset throws away the refusal still unread in the client's buffer.
+    socket.pause();
+    socket.write(chunky.subarray(0, 300_000));
+    await new Promise((r) => setTimeout(r, 500));
+    socket.write(chunky.subarray(300_000, 2_000_000));
+    await new Promise((r) => setTimeout(r, 500));
+    let reset = false;
+    socket.on('error', () => (reset = true));
+    socket.resume();
+    const answer = await readUntilClose(socket, 10_000);
+    expect(reset).toBe(false);
+    expect(answer.status).toBe(422);
+    expect(JSON.parse(answer.body).error.message).toMatch(/more than 10000 chunks/);
+  });
+
   it('case 7: a 691-byte JPEG claiming 65500x700 is refused (422), and so is a truncated JPEG within budget', async () => {
     const claim = await jpegClaiming(65500, 700, 691);
     expect(claim.length).toBe(691);
