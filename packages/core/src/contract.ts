@@ -47,3 +47,7 @@ export function bytesToInput(bytes: Uint8Array, out = new Float32Array(bytes.len
 export const SHIPPED_MODELS = ['cnn-photo', 'cnn', 'mlp'] as const;
 export type ShippedModel = (typeof SHIPPED_MODELS)[number];
 export const DEFAULT_MODEL: ShippedModel = SHIPPED_MODELS[0];
+
+/** The architectures: the train CLI's --model, and what export reads a model's layers as. */
+export const MODEL_KINDS = ['mlp', 'cnn', 'resnet'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];

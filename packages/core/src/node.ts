@@ -6,3 +6,4 @@ export * from './dataset/data-dir.ts';
 export * from './dataset/download.ts';
 export * from './photos/load.ts';
 export * from './photos/preprocess-version.ts';
+export * from './charts/render-svg.ts';

@@ -2,7 +2,7 @@ import { bytesToInput, garmentRegion, isUncertain, topK, type PreprocessReport, 
 import type { Batcher } from './batcher.ts';
 import type { ServeContext } from './context.ts';
 import { planDecode, type ImagePlan } from './decode-budget.ts';
-import { explanationBody, runExplanation, type ExplainTimings, type Explanation } from './explain-image.ts';
+import { explanationBody, explainImage, type ExplainTimings, type ExplanationBody } from './explain-image.ts';
 import type { ExplainRequest } from './explain-request.ts';
 import { isSmallPlan } from './decode.ts';
 import { prepareImage } from './prepare.ts';
@@ -23,7 +23,7 @@ export interface ClassifyResult {
   preprocessing: PreprocessReport;
   input?: string;
   /** With explain=1: the maps, and where the garment is. */
-  explanation?: Explanation;
+  explanation?: ExplanationBody;
 }
 
 /** What the client asked for besides the predictions. */
@@ -59,7 +59,7 @@ export async function classifyImage(ctx: ServeContext, model: LoadedModel, batch
   const inputPng = extras.input ? await pngDataUrl(pixels) : undefined;
   const t2 = performance.now();
   if (extras.explain) {
-    const run = await runExplanation(extras.explain, model, input);
+    const run = await explainImage(extras.explain, model, input);
     const t3 = performance.now();
     ctx.metrics.images.inc({ model: model.name });
     const result = buildResult(model, run.probabilities, k, { decodeMs, preprocessMs, inferenceMs: 0 }, report, inputPng);

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { repoRoot } from '@fmnist/core/node';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, USAGE } from './config.ts';
+import { ConfigError, parseConfig, SERVE_USAGE } from './config.ts';
 
 describe('parseConfig', () => {
   it('defaults: port 3000, all interfaces, device auto, <repo>/models', () => {
@@ -49,6 +49,6 @@ describe('parseConfig', () => {
     expect(o.connections).toEqual({ bodyIdleTimeoutMs: 30_000, maxConnections: 5000 });
     expect(() => parseConfig(['--max-connections', '0'], {})).toThrow(/--max-connections must be an integer from 1/);
     expect(() => parseConfig([], { MAX_EVAL_IMAGES: '1e6' })).toThrow(/--max-eval-images/);
-    expect(USAGE).toMatch(/--max-avif-mp N .*env MAX_AVIF_MP; default 12\)/);
+    expect(SERVE_USAGE).toMatch(/--max-avif-mp N .*env MAX_AVIF_MP; default 12\)/);
   });
 });

@@ -6,7 +6,7 @@ import { flagDefault, LIMIT_FLAGS } from './limits.ts';
 import type { Device } from './session-types.ts';
 import type { ServerOptions } from './server.ts';
 
-export const USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
+export const SERVE_USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options]
 
   --models DIR        folder of *.onnx models (env ${MODELS_DIR_ENV}, or the deprecated ${LEGACY_MODELS_DIR_ENV}; default <repo>/models)
   --port N            port (env PORT; default 3000; 0 = any free port)

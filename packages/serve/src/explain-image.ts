@@ -19,7 +19,7 @@ export interface ExplanationMap {
   overlay: string;
 }
 
-export interface Explanation {
+export interface ExplanationBody {
   model: { name: string; version: string };
   /** The map the graph returns as `heatmap`, from its metadata. */
   method: string;
@@ -51,7 +51,7 @@ export interface ExplainRun {
  * weights, identical logits), so an explained image skips the classifier:
  * one session run per map instead of one more on top.
  */
-export async function runExplanation(req: ExplainRequest, model: LoadedModel, input: Float32Array): Promise<ExplainRun> {
+export async function explainImage(req: ExplainRequest, model: LoadedModel, input: Float32Array): Promise<ExplainRun> {
   const classes = req.requested === undefined ? [TOP_CLASS] : [TOP_CLASS, req.requested];
   const rows = await Promise.all(classes.map((cls) => req.batcher.submit({ input, cls })));
   const top = rows[0]!;
@@ -60,7 +60,7 @@ export async function runExplanation(req: ExplainRequest, model: LoadedModel, in
 }
 
 /** The response's `explanation`: the maps as numbers and overlays, the method, and where the garment is. */
-export function explanationBody(req: ExplainRequest, model: LoadedModel, run: ExplainRun, pixels: Uint8Array, region: GarmentRegion): Explanation {
+export function explanationBody(req: ExplainRequest, model: LoadedModel, run: ExplainRun, pixels: Uint8Array, region: GarmentRegion): ExplanationBody {
   const maps = run.rows.map((row, i) => mapBody(model, row, run.probabilities, i === 0, row.explainedClass === req.requested, pixels));
   const { explanation: info, name, version } = req.explainer;
   return { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), ...(info.target ? { target: info.target } : {}), maps, region };

@@ -5,7 +5,7 @@
  */
 import { MetadataError } from '@fmnist/core';
 import { jemallocToPreload, loadedAllocator, relaunchWith } from './allocator.ts';
-import { ConfigError, parseConfig, USAGE } from './config.ts';
+import { ConfigError, parseConfig, SERVE_USAGE } from './config.ts';
 import { ModelLoadError } from './open-session.ts';
 import { startServer } from './server.ts';
 
@@ -16,11 +16,11 @@ async function main(): Promise<void> {
   try {
     options = parseConfig(process.argv.slice(2));
   } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    console.error(`${(err as Error).message}\n\n${SERVE_USAGE}`);
     process.exit(2);
   }
   if (options === 'help') {
-    console.log(USAGE);
+    console.log(SERVE_USAGE);
     return;
   }
   const started = performance.now();

@@ -16,7 +16,7 @@ import { parseArgs, promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
 import { defaultWorkers, describeSelection, selectBackend, type BackendChoice } from '../src/backend/select.ts';
-import { MODEL_KINDS } from '../src/model/architectures.ts';
+import { MODEL_KINDS } from '@fmnist/core';
 import { defaultRecipe } from '../src/recipe.ts';
 import { buildRecipeModel } from '../src/model/recipe-model.ts';
 import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';

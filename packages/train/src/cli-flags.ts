@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const USAGE = `pnpm train --model mlp|cnn|resnet [options]      pnpm train --resume RUN_DIR
+export const TRAIN_USAGE = `pnpm train --model mlp|cnn|resnet [options]      pnpm train --resume RUN_DIR
   --epochs N            (25; resnet 30)   --batch-size N   (128)
   --lr X                (0.001; resnet 0.1)
   --lr-schedule constant|cosine|onecycle (constant; resnet onecycle)
@@ -42,7 +42,7 @@ Real photos (transfer learning):
   --photo-cache DIR     preprocessed-photo cache (else PHOTO_CACHE_DIR, else .cache/photos)`;
 
 export function fail(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
+  console.error(`${message}\n\n${TRAIN_USAGE}`);
   process.exit(2);
 }
 
@@ -80,7 +80,7 @@ export function parseCliFlags(): CliFlags {
   }
   const v = parsed.values;
   if (v.help) {
-    console.log(USAGE);
+    console.log(TRAIN_USAGE);
     process.exit(0);
   }
   return v;

@@ -4,7 +4,7 @@ import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node
 import { resolvePhotoCacheDir } from './photos/cache.ts';
 import { loadPhotoData } from './photos/load-photos.ts';
 import { BACKEND_CHOICES, defaultWorkers, describeSelection, selectBackend, type BackendChoice } from './backend/select.ts';
-import { MODEL_KINDS, type ModelKind } from './model/architectures.ts';
+import { MODEL_KINDS, type ModelKind } from '@fmnist/core';
 import { buildRecipeModel, setWeightValues } from './model/recipe-model.ts';
 import { readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { loadLayersModel } from './model/artifacts.ts';

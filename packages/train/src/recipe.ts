@@ -1,4 +1,5 @@
-import type { ArchitectureOptions, ModelKind } from './model/architectures.ts';
+import type { ModelKind } from '@fmnist/core';
+import type { ArchitectureOptions } from './model/architectures.ts';
 import type { AugmentOptions } from './data/augment.ts';
 import type { PhotoRecipe } from './photos/photo-recipe.ts';
 import type { PartialLoss } from './model/loss.ts';

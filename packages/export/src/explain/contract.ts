@@ -1,4 +1,4 @@
-import { CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES, OUTPUT_NAMES, type ShippedModel } from '@fmnist/core';
+import { CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH, MODEL_KINDS, NUM_CLASSES, OUTPUT_NAMES, type ModelKind, type ShippedModel } from '@fmnist/core';
 import { ExplainClassError } from '../errors.ts';
 
 /**
@@ -67,9 +67,6 @@ export const SHIPPED_EXPLANATIONS: Readonly<Record<ShippedModel, ExplanationChoi
 /** For any other model (a run directory) of unknown kind: what most shipped models chose. */
 export const DEFAULT_EXPLANATION: ExplanationChoice = { target: 'log-probability', saliencyForm: 'positive-gradient-x-input', heatmap: 'saliency' };
 
-/** What an explained model is, read from its layers (see modelKindOf): the train CLI's --model kinds. */
-export const MODEL_KINDS = ['mlp', 'cnn', 'resnet'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**
  * The default explanation of a model outside SHIPPED_EXPLANATIONS (a run

@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { areaBetween, type DeletionCurve } from './deletion.ts';
 
@@ -70,12 +69,3 @@ export function deletionChartSpec(curves: readonly RankedCurve[], title: string)
   };
 }
 
-/** Renders a Vega-Lite spec to SVG headlessly, as packages/train's reports do. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}

@@ -1,4 +1,4 @@
-import { bytesToInput, IMAGE_PIXELS, runClassifier, type SessionRunner } from '@fmnist/core';
+import { bytesToInput, IMAGE_PIXELS, onnxInputDims, runClassifier, type SessionRunner } from '@fmnist/core';
 
 /**
  * The deletion test: remove (set to 0, the background) the pixels a map
@@ -50,7 +50,7 @@ export async function deletionCurve(classifier: SessionRunner, images: Uint8Arra
         const order = orders[start + i]!;
         for (let j = 0; j < k; j++) input[i * IMAGE_PIXELS + order[j]!] = 0;
       }
-      const { probabilities } = await runClassifier(classifier, input, [n, 1, 28, 28]);
+      const { probabilities } = await runClassifier(classifier, input, onnxInputDims(n));
       for (let i = 0; i < n; i++) sum += probabilities[i * 10 + classes[start + i]!]!;
     }
     meanProbability.push(sum / count);

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../model/spec.ts';
-import type { ModelKind } from './contract.ts';
+import type { ModelKind } from '@fmnist/core';
 
 /**
  * The kind of a model, from its layers rather than a run's metrics.json

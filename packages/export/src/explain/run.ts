@@ -1,5 +1,5 @@
-import { float32Tensor, int64Tensor, type SessionRunner } from '@fmnist/core';
-import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, MAP_SIZE } from './contract.ts';
+import { float32Tensor, int64Tensor, onnxInputDims, type SessionRunner } from '@fmnist/core';
+import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS } from './contract.ts';
 
 export interface ExplainOutputs {
   logits: Float32Array;
@@ -17,7 +17,7 @@ export interface ExplainOutputs {
  */
 export async function runExplanation(session: SessionRunner, input: Float32Array, n: number, classes: BigInt64Array): Promise<ExplainOutputs> {
   const out = await session.run({
-    [EXPLAIN_INPUTS.image]: float32Tensor(input, [n, 1, ...MAP_SIZE]),
+    [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(n)),
     [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]),
   });
   const floats = (name: string) => out[name]?.data as Float32Array;

@@ -7,7 +7,7 @@ import { openCpuSession } from '../ort.ts';
 import { predictFlat, useCpuBackend } from '../tfjs.ts';
 import { decodeModel } from './proto.ts';
 import { quantizePerChannel } from './quantize.ts';
-import { runClassifier } from '@fmnist/core';
+import { onnxInputDims, runClassifier } from '@fmnist/core';
 
 beforeAll(useCpuBackend);
 
@@ -51,7 +51,7 @@ describe('int8 (weight-only QDQ) export', () => {
     const images = uniform(n * 784, 0, 1, rng(44));
     const tfjs = predictFlat(model, images, [n, 28, 28, 1]);
     const session = await openCpuSession(int8.bytes);
-    const { logits } = await runClassifier(session, images, [n, 1, 28, 28]);
+    const { logits } = await runClassifier(session, images, onnxInputDims(n));
     await session.release();
     const { maxAbs, maxLogit } = deviation(tfjs, logits);
     // Quantization noise, not a wiring error: a few percent of the logit scale, but not exact either.

@@ -1,10 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fastBatchNormalization } from './batch-norm.ts';
 import { fastDropout } from './fast-dropout.ts';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES } from '@fmnist/core';
+import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES, type ModelKind } from '@fmnist/core';
 
-export const MODEL_KINDS = ['mlp', 'cnn', 'resnet'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface ArchitectureOptions {
   /** Dropout rate after each hidden dense layer (the guide's 0.3). */

@@ -1,16 +1,5 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from '@fmnist/core';
-
-/** Renders a Vega-Lite spec to SVG headlessly (no canvas, no browser). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 /** Loss and accuracy per epoch, training against validation, side by side. */
 export function curvesSpec(history: EpochRecord[], title: string): TopLevelSpec {

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES, RUN_FILES, topConfusions, type ClassificationMetrics, type RunHistory, type RunMetrics } from '@fmnist/core';
-import { writeRunJson } from '@fmnist/core/node';
+import { renderSvg, writeRunJson } from '@fmnist/core/node';
 import type { Recipe } from '../recipe.ts';
 import { photoConfusionSpec, photoSection } from './photo-section.ts';
-import { confusionSpec, curvesSpec, renderSvg } from './charts.ts';
+import { confusionSpec, curvesSpec } from './charts.ts';
 
 /** metrics.json of a train run: core's RunMetrics with train's full recipe. */
 export type TrainRunMetrics = RunMetrics<Recipe>;

@@ -1,8 +1,8 @@
 import type { Backend, ModelName } from '../config.ts';
 import type { ModelManifest } from './manifest.ts';
-import { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+import { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 
-export { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores };
+export { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Scores };
 
 type Pending = { resolve: (r: WorkerResponse & { ok: true }) => void; reject: (e: Error) => void };
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
@@ -94,7 +94,7 @@ export class Inference {
   }
 
   /** The heatmap of a class (-1: the top class) from the model's explanation graph. */
-  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<Explanation> {
+  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<ExplainScores> {
     const r = await this.request({ type: 'explain', name, input, explainClass });
     if (r.type !== 'explain') throw new Error('unexpected answer from the inference worker');
     return r.explanation;

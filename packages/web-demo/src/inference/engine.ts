@@ -5,7 +5,7 @@ import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import type { Backend, ModelName } from '../config.ts';
 import { MANIFEST_FILE, MODELS_FOLDER, parseManifest, type ManifestEntry, type ModelManifest } from './manifest.ts';
-import { ModelUnavailableError, type Explanation, type LoadedInfo, type Scores, type WorkerOptions } from './protocol.ts';
+import { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Scores, type WorkerOptions } from './protocol.ts';
 
 type OrtModule = typeof Ort;
 
@@ -152,7 +152,7 @@ export class Engine {
     });
   }
 
-  private async runExplain(session: SessionRunner, input: Float32Array, explainClass: number): Promise<Explanation> {
+  private async runExplain(session: SessionRunner, input: Float32Array, explainClass: number): Promise<ExplainScores> {
     const feeds = {
       [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(1)),
       [EXPLAIN_INPUTS.class]: int64Tensor(BigInt64Array.of(BigInt(explainClass))),
@@ -168,7 +168,7 @@ export class Engine {
   }
 
   /** The heatmap of `explainClass` (TOP_CLASS = the top class) for one image. */
-  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<Explanation> {
+  async explain(name: ModelName, input: Float32Array, explainClass: number): Promise<ExplainScores> {
     return this.runExplain(await this.explainSession(name), input, explainClass);
   }
 

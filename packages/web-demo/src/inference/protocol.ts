@@ -21,7 +21,7 @@ export interface Scores {
 }
 
 /** One image's explanation, from the model's explanation graph (on wasm). */
-export interface Explanation {
+export interface ExplainScores {
   /** 28x28 row-major in [0, 1]: the graph's `heatmap` output. */
   heatmap: Float32Array;
   /** The class the map explains (the top class when -1 was asked). */
@@ -43,7 +43,7 @@ export type WorkerResponse =
   | WorkerMark
   | { id: number; ok: true; type: 'run'; scores: Scores }
   | { id: number; ok: true; type: 'manifest'; manifest: ModelManifest }
-  | { id: number; ok: true; type: 'explain'; explanation: Explanation }
+  | { id: number; ok: true; type: 'explain'; explanation: ExplainScores }
   | { id: number; ok: false; error: WireError };
 
 /**
