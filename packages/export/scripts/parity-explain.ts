@@ -109,7 +109,7 @@ if (writeTo) {
 
 ${values.note ? `${values.note}\n\n` : ''}Every test image checked (${rows.map((r) => `${r.model}: ${r.count.toLocaleString('en-US')}`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}) is explained twice: by
 TensorFlow.js's own autodiff (\`tf.grad\` on the trained layers model loaded from
-\`models/<name>/\`, BatchNormalization as a layer in inference mode, ${(values.backend ?? 'cpu') === 'wasm' ? "tfjs's wasm backend with its MaxPoolGrad bridged to the cpu backend's kernel and the unused filter gradient skipped, see \`src/explain/reference-backend.ts\`" : 'pure-JS CPU backend'})
+\`models/<name>/\`, BatchNormalization as a layer in inference mode, ${(values.backend ?? 'cpu') === 'wasm' ? "tfjs's wasm backend with its MaxPoolGrad bridged to the cpu backend's kernel and the unused filter gradient skipped, see `src/explain/reference-backend.ts`" : 'pure-JS CPU backend'})
 and by the explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: 'all'\`), whose
 batch normalization is folded into the preceding kernels.
 "converted in memory" is a fresh export; \`models/explain/<name>.onnx\` is the shipped

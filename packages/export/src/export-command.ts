@@ -51,7 +51,7 @@ export async function runExportCommand(options: ExportCommandOptions): Promise<E
   await writeFile(onnxPath, exported.bytes);
   const show = (p: string) => relative(callerDir(), p) || p;
   log(`${name}: ${show(dir)} -> ${show(onnxPath)} (${(exported.bytes.length / 1024).toFixed(1)} KiB, ${exported.nodeCount} nodes, input [${exported.inputDims}])`);
-  log(`  source sha256 ${exported.artifact.sha256}; test accuracy ${exported.metrics ? (100 * exported.metrics.accuracy).toFixed(2) + '%' : 'unknown (no metrics.json)'}`);
+  log(`  source sha256 ${exported.artifact.sha256}; test accuracy ${exported.metrics ? `${(100 * exported.metrics.accuracy).toFixed(2)}%` : 'unknown (no metrics.json)'}`);
 
   const selfCheckMaxAbs = await selfCheck(exported);
   log(`  self-check: reloaded with graphOptimizationLevel 'all', max |Δ| vs tfjs on ${SELF_CHECK_IMAGES} random images ${selfCheckMaxAbs.toExponential(2)}`);

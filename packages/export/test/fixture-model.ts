@@ -49,7 +49,10 @@ export function centroidWeights(split: Split, { limit = split.count, gain = 1 }:
 /** Seeded pseudo-random weights in [-spread/2, spread/2), for when no data is around. */
 export function randomWeights(seed: number, spread: number): FixtureWeights {
   let s = seed >>> 0;
-  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
   return { weights: new Float32Array(IMAGE_PIXELS * NUM_CLASSES).map(() => rand() * spread), bias: new Float32Array(NUM_CLASSES).map(() => rand()) };
 }
 

@@ -15,6 +15,6 @@ probe.start();
 process.stdout.write('started\n');
 process.stdin.once('data', async () => {
   await probe.stop();
-  process.stdout.write(JSON.stringify({ classify: probe.classify, health: probe.health }) + '\n');
+  process.stdout.write(`${JSON.stringify({ classify: probe.classify, health: probe.health })}\n`);
   process.exit(0);
 });

@@ -17,7 +17,7 @@ export function bodyGuard(ctx: ServeContext): MiddlewareHandler {
     throw new HttpError('payload_too_large', `the request body is over the ${maxBodyBytes} byte limit`, { Connection: 'close' });
   };
   const streamedLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
-  const reserve = async (c: Context, bytes: number, next: () => Promise<void>) => {
+  const reserve = async (_c: Context, bytes: number, next: () => Promise<void>) => {
     if (ctx.state.inflightBodyBytes + bytes > maxInflightBodyBytes) {
       ctx.metrics.shed.inc({ queue: 'bodies' });
       throw new HttpError('queue_full', 'the server is receiving too many uploads at once; retry shortly', { 'Retry-After': '2', Connection: 'close' });

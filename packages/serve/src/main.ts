@@ -7,12 +7,12 @@ import { MetadataError } from '@fmnist/core';
 import { jemallocToPreload, loadedAllocator, relaunchWith } from './allocator.ts';
 import { ConfigError, parseConfig, SERVE_USAGE } from './config.ts';
 import { ModelLoadError } from './open-session.ts';
-import { startServer } from './server.ts';
+import { type RunningServer, startServer } from './server.ts';
 
 async function main(): Promise<void> {
   const jemalloc = jemallocToPreload(process.env);
   if (jemalloc) await relaunchWith(jemalloc);
-  let options;
+  let options: ReturnType<typeof parseConfig>;
   try {
     options = parseConfig(process.argv.slice(2));
   } catch (err) {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  let server;
+  let server: RunningServer;
   try {
     server = await startServer(options);
   } catch (err) {

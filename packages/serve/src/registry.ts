@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, onnxInputDims, parseCalibration, parseClassNames, runClassifier, type ClassifierScores, type ModelCalibration, type SessionRunner } from '@fmnist/core';
 import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';

@@ -1,4 +1,4 @@
-import { type Split } from '@fmnist/core';
+import type { Split } from '@fmnist/core';
 import { loadSplit } from '@fmnist/core/node';
 
 /**

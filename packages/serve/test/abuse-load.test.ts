@@ -26,7 +26,12 @@ function slowBulk(ms: number, runs: { count: number }): SessionFactory {
   return async (bytes, provider, threads) => {
     const s = await ortSessionFactory(bytes, provider, threads);
     if ((threads ?? 1) <= 1) return s;
-    return { inputNames: s.inputNames, outputNames: s.outputNames, release: () => s.release(), run: async (feeds) => (runs.count++, await new Promise((r) => setTimeout(r, ms)), s.run(feeds)) };
+    return { inputNames: s.inputNames, outputNames: s.outputNames, release: () => s.release(), run: async (feeds) => {
+        runs.count++;
+        await new Promise((r) => setTimeout(r, ms));
+        return s.run(feeds);
+      },
+    };
   };
 }
 
@@ -167,7 +172,9 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const refused = await openRequest(server.url, head(total));
       let sent = 0;
       const pump = setInterval(() => {
-        if (sent < total && !refused.destroyed) refused.write(Buffer.alloc(64 * 1024), () => {}), (sent += 64 * 1024);
+        if (sent >= total || refused.destroyed) return;
+        refused.write(Buffer.alloc(64 * 1024), () => {});
+        sent += 64 * 1024;
       }, 20);
       const answer = await readUntilClose(refused, 20_000);
       clearInterval(pump);
@@ -188,7 +195,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
         await new Promise((r) => setTimeout(r, 100));
         chunked.destroy();
         const sized = await openRequest(server.url, `POST ${path} HTTP/1.1\nHost: x\nContent-Type: multipart/form-data; boundary=zz\nContent-Length: 500000`);
-        sized.write('--zz\r\nContent-Disposition: form-data; name="image"; filename="a"\r\n\r\n' + 'x'.repeat(100_000));
+        sized.write(`--zz\r\nContent-Disposition: form-data; name="image"; filename="a"\r\n\r\n${'x'.repeat(100_000)}`);
         await new Promise((r) => setTimeout(r, 100));
         sized.destroy();
       }

@@ -67,7 +67,7 @@ describe.skipIf(!dataDir)('real test-set images encoded as PNG, over HTTP', () =
 
     console.log(`cnn on 1,000 test images: HTTP (PNG) ${(httpAccuracy * 100).toFixed(1)}%, offline ${(offlineAccuracy * 100).toFixed(1)}%`);
     // A 28x28 PNG passes through untouched: the same input, so the same answer on every image, not merely a close accuracy.
-    const differing = indices.filter((index, i) => predicted[i] !== offline[i]);
+    const differing = indices.filter((_index, i) => predicted[i] !== offline[i]);
     expect(differing, 'test images whose HTTP top-1 differs from the offline model').toEqual([]);
     expect(httpAccuracy).toBe(offlineAccuracy);
   });

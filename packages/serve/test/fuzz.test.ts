@@ -21,7 +21,10 @@ afterAll(async () => {
 /** Seeded, so a failure can be replayed. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  const next = () => (s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 2 ** 32;
+  const next = () => {
+    s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
+    return s / 2 ** 32;
+  };
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
 }
 
@@ -76,12 +79,12 @@ describe('fuzz', () => {
         const n = r.pick([1, 2, 0, -1, 300]);
         const len = Math.max(0, n) * IMAGE_PIXELS + r.pick([0, 0, 1, -1]);
         const tensor: Json = { name: r.pick(['input', 'x']), datatype: r.pick(['FP32', 'FP32', 'INT8', 7]), shape: r.pick([[n, 1, 28, 28], [n, 784], 'x', [n, 1, 28, 28, 1]]), data: Array.from({ length: Math.max(0, Math.min(len, 300 * IMAGE_PIXELS)) }, () => r.next()) };
-        if (r.next() < 0.2) tensor.data[r.int(tensor.data.length || 1)] = r.pick([null, 'a', {}, [1, [2]], 1e400]);
+        if (r.next() < 0.2) tensor.data[r.int(tensor.data.length || 1)] = r.pick([null, 'a', {}, [1, [2]], Number.POSITIVE_INFINITY]);
         const text = JSON.stringify(r.next() < 0.8 ? { inputs: [tensor], outputs: r.next() < 0.2 ? [{ name: r.pick(['logits', 'zz']) }] : undefined } : tensor);
         const body = r.next() < 0.2 ? text.slice(0, r.int(text.length)) : text;
         res = await fetch(`${server.url}/v2/models/${r.pick(['cnn', 'mlp', 'zz'])}/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
       } else {
-        const path = r.pick(['/evaluate', '/samples?n=' + r.pick(['0', '5', 'x', '1000']), '/models/' + r.pick(models), '/v2/models/' + r.pick(models), '/nope', '/classify', '/metrics', '/readyz']);
+        const path = r.pick(['/evaluate', `/samples?n=${r.pick(['0', '5', 'x', '1000'])}`, `/models/${r.pick(models)}`, `/v2/models/${r.pick(models)}`, '/nope', '/classify', '/metrics', '/readyz']);
         const method = r.pick(['GET', 'POST', 'PUT', 'DELETE']);
         const withBody = method !== 'GET' && r.next() < 0.5;
         res = await fetch(`${server.url}${path}`, { method, ...(withBody ? { body: Uint8Array.from({ length: r.int(500) }, () => r.int(256)) } : {}) });

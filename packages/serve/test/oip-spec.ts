@@ -36,6 +36,7 @@ if (oipSpecMissing) {
   console.warn(`${oipSpecMissing}: skipping the /v2 conformance tests`);
 }
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the specification's own path template, filled in by the test
 const MODEL = '/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}';
 /** This server's /v2 routes and the YAML path each is checked as. */
 const OPERATIONS: { method: string; path: RegExp; spec: string; error: string; prose?: object }[] = [

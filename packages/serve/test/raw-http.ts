@@ -12,7 +12,7 @@ export function openRequest(url: string, head: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
-      socket.write(head.replace(/\n/g, '\r\n') + '\r\n\r\n');
+      socket.write(`${head.replace(/\n/g, '\r\n')}\r\n\r\n`);
       resolve(socket);
     });
     socket.once('error', reject);

@@ -34,7 +34,7 @@ describe('the process entry', () => {
     const fx = await fixtureModelsDir();
     const expected = jemallocToPreload(process.env) ? 'jemalloc' : loadedAllocator();
     if (expected === 'system') console.warn('jemalloc is not installed here (apt-get install libjemalloc2): checking that the server says it runs on the system allocator');
-    const { child, exited, waitFor, output } = startEntry(fx.dir);
+    const { child, exited, waitFor } = startEntry(fx.dir);
     try {
       expect((await waitFor(/allocator (\w+)/))[1]).toBe(expected);
     } finally {

@@ -19,7 +19,7 @@ import { evaluateView } from '../src/model/evaluate.ts';
 import { resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { loadPhotoData } from '../src/photos/load-photos.ts';
 import { photoRunFigures } from '../src/photos/photo-report.ts';
-import { type TrainRunMetrics } from '../src/report/run-report.ts';
+import type { TrainRunMetrics } from '../src/report/run-report.ts';
 import { RUN_FILES } from '@fmnist/core';
 
 const { values: v } = parseArgs({ options: { base: { type: 'string' }, tuned: { type: 'string' }, alphas: { type: 'string', default: '0,0.25,0.5,0.6,0.7,0.8,0.9,1' }, 'data-dir': { type: 'string' } } });

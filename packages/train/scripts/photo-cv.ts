@@ -19,7 +19,7 @@ import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
-import { type TrainRunMetrics } from '../src/report/run-report.ts';
+import type { TrainRunMetrics } from '../src/report/run-report.ts';
 
 const split = process.argv.indexOf('--');
 const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
@@ -145,6 +145,6 @@ const md = [
 ].join('\n');
 console.log(md);
 if (values.write) {
-  await writeFile(join(repoRoot(), 'docs', 'photo-cv.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeFile(join(repoRoot(), 'docs', 'photo-cv.json'), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(repoRoot(), 'docs', 'photo-cv.md'), md);
 }

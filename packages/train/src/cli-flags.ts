@@ -72,7 +72,7 @@ export type CliFlags = ReturnType<typeof parseArgs<typeof PARSE_CONFIG>>['values
 
 /** The command line's flags; prints the usage and exits on --help or an unknown flag. */
 export function parseCliFlags(): CliFlags {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<typeof PARSE_CONFIG>>;
   try {
     parsed = parseArgs(PARSE_CONFIG);
   } catch (err) {

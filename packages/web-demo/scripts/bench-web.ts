@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { loadSplit, repoRoot, resolveDataDir, resolveSamplePhotoDir, userPath, resolveModelsDir } from '@fmnist/core/node';
+import { loadSplit, resolveDataDir, resolveSamplePhotoDir, userPath, resolveModelsDir } from '@fmnist/core/node';
 import { lighthouseRuns } from './lighthouse-runs.ts';
 import { dropFile, launch, nextResult, runCount } from '../test/support/browser.ts';
 import { browserFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+
 import { describe } from 'vitest';
 import { resolveModelsDir } from '@fmnist/core/node';
 import { requireModelFiles, testDataDir } from '@fmnist/core/testing';

@@ -28,12 +28,14 @@ export function photoMetrics(entries: readonly PhotoEntry[], predicted: ArrayLik
   const confusion: Record<string, number[]> = {};
   entries.forEach((e, i) => {
     const p = predicted[i]!;
-    (confusion[e.sourceLabel] ??= new Array<number>(NUM_CLASSES).fill(0))[p]!++;
+    confusion[e.sourceLabel] ??= new Array<number>(NUM_CLASSES).fill(0);
+    confusion[e.sourceLabel]![p]!++;
     if (e.accept.length === 0) return;
     const hit = accepts(acceptMask(e.accept), p);
     count++;
     if (hit) right++;
-    const s = (by[e.sourceLabel] ??= { count: 0, right: 0 });
+    by[e.sourceLabel] ??= { count: 0, right: 0 };
+    const s = by[e.sourceLabel]!;
     s.count++;
     if (hit) s.right++;
     if (!e.soft) {

@@ -40,7 +40,7 @@ export function open(mask: Uint8Array, w: number, h: number): Uint8Array {
 }
 
 /** Labels 4-connected components; returns labels (0 = none) and each component's size (index = label). */
-export function components(mask: Uint8Array, w: number, h: number): { labels: Int32Array; sizes: number[] } {
+export function components(mask: Uint8Array, w: number, _h: number): { labels: Int32Array; sizes: number[] } {
   const labels = new Int32Array(mask.length);
   const sizes = [0];
   const stack = new Int32Array(mask.length);

@@ -10,7 +10,10 @@ import type { RawImage } from './types.ts';
 /** Deterministic noise so "textured background" tests are repeatable. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 /** A photo-like RGB image: textured light background (optionally two-toned), a garment-coloured shape painted by `inside`. */

@@ -1,4 +1,4 @@
-import { CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH, MODEL_KINDS, NUM_CLASSES, OUTPUT_NAMES, type ModelKind, type ShippedModel } from '@fmnist/core';
+import { CLASS_NAMES, IMAGE_HEIGHT, IMAGE_WIDTH, MODEL_KINDS, NUM_CLASSES, type ModelKind, type ShippedModel } from '@fmnist/core';
 import { ExplainClassError } from '../errors.ts';
 
 /**

@@ -47,7 +47,7 @@ export function augmentPhotoInto(photo: CachedPhoto, out: Float32Array, offset: 
   const gamma = Math.exp((rng() * 2 - 1) * Math.log(opts.maxGamma));
   const contrast = 1 - rng() * opts.contrast;
   const curve = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) curve[v] = Math.round(255 * contrast * Math.pow(v / 255, gamma));
+  for (let v = 0; v < 256; v++) curve[v] = Math.round(255 * contrast * (v / 255) ** gamma);
   const lit = new Uint8Array(IMAGE_PIXELS);
   for (let i = 0; i < IMAGE_PIXELS; i++) lit[i] = curve[pixels[i]!]!;
   augmentInto(lit, 0, out, offset, opts.geometry, rng);

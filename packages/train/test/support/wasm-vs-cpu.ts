@@ -110,5 +110,6 @@ export const REDUCTION_CASES = [
 /** The reduction `op` of a seeded random tensor of `shape`, on both backends. */
 export function reductionOnBoth(op: 'sum' | 'mean', rng: () => number, shape: readonly number[], axes: readonly number[], keepDims: boolean): Promise<{ cpu: Float32Array; wasm: Float32Array }> {
   const xv = randn(rng, shape.reduce((a, b) => a * b, 1));
+  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the op under test is chosen by name
   return onBoth(() => tf[op](tf.tensor(xv, [...shape]), [...axes], keepDims));
 }

@@ -1,4 +1,4 @@
-import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { convInfoOf, explicitPad, type ConvGradAttrs } from './conv-geometry.ts';
 import { call, dispose, kernel, type WasmBackend, type WasmKernelReplacement } from './wasm-backend.ts';
 
