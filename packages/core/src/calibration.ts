@@ -69,7 +69,10 @@ export function fitTemperature(logits: ArrayLike<number>, right: ArrayLike<boole
  * something no class fits) from right ones, by Youden's J (share of wrong
  * answers flagged minus share of right answers flagged).
  */
-export function uncertainThreshold(confidence: ArrayLike<number>, wrong: ArrayLike<boolean>): { threshold: number; flaggedWrong: number; flaggedRight: number } {
+export function uncertainThreshold(
+  confidence: ArrayLike<number>,
+  wrong: ArrayLike<boolean>,
+): { threshold: number; flaggedWrong: number; flaggedRight: number } {
   const n = confidence.length;
   const nWrong = Array.from(wrong).filter(Boolean).length;
   const nRight = n - nWrong;

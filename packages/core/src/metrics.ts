@@ -24,7 +24,8 @@ export function confusionMatrix(truth: ArrayLike<number>, predicted: ArrayLike<n
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < truth.length; i++) {
     const row = m[truth[i]!];
-    if (!row || predicted[i]! < 0 || predicted[i]! >= numClasses) throw new RangeError(`label pair (${truth[i]}, ${predicted[i]}) at ${i} is outside 0..${numClasses - 1}`);
+    if (!row || predicted[i]! < 0 || predicted[i]! >= numClasses)
+      throw new RangeError(`label pair (${truth[i]}, ${predicted[i]}) at ${i} is outside 0..${numClasses - 1}`);
     row[predicted[i]!]! += 1;
   }
   return m;
@@ -68,9 +69,11 @@ export function classificationMetrics(truth: ArrayLike<number>, predicted: Array
 /** The most frequent off-diagonal cells: which true class is taken for which. */
 export function topConfusions(confusion: number[][], n = 5, names: readonly string[] = CLASS_NAMES) {
   const cells: { truth: string; predicted: string; count: number }[] = [];
-  confusion.forEach((row, t) => row.forEach((count, p) => {
-    if (t !== p && count > 0) cells.push({ truth: names[t] ?? String(t), predicted: names[p] ?? String(p), count });
-  }));
+  confusion.forEach((row, t) =>
+    row.forEach((count, p) => {
+      if (t !== p && count > 0) cells.push({ truth: names[t] ?? String(t), predicted: names[p] ?? String(p), count });
+    }),
+  );
   return cells.sort((a, b) => b.count - a.count).slice(0, n);
 }
 

@@ -29,7 +29,10 @@ describe('parseClassNames', () => {
 
 describe('parseCalibration', () => {
   it('reads temperature and uncertain_threshold', () => {
-    expect(parseCalibration({ calibration: JSON.stringify({ temperature: 1.4, uncertain_threshold: 0.55, ece_after: 0.02 }) })).toEqual({ temperature: 1.4, uncertainThreshold: 0.55 });
+    expect(parseCalibration({ calibration: JSON.stringify({ temperature: 1.4, uncertain_threshold: 0.55, ece_after: 0.02 }) })).toEqual({
+      temperature: 1.4,
+      uncertainThreshold: 0.55,
+    });
     expect(parseCalibration({ source_sha256: 'abc' })).toBeUndefined();
   });
   it('rejects malformed JSON, missing or out-of-range numbers', () => {
@@ -45,7 +48,9 @@ describe('parseCalibration', () => {
 describe('parseExplanationInfo', () => {
   const explanation = (value: object) => ({ explanation: JSON.stringify(value), source_sha256: 'f00d' });
   it('reads the default map, the maps, saliency form, target and source hash', () => {
-    expect(parseExplanationInfo(explanation({ heatmap: 'saliency', maps: ['gradcam', 'saliency'], saliency: 'positive-gradient-x-input', target: 'logit' }))).toEqual({
+    expect(
+      parseExplanationInfo(explanation({ heatmap: 'saliency', maps: ['gradcam', 'saliency'], saliency: 'positive-gradient-x-input', target: 'logit' })),
+    ).toEqual({
       heatmap: 'saliency',
       maps: ['gradcam', 'saliency'],
       saliency: 'positive-gradient-x-input',

@@ -80,8 +80,10 @@ export function parseCalibration(meta: Metadata, source?: string): ModelCalibrat
   const c = jsonObject(meta, METADATA_KEYS.calibration, source);
   if (!c) return undefined;
   const { temperature, uncertain_threshold: threshold } = c;
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature)) throw new MetadataError(METADATA_KEYS.calibration, `needs a positive 'temperature', got ${JSON.stringify(temperature)}`, source);
-  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw new MetadataError(METADATA_KEYS.calibration, `needs an 'uncertain_threshold' in [0, 1], got ${JSON.stringify(threshold)}`, source);
+  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))
+    throw new MetadataError(METADATA_KEYS.calibration, `needs a positive 'temperature', got ${JSON.stringify(temperature)}`, source);
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
+    throw new MetadataError(METADATA_KEYS.calibration, `needs an 'uncertain_threshold' in [0, 1], got ${JSON.stringify(threshold)}`, source);
   return { temperature, uncertainThreshold: threshold };
 }
 
@@ -93,8 +95,10 @@ export function parseCalibration(meta: Metadata, source?: string): ModelCalibrat
 export function parseExplanationInfo(meta: Metadata, source?: string): ExplanationInfo | undefined {
   const raw = jsonObject(meta, METADATA_KEYS.explanation, source);
   if (!raw) return undefined;
-  if (!isMapKind(raw.heatmap)) throw new MetadataError(METADATA_KEYS.explanation, `needs a 'heatmap' of ${MAP_KINDS.join(' or ')}, got ${JSON.stringify(raw.heatmap)}`, source);
-  if (raw.maps !== undefined && !(Array.isArray(raw.maps) && raw.maps.every(isMapKind))) throw new MetadataError(METADATA_KEYS.explanation, `'maps' must list map kinds (${MAP_KINDS.join(', ')})`, source);
+  if (!isMapKind(raw.heatmap))
+    throw new MetadataError(METADATA_KEYS.explanation, `needs a 'heatmap' of ${MAP_KINDS.join(' or ')}, got ${JSON.stringify(raw.heatmap)}`, source);
+  if (raw.maps !== undefined && !(Array.isArray(raw.maps) && raw.maps.every(isMapKind)))
+    throw new MetadataError(METADATA_KEYS.explanation, `'maps' must list map kinds (${MAP_KINDS.join(', ')})`, source);
   const info: ExplanationInfo = { heatmap: raw.heatmap, maps: (raw.maps as MapKind[] | undefined) ?? [raw.heatmap] };
   if (typeof raw.saliency === 'string') info.saliency = raw.saliency;
   if (typeof raw.target === 'string') info.target = raw.target;

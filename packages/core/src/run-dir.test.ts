@@ -11,7 +11,10 @@ const metrics: RunMetrics = {
   accuracy: 0.75,
   macro: { precision: 0.7, recall: 0.75, f1: 0.72 },
   perClass: [],
-  confusion: [[3, 1], [0, 0]],
+  confusion: [
+    [3, 1],
+    [0, 0],
+  ],
   loss: 0.61,
   model: 'mlp',
   recipe: { model: 'mlp', validationCount: 10 },
@@ -22,7 +25,19 @@ const metrics: RunMetrics = {
   trainImagesPerSecond: 100,
   createdAt: '2026-01-01T00:00:00.000Z',
 };
-const history: RunHistory = { bestEpoch: 2, epochs: [1, 2].map((epoch) => ({ epoch, loss: 1 / epoch, accuracy: 0.5, valLoss: 1, valAccuracy: 0.6, learningRate: 1e-3, seconds: 1, imagesPerSecond: 100 })) };
+const history: RunHistory = {
+  bestEpoch: 2,
+  epochs: [1, 2].map((epoch) => ({
+    epoch,
+    loss: 1 / epoch,
+    accuracy: 0.5,
+    valLoss: 1,
+    valAccuracy: 0.6,
+    learningRate: 1e-3,
+    seconds: 1,
+    imagesPerSecond: 100,
+  })),
+};
 
 let dir: string;
 beforeAll(async () => {

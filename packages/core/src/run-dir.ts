@@ -113,14 +113,19 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 export function parseRunMetrics<R extends RunRecipe = RunRecipe>(json: unknown, file: string = RUN_FILES.metrics): RunMetrics<R> {
   const bad = (detail: string) => new RunFileError(file, detail);
   if (!isRecord(json)) throw bad('is not a JSON object');
-  for (const key of ['accuracy', 'count', 'loss', 'validationAccuracy'] as const) if (!isNumber(json[key])) throw bad(`'${key}' must be a number (train writes the test metrics at the top level)`);
+  for (const key of ['accuracy', 'count', 'loss', 'validationAccuracy'] as const)
+    if (!isNumber(json[key])) throw bad(`'${key}' must be a number (train writes the test metrics at the top level)`);
   const macro = json.macro;
-  if (!isRecord(macro) || !isNumber(macro.precision) || !isNumber(macro.recall) || !isNumber(macro.f1)) throw bad(`'macro' must hold numeric precision, recall and f1`);
-  if (!Array.isArray(json.confusion) || !json.confusion.every((row) => Array.isArray(row) && row.every(isNumber))) throw bad(`'confusion' must be a matrix of numbers`);
-  if (!isRecord(json.recipe) || typeof json.recipe.model !== 'string' || !isNumber(json.recipe.validationCount)) throw bad(`'recipe' must name the model and the validation count`);
+  if (!isRecord(macro) || !isNumber(macro.precision) || !isNumber(macro.recall) || !isNumber(macro.f1))
+    throw bad(`'macro' must hold numeric precision, recall and f1`);
+  if (!Array.isArray(json.confusion) || !json.confusion.every((row) => Array.isArray(row) && row.every(isNumber)))
+    throw bad(`'confusion' must be a matrix of numbers`);
+  if (!isRecord(json.recipe) || typeof json.recipe.model !== 'string' || !isNumber(json.recipe.validationCount))
+    throw bad(`'recipe' must name the model and the validation count`);
   if (json.photos !== undefined) {
     const c = isRecord(json.photos) ? json.photos.calibration : undefined;
-    if (!isRecord(c) || !['temperature', 'uncertainThreshold', 'eceBefore', 'eceAfter', 'flaggedWrong', 'flaggedRight'].every((k) => isNumber(c[k]))) throw bad(`'photos.calibration' must hold the fitted temperature, threshold and their figures`);
+    if (!isRecord(c) || !['temperature', 'uncertainThreshold', 'eceBefore', 'eceAfter', 'flaggedWrong', 'flaggedRight'].every((k) => isNumber(c[k])))
+      throw bad(`'photos.calibration' must hold the fitted temperature, threshold and their figures`);
     if (!isRecord((json.photos as Record<string, unknown>).validation)) throw bad(`'photos.validation' must hold the photo validation metrics`);
   }
   return json as unknown as RunMetrics<R>;
@@ -128,7 +133,8 @@ export function parseRunMetrics<R extends RunRecipe = RunRecipe>(json: unknown, 
 
 /** Checks parsed history.json: a best epoch and one record per epoch. */
 export function parseRunHistory(json: unknown, file: string = RUN_FILES.history): RunHistory {
-  if (!isRecord(json) || !isNumber(json.bestEpoch) || !Array.isArray(json.epochs)) throw new RunFileError(file, `must hold 'bestEpoch' (a number) and 'epochs' (an array)`);
+  if (!isRecord(json) || !isNumber(json.bestEpoch) || !Array.isArray(json.epochs))
+    throw new RunFileError(file, `must hold 'bestEpoch' (a number) and 'epochs' (an array)`);
   const i = json.epochs.findIndex((e) => !isRecord(e) || !isNumber(e.epoch) || !isNumber(e.loss) || !isNumber(e.valAccuracy));
   if (i >= 0) throw new RunFileError(file, `epochs[${i}] must hold numeric epoch, loss and valAccuracy`);
   return json as unknown as RunHistory;

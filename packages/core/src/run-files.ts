@@ -33,5 +33,8 @@ export async function readRunHistory(dir: string): Promise<RunHistory | undefine
 
 /** Writes metrics.json and history.json the way every reader expects them (two-space JSON). */
 export async function writeRunJson<R extends RunRecipe>(dir: string, metrics: RunMetrics<R>, history: RunHistory): Promise<void> {
-  await Promise.all([writeFile(join(dir, RUN_FILES.metrics), JSON.stringify(metrics, null, 2)), writeFile(join(dir, RUN_FILES.history), JSON.stringify(history, null, 2))]);
+  await Promise.all([
+    writeFile(join(dir, RUN_FILES.metrics), JSON.stringify(metrics, null, 2)),
+    writeFile(join(dir, RUN_FILES.history), JSON.stringify(history, null, 2)),
+  ]);
 }

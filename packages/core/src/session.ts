@@ -43,7 +43,12 @@ export async function openSessionRunner(ort: OrtRuntime, bytes: Uint8Array, opti
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, outputs) {
-      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, t.type === 'int64' ? new ort.Tensor('int64', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims)]));
+      const tensors = Object.fromEntries(
+        Object.entries(feeds).map(([name, t]) => [
+          name,
+          t.type === 'int64' ? new ort.Tensor('int64', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims),
+        ]),
+      );
       const out = await (outputs ? session.run(tensors, [...outputs]) : session.run(tensors));
       const result: Record<string, TensorValue> = {};
       // getData(): WebGPU outputs may live on the GPU; on the CPU it is the tensor's own array, not a copy.

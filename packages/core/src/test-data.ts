@@ -24,7 +24,8 @@ export function testDataDir(): string | undefined {
 export function testPhotoDir(which: 'photos' | 'samples' = 'photos'): string | undefined {
   const dir = which === 'photos' ? resolvePhotoDir() : resolveSamplePhotoDir();
   if (existsSync(join(dir, 'labels.json'))) return dir;
-  if (process.env.REQUIRE_DATA === '1') throw new Error(`REQUIRE_DATA=1 but ${dir}/labels.json is missing: set ${which === 'photos' ? 'PHOTOS_DIR' : 'SAMPLE_PHOTOS_DIR'} to the folder`);
+  if (process.env.REQUIRE_DATA === '1')
+    throw new Error(`REQUIRE_DATA=1 but ${dir}/labels.json is missing: set ${which === 'photos' ? 'PHOTOS_DIR' : 'SAMPLE_PHOTOS_DIR'} to the folder`);
   console.warn(`${dir}/labels.json is missing: skipping tests that need the ${which === 'photos' ? 'labelled' : 'sample'} photos`);
   return undefined;
 }
@@ -36,6 +37,9 @@ export function testPhotoDir(which: 'photos' | 'samples' = 'photos'): string | u
  */
 export function requireModelFiles(dir: string, files: readonly string[]): string {
   const missing = files.filter((f) => !existsSync(join(dir, f)));
-  if (missing.length > 0) throw new Error(`${missing.map((f) => join(dir, f)).join(', ')} missing: the shipped models belong in the repository (git checkout models/, or pnpm export)`);
+  if (missing.length > 0)
+    throw new Error(
+      `${missing.map((f) => join(dir, f)).join(', ')} missing: the shipped models belong in the repository (git checkout models/, or pnpm export)`,
+    );
   return dir;
 }

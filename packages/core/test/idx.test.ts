@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { DATASET_FILES, DatasetError, decompressIfGzip, encodeIdx, loadSplit, parseIdx, readDatasetFile, splitFromIdx } from '../src/node.ts';
 
 function images(n: number, h = 28, w = 28): Uint8Array {
-  return encodeIdx([n, h, w], Uint8Array.from({ length: n * h * w }, (_, i) => i % 251));
+  return encodeIdx(
+    [n, h, w],
+    Uint8Array.from({ length: n * h * w }, (_, i) => i % 251),
+  );
 }
 const labels = (values: number[]) => encodeIdx([values.length], Uint8Array.from(values));
 

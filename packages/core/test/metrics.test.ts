@@ -27,7 +27,13 @@ describe('metrics', () => {
   });
 
   it('gives a never-predicted class precision 0 rather than NaN', () => {
-    const m = metricsFromConfusion([[2, 0], [1, 0]], ['x', 'y']);
+    const m = metricsFromConfusion(
+      [
+        [2, 0],
+        [1, 0],
+      ],
+      ['x', 'y'],
+    );
     expect(m.perClass[1]).toMatchObject({ precision: 0, recall: 0, f1: 0 });
   });
 

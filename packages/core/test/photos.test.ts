@@ -6,7 +6,13 @@ import { acceptMask, accepts, parsePhotoLabels, photoFoldSplit, photographerFold
 import { readPhotoSet } from '../src/node.ts';
 import { testPhotoDir } from '../src/test-data.ts';
 
-const entry = (file: string, sender: number | null, label: number | null, accept: number[] = label === null ? [] : [label], extra: Partial<Record<string, unknown>> = {}) => ({ file, sender_id: sender, source_label: 'T-Shirt', label, accept, soft: false, ...extra });
+const entry = (
+  file: string,
+  sender: number | null,
+  label: number | null,
+  accept: number[] = label === null ? [] : [label],
+  extra: Partial<Record<string, unknown>> = {},
+) => ({ file, sender_id: sender, source_label: 'T-Shirt', label, accept, soft: false, ...extra });
 
 describe('photo labels', () => {
   it('parses entries and keeps accept sets', () => {
@@ -42,7 +48,14 @@ describe('photo labels', () => {
 });
 
 describe('photographer-grouped folds', () => {
-  const entries: PhotoEntry[] = Array.from({ length: 120 }, (_, i) => ({ file: `${i}.jpg`, senderId: i % 17 === 0 ? null : (i * 7) % 23, sourceLabel: 'x', label: 0, accept: [0], soft: false }));
+  const entries: PhotoEntry[] = Array.from({ length: 120 }, (_, i) => ({
+    file: `${i}.jpg`,
+    senderId: i % 17 === 0 ? null : (i * 7) % 23,
+    sourceLabel: 'x',
+    label: 0,
+    accept: [0],
+    soft: false,
+  }));
 
   it('never puts one photographer in two folds, and is deterministic', () => {
     const folds = photographerFolds(entries, 5, 42);
@@ -73,7 +86,14 @@ describe('photographer-grouped folds', () => {
 
 describe('photo metrics', () => {
   it('counts accept-top1 over photos with a class and strict top-1 over non-soft ones', () => {
-    const e = (label: number | null, accept: number[], soft: boolean, sourceLabel: string): PhotoEntry => ({ file: `${Math.random()}`, senderId: 1, sourceLabel, label, accept, soft });
+    const e = (label: number | null, accept: number[], soft: boolean, sourceLabel: string): PhotoEntry => ({
+      file: `${Math.random()}`,
+      senderId: 1,
+      sourceLabel,
+      label,
+      accept,
+      soft,
+    });
     const entries = [e(7, [7, 5, 9], true, 'Shoes'), e(0, [0], false, 'T-Shirt'), e(0, [0], false, 'T-Shirt'), e(null, [], false, 'Hat')];
     const m = photoMetrics(entries, [5, 0, 6, 8]);
     expect(m.count).toBe(3);

@@ -17,7 +17,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToInput, createRng, IMAGE_PIXELS, onnxInputDims, runClassifier, type RunRecipe, type SessionRunner } from '@fmnist/core';
 import { defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS, readRunMetrics, renderSvg } from '@fmnist/core/node';
-import { EXPLAIN_TARGETS, explanationChoiceFor, KIND_EXPLANATIONS, SALIENCY_FORMS, TOP_CLASS, type ExplainTarget, type SaliencyForm } from '../src/explain/contract.ts';
+import {
+  EXPLAIN_TARGETS,
+  explanationChoiceFor,
+  KIND_EXPLANATIONS,
+  SALIENCY_FORMS,
+  TOP_CLASS,
+  type ExplainTarget,
+  type SaliencyForm,
+} from '../src/explain/contract.ts';
 import { deletionCurve, randomGarmentOrder, rankPixels } from '../src/explain/deletion.ts';
 import { deletionChartSpec, deletionMarkdown, deletionRows, type RankedCurve } from '../src/explain/deletion-report.ts';
 import { runExplanation, type ExplainOutputs } from '../src/explain/run.ts';
@@ -28,15 +36,23 @@ import { exportRunDir } from '../src/pipeline.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
-  options: { model: { type: 'string', multiple: true }, images: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' }, part: { type: 'string' }, write: { type: 'boolean' } },
+  options: {
+    model: { type: 'string', multiple: true },
+    images: { type: 'string' },
+    seed: { type: 'string' },
+    'data-dir': { type: 'string' },
+    part: { type: 'string' },
+    write: { type: 'boolean' },
+  },
 });
 const count = Number(values.images ?? 1000);
 const seed = Number(values.seed ?? 1);
 const part = values.part ?? 'all';
-if (!['deletion', 'timing', 'all', 'none'].includes(part)) throw new Error(`--part ${part}: use deletion, timing, all or none (with --write: render the docs from the saved results)`);
+if (!['deletion', 'timing', 'all', 'none'].includes(part))
+  throw new Error(`--part ${part}: use deletion, timing, all or none (with --write: render the docs from the saved results)`);
 /** The issue's 10%: 78 of 784 pixels. */
 const TOP_K = Math.round(0.1 * IMAGE_PIXELS);
-const REMOVED = Array.from({ length: 11 }, (_, i) => Math.round((i * 0.05) * IMAGE_PIXELS));
+const REMOVED = Array.from({ length: 11 }, (_, i) => Math.round(i * 0.05 * IMAGE_PIXELS));
 const OUT_DIR = join(repoRoot(), 'docs', 'runs', 'explain');
 const DELETION_JSON = join(OUT_DIR, 'deletion.json');
 const TIMING_JSON = join(OUT_DIR, 'timing.json');
@@ -127,11 +143,13 @@ async function runDeletion(): Promise<DeletionResult> {
     const recipe = metrics.recipe;
     const sets = { validation: heldOutImages(train, recipe, count).images, test: test.images.subarray(0, count * IMAGE_PIXELS) };
     const classifier = await openCpuSession(new Uint8Array(await readFile(shippedOnnxPath(name))));
-    const explainers = await Promise.all(EXPLAIN_TARGETS.map(async (target) => {
-      const exported = await exportRunDir(dir, name, { explain: true, explainChoice: { target } });
-      exported.model.dispose();
-      return { target, session: await openCpuSession(exported.explain!.bytes) };
-    }));
+    const explainers = await Promise.all(
+      EXPLAIN_TARGETS.map(async (target) => {
+        const exported = await exportRunDir(dir, name, { explain: true, explainChoice: { target } });
+        exported.model.dispose();
+        return { target, session: await openCpuSession(exported.explain!.bytes) };
+      }),
+    );
     for (const [slice, images] of Object.entries(sets) as ['validation' | 'test', Uint8Array][]) {
       const rankings = new Map<string, Int32Array[]>();
       const add = (key: string, order: Int32Array) => rankings.set(key, [...(rankings.get(key) ?? []), order]);
@@ -149,7 +167,12 @@ async function runDeletion(): Promise<DeletionResult> {
       const rng = createRng(seed);
       for (let i = 0; i < count; i++) add('random', randomGarmentOrder(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), rng));
       for (const [ranking, orders] of rankings) {
-        slices[slice].push({ model: name, ranking, isDefault: ranking === defaultKey(name), curve: await deletionCurve(classifier, images, classes, orders, REMOVED) });
+        slices[slice].push({
+          model: name,
+          ranking,
+          isDefault: ranking === defaultKey(name),
+          curve: await deletionCurve(classifier, images, classes, orders, REMOVED),
+        });
       }
       console.error(`${name}: ${slice} done`);
     }
@@ -164,11 +187,23 @@ async function explainAll(session: SessionRunner, images: Uint8Array): Promise<E
   const parts: ExplainOutputs[] = [];
   for (let start = 0; start < count; start += 250) {
     const n = Math.min(250, count - start);
-    parts.push(await runExplanation(session, bytesToInput(images.subarray(start * IMAGE_PIXELS, (start + n) * IMAGE_PIXELS)), n, new BigInt64Array(n).fill(BigInt(TOP_CLASS))));
+    parts.push(
+      await runExplanation(
+        session,
+        bytesToInput(images.subarray(start * IMAGE_PIXELS, (start + n) * IMAGE_PIXELS)),
+        n,
+        new BigInt64Array(n).fill(BigInt(TOP_CLASS)),
+      ),
+    );
   }
-  const join32 = (pick: (o: ExplainOutputs) => Float32Array | undefined) => (parts.every((p) => pick(p)) ? Float32Array.from(parts.flatMap((p) => [...pick(p)!])) : undefined);
+  const join32 = (pick: (o: ExplainOutputs) => Float32Array | undefined) =>
+    parts.every((p) => pick(p)) ? Float32Array.from(parts.flatMap((p) => [...pick(p)!])) : undefined;
   return {
-    logits: join32((o) => o.logits)!, probabilities: join32((o) => o.probabilities)!, heatmap: join32((o) => o.heatmap)!, saliency: join32((o) => o.saliency)!, inputGradient: join32((o) => o.inputGradient)!,
+    logits: join32((o) => o.logits)!,
+    probabilities: join32((o) => o.probabilities)!,
+    heatmap: join32((o) => o.heatmap)!,
+    saliency: join32((o) => o.saliency)!,
+    inputGradient: join32((o) => o.inputGradient)!,
     explained: BigInt64Array.from(parts.flatMap((p) => [...p.explained])),
     ...(parts[0]!.gradcam ? { gradcam: join32((o) => o.gradcam)! } : {}),
   };

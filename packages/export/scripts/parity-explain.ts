@@ -13,7 +13,16 @@ import { IMAGE_PIXELS, METADATA_KEYS } from '@fmnist/core';
 import { callerDir, defaultModelsDir, loadSplit, repoRoot, resolveDataDir, RUN_FILES, SHIPPED_MODELS } from '@fmnist/core/node';
 import { DEFAULT_EXPLANATION } from '../src/explain/contract.ts';
 import { NEAR_THRESHOLD } from '../src/explain/margins.ts';
-import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, explainParityPasses, mergeParity, parityClass, referenceOptionsOf, type ExplainParityRow } from '../src/explain/parity.ts';
+import {
+  compareExplanations,
+  EXPLAIN_PARITY_LIMITS,
+  explainParityMarkdown,
+  explainParityPasses,
+  mergeParity,
+  parityClass,
+  referenceOptionsOf,
+  type ExplainParityRow,
+} from '../src/explain/parity.ts';
 import { REFERENCE_BACKENDS, useReferenceBackend, type ReferenceBackend } from '../src/explain/reference-backend.ts';
 import { explainOnnxPath, resolveModelArg } from '../src/locations.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
@@ -95,7 +104,10 @@ const table = explainParityMarkdown(rows);
 const failed = rows.filter((r) => !explainParityPasses(r));
 console.log(table);
 for (const r of rows) {
-  const worst = [...r.margins].sort((a, b) => a.margin - b.margin).slice(0, 5).map((m) => `#${m.image} ${m.margin.toExponential(1)} (${m.where})`);
+  const worst = [...r.margins]
+    .sort((a, b) => a.margin - b.margin)
+    .slice(0, 5)
+    .map((m) => `#${m.image} ${m.margin.toExponential(1)} (${m.where})`);
   if (worst.length) console.log(`${r.model} (${r.onnx}): images beyond the bound, smallest decision margins: ${worst.join(', ')}`);
 }
 if (values.json) {
@@ -104,10 +116,19 @@ if (values.json) {
 }
 
 if (writeTo) {
-  const marginLines = rows.filter((r) => r.onnx === 'converted in memory').flatMap((r) => [...r.margins].sort((a, b) => a.margin - b.margin).map((m) => `- ${r.model}, test image ${m.image} (class ${parityClass(m.image)}): ${m.where}, relative margin ${m.margin.toExponential(2)}`));
+  const marginLines = rows
+    .filter((r) => r.onnx === 'converted in memory')
+    .flatMap((r) =>
+      [...r.margins]
+        .sort((a, b) => a.margin - b.margin)
+        .map((m) => `- ${r.model}, test image ${m.image} (class ${parityClass(m.image)}): ${m.where}, relative margin ${m.margin.toExponential(2)}`),
+    );
   const doc = `# Parity: explanations, tfjs autodiff vs the ONNX explanation graph
 
-${values.note ? `${values.note}\n\n` : ''}Every test image checked (${rows.map((r) => `${r.model}: ${r.count.toLocaleString('en-US')}`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}) is explained twice: by
+${values.note ? `${values.note}\n\n` : ''}Every test image checked (${rows
+    .map((r) => `${r.model}: ${r.count.toLocaleString('en-US')}`)
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .join(', ')}) is explained twice: by
 TensorFlow.js's own autodiff (\`tf.grad\` on the trained layers model loaded from
 \`models/<name>/\`, BatchNormalization as a layer in inference mode, ${(values.backend ?? 'cpu') === 'wasm' ? "tfjs's wasm backend with its MaxPoolGrad bridged to the cpu backend's kernel and the unused filter gradient skipped, see `src/explain/reference-backend.ts`" : 'pure-JS CPU backend'})
 and by the explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: 'all'\`), whose

@@ -37,7 +37,13 @@ async function main(): Promise<void> {
   }
   if (!values.model?.length) throw new Error(`--model is required\n\n${USAGE}`);
   for (const model of values.model) {
-    await runExportCommand({ model, int8: values.int8 ?? false, explain: values.explain ?? false, ...(values.out ? { out: values.out } : {}), ...(values.triton ? { triton: values.triton } : {}) });
+    await runExportCommand({
+      model,
+      int8: values.int8 ?? false,
+      explain: values.explain ?? false,
+      ...(values.out ? { out: values.out } : {}),
+      ...(values.triton ? { triton: values.triton } : {}),
+    });
   }
 }
 

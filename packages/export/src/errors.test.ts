@@ -24,12 +24,50 @@ function convert(layers: tfl.layers.Layer[]) {
 
 describe('unsupported layers name the layer, its class and the setting', () => {
   it.each([
-    ['an unknown layer class', () => [tfl.layers.averagePooling2d({ inputShape: [6, 6, 1], poolSize: 2, name: 'avg' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })], 'avg', 'AveragePooling2D', 'layer class'],
+    [
+      'an unknown layer class',
+      () => [tfl.layers.averagePooling2d({ inputShape: [6, 6, 1], poolSize: 2, name: 'avg' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
+      'avg',
+      'AveragePooling2D',
+      'layer class',
+    ],
     ['an unsupported activation', () => [tfl.layers.dense({ inputShape: [4], units: 2, activation: 'tanh', name: 'dt' })], 'dt', 'Dense', 'activation: "tanh"'],
-    ['a dilated Conv2D', () => [tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2, name: 'dil' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })], 'dil', 'Conv2D', 'dilationRate: [2,2]'],
-    ['channels-first pooling', () => [tfl.layers.maxPooling2d({ inputShape: [4, 6, 6], poolSize: 2, dataFormat: 'channelsFirst', name: 'cf' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })], 'cf', 'MaxPooling2D', 'dataFormat: "channelsFirst"'],
-    ['BatchNormalization after a fused relu', () => [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'relu' }), tfl.layers.batchNormalization({ name: 'bn' })], 'bn', 'BatchNormalization', 'placement'],
-    ['BatchNormalization on the input', () => [tfl.layers.batchNormalization({ inputShape: [4], name: 'bn0' }), tfl.layers.dense({ units: 2 })], 'bn0', 'BatchNormalization', 'placement'],
+    [
+      'a dilated Conv2D',
+      () => [
+        tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2, name: 'dil' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2 }),
+      ],
+      'dil',
+      'Conv2D',
+      'dilationRate: [2,2]',
+    ],
+    [
+      'channels-first pooling',
+      () => [
+        tfl.layers.maxPooling2d({ inputShape: [4, 6, 6], poolSize: 2, dataFormat: 'channelsFirst', name: 'cf' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2 }),
+      ],
+      'cf',
+      'MaxPooling2D',
+      'dataFormat: "channelsFirst"',
+    ],
+    [
+      'BatchNormalization after a fused relu',
+      () => [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'relu' }), tfl.layers.batchNormalization({ name: 'bn' })],
+      'bn',
+      'BatchNormalization',
+      'placement',
+    ],
+    [
+      'BatchNormalization on the input',
+      () => [tfl.layers.batchNormalization({ inputShape: [4], name: 'bn0' }), tfl.layers.dense({ units: 2 })],
+      'bn0',
+      'BatchNormalization',
+      'placement',
+    ],
   ] as const)('%s', (_, layers, layerName, className, setting) => {
     const run = convert(layers() as tfl.layers.Layer[]);
     expect(run).toThrow(UnsupportedLayerError);
@@ -44,7 +82,10 @@ describe('corrupt or missing artifacts give ArtifactError with a code', () => {
     return dir;
   }
   async function expectCode(dir: string, code: ArtifactError['code']) {
-    const error = await exportRunDir(dir).then(() => undefined, (e: unknown) => e);
+    const error = await exportRunDir(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ArtifactError);
     expect((error as ArtifactError).code).toBe(code);
     return error as ArtifactError;

@@ -23,7 +23,13 @@ describe('export command', () => {
     randomizeWeights(model, 31);
     await saveRunDir(model, join(root, 'tiny'));
     const lines: string[] = [];
-    const result = await runExportCommand({ model: join(root, 'tiny'), out: join(root, 'out'), triton: join(root, 'triton'), int8: true, log: (l) => lines.push(l) });
+    const result = await runExportCommand({
+      model: join(root, 'tiny'),
+      out: join(root, 'out'),
+      triton: join(root, 'triton'),
+      int8: true,
+      log: (l) => lines.push(l),
+    });
     expect(result.onnxPath).toBe(join(root, 'out', 'tiny.onnx'));
     expect(result.selfCheckMaxAbs).toBeLessThanOrEqual(1e-5);
     const written = await readFile(result.onnxPath);
@@ -36,7 +42,14 @@ describe('export command', () => {
   });
 
   it('--explain writes explain/<name>.onnx, self-checked against tfjs autodiff, and <name>_explain in the Triton repository', async () => {
-    const model = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 2, kernelSize: 3, activation: 'relu' }), tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })] });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 10 }),
+      ],
+    });
     randomizeWeights(model, 37);
     await saveRunDir(model, join(root, 'tinycnn'));
     const result = await runExportCommand({ model: join(root, 'tinycnn'), out: join(root, 'out'), triton: join(root, 'triton'), explain: true, log: () => {} });

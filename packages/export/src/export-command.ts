@@ -50,8 +50,12 @@ export async function runExportCommand(options: ExportCommandOptions): Promise<E
   const onnxPath = join(outDir, `${name}.onnx`);
   await writeFile(onnxPath, exported.bytes);
   const show = (p: string) => relative(callerDir(), p) || p;
-  log(`${name}: ${show(dir)} -> ${show(onnxPath)} (${(exported.bytes.length / 1024).toFixed(1)} KiB, ${exported.nodeCount} nodes, input [${exported.inputDims}])`);
-  log(`  source sha256 ${exported.artifact.sha256}; test accuracy ${exported.metrics ? `${(100 * exported.metrics.accuracy).toFixed(2)}%` : 'unknown (no metrics.json)'}`);
+  log(
+    `${name}: ${show(dir)} -> ${show(onnxPath)} (${(exported.bytes.length / 1024).toFixed(1)} KiB, ${exported.nodeCount} nodes, input [${exported.inputDims}])`,
+  );
+  log(
+    `  source sha256 ${exported.artifact.sha256}; test accuracy ${exported.metrics ? `${(100 * exported.metrics.accuracy).toFixed(2)}%` : 'unknown (no metrics.json)'}`,
+  );
 
   const selfCheckMaxAbs = await selfCheck(exported);
   log(`  self-check: reloaded with graphOptimizationLevel 'all', max |Δ| vs tfjs on ${SELF_CHECK_IMAGES} random images ${selfCheckMaxAbs.toExponential(2)}`);
@@ -66,23 +70,40 @@ export async function runExportCommand(options: ExportCommandOptions): Promise<E
 
   let triton: ExportCommandResult['triton'];
   if (options.triton) {
-    triton = await writeTritonModel(resolve(callerDir(), options.triton), { name, inputDims: exported.inputDims, outputSize: exported.outputSize }, exported.bytes);
+    triton = await writeTritonModel(
+      resolve(callerDir(), options.triton),
+      { name, inputDims: exported.inputDims, outputSize: exported.outputSize },
+      exported.bytes,
+    );
     log(`  triton: ${show(triton.config)}, ${show(triton.model)}`);
   }
-  const explained = exported.explain ? await writeExplanation(exported, outDir, options.triton ? resolve(callerDir(), options.triton) : undefined, log, show) : {};
+  const explained = exported.explain
+    ? await writeExplanation(exported, outDir, options.triton ? resolve(callerDir(), options.triton) : undefined, log, show)
+    : {};
   exported.model.dispose();
   return { exported, onnxPath, selfCheckMaxAbs, ...(triton ? { triton } : {}), ...(int8Path ? { int8Path } : {}), ...explained };
 }
 
-async function writeExplanation(exported: ExportedRun, outDir: string, tritonRepo: string | undefined, log: (line: string) => void, show: (p: string) => string): Promise<Pick<ExportCommandResult, 'explainPath' | 'explainTriton' | 'explainSelfCheck'>> {
+async function writeExplanation(
+  exported: ExportedRun,
+  outDir: string,
+  tritonRepo: string | undefined,
+  log: (line: string) => void,
+  show: (p: string) => string,
+): Promise<Pick<ExportCommandResult, 'explainPath' | 'explainTriton' | 'explainSelfCheck'>> {
   const graph = exported.explain!;
   const explainPath = explainOnnxPath(exported.name, outDir);
   await mkdir(dirname(explainPath), { recursive: true });
   await writeFile(explainPath, graph.bytes);
-  log(`  explain: ${show(explainPath)} (${(graph.bytes.length / 1024).toFixed(1)} KiB, ${graph.nodeCount} nodes, maps ${graph.maps.join(' + ')}, heatmap = ${graph.heatmap}${graph.gradCamLayer ? `, Grad-CAM on ${graph.gradCamLayer}` : ''})`);
+  log(
+    `  explain: ${show(explainPath)} (${(graph.bytes.length / 1024).toFixed(1)} KiB, ${graph.nodeCount} nodes, maps ${graph.maps.join(' + ')}, heatmap = ${graph.heatmap}${graph.gradCamLayer ? `, Grad-CAM on ${graph.gradCamLayer}` : ''})`,
+  );
   const explainSelfCheck = await explainSelfCheckMax(exported);
   log(`  explain self-check: max |Δ| / range vs tfjs autodiff on ${SELF_CHECK_IMAGES} random images ${explainSelfCheck.toExponential(2)}`);
-  if (!(explainSelfCheck <= EXPLAIN_PARITY_LIMITS.relative)) throw new Error(`${exported.name}: explanation graph differs from tfjs autodiff by ${explainSelfCheck} of a map's range (> ${EXPLAIN_PARITY_LIMITS.relative}) where no decision is near its threshold`);
+  if (!(explainSelfCheck <= EXPLAIN_PARITY_LIMITS.relative))
+    throw new Error(
+      `${exported.name}: explanation graph differs from tfjs autodiff by ${explainSelfCheck} of a map's range (> ${EXPLAIN_PARITY_LIMITS.relative}) where no decision is near its threshold`,
+    );
   let explainTriton: ExportCommandResult['explainTriton'];
   if (tritonRepo) {
     explainTriton = await writeTritonExplainModel(tritonRepo, { name: `${exported.name}_explain`, classes: graph.classes, maps: graph.maps }, graph.bytes);
@@ -99,7 +120,9 @@ async function explainSelfCheckMax(exported: ExportedRun): Promise<number> {
     const [result] = await compareExplanations(exported.model, [session], set, referenceOptionsOf(exported.explain!));
     // A map beyond the bound because a ReLU or pool decision sits within float error of its threshold is not a fault.
     const faulty = result!.maps.some((m) => m.unexplained.length > 0) || result!.classDisagreement.unexplained.length > 0;
-    return faulty ? Math.max(...result!.maps.map((m) => m.maxRelative)) : Math.min(EXPLAIN_PARITY_LIMITS.relative, Math.max(...result!.maps.map((m) => m.maxRelative)));
+    return faulty
+      ? Math.max(...result!.maps.map((m) => m.maxRelative))
+      : Math.min(EXPLAIN_PARITY_LIMITS.relative, Math.max(...result!.maps.map((m) => m.maxRelative)));
   } finally {
     await session.release();
   }

@@ -14,7 +14,26 @@ export { int8Markdown, PARITY_LIMITS, rowPasses, runModelParity, type ModelParit
 export { exportRunDir, type ExportedRun } from './pipeline.ts';
 export { tritonConfig, writeTritonModel, type TritonModelSpec } from './triton.ts';
 export { EXPORTER_NAME, EXPORTER_VERSION } from './version.ts';
-export { DEFAULT_EXPLANATION, DEFAULT_HEATMAP, EXPLAIN_INPUTS, EXPLAIN_OPSET, EXPLAIN_OUTPUTS, EXPLAIN_TARGETS, explainClassTensor, explanationChoiceFor, MAP_SIZE, RESIZE_CONVENTION, SALIENCY_FORM, SALIENCY_FORMS, SHIPPED_EXPLANATIONS, TOP_CLASS, type ExplainTarget, type ExplanationChoice, type MapKind, type SaliencyForm } from './explain/contract.ts';
+export {
+  DEFAULT_EXPLANATION,
+  DEFAULT_HEATMAP,
+  EXPLAIN_INPUTS,
+  EXPLAIN_OPSET,
+  EXPLAIN_OUTPUTS,
+  EXPLAIN_TARGETS,
+  explainClassTensor,
+  explanationChoiceFor,
+  MAP_SIZE,
+  RESIZE_CONVENTION,
+  SALIENCY_FORM,
+  SALIENCY_FORMS,
+  SHIPPED_EXPLANATIONS,
+  TOP_CLASS,
+  type ExplainTarget,
+  type ExplanationChoice,
+  type MapKind,
+  type SaliencyForm,
+} from './explain/contract.ts';
 export { buildExplanationGraph, type ExplainGraph, type ExplainOptions } from './explain/graph.ts';
 export { referenceExplain, type ReferenceExplanation } from './explain/reference.ts';
 export { runExplanation, type ExplainOutputs } from './explain/run.ts';

@@ -22,4 +22,3 @@ export function shippedOnnxPath(name: string): string {
 export function explainOnnxPath(name: string, dir = defaultModelsDir()): string {
   return join(dir, EXPLAIN_DIR, `${name}.onnx`);
 }
-

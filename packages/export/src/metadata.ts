@@ -34,7 +34,9 @@ export function buildMetadata(source: MetadataSource): Record<string, string> {
     }),
     [METADATA_KEYS.outputs]: JSON.stringify({
       [OUTPUT_NAMES.logits]: 'pre-softmax class scores [N, 10]',
-      [OUTPUT_NAMES.probabilities]: source.photos ? `softmax(${OUTPUT_NAMES.logits} / ${source.photos.calibration.temperature}) [N, 10], calibrated on real photos` : `softmax(${OUTPUT_NAMES.logits}) [N, 10]`,
+      [OUTPUT_NAMES.probabilities]: source.photos
+        ? `softmax(${OUTPUT_NAMES.logits} / ${source.photos.calibration.temperature}) [N, 10], calibrated on real photos`
+        : `softmax(${OUTPUT_NAMES.logits}) [N, 10]`,
     }),
     [METADATA_KEYS.sourceModel]: source.name,
     [METADATA_KEYS.sourceSha256]: source.sha256,
@@ -77,21 +79,31 @@ export function buildExplanationMetadata(source: MetadataSource, facts: Explanat
   const classifier = buildMetadata(source);
   const t = facts.temperature;
   const scalar = facts.target === 'logit' ? 'logit[class]' : `log probabilities[class]`;
-  const targetMeaning = facts.target === 'logit'
-    ? 'logits[class], the pre-softmax score of the explained class'
-    : `log probabilities[class] = log softmax(logits${t === 1 ? '' : ` / ${t}`})[class], the log of the (calibrated) probability the classifier reports; its gradient is sum_j (onehot_j - probabilities_j)${t === 1 ? '' : ` / ${t}`} * d logits_j`;
+  const targetMeaning =
+    facts.target === 'logit'
+      ? 'logits[class], the pre-softmax score of the explained class'
+      : `log probabilities[class] = log softmax(logits${t === 1 ? '' : ` / ${t}`})[class], the log of the (calibrated) probability the classifier reports; its gradient is sum_j (onehot_j - probabilities_j)${t === 1 ? '' : ` / ${t}`} * d logits_j`;
   return {
     ...classifier,
     [METADATA_KEYS.outputs]: JSON.stringify({
       ...(JSON.parse(classifier[METADATA_KEYS.outputs]!) as Record<string, string>),
       explained_class: 'int64 [N]: the class each map explains',
       heatmap: `[N, 28, 28] in [0, 1]: the default map (${facts.heatmap})`,
-      ...(facts.maps.includes('gradcam') ? { gradcam: `[N, 28, 28] in [0, 1]: Grad-CAM of ${scalar} on ${facts.gradCamLayer} (after its ReLU, before pooling), bilinear resize (ONNX Resize linear, half_pixel)` } : {}),
+      ...(facts.maps.includes('gradcam')
+        ? {
+            gradcam: `[N, 28, 28] in [0, 1]: Grad-CAM of ${scalar} on ${facts.gradCamLayer} (after its ReLU, before pooling), bilinear resize (ONNX Resize linear, half_pixel)`,
+          }
+        : {}),
       saliency: `[N, 28, 28] in [0, 1]: ${facts.saliencyForm} of d ${scalar} / d input`,
       input_gradient: `[N, 1, 28, 28]: d ${scalar} / d input, raw`,
     }),
     [METADATA_KEYS.explanation]: JSON.stringify({
-      class_input: { name: 'class', dtype: 'int64', shape: [-1], meaning: 'class index 0..9 per image, or -1 for the top class; >= 10 fails (Gather bounds check)' },
+      class_input: {
+        name: 'class',
+        dtype: 'int64',
+        shape: [-1],
+        meaning: 'class index 0..9 per image, or -1 for the top class; >= 10 fails (Gather bounds check)',
+      },
       target: facts.target,
       target_meaning: targetMeaning,
       maps: facts.maps,
@@ -102,7 +114,8 @@ export function buildExplanationMetadata(source: MetadataSource, facts: Explanat
       gradcam_layer: facts.gradCamLayer ?? null,
       saliency: facts.saliencyForm,
       resize: 'ONNX Resize mode=linear coordinate_transformation_mode=half_pixel (= tf.image.resizeBilinear halfPixelCenters)',
-      exact: 'gradients by reverse-mode differentiation in-graph: ReLU masks, max-pool argmax routing (first maximum in row-major window order), transposed Gemm/Conv with the forward weights (batch normalization folded into them, inference mode)',
+      exact:
+        'gradients by reverse-mode differentiation in-graph: ReLU masks, max-pool argmax routing (first maximum in row-major window order), transposed Gemm/Conv with the forward weights (batch normalization folded into them, inference mode)',
     }),
   };
 }

@@ -25,11 +25,18 @@ export function rowPasses(row: ParityCheckRow): boolean {
  * loaded from disk against (1) a fresh in-memory conversion and (2) the ONNX
  * file on disk when `onnxFile` exists. tfjs runs once and serves both.
  */
-export async function runModelParity(name: string, dir: string, set: ImageSet, { onnxFile, int8 = false }: { onnxFile?: string | undefined; int8?: boolean } = {}): Promise<ModelParity> {
+export async function runModelParity(
+  name: string,
+  dir: string,
+  set: ImageSet,
+  { onnxFile, int8 = false }: { onnxFile?: string | undefined; int8?: boolean } = {},
+): Promise<ModelParity> {
   const exported = await exportRunDir(dir, name, { int8 });
   const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';
   const reference = tfjsOutputs(exported.model, set);
-  const candidates: { label: string; bytes: Uint8Array; sourceMatches: boolean }[] = [{ label: 'converted in memory', bytes: exported.bytes, sourceMatches: true }];
+  const candidates: { label: string; bytes: Uint8Array; sourceMatches: boolean }[] = [
+    { label: 'converted in memory', bytes: exported.bytes, sourceMatches: true },
+  ];
   if (onnxFile && existsSync(onnxFile)) {
     const bytes = await readFile(onnxFile);
     const sha = decodeModel(bytes).metadataProps.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value;
@@ -44,10 +51,17 @@ export async function runModelParity(name: string, dir: string, set: ImageSet, {
     }
   };
   const rows: ParityCheckRow[] = [];
-  for (const candidate of candidates) rows.push({ model: name, onnx: candidate.label, sourceMatches: candidate.sourceMatches, ...(await measure(candidate.bytes)) });
+  for (const candidate of candidates)
+    rows.push({ model: name, onnx: candidate.label, sourceMatches: candidate.sourceMatches, ...(await measure(candidate.bytes)) });
   const result: ModelParity = { rows };
   if (exported.int8) {
-    result.int8 = { model: name, onnx: 'int8 weights (in memory)', bytes: exported.int8.bytes.length, floatBytes: exported.bytes.length, ...(await measure(exported.int8.bytes)) };
+    result.int8 = {
+      model: name,
+      onnx: 'int8 weights (in memory)',
+      bytes: exported.int8.bytes.length,
+      floatBytes: exported.bytes.length,
+      ...(await measure(exported.int8.bytes)),
+    };
   }
   exported.model.dispose();
   return result;
@@ -69,7 +83,9 @@ export function int8Markdown(rows: readonly Int8Row[]): string {
   return [
     '| model | float32 size | int8 size | tfjs accuracy | int8 accuracy | change | top-1 agreement with tfjs | max abs Δlogit |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) =>
-      `| ${r.model} | ${(r.floatBytes / 1024).toFixed(0)} KiB | ${(r.bytes / 1024).toFixed(0)} KiB | ${(100 * r.tfjsAccuracy).toFixed(2)}% | ${(100 * r.onnxAccuracy).toFixed(2)}% | ${(100 * (r.onnxAccuracy - r.tfjsAccuracy)).toFixed(2)} pp | ${r.agreement} / ${r.count} | ${r.maxAbs.toExponential(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${(r.floatBytes / 1024).toFixed(0)} KiB | ${(r.bytes / 1024).toFixed(0)} KiB | ${(100 * r.tfjsAccuracy).toFixed(2)}% | ${(100 * r.onnxAccuracy).toFixed(2)}% | ${(100 * (r.onnxAccuracy - r.tfjsAccuracy)).toFixed(2)} pp | ${r.agreement} / ${r.count} | ${r.maxAbs.toExponential(2)} |`,
+    ),
   ].join('\n');
 }

@@ -26,7 +26,16 @@ describe('compareOutputs', () => {
 
 describe('parityMarkdown', () => {
   it('has one row per model with agreement as a fraction', () => {
-    const row = { model: 'mlp', onnx: 'models/mlp.onnx', count: 10000, maxAbs: 3e-6, meanAbs: 4e-7, agreement: 10000, tfjsAccuracy: 0.8912, onnxAccuracy: 0.8912 };
+    const row = {
+      model: 'mlp',
+      onnx: 'models/mlp.onnx',
+      count: 10000,
+      maxAbs: 3e-6,
+      meanAbs: 4e-7,
+      agreement: 10000,
+      tfjsAccuracy: 0.8912,
+      onnxAccuracy: 0.8912,
+    };
     const table = parityMarkdown([row, { ...row, model: 'cnn' }]).split('\n');
     expect(table).toHaveLength(4);
     expect(table[2]).toContain('| mlp | models/mlp.onnx | 10000 | 3.00e-6 |');

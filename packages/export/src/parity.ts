@@ -46,7 +46,13 @@ export function tfjsOutputs(model: LayersModel, set: ImageSet, batchSize = DEFAU
  * with the batch first ([N, C, H, W] or [N, F]). `output` picks logits or,
  * for a source model that ends in softmax, probabilities.
  */
-export async function onnxOutputs(session: SessionRunner, inputDims: (number | string)[], set: ImageSet, output: 'logits' | 'probabilities' = 'logits', batchSize = DEFAULT_BATCH): Promise<Float32Array> {
+export async function onnxOutputs(
+  session: SessionRunner,
+  inputDims: (number | string)[],
+  set: ImageSet,
+  output: 'logits' | 'probabilities' = 'logits',
+  batchSize = DEFAULT_BATCH,
+): Promise<Float32Array> {
   const rest = inputDims.slice(1) as number[];
   let out: Float32Array | undefined;
   for (const { start, n, input } of batches(set, batchSize)) {
@@ -61,7 +67,8 @@ export async function onnxOutputs(session: SessionRunner, inputDims: (number | s
 /** Compares two [count, classes] output buffers against each other and the labels. */
 export function compareOutputs(tfjs: Float32Array, onnx: Float32Array, labels: ArrayLike<number>): ParityStats {
   const count = labels.length;
-  if (tfjs.length !== onnx.length || tfjs.length % count !== 0) throw new RangeError(`tfjs gave ${tfjs.length} values, onnx ${onnx.length}, for ${count} labels`);
+  if (tfjs.length !== onnx.length || tfjs.length % count !== 0)
+    throw new RangeError(`tfjs gave ${tfjs.length} values, onnx ${onnx.length}, for ${count} labels`);
   const classes = tfjs.length / count;
   let maxAbs = 0;
   let sumAbs = 0;
@@ -94,8 +101,10 @@ export function parityMarkdown(rows: readonly ParityRow[]): string {
   const lines = [
     '| model | ONNX | images | max abs Δlogit | mean abs Δlogit | top-1 agreement | tfjs accuracy | ONNX accuracy |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) =>
-      `| ${r.model} | ${r.onnx} | ${r.count} | ${r.maxAbs.toExponential(2)} | ${r.meanAbs.toExponential(2)} | ${r.agreement} / ${r.count} | ${(100 * r.tfjsAccuracy).toFixed(2)}% | ${(100 * r.onnxAccuracy).toFixed(2)}% |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${r.onnx} | ${r.count} | ${r.maxAbs.toExponential(2)} | ${r.meanAbs.toExponential(2)} | ${r.agreement} / ${r.count} | ${(100 * r.tfjsAccuracy).toFixed(2)}% | ${(100 * r.onnxAccuracy).toFixed(2)}% |`,
+    ),
   ];
   return lines.join('\n');
 }

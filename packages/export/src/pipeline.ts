@@ -27,7 +27,11 @@ export interface ExportedRun extends ConvertResult {
 }
 
 /** Reads a train run directory and converts it in memory (nothing is written). */
-export async function exportRunDir(dir: string, name = basename(resolve(dir)), { int8 = false, explain = false, explainChoice }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice> } = {}): Promise<ExportedRun> {
+export async function exportRunDir(
+  dir: string,
+  name = basename(resolve(dir)),
+  { int8 = false, explain = false, explainChoice }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice> } = {},
+): Promise<ExportedRun> {
   await useCpuBackend();
   const artifact = await readLayersArtifact(dir);
   const model = await layersModelFromArtifact(artifact);
@@ -38,10 +42,21 @@ export async function exportRunDir(dir: string, name = basename(resolve(dir)), {
   const temperature = photos?.calibration.temperature;
   const result = convertSpec(spec, { name, metadata, ...(temperature ? { temperature } : {}) });
   const exported: ExportedRun = { ...result, name, artifact, model, metrics, ...(temperature ? { temperature } : {}) };
-  if (int8) exported.int8 = convertSpec(spec, { name, int8: true, ...(temperature ? { temperature } : {}), metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE } });
+  if (int8)
+    exported.int8 = convertSpec(spec, {
+      name,
+      int8: true,
+      ...(temperature ? { temperature } : {}),
+      metadata: { ...metadata, [METADATA_KEYS.weights]: INT8_WEIGHTS_NOTE },
+    });
   if (explain) {
     const source = { name, sha256: artifact.sha256, metrics, photos };
-    exported.explain = buildExplanationGraph(spec, { name, metadata: (facts) => buildExplanationMetadata(source, facts), choice: { ...explanationChoiceFor(name, modelKindOf(spec)), ...explainChoice }, ...(temperature ? { temperature } : {}) });
+    exported.explain = buildExplanationGraph(spec, {
+      name,
+      metadata: (facts) => buildExplanationMetadata(source, facts),
+      choice: { ...explanationChoiceFor(name, modelKindOf(spec)), ...explainChoice },
+      ...(temperature ? { temperature } : {}),
+    });
   }
   return exported;
 }

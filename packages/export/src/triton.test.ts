@@ -31,7 +31,7 @@ describe('Triton model repository', () => {
 });
 
 describe('Triton explanation model', () => {
-  it('declares the image and the per-image class (dims [1] reshaped to the graph\'s [N]) and every map', () => {
+  it("declares the image and the per-image class (dims [1] reshaped to the graph's [N]) and every map", () => {
     const config = tritonExplainConfig({ name: 'cnn_explain', classes: 10, maps: ['gradcam', 'saliency'] });
     expect(config).toContain('name: "cnn_explain"');
     expect(config).toMatch(/name: "class"\s+data_type: TYPE_INT64\s+dims: \[ 1 \]\s+reshape: \{ shape: \[ \] \}/);

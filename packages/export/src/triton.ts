@@ -65,7 +65,17 @@ export async function writeTritonModel(repo: string, spec: TritonModelSpec, onnx
  * batching Triton needs dims [ 1 ] and a reshape to [ ] (the graph takes [N]);
  * `explained_class` likewise.
  */
-export function tritonExplainConfig({ name, classes, maps, maxBatchSize = 128 }: { name: string; classes: number; maps: readonly string[]; maxBatchSize?: number }): string {
+export function tritonExplainConfig({
+  name,
+  classes,
+  maps,
+  maxBatchSize = 128,
+}: {
+  name: string;
+  classes: number;
+  maps: readonly string[];
+  maxBatchSize?: number;
+}): string {
   const tensor = (n: string, type: string, dims: number[], scalar = false) =>
     `  {\n    name: "${n}"\n    data_type: ${type}\n    dims: [ ${dims.join(', ')} ]${scalar ? '\n    reshape: { shape: [ ] }' : ''}\n  }`;
   const outputs = [
@@ -98,7 +108,11 @@ instance_group [
 }
 
 /** Writes an explanation graph as `<repo>/<name>/config.pbtxt` + `1/model.onnx` (name: `<model>_explain`). */
-export async function writeTritonExplainModel(repo: string, spec: { name: string; classes: number; maps: readonly string[] }, onnxBytes: Uint8Array): Promise<{ config: string; model: string }> {
+export async function writeTritonExplainModel(
+  repo: string,
+  spec: { name: string; classes: number; maps: readonly string[] },
+  onnxBytes: Uint8Array,
+): Promise<{ config: string; model: string }> {
   const modelDir = join(repo, spec.name);
   await mkdir(join(modelDir, '1'), { recursive: true });
   const config = join(modelDir, 'config.pbtxt');

@@ -22,33 +22,50 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
   const file = explainOnnxPath(name);
   requireModelFiles(defaultModelsDir(), [join(name, RUN_FILES.model), relative(defaultModelsDir(), file)]);
 
-  it.skipIf(!dataDir)(`maps within ${EXPLAIN_PARITY_LIMITS.relative} of their range except near-threshold decisions`, async () => {
-    const test = await loadSplit(dataDir!, 'test');
-    const count = SLICE[name];
-    const set = { count, images: test.images.subarray(0, count * IMAGE_PIXELS), labels: test.labels.subarray(0, count) };
-    const exported = await exportRunDir(join(defaultModelsDir(), name), name, { explain: true });
-    const bytes = new Uint8Array(await readFile(file));
-    const metadata = decodeModel(bytes).metadataProps;
-    expect(metadata.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value, `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`).toBe(exported.artifact.sha256);
-    // serve and web read the default method from the graph: it must be the one the deletion test chose.
-    const explanation = JSON.parse(metadata.find((p) => p.key === METADATA_KEYS.explanation)?.value ?? '{}') as { target: string; heatmap: string; default_method: string };
-    const choice = explanationChoiceFor(name);
-    expect(explanation).toMatchObject({ target: choice.target, heatmap: choice.heatmap, default_method: choice.heatmap === 'gradcam' ? 'gradcam' : choice.saliencyForm });
-    expect(exported.explain!.target).toBe(choice.target);
-    const sessions = [await openCpuSession(exported.explain!.bytes), await openCpuSession(bytes)];
-    const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!));
-    console.log(`\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`);
-    for (const result of results) {
-      expect(result.maps.map((m) => m.map)).toEqual(name.startsWith('cnn') ? ['gradcam', 'saliency', 'input_gradient'] : ['saliency', 'input_gradient']);
-      expect(result.classDisagreement.unexplained).toEqual([]);
-      for (const m of result.maps) {
-        expect(m.count).toBe(count);
-        expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
-        // 0.1% of a slice, rounded up: test image 174 (in the CNN slice) has two exactly equal positive values in a max-pool window.
-        expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(EXPLAIN_PARITY_LIMITS.nearThresholdShare * count));
+  it.skipIf(!dataDir)(
+    `maps within ${EXPLAIN_PARITY_LIMITS.relative} of their range except near-threshold decisions`,
+    async () => {
+      const test = await loadSplit(dataDir!, 'test');
+      const count = SLICE[name];
+      const set = { count, images: test.images.subarray(0, count * IMAGE_PIXELS), labels: test.labels.subarray(0, count) };
+      const exported = await exportRunDir(join(defaultModelsDir(), name), name, { explain: true });
+      const bytes = new Uint8Array(await readFile(file));
+      const metadata = decodeModel(bytes).metadataProps;
+      expect(
+        metadata.find((p) => p.key === METADATA_KEYS.sourceSha256)?.value,
+        `models/explain/${name}.onnx was exported from another version of models/${name}; re-run pnpm export --explain`,
+      ).toBe(exported.artifact.sha256);
+      // serve and web read the default method from the graph: it must be the one the deletion test chose.
+      const explanation = JSON.parse(metadata.find((p) => p.key === METADATA_KEYS.explanation)?.value ?? '{}') as {
+        target: string;
+        heatmap: string;
+        default_method: string;
+      };
+      const choice = explanationChoiceFor(name);
+      expect(explanation).toMatchObject({
+        target: choice.target,
+        heatmap: choice.heatmap,
+        default_method: choice.heatmap === 'gradcam' ? 'gradcam' : choice.saliencyForm,
+      });
+      expect(exported.explain!.target).toBe(choice.target);
+      const sessions = [await openCpuSession(exported.explain!.bytes), await openCpuSession(bytes)];
+      const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!));
+      console.log(
+        `\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`,
+      );
+      for (const result of results) {
+        expect(result.maps.map((m) => m.map)).toEqual(name.startsWith('cnn') ? ['gradcam', 'saliency', 'input_gradient'] : ['saliency', 'input_gradient']);
+        expect(result.classDisagreement.unexplained).toEqual([]);
+        for (const m of result.maps) {
+          expect(m.count).toBe(count);
+          expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
+          // 0.1% of a slice, rounded up: test image 174 (in the CNN slice) has two exactly equal positive values in a max-pool window.
+          expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(EXPLAIN_PARITY_LIMITS.nearThresholdShare * count));
+        }
       }
-    }
-    await Promise.all(sessions.map((s) => s.release()));
-    exported.model.dispose();
-  }, 1_800_000);
+      await Promise.all(sessions.map((s) => s.release()));
+      exported.model.dispose();
+    },
+    1_800_000,
+  );
 });

@@ -64,7 +64,10 @@ export function fixtureModel({ weights, bias }: FixtureWeights, name: string): U
   g.addNode('Softmax', [OUTPUT_NAMES.logits], [OUTPUT_NAMES.probabilities], { axis: 1 });
   return g.build({
     inputs: [{ name: INPUT_CONTRACT.name, dims: ['N', 1, 28, 28] }],
-    outputs: [{ name: OUTPUT_NAMES.logits, dims: ['N', NUM_CLASSES] }, { name: OUTPUT_NAMES.probabilities, dims: ['N', NUM_CLASSES] }],
+    outputs: [
+      { name: OUTPUT_NAMES.logits, dims: ['N', NUM_CLASSES] },
+      { name: OUTPUT_NAMES.probabilities, dims: ['N', NUM_CLASSES] },
+    ],
     graphName: name,
     producerName: 'fmnist-test-fixture',
     producerVersion: '0.1.0',

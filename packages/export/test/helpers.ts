@@ -63,7 +63,11 @@ export async function compareOnRandomInputs(model: LayersModel, n: number, seed:
   const result = convertSpec(specFromLayersModel(model), { name: 'test' });
   const session = await openCpuSession(result.bytes);
   const onnxInput = shape.length === 3 ? nhwcToNchw(input, [n, ...(shape as [number, number, number])]) : input;
-  const outputs = await runClassifier(session, onnxInput, result.inputDims.map((d) => (d === 'N' ? n : (d as number))));
+  const outputs = await runClassifier(
+    session,
+    onnxInput,
+    result.inputDims.map((d) => (d === 'N' ? n : (d as number))),
+  );
   await session.release();
   const onnx = result.sourceOutputsProbabilities ? outputs.probabilities : outputs.logits;
   if (onnx.length !== tfjs.length) throw new Error(`onnx gave ${onnx.length} values, tfjs ${tfjs.length}`);

@@ -15,19 +15,23 @@ describe.each(SHIPPED_MODELS)('shipped %s: tfjs vs onnxruntime-node on the full 
   const dir = join(defaultModelsDir(), name);
   requireModelFiles(defaultModelsDir(), [join(name, RUN_FILES.model), `${name}.onnx`]);
 
-  it.skipIf(!dataDir)(`max |Δlogit| <= ${PARITY_LIMITS.maxAbs}, top-1 agreement on every image, equal accuracy`, async () => {
-    const test = await loadSplit(dataDir!, 'test');
-    expect(test.count).toBe(10_000);
-    const { rows } = await runModelParity(name, dir, test, { onnxFile: shippedOnnxPath(name) });
-    console.log(`\n${parityMarkdown(rows)}\n`);
-    for (const row of rows) {
-      expect(row.count).toBe(10_000);
-      expect(row.maxAbs, row.onnx).toBeLessThanOrEqual(PARITY_LIMITS.maxAbs);
-      expect(row.agreement, row.onnx).toBe(row.count);
-      expect(row.onnxAccuracy, row.onnx).toBe(row.tfjsAccuracy);
-      expect(row.sourceMatches, `${row.onnx} was exported from another version of models/${name}; re-run the export`).toBe(true);
-    }
-    // The reference runs the CNN in pure-JS tfjs twice over 10,000 images: about
-    // 80 s on an idle 2-core machine, far longer when it shares the cores.
-  }, 1_800_000);
+  it.skipIf(!dataDir)(
+    `max |Δlogit| <= ${PARITY_LIMITS.maxAbs}, top-1 agreement on every image, equal accuracy`,
+    async () => {
+      const test = await loadSplit(dataDir!, 'test');
+      expect(test.count).toBe(10_000);
+      const { rows } = await runModelParity(name, dir, test, { onnxFile: shippedOnnxPath(name) });
+      console.log(`\n${parityMarkdown(rows)}\n`);
+      for (const row of rows) {
+        expect(row.count).toBe(10_000);
+        expect(row.maxAbs, row.onnx).toBeLessThanOrEqual(PARITY_LIMITS.maxAbs);
+        expect(row.agreement, row.onnx).toBe(row.count);
+        expect(row.onnxAccuracy, row.onnx).toBe(row.tfjsAccuracy);
+        expect(row.sourceMatches, `${row.onnx} was exported from another version of models/${name}; re-run the export`).toBe(true);
+      }
+      // The reference runs the CNN in pure-JS tfjs twice over 10,000 images: about
+      // 80 s on an idle 2-core machine, far longer when it shares the cores.
+    },
+    1_800_000,
+  );
 });

@@ -27,7 +27,35 @@ describe.skipIf(!dataDir)(`a quickly trained ResNet: tfjs vs onnxruntime-node on
   it(`max |Δlogit| <= ${PARITY_LIMITS.maxAbs}, top-1 agreement on every image; the Triton repository holds the same graph`, async () => {
     root = await mkdtemp(join(tmpdir(), 'resnet-parity-'));
     const run = join(root, 'resnet-small');
-    await promisify(execFile)('pnpm', ['train', '--model', 'resnet', '--depth', '8', '--width', '8', '--limit', '4000', '--epochs', '2', '--batch-size', '64', '--validation', '1000', '--test-limit', '1000', '--backend', 'wasm', '--data-dir', dataDir!, '--out', run], { cwd: repoRoot(), maxBuffer: 1 << 24 });
+    await promisify(execFile)(
+      'pnpm',
+      [
+        'train',
+        '--model',
+        'resnet',
+        '--depth',
+        '8',
+        '--width',
+        '8',
+        '--limit',
+        '4000',
+        '--epochs',
+        '2',
+        '--batch-size',
+        '64',
+        '--validation',
+        '1000',
+        '--test-limit',
+        '1000',
+        '--backend',
+        'wasm',
+        '--data-dir',
+        dataDir!,
+        '--out',
+        run,
+      ],
+      { cwd: repoRoot(), maxBuffer: 1 << 24 },
+    );
     const all = await loadSplit(dataDir!, 'test');
     const test = { count: IMAGES, images: all.images.subarray(0, IMAGES * IMAGE_PIXELS), labels: all.labels.subarray(0, IMAGES) };
     const { rows } = await runModelParity('resnet-small', run, test);
@@ -44,7 +72,11 @@ describe.skipIf(!dataDir)(`a quickly trained ResNet: tfjs vs onnxruntime-node on
     const ops = decodeModel(exported.bytes).graph!.node!.map((n) => n.opType);
     expect(ops).toContain('Add');
     expect(ops).toContain('GlobalAveragePool');
-    const triton = await writeTritonModel(join(root, 'triton'), { name: 'resnet-small', inputDims: exported.inputDims, outputSize: exported.outputSize }, exported.bytes);
+    const triton = await writeTritonModel(
+      join(root, 'triton'),
+      { name: 'resnet-small', inputDims: exported.inputDims, outputSize: exported.outputSize },
+      exported.bytes,
+    );
     expect(Buffer.compare(await readFile(triton.model), Buffer.from(exported.bytes))).toBe(0);
     expect(await readFile(triton.config, 'utf8')).toContain('dims: [ 1, 28, 28 ]');
     exported.model.dispose();

@@ -78,7 +78,8 @@ export const architectures = {
    */
   resnet: (depth = 8, width = 8) => {
     type T = tfl.SymbolicTensor;
-    const conv = (x: T, filters: number, kernelSize: number, strides: number, name: string) => tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, name }).apply(x) as T;
+    const conv = (x: T, filters: number, kernelSize: number, strides: number, name: string) =>
+      tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, name }).apply(x) as T;
     const bn = (x: T, name: string) => tfl.layers.batchNormalization({ name }).apply(x) as T;
     const relu = (x: T, name: string) => tfl.layers.activation({ activation: 'relu', name }).apply(x) as T;
     const input = tfl.input({ shape: [28, 28, 1], name: 'input' });

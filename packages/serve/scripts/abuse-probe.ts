@@ -42,7 +42,9 @@ export class Probe {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.track(timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }).then((s) => void this.classify.push(s)));
+      this.track(
+        timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }).then((s) => void this.classify.push(s)),
+      );
       this.track(timed(`${this.base}/healthz`).then((s) => void this.health.push(s)));
     }, 100);
   }
@@ -65,7 +67,16 @@ export class Probe {
 /** The probe's figures against the targets. */
 export function probeSummary(c: Sample[], h: Sample[]): string {
   const missed = c.filter((s) => s.status !== 200).length + h.filter((s) => s.status !== 200).length;
-  return `probe /classify n=${c.length} p50 ${percentile(c.map((s) => s.ms), 50).toFixed(0)} ms p99 ${percentile(c.map((s) => s.ms), 99).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(h.map((s) => s.ms), 99).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
+  return `probe /classify n=${c.length} p50 ${percentile(
+    c.map((s) => s.ms),
+    50,
+  ).toFixed(0)} ms p99 ${percentile(
+    c.map((s) => s.ms),
+    99,
+  ).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(
+    h.map((s) => s.ms),
+    99,
+  ).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
 }
 
 /** Resident memory of a process, in MB (Linux /proc). */
@@ -79,7 +90,10 @@ export function attackSummary(samples: Sample[]): string {
   const statuses = new Map<number, number>();
   for (const s of samples) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
   const refused = samples.filter((s) => s.status >= 400 && s.status < 600).map((s) => s.ms);
-  const list = [...statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k === 0 ? 'no answer' : k}: ${v}`).join(', ');
+  const list = [...statuses]
+    .sort((a, b) => a[0] - b[0])
+    .map(([k, v]) => `${k === 0 ? 'no answer' : k}: ${v}`)
+    .join(', ');
   return `attack requests ${samples.length} (${list}); refused ones answered in p50 ${percentile(refused, 50).toFixed(0)} ms, p99 ${percentile(refused, 99).toFixed(0)} ms, max ${refused.length ? Math.max(...refused).toFixed(0) : 'NaN'} ms (target <= 2000)`;
 }
 

@@ -22,7 +22,14 @@ import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fix
 import { attackSummary, loop, percentile, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '1,2,3,4,5,6' }, seconds: { type: 'string', default: '15' }, settle: { type: 'string', default: '30' }, models: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '1,2,3,4,5,6' },
+    seconds: { type: 'string', default: '15' },
+    settle: { type: 'string', default: '30' },
+    models: { type: 'string' },
+  },
+});
 const seconds = Number(values.seconds);
 const settle = Number(values.settle);
 const dataDir = resolveDataDir(undefined);
@@ -33,7 +40,9 @@ await writeFile(pngPath, png);
 
 /** The well-behaved client, in its own process (abuse-probe-process.ts); stop() returns its samples. */
 async function startProbe(base: string, path: string): Promise<{ stop(): Promise<{ classify: Sample[]; health: Sample[] }> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -59,7 +68,8 @@ if (!existsSync(join(modelsDir, 'cnn.onnx'))) {
 }
 
 type Attack = (base: string) => Promise<{ samples: Sample[]; note?: string }>;
-const post = (url: string, body: RequestInit['body'], type?: string): Promise<Sample> => timed(url, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) }, 60_000);
+const post = (url: string, body: RequestInit['body'], type?: string): Promise<Sample> =>
+  timed(url, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) }, 60_000);
 
 /**
  * Case 6: `n` uploads that send all but 10 kB of a 10 MB body, then stall;
@@ -74,26 +84,34 @@ async function stalledUploads(base: string, n: number): Promise<(Sample & { answ
   const start = await photoJpeg(300);
   const body = Buffer.concat([start, Buffer.alloc(size - 10_000 - start.length, 0x41)]);
   return Promise.all(
-    Array.from({ length: n }, () => new Promise<Sample & { answeredMs: number }>((resolve) => {
-      const t0 = performance.now();
-      let answered = NaN;
-      let text = '';
-      const socket = connect(Number(port), hostname, () => {
-        socket.write(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${size}\r\n\r\n`);
-        socket.write(body);
-      });
-      const done = () => {
-        const now = performance.now();
-        resolve({ ms: now - (Number.isNaN(answered) ? t0 : answered), answeredMs: answered - t0, status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0) });
-      };
-      socket.on('data', (d: Buffer) => {
-        if (Number.isNaN(answered)) answered = performance.now();
-        text += d.toString('latin1');
-      });
-      socket.on('error', () => {});
-      socket.on('close', done);
-      socket.setTimeout(60_000, () => socket.destroy());
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Sample & { answeredMs: number }>((resolve) => {
+          const t0 = performance.now();
+          let answered = NaN;
+          let text = '';
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${size}\r\n\r\n`);
+            socket.write(body);
+          });
+          const done = () => {
+            const now = performance.now();
+            resolve({
+              ms: now - (Number.isNaN(answered) ? t0 : answered),
+              answeredMs: answered - t0,
+              status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0),
+            });
+          };
+          socket.on('data', (d: Buffer) => {
+            if (Number.isNaN(answered)) answered = performance.now();
+            text += d.toString('latin1');
+          });
+          socket.on('error', () => {});
+          socket.on('close', done);
+          socket.setTimeout(60_000, () => socket.destroy());
+        }),
+    ),
   );
 }
 
@@ -125,7 +143,11 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
       const strip = pngClaiming(10, 4_900_000);
       return async (base) => ({
         samples: await loop(6, seconds, (i) =>
-          i % 3 === 0 ? post(`${base}/classify`, avif, 'image/avif') : i % 3 === 1 ? post(`${base}/classify`, strip, 'image/png') : post(`${base}/classify/batch`, multipart({ image: Array(8).fill(avif) }, 'image/avif')),
+          i % 3 === 0
+            ? post(`${base}/classify`, avif, 'image/avif')
+            : i % 3 === 1
+              ? post(`${base}/classify`, strip, 'image/png')
+              : post(`${base}/classify/batch`, multipart({ image: Array(8).fill(avif) }, 'image/avif')),
         ),
       });
     },
@@ -135,11 +157,26 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
     prepare: async () => {
       const photo = await photoJpeg(1000);
       return async (base) => {
-        const r = await autocannon({ url: `${base}/classify`, method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' }, connections: 300, duration: seconds + 5, timeout: 30 });
-        const codes = Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => `${k}: ${v.count}`).join(', ');
+        const r = await autocannon({
+          url: `${base}/classify`,
+          method: 'POST',
+          body: photo,
+          headers: { 'content-type': 'image/jpeg' },
+          connections: 300,
+          duration: seconds + 5,
+          timeout: 30,
+        });
+        const codes = Object.entries(r.statusCodeStats ?? {})
+          .map(([k, v]) => `${k}: ${v.count}`)
+          .join(', ');
         // autocannon reports latencies over all answers; shed (503) ones are counted separately below from the codes.
-        const samples: Sample[] = Object.entries(r.statusCodeStats ?? {}).flatMap(([k, v]) => Array.from({ length: v.count }, () => ({ ms: NaN, status: Number(k) })));
-        return { samples, note: `autocannon: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${codes}, errors ${r.errors}, timeouts ${r.timeouts}` };
+        const samples: Sample[] = Object.entries(r.statusCodeStats ?? {}).flatMap(([k, v]) =>
+          Array.from({ length: v.count }, () => ({ ms: NaN, status: Number(k) })),
+        );
+        return {
+          samples,
+          note: `autocannon: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${codes}, errors ${r.errors}, timeouts ${r.timeouts}`,
+        };
       };
     },
   },
@@ -156,14 +193,21 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
       const samples = await stalledUploads(base, 300);
       const when = (status: number) => {
         const ms = samples.filter((x) => x.status === status).map((x) => x.answeredMs);
-        return ms.length ? `${status}s answered ${percentile(ms, 50).toFixed(0)} ms (p50), ${percentile(ms, 99).toFixed(0)} ms (p99) after the request began` : `no ${status}s`;
+        return ms.length
+          ? `${status}s answered ${percentile(ms, 50).toFixed(0)} ms (p50), ${percentile(ms, 99).toFixed(0)} ms (p99) after the request began`
+          : `no ${status}s`;
       };
-      return { samples, note: `'refused ones answered in' is here the time from the answer to the connection's end; ${when(503)} (the in-flight body budget); ${when(408)} (the 10 s body idle timeout, by design)` };
+      return {
+        samples,
+        note: `'refused ones answered in' is here the time from the answer to the connection's end; ${when(503)} (the in-flight body budget); ${when(408)} (the 10 s body idle timeout, by design)`,
+      };
     },
   },
 };
 
-console.log(`bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS again ${settle} s after it; allocator: ${process.env.SERVE_ALLOCATOR === 'system' ? 'system (SERVE_ALLOCATOR=system)' : 'jemalloc where installed (src/allocator.ts)'}`);
+console.log(
+  `bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS again ${settle} s after it; allocator: ${process.env.SERVE_ALLOCATOR === 'system' ? 'system (SERVE_ALLOCATOR=system)' : 'jemalloc where installed (src/allocator.ts)'}`,
+);
 try {
   for (const id of values.cases.split(',')) {
     const c = cases[id];
@@ -193,8 +237,12 @@ try {
     console.log(`  ${probeSummary(probed.classify, probed.health)}`);
     console.log(`  ${attackSummary(samples)}`);
     if (note) console.log(`  ${note}`);
-    console.log(`  RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${settle} s after ${after.toFixed(0)} MB (${(((after - before) / before) * 100).toFixed(0)}%; target within 25%)`);
-    console.log(`  5xx other than 503: ${serverFaults(samples, probed.classify, probed.health)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`);
+    console.log(
+      `  RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${settle} s after ${after.toFixed(0)} MB (${(((after - before) / before) * 100).toFixed(0)}%; target within 25%)`,
+    );
+    console.log(
+      `  5xx other than 503: ${serverFaults(samples, probed.classify, probed.health)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`,
+    );
   }
 } finally {
   if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });

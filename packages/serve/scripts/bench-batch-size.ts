@@ -13,7 +13,13 @@ import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '32,16' }, rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' }, models: { type: 'string' } },
+  options: {
+    sizes: { type: 'string', default: '32,16' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '32' },
+    models: { type: 'string' },
+  },
 });
 const sizes = values.sizes.split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes takes batch sizes like 32,16; got ${values.sizes}`);
@@ -21,13 +27,18 @@ const modelsDir = values.models ?? join(repoRoot(), 'models');
 const split = await loadSplit(resolveDataDir(undefined), 'test', { verify: false });
 const png = await testImagePng(split);
 
-console.log(`batch sizes ${sizes.join(' vs ')}, ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections; ${availableParallelism()} cores, node ${process.version}`);
+console.log(
+  `batch sizes ${sizes.join(' vs ')}, ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections; ${availableParallelism()} cores, node ${process.version}`,
+);
 const totals = new Map<number, number[]>(sizes.map((n) => [n, []]));
 for (let round = 1; round <= Number(values.rounds); round++) {
   const line: string[] = [];
   for (const size of sizes) {
     const server = await start(serverArgs(modelsDir, ['--max-batch', String(size)]));
-    const r = await loadTest(`http://127.0.0.1:${server.port}/classify`, png, 'image/png', { connections: Number(values.connections), seconds: Number(values.duration) });
+    const r = await loadTest(`http://127.0.0.1:${server.port}/classify`, png, 'image/png', {
+      connections: Number(values.connections),
+      seconds: Number(values.duration),
+    });
     await stop(server.child);
     totals.get(size)!.push(r.requests.average);
     line.push(`batch ${size}: ${fmt(r)}`);

@@ -14,7 +14,16 @@ import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { photoJpeg } from '../test/attacks.ts';
 import { fmt, loadTest, serverArgs, start, stop, testImagePng, type AutocannonResult } from './load-harness.ts';
 
-const { values } = parseArgs({ options: { other: { type: 'string' }, rounds: { type: 'string', default: '5' }, duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '32' }, models: { type: 'string' }, model: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    other: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '32' },
+    models: { type: 'string' },
+    model: { type: 'string' },
+  },
+});
 if (!values.other) throw new Error('--other DIR (the checkout to compare with) is required');
 const modelsDir = values.models ?? join(repoRoot(), 'models');
 const png = await testImagePng(await loadSplit(resolveDataDir(undefined), 'test', { verify: false }));
@@ -35,7 +44,12 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   for (const build of order) {
     const server = await start(builds[build]);
     for (const l of loads) {
-      const r: AutocannonResult = await loadTest(`http://127.0.0.1:${server.port}/classify${values.model ? `?model=${encodeURIComponent(values.model)}` : ''}`, l.body, l.type, { connections: Number(values.connections), seconds: Number(values.duration) });
+      const r: AutocannonResult = await loadTest(
+        `http://127.0.0.1:${server.port}/classify${values.model ? `?model=${encodeURIComponent(values.model)}` : ''}`,
+        l.body,
+        l.type,
+        { connections: Number(values.connections), seconds: Number(values.duration) },
+      );
       const key = `${build} ${l.name}`;
       rates.set(key, [...(rates.get(key) ?? []), r.requests.average]);
       line.push(`${key}: ${fmt(r)}`);

@@ -25,7 +25,15 @@ import { decodeImage } from '../src/decode.ts';
 import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, sustain: { type: 'string', default: '60' }, models: { type: 'string' }, connections: { type: 'string', default: '32' }, 'explain-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    sustain: { type: 'string', default: '60' },
+    models: { type: 'string' },
+    connections: { type: 'string', default: '32' },
+    'explain-only': { type: 'boolean', default: false },
+  },
+});
 const duration = Number(values.duration);
 const sustain = Number(values.sustain);
 const connections = Number(values.connections);
@@ -117,7 +125,10 @@ async function explainCost(): Promise<void> {
       const after = cpuMs(s.pid);
       return { res, cpu: before === undefined || after === undefined ? NaN : (after - before) / res.requests.total };
     };
-    for (const [label, body, type] of [['28x28 PNG', png, 'image/png'], ['1000x1000 JPEG', photo, 'image/jpeg']] as const) {
+    for (const [label, body, type] of [
+      ['28x28 PNG', png, 'image/png'],
+      ['1000x1000 JPEG', photo, 'image/jpeg'],
+    ] as const) {
       const sum = { plain: 0, explained: 0, plainCpu: 0, explainedCpu: 0 };
       for (let r = 0; r < rounds; r++) {
         const a = await measure(`${base}/classify?model=${model}`, body, type);
@@ -126,9 +137,13 @@ async function explainCost(): Promise<void> {
         sum.explained += b.res.requests.average / rounds;
         sum.plainCpu += a.cpu / rounds;
         sum.explainedCpu += b.cpu / rounds;
-        console.log(`  ${label} round ${r + 1}: /classify ${fmt(a.res)}, CPU ${a.cpu.toFixed(2)} ms/req; explain=1 ${fmt(b.res)}, CPU ${b.cpu.toFixed(2)} ms/req`);
+        console.log(
+          `  ${label} round ${r + 1}: /classify ${fmt(a.res)}, CPU ${a.cpu.toFixed(2)} ms/req; explain=1 ${fmt(b.res)}, CPU ${b.cpu.toFixed(2)} ms/req`,
+        );
       }
-      console.log(`/classify?model=${model}&explain=1 ${label}: ${Math.round(sum.explained)} req/s vs /classify ${Math.round(sum.plain)} req/s: ${(sum.explained / sum.plain).toFixed(2)}x (target >= 0.5x); server CPU ${sum.explainedCpu.toFixed(2)} vs ${sum.plainCpu.toFixed(2)} ms/req`);
+      console.log(
+        `/classify?model=${model}&explain=1 ${label}: ${Math.round(sum.explained)} req/s vs /classify ${Math.round(sum.plain)} req/s: ${(sum.explained / sum.plain).toFixed(2)}x (target >= 0.5x); server CPU ${sum.explainedCpu.toFixed(2)} vs ${sum.plainCpu.toFixed(2)} ms/req`,
+      );
     }
   }
 }
@@ -162,7 +177,9 @@ try {
       continue;
     }
     const body = (await res.json()) as { accuracy: number; seconds: number; imagesPerSecond: number };
-    console.log(`/evaluate ${model} (10,000 images): server ${body.seconds} s, wall ${wall.toFixed(3)} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}% (target cnn <= 1.5 s, mlp <= 0.5 s)`);
+    console.log(
+      `/evaluate ${model} (10,000 images): server ${body.seconds} s, wall ${wall.toFixed(3)} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}% (target cnn <= 1.5 s, mlp <= 0.5 s)`,
+    );
   }
   await stop(on.child);
 
@@ -174,7 +191,9 @@ try {
     return res;
   };
   const inferenceOnly = await bound('inference', png, 'image/png');
-  console.log(`bound: HTTP + batching + inference, no decode or preprocessing: ${fmt(inferenceOnly)}; ratio ${(inferenceOnly.requests.average / emptyRes.requests.average).toFixed(2)}`);
+  console.log(
+    `bound: HTTP + batching + inference, no decode or preprocessing: ${fmt(inferenceOnly)}; ratio ${(inferenceOnly.requests.average / emptyRes.requests.average).toFixed(2)}`,
+  );
   const shrunk = await bound('sharp-shrink', photo, 'image/jpeg');
   console.log(`bound: 1000x1000 JPEG, sharp shrinks to 128 px while decoding (no browser parity): ${fmt(shrunk)}`);
 
@@ -200,7 +219,9 @@ try {
     const sustained = await autocannon({ url: `${url}`, requests, connections, duration: sustain });
     const end = await rss();
     await stop(s.child);
-    console.log(`sustained ${sustain} s mixed load:    ${fmt(sustained)}; RSS after warm-up ${warm.toFixed(0)} MB, at end ${end.toFixed(0)} MB, growth ${(((end - warm) / warm) * 100).toFixed(1)}% (target < 10%, no failures)`);
+    console.log(
+      `sustained ${sustain} s mixed load:    ${fmt(sustained)}; RSS after warm-up ${warm.toFixed(0)} MB, at end ${end.toFixed(0)} MB, growth ${(((end - warm) / warm) * 100).toFixed(1)}% (target < 10%, no failures)`,
+    );
   }
 } finally {
   if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });

@@ -9,10 +9,20 @@ import { preprocessImage } from '@fmnist/core';
 import type { DecodeBudget } from '../src/decode-budget.ts';
 import { decodeImage } from '../src/decode.ts';
 
-const unlimited: DecodeBudget = { maxPixels: 1e9, maxPixelsAvif: 1e9, maxPixelsWebp: 1e9, maxSide: 1e7, maxAspect: 1e7, maxPixelsExtreme: 1e9, maxPngChunks: 1e9 };
+const unlimited: DecodeBudget = {
+  maxPixels: 1e9,
+  maxPixelsAvif: 1e9,
+  maxPixelsWebp: 1e9,
+  maxSide: 1e7,
+  maxAspect: 1e7,
+  maxPixelsExtreme: 1e9,
+  maxPngChunks: 1e9,
+};
 
 async function make(format: 'jpeg' | 'png' | 'webp' | 'avif', width: number, height: number, noise: boolean): Promise<Buffer> {
-  const img = noise ? sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }) : sharp({ create: { width, height, channels: 3, background: '#808080' } });
+  const img = noise
+    ? sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    : sharp({ create: { width, height, channels: 3, background: '#808080' } });
   const f = img[format]({ ...(format === 'avif' ? { effort: 0 } : {}), ...(format === 'png' ? { compressionLevel: 9 } : {}) });
   return f.toBuffer();
 }
@@ -46,7 +56,9 @@ for (const [name, format, w, h, noise] of cases) {
     const t1 = performance.now();
     preprocessImage(raw);
     const t2 = performance.now();
-    console.log(`${name.padEnd(26)} ${String(bytes.length).padStart(9)} B: decode ${(t1 - t0).toFixed(0)} ms + preprocess ${(t2 - t1).toFixed(0)} ms; RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MB`);
+    console.log(
+      `${name.padEnd(26)} ${String(bytes.length).padStart(9)} B: decode ${(t1 - t0).toFixed(0)} ms + preprocess ${(t2 - t1).toFixed(0)} ms; RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MB`,
+    );
   } catch (err) {
     console.log(`${name}: ${(err as Error).message.slice(0, 120)}`);
   }

@@ -20,7 +20,9 @@ export const autocannon = createRequire(import.meta.url)('autocannon') as Autoca
 
 /** The first test image as the 28x28 grayscale PNG that the small-image benchmarks POST. */
 export function testImagePng(split: Split): Promise<Buffer> {
-  return sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 1 } }).png().toBuffer();
+  return sharp(Buffer.from(split.images.subarray(0, IMAGE_PIXELS)), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 /** Arguments for start(): the real server on loopback, any free port, CPU provider, plus `extra` flags. */
@@ -63,9 +65,15 @@ export async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** POSTs `body` at `connections` for `seconds`, after a 2 s warm-up run (JIT, sharp's and onnxruntime's first allocations). */
-export async function loadTest(url: string, body: Buffer, type: string, { connections, seconds }: { connections: number; seconds: number }): Promise<AutocannonResult> {
+export async function loadTest(
+  url: string,
+  body: Buffer,
+  type: string,
+  { connections, seconds }: { connections: number; seconds: number },
+): Promise<AutocannonResult> {
   await autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: 2 });
   return autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: seconds });
 }
 
-export const fmt = (r: AutocannonResult) => `${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}`;
+export const fmt = (r: AutocannonResult) =>
+  `${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors + r.timeouts}`;

@@ -12,7 +12,14 @@ import { bytesToInput, CLASS_NAMES, preprocessImage } from '@fmnist/core';
 import { decodeImage } from '../src/decode.ts';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, photos: { type: 'string', default: resolveSamplePhotoDir() }, working: { type: 'string', default: '128' }, 'no-segment': { type: 'boolean' }, sharpen: { type: 'string' }, quiet: { type: 'boolean' } },
+  options: {
+    model: { type: 'string' },
+    photos: { type: 'string', default: resolveSamplePhotoDir() },
+    working: { type: 'string', default: '128' },
+    'no-segment': { type: 'boolean' },
+    sharpen: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
 });
 if (!values.model) throw new Error('--model FILE.onnx is required');
 const labels = JSON.parse(await readFile(join(values.photos, 'labels.json'), 'utf8')) as { file: string; accept: number[] }[];
@@ -21,7 +28,11 @@ const working = Number(values.working);
 let right = 0;
 for (const { file, accept } of labels) {
   const raw = await decodeImage(await readFile(join(values.photos, file)));
-  const { pixels } = preprocessImage(raw, { workingSize: working, segment: !values['no-segment'], ...(values.sharpen ? { sharpen: Number(values.sharpen) } : {}) });
+  const { pixels } = preprocessImage(raw, {
+    workingSize: working,
+    segment: !values['no-segment'],
+    ...(values.sharpen ? { sharpen: Number(values.sharpen) } : {}),
+  });
   const out = await session.run({ input: new ort.Tensor('float32', bytesToInput(pixels), [1, 1, 28, 28]) });
   const probs = out.probabilities!.data as Float32Array;
   const best = probs.indexOf(Math.max(...probs));

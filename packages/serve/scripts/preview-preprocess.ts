@@ -25,5 +25,7 @@ for (const [i, { file }] of labels.entries()) {
   const cy = Math.floor(i / cols) * cell;
   for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) sheet[(cy + y) * cols * cell + cx + x] = pixels[Math.floor(y / 4) * 28 + Math.floor(x / 4)]!;
 }
-await sharp(sheet, { raw: { width: cols * cell, height: rows * cell, channels: 1 } }).png().toFile(out);
+await sharp(sheet, { raw: { width: cols * cell, height: rows * cell, channels: 1 } })
+  .png()
+  .toFile(out);
 console.log(`wrote ${out}`);

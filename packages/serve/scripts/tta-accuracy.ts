@@ -38,5 +38,7 @@ const accuracy = (scores: Float32Array) => `${(100 * classificationMetrics(split
 
 const plain = await logits(false);
 const mirrored = await logits(true);
-console.log(`one pass: ${accuracy(plain)}; mirrored images alone: ${accuracy(mirrored)}; flip-averaged logits: ${accuracy(plain.map((v, i) => (v + mirrored[i]!) / 2))}`);
+console.log(
+  `one pass: ${accuracy(plain)}; mirrored images alone: ${accuracy(mirrored)}; flip-averaged logits: ${accuracy(plain.map((v, i) => (v + mirrored[i]!) / 2))}`,
+);
 await session.release();

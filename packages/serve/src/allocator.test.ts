@@ -5,14 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { jemallocToPreload, loadedAllocator } from './allocator.ts';
 
 const lib = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
-const has = (...paths: string[]) => (p: string) => paths.includes(p);
+const has =
+  (...paths: string[]) =>
+  (p: string) =>
+    paths.includes(p);
 
 describe('choosing the allocator', () => {
   it('preloads jemalloc on Linux where it is installed, unless told not to or already done', () => {
     if (loadedAllocator() === 'jemalloc') return; // this test process itself runs on jemalloc: nothing left to choose
     expect(jemallocToPreload({}, 'linux', has(lib))).toBe(lib);
     expect(jemallocToPreload({}, 'linux', has())).toBeUndefined();
-    expect(jemallocToPreload({ JEMALLOC_PATH: '/fake/jemalloc/libjemalloc.so' }, 'linux', has('/fake/jemalloc/libjemalloc.so', lib))).toBe('/fake/jemalloc/libjemalloc.so');
+    expect(jemallocToPreload({ JEMALLOC_PATH: '/fake/jemalloc/libjemalloc.so' }, 'linux', has('/fake/jemalloc/libjemalloc.so', lib))).toBe(
+      '/fake/jemalloc/libjemalloc.so',
+    );
     expect(jemallocToPreload({ SERVE_ALLOCATOR: 'system' }, 'linux', has(lib))).toBeUndefined();
     expect(jemallocToPreload({ FMNIST_SERVE_RELAUNCHED: '1' }, 'linux', has(lib))).toBeUndefined();
     expect(jemallocToPreload({}, 'darwin', has(lib))).toBeUndefined();

@@ -14,7 +14,12 @@ import { existsSync, readFileSync } from 'node:fs';
  */
 
 /** Where distributions install jemalloc (Debian/Ubuntu: apt-get install libjemalloc2). */
-const JEMALLOC_PATHS = ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2', '/usr/lib64/libjemalloc.so.2', '/usr/lib/libjemalloc.so.2'];
+const JEMALLOC_PATHS = [
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib64/libjemalloc.so.2',
+  '/usr/lib/libjemalloc.so.2',
+];
 
 export type Allocator = 'jemalloc' | 'system';
 
@@ -33,7 +38,11 @@ export function loadedAllocator(maps = '/proc/self/maps'): Allocator {
  * already loaded (or a relaunch already tried), or no library found
  * (`JEMALLOC_PATH` names one elsewhere).
  */
-export function jemallocToPreload(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, exists: (p: string) => boolean = existsSync): string | undefined {
+export function jemallocToPreload(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  exists: (p: string) => boolean = existsSync,
+): string | undefined {
   if (platform !== 'linux' || env.SERVE_ALLOCATOR === 'system' || env.FMNIST_SERVE_RELAUNCHED) return undefined;
   if (loadedAllocator() === 'jemalloc') return undefined;
   return [env.JEMALLOC_PATH, ...JEMALLOC_PATHS].find((p): p is string => !!p && exists(p));

@@ -54,7 +54,10 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
   app.route('/', samplesRoutes(ctx));
   app.route('/', v2Routes(ctx));
   if (ctx.staticDir) app.route('/', staticRoutes(ctx.staticDir));
-  else app.get('/', (c) => c.json({ name: 'fmnist-serve', docs: '/docs', openapi: '/openapi.json', note: 'the web demo is served here once packages/web-demo/dist exists' }));
+  else
+    app.get('/', (c) =>
+      c.json({ name: 'fmnist-serve', docs: '/docs', openapi: '/openapi.json', note: 'the web demo is served here once packages/web-demo/dist exists' }),
+    );
 
   const noRoute = unmatched(app);
   app.notFound((c) => {
@@ -68,7 +71,11 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
       // Nobody reads this answer; the status tells it apart from a server fault in /metrics.
       ctx.metrics.cancelled.inc({ stage: err.stage });
       e = new HttpError('client_gone', err.message);
-    } else if (err instanceof HTTPException) e = new HttpError(err.status === 413 ? 'payload_too_large' : err.status < 500 ? 'bad_request' : 'internal', err.status < 500 ? err.message || 'bad request' : 'internal error');
+    } else if (err instanceof HTTPException)
+      e = new HttpError(
+        err.status === 413 ? 'payload_too_large' : err.status < 500 ? 'bad_request' : 'internal',
+        err.status < 500 ? err.message || 'bad request' : 'internal error',
+      );
     else {
       // Unexpected: log the details here, never send them.
       log(`internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

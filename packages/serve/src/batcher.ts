@@ -65,7 +65,9 @@ export class BatchQueue<In, Out> {
   submit(item: In): Promise<Out> {
     if (this.queue.length >= this.options.maxQueue) {
       this.observer.shed?.();
-      return Promise.reject(new HttpError('queue_full', `the ${this.what} queue is full (${this.options.maxQueue} images); retry shortly`, { 'Retry-After': '1' }));
+      return Promise.reject(
+        new HttpError('queue_full', `the ${this.what} queue is full (${this.options.maxQueue} images); retry shortly`, { 'Retry-After': '1' }),
+      );
     }
     return new Promise<Out>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });

@@ -49,11 +49,20 @@ export interface ClassifyJob {
  * uploads) are prepared in place, in less time than a thread hand-off
  * takes; everything else waits its turn in the bounded decode queue.
  */
-export async function classifyImage(ctx: ServeContext, model: LoadedModel, batcher: Batcher, job: ClassifyJob, k: number, extras: ClassifyExtras): Promise<ClassifyResult> {
+export async function classifyImage(
+  ctx: ServeContext,
+  model: LoadedModel,
+  batcher: Batcher,
+  job: ClassifyJob,
+  k: number,
+  extras: ClassifyExtras,
+): Promise<ClassifyResult> {
   const { bytes, signal, gate } = job;
   const plan = job.plan ?? planDecode(bytes, ctx.decode);
   const inThread = () => ctx.decodeQueue.run(plan.cost, signal, () => ctx.images.prepare(bytes, ctx.decode, ctx.preprocess));
-  const { pixels, report, source, decodeMs, preprocessMs } = isSmallPlan(plan, bytes) ? await prepareImage(bytes, ctx.decode, ctx.preprocess) : await (gate ? gate.run(inThread) : inThread());
+  const { pixels, report, source, decodeMs, preprocessMs } = isSmallPlan(plan, bytes)
+    ? await prepareImage(bytes, ctx.decode, ctx.preprocess)
+    : await (gate ? gate.run(inThread) : inThread());
   stopIfGone(signal, 'inference');
   const input = bytesToInput(pixels);
   const inputPng = extras.input ? await pngDataUrl(pixels) : undefined;
@@ -74,7 +83,14 @@ export async function classifyImage(ctx: ServeContext, model: LoadedModel, batch
 }
 
 /** The response body for one image; one place to add fields to. */
-function buildResult(model: LoadedModel, probabilities: Float32Array, k: number, ms: ClassifyResult['timings'], report: PreprocessReport, input: string | undefined): ClassifyResult {
+function buildResult(
+  model: LoadedModel,
+  probabilities: Float32Array,
+  k: number,
+  ms: ClassifyResult['timings'],
+  report: PreprocessReport,
+  input: string | undefined,
+): ClassifyResult {
   const predictions = topK(probabilities, k, model.classNames);
   const result: ClassifyResult = {
     predictions,

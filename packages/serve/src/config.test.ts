@@ -19,7 +19,13 @@ describe('parseConfig', () => {
     const fromEnv = parseConfig([], env);
     const fromFlags = parseConfig(['--port', '5000', '--device', 'cuda', '--data-dir', '/other', '--max-batch', '1', '--models', '/m'], env);
     if (fromEnv === 'help' || fromFlags === 'help') throw new Error('unexpected help');
-    expect([fromEnv.port, fromEnv.host, fromEnv.device, fromEnv.dataDir, fromEnv.batching?.maxBatch]).toEqual([4000, '127.0.0.1', 'cpu', '/fake/fashion-mnist', 8]);
+    expect([fromEnv.port, fromEnv.host, fromEnv.device, fromEnv.dataDir, fromEnv.batching?.maxBatch]).toEqual([
+      4000,
+      '127.0.0.1',
+      'cpu',
+      '/fake/fashion-mnist',
+      8,
+    ]);
     expect([fromFlags.port, fromFlags.device, fromFlags.dataDir, fromFlags.batching?.maxBatch, fromFlags.modelsDir]).toEqual([5000, 'cuda', '/other', 1, '/m']);
   });
 
@@ -42,7 +48,11 @@ describe('parseConfig', () => {
   });
 
   it('every limit is a flag and an environment variable, in its own unit; defaults stay with the server', () => {
-    const o = parseConfig(['--max-avif-mp', '8', '--body-idle-timeout-s', '30', '--decode-queue', '0'], { MAX_BODY_MB: '20', MAX_CONNECTIONS: '5000', MAX_AVIF_MP: '2' });
+    const o = parseConfig(['--max-avif-mp', '8', '--body-idle-timeout-s', '30', '--decode-queue', '0'], {
+      MAX_BODY_MB: '20',
+      MAX_CONNECTIONS: '5000',
+      MAX_AVIF_MP: '2',
+    });
     if (o === 'help') throw new Error('unexpected help');
     expect(o.decode).toEqual({ maxPixelsAvif: 8_000_000 });
     expect(o.limits).toEqual({ maxBodyBytes: 20 * 1024 * 1024, decodeQueue: 0 });

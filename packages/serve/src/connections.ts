@@ -77,4 +77,3 @@ export function lingerOnClose(server: Server, lingerMs = LINGER_MS): void {
     };
   });
 }
-

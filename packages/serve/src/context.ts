@@ -85,7 +85,10 @@ export function makeExplainBatchers(registry: ModelRegistry, options: BatcherOpt
   for (const m of registry.list()) {
     if (!m.explainer) continue;
     const maxQueue = Math.max(Math.min(options.maxQueue, minQueue), Math.floor(options.maxQueue / m.explainer.relativeCost));
-    batchers.set(m.name, new BatchQueue(explainRows(m.explainer), { ...options, maxQueue }, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'));
+    batchers.set(
+      m.name,
+      new BatchQueue(explainRows(m.explainer), { ...options, maxQueue }, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'),
+    );
   }
   return batchers;
 }
@@ -95,7 +98,10 @@ export function getModel(ctx: ServeContext, name: string | undefined): { model: 
   const model = ctx.registry.get(wanted);
   const batcher = ctx.batchers.get(wanted);
   if (!model || !batcher) {
-    const known = ctx.registry.list().map((m) => m.name).join(', ');
+    const known = ctx.registry
+      .list()
+      .map((m) => m.name)
+      .join(', ');
     throw new HttpError('unknown_model', `no model named '${wanted.slice(0, 100)}'; loaded models: ${known || 'none'}`);
   }
   return { model, batcher };

@@ -4,7 +4,11 @@ import { idxPair } from '../test/attacks.ts';
 import { splitFromUpload, statedCount } from './dataset-upload.ts';
 import { HttpError } from './errors.ts';
 
-const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof HttpError ? e.code : String(e)));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof HttpError ? e.code : String(e)),
+  );
 
 describe('uploaded IDX pairs', () => {
   it('reads the count an IDX header states, raw or gzipped', async () => {

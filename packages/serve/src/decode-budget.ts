@@ -75,9 +75,11 @@ export function planDecode(bytes: Uint8Array, budget: DecodeBudget): ImagePlan {
   const formatCap = format === 'avif' ? budget.maxPixelsAvif : format === 'webp' ? budget.maxPixelsWebp : budget.maxPixels;
   const cap = aspect > budget.maxAspect ? Math.min(formatCap, budget.maxPixelsExtreme) : formatCap;
   const size = `${width}x${height}`;
-  if (long > budget.maxSide) throw new HttpError('image_too_large', `the image is ${size}; this server decodes images up to ${budget.maxSide} pixels a side: send a smaller image`);
+  if (long > budget.maxSide)
+    throw new HttpError('image_too_large', `the image is ${size}; this server decodes images up to ${budget.maxSide} pixels a side: send a smaller image`);
   if (pixels > cap) {
-    const why = aspect > budget.maxAspect ? `images more elongated than ${budget.maxAspect}:1` : `${format === 'avif' ? 'AVIF/HEIF' : format.toUpperCase()} images`;
+    const why =
+      aspect > budget.maxAspect ? `images more elongated than ${budget.maxAspect}:1` : `${format === 'avif' ? 'AVIF/HEIF' : format.toUpperCase()} images`;
     throw new HttpError('image_too_large', `the image is ${size} (${mp(pixels)} MP); this server decodes ${why} up to ${mp(cap)} MP: send a smaller image`);
   }
   return { format, width, height, cap, cost: pixels * (budget.maxPixels / cap), chunks };

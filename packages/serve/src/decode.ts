@@ -75,7 +75,10 @@ function decodeSmallPng(bytes: Uint8Array): RawImage {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
   } catch (err) {
-    throw new HttpError('corrupt_image', `the PNG could not be decoded (corrupt or truncated): ${err instanceof Error ? err.message.slice(0, 120) : 'unknown fault'}`);
+    throw new HttpError(
+      'corrupt_image',
+      `the PNG could not be decoded (corrupt or truncated): ${err instanceof Error ? err.message.slice(0, 120) : 'unknown fault'}`,
+    );
   }
 }
 
@@ -91,7 +94,12 @@ async function decodeWithSharp(bytes: Uint8Array, maxPixels: number): Promise<Ra
       .toBuffer({ resolveWithObject: true });
     const channels = info.channels;
     if (channels < 1 || channels > 4) throw new HttpError('unsupported_media_type', `images with ${channels} channels are not supported`);
-    return { width: info.width, height: info.height, channels: channels as RawImage['channels'], data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return {
+      width: info.width,
+      height: info.height,
+      channels: channels as RawImage['channels'],
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch (err) {
     throw classify(err);
   }
@@ -101,9 +109,16 @@ async function decodeWithSharp(bytes: Uint8Array, maxPixels: number): Promise<Ra
 function classify(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/unsupported image format|no decoder|compression format .* not supported/i.test(message)) return new HttpError('unsupported_media_type', `the body is not an image in a supported format (${SERVER_FORMATS_TEXT}; HEIC needs an HEVC decoder this server lacks)`);
+  if (/unsupported image format|no decoder|compression format .* not supported/i.test(message))
+    return new HttpError(
+      'unsupported_media_type',
+      `the body is not an image in a supported format (${SERVER_FORMATS_TEXT}; HEIC needs an HEVC decoder this server lacks)`,
+    );
   if (/pixel limit/i.test(message)) return new HttpError('image_too_large', 'the image has more pixels than this server decodes; send a smaller image');
   // libvips messages can name internal buffers; keep only the first line, without paths.
-  const first = message.split('\n')[0]!.replace(/\/[^\s:]+/g, '').slice(0, 200);
+  const first = message
+    .split('\n')[0]!
+    .replace(/\/[^\s:]+/g, '')
+    .slice(0, 200);
   return new HttpError('corrupt_image', `the image could not be decoded (corrupt or truncated): ${first}`);
 }

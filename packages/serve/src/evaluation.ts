@@ -23,7 +23,13 @@ export const EVAL_BATCH = 1000;
  * `startedAt` lets the caller include reading the data in the timing;
  * `signal` stops it when the client has gone.
  */
-export async function evaluateSplit(model: LoadedModel, split: Split, startedAt: number, onProgress?: (p: Progress) => void | Promise<void>, signal?: AbortSignal): Promise<EvaluationResult> {
+export async function evaluateSplit(
+  model: LoadedModel,
+  split: Split,
+  startedAt: number,
+  onProgress?: (p: Progress) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<EvaluationResult> {
   const predicted = new Int32Array(split.count);
   const input = new Float32Array(EVAL_BATCH * IMAGE_PIXELS);
   for (let start = 0; start < split.count; start += EVAL_BATCH) {

@@ -63,7 +63,14 @@ export async function explainImage(req: ExplainRequest, model: LoadedModel, inpu
 export function explanationBody(req: ExplainRequest, model: LoadedModel, run: ExplainRun, pixels: Uint8Array, region: GarmentRegion): ExplanationBody {
   const maps = run.rows.map((row, i) => mapBody(model, row, run.probabilities, i === 0, row.explainedClass === req.requested, pixels));
   const { explanation: info, name, version } = req.explainer;
-  return { model: { name, version }, method: info.heatmap, ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}), ...(info.target ? { target: info.target } : {}), maps, region };
+  return {
+    model: { name, version },
+    method: info.heatmap,
+    ...(info.heatmap === 'saliency' && info.saliency ? { form: info.saliency } : {}),
+    ...(info.target ? { target: info.target } : {}),
+    maps,
+    region,
+  };
 }
 
 function mapBody(model: LoadedModel, row: ExplainedRow, probabilities: Float32Array, top: boolean, requested: boolean, pixels: Uint8Array): ExplanationMap {
@@ -71,5 +78,12 @@ function mapBody(model: LoadedModel, row: ExplainedRow, probabilities: Float32Ar
   const heatmap: number[][] = [];
   // The float32 values as they are (a double holds each exactly): shortening them to fewer digits took 3x as long as serialising them.
   for (let y = 0; y < IMAGE_HEIGHT; y++) heatmap.push(Array.from(row.heatmap.subarray(y * IMAGE_WIDTH, (y + 1) * IMAGE_WIDTH)));
-  return { class: { index, name: model.classNames[index] ?? String(index) }, probability: probabilities[index]!, top, requested, heatmap, overlay: overlayDataUrl(pixels, row.heatmap) };
+  return {
+    class: { index, name: model.classNames[index] ?? String(index) },
+    probability: probabilities[index]!,
+    top,
+    requested,
+    heatmap,
+    overlay: overlayDataUrl(pixels, row.heatmap),
+  };
 }

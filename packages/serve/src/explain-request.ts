@@ -22,14 +22,19 @@ const FLAG_OFF = /^(0|false|no)?$/i;
 export function parseExplain(ctx: ServeContext, model: LoadedModel, fields: Record<string, string | undefined>): ExplainRequest | undefined {
   const { explain, explain_class: rawClass } = fields;
   const on = explain !== undefined && FLAG_ON.test(explain);
-  if (explain !== undefined && !on && !FLAG_OFF.test(explain)) throw new HttpError('bad_request', `explain must be 1 or 0 (true/false), got '${explain.slice(0, 20)}'`);
-  if (rawClass !== undefined && explain !== undefined && !on) throw new HttpError('bad_explain_class', 'explain_class asks for an explanation, but explain is off: drop one of them');
+  if (explain !== undefined && !on && !FLAG_OFF.test(explain))
+    throw new HttpError('bad_request', `explain must be 1 or 0 (true/false), got '${explain.slice(0, 20)}'`);
+  if (rawClass !== undefined && explain !== undefined && !on)
+    throw new HttpError('bad_explain_class', 'explain_class asks for an explanation, but explain is off: drop one of them');
   if (!on && rawClass === undefined) return undefined;
   const requested = rawClass === undefined ? undefined : parseExplainClass(rawClass, model.classNames);
   const explainer = model.explainer;
   const batcher = ctx.explainBatchers.get(model.name);
   if (!explainer || !batcher) {
-    const able = ctx.registry.list().filter((m) => m.explainer).map((m) => m.name);
+    const able = ctx.registry
+      .list()
+      .filter((m) => m.explainer)
+      .map((m) => m.name);
     const hint = able.length > 0 ? `models that can explain: ${able.join(', ')} (pass model=${able[0]})` : 'no loaded model has an explanation graph';
     throw new HttpError('no_explanation', `${model.noExplainer ?? `model '${model.name}' has no explanation graph`}; ${hint}`);
   }
@@ -47,5 +52,8 @@ export function parseExplainClass(raw: string, classNames: readonly string[]): n
   }
   const index = classNames.findIndex((n) => n.toLowerCase() === value.toLowerCase());
   if (index >= 0) return index;
-  throw new HttpError('bad_explain_class', `explain_class '${raw.slice(0, 40)}' is neither a class index nor a label: use 0..${classNames.length - 1} or a label (${known()})`);
+  throw new HttpError(
+    'bad_explain_class',
+    `explain_class '${raw.slice(0, 40)}' is neither a class index nor a label: use 0..${classNames.length - 1} or a label (${known()})`,
+  );
 }

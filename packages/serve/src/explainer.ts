@@ -1,7 +1,24 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, explainModelName, float32Tensor, IMAGE_PIXELS, int64Tensor, MetadataError, NUM_CLASSES, onnxInputDims, parseExplanationInfo, sourceSha256, type ClassifierScores, type ExplanationInfo, type SessionRunner, type TensorValue } from '@fmnist/core';
+import {
+  EXPLAIN_DIR,
+  EXPLAIN_INPUTS,
+  EXPLAIN_OUTPUTS,
+  explainModelName,
+  float32Tensor,
+  IMAGE_PIXELS,
+  int64Tensor,
+  MetadataError,
+  NUM_CLASSES,
+  onnxInputDims,
+  parseExplanationInfo,
+  sourceSha256,
+  type ClassifierScores,
+  type ExplanationInfo,
+  type SessionRunner,
+  type TensorValue,
+} from '@fmnist/core';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { openOnDevice } from './open-session.ts';
 import type { DeviceOptions, Provider } from './session-types.ts';
@@ -81,7 +98,9 @@ export async function loadExplainer(modelsDir: string, model: ExplainedModel, op
   const needed = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass];
   if (!Object.values(EXPLAIN_INPUTS).every((i) => session.inputNames.includes(i)) || !needed.every((o) => session.outputNames.includes(o))) {
     await session.release();
-    return { missing: `${relative} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; explanations need inputs ${Object.values(EXPLAIN_INPUTS).join(', ')} and outputs ${needed.join(', ')}` };
+    return {
+      missing: `${relative} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; explanations need inputs ${Object.values(EXPLAIN_INPUTS).join(', ')} and outputs ${needed.join(', ')}`,
+    };
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const run = (input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]) =>
@@ -142,12 +161,22 @@ export function explainRows(explainer: LoadedExplainer): (rows: ExplainRow[]) =>
   return async (rows) => {
     const input = new Float32Array(rows.length * IMAGE_PIXELS);
     rows.forEach((r, i) => input.set(r.input, i * IMAGE_PIXELS));
-    const out = await explainer.run(input, BigInt64Array.from(rows, (r) => BigInt(r.cls)), rows.length, SERVED_OUTPUTS);
+    const out = await explainer.run(
+      input,
+      BigInt64Array.from(rows, (r) => BigInt(r.cls)),
+      rows.length,
+      SERVED_OUTPUTS,
+    );
     const heatmap = out[EXPLAIN_OUTPUTS.heatmap]!.data as Float32Array;
     const classes = out[EXPLAIN_OUTPUTS.explainedClass]!.data as BigInt64Array;
     const logits = out[EXPLAIN_OUTPUTS.logits]!.data as Float32Array;
     const probabilities = out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array;
     const row = (values: Float32Array, i: number, size: number) => values.slice(i * size, (i + 1) * size);
-    return rows.map((_, i) => ({ logits: row(logits, i, NUM_CLASSES), probabilities: row(probabilities, i, NUM_CLASSES), explainedClass: Number(classes[i]), heatmap: row(heatmap, i, IMAGE_PIXELS) }));
+    return rows.map((_, i) => ({
+      logits: row(logits, i, NUM_CLASSES),
+      probabilities: row(probabilities, i, NUM_CLASSES),
+      explainedClass: Number(classes[i]),
+      heatmap: row(heatmap, i, IMAGE_PIXELS),
+    }));
   };
 }

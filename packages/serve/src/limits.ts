@@ -84,20 +84,47 @@ export interface LimitFlag<G extends keyof Group = keyof Group> {
   help: string;
 }
 
-const flag = <G extends keyof Group>(flag: string, env: string, group: G, key: keyof Group[G], unit: number, min: number, max: number, help: string): LimitFlag => ({ flag, env, group, key, unit, min, max, help }) as LimitFlag;
+const flag = <G extends keyof Group>(
+  flag: string,
+  env: string,
+  group: G,
+  key: keyof Group[G],
+  unit: number,
+  min: number,
+  max: number,
+  help: string,
+): LimitFlag => ({ flag, env, group, key, unit, min, max, help }) as LimitFlag;
 
 export const LIMIT_FLAGS: LimitFlag[] = [
   flag('max-body-mb', 'MAX_BODY_MB', 'limits', 'maxBodyBytes', MB, 1, 1024, 'request body limit in MB (413 beyond)'),
   flag('max-json-mb', 'MAX_JSON_MB', 'limits', 'maxJsonBytes', MB, 1, 1024, 'JSON body limit in MB: v2 infer, /evaluate (413 beyond)'),
   flag('max-batch-images', 'MAX_BATCH_IMAGES', 'limits', 'maxBatchImages', 1, 1, 1024, 'images per /classify/batch (400 beyond)'),
-  flag('max-batch-mp', 'MAX_BATCH_MP', 'limits', 'maxBatchCost', MP, 1, 10_000, 'summed decode cost of a /classify/batch in JPEG-equivalent megapixels (422 beyond)'),
+  flag(
+    'max-batch-mp',
+    'MAX_BATCH_MP',
+    'limits',
+    'maxBatchCost',
+    MP,
+    1,
+    10_000,
+    'summed decode cost of a /classify/batch in JPEG-equivalent megapixels (422 beyond)',
+  ),
   flag('max-infer-batch', 'MAX_INFER_BATCH', 'limits', 'maxInferBatch', 1, 1, 4096, 'images per v2 infer request (400 beyond)'),
   flag('decode-queue', 'DECODE_QUEUE', 'limits', 'decodeQueue', 1, 0, 100_000, 'photos waiting for a decoding thread (503 + Retry-After beyond)'),
   flag('decode-queue-mp', 'DECODE_QUEUE_MP', 'limits', 'decodeQueueCost', MP, 1, 100_000, 'their summed cost in JPEG-equivalent megapixels (503 beyond)'),
   flag('max-eval-images', 'MAX_EVAL_IMAGES', 'limits', 'maxEvalImages', 1, 1, 10_000_000, 'images in an uploaded /evaluate dataset (413 beyond)'),
   flag('eval-concurrency', 'EVAL_CONCURRENCY', 'limits', 'evalConcurrency', 1, 1, 64, 'evaluations running at once'),
   flag('eval-queue', 'EVAL_QUEUE', 'limits', 'evalQueue', 1, 0, 1000, 'evaluations waiting (503 + Retry-After beyond)'),
-  flag('max-inflight-body-mb', 'MAX_INFLIGHT_BODY_MB', 'limits', 'maxInflightBodyBytes', MB, 1, 65_536, 'request bodies being received at once, in MB (503 beyond)'),
+  flag(
+    'max-inflight-body-mb',
+    'MAX_INFLIGHT_BODY_MB',
+    'limits',
+    'maxInflightBodyBytes',
+    MB,
+    1,
+    65_536,
+    'request bodies being received at once, in MB (503 beyond)',
+  ),
   flag('max-pixels-mp', 'MAX_PIXELS_MP', 'decode', 'maxPixels', MP, 1, 1000, 'pixel cap for JPEG, PNG, GIF, TIFF in megapixels (422 beyond)'),
   flag('max-avif-mp', 'MAX_AVIF_MP', 'decode', 'maxPixelsAvif', MP, 1, 1000, 'pixel cap for AVIF/HEIF in megapixels'),
   flag('max-webp-mp', 'MAX_WEBP_MP', 'decode', 'maxPixelsWebp', MP, 1, 1000, 'pixel cap for WebP in megapixels'),
@@ -107,7 +134,16 @@ export const LIMIT_FLAGS: LimitFlag[] = [
   flag('max-png-chunks', 'MAX_PNG_CHUNKS', 'decode', 'maxPngChunks', 1, 16, 10_000_000, 'chunks in a PNG'),
   flag('headers-timeout-s', 'HEADERS_TIMEOUT_S', 'connections', 'headersTimeoutMs', 1000, 1, 3600, 'seconds to receive the request headers'),
   flag('request-timeout-s', 'REQUEST_TIMEOUT_S', 'connections', 'requestTimeoutMs', 1000, 1, 3600, 'seconds to receive a whole request (408 beyond)'),
-  flag('body-idle-timeout-s', 'BODY_IDLE_TIMEOUT_S', 'connections', 'bodyIdleTimeoutMs', 1000, 1, 3600, 'a body that sends nothing for this long is cut off with 408'),
+  flag(
+    'body-idle-timeout-s',
+    'BODY_IDLE_TIMEOUT_S',
+    'connections',
+    'bodyIdleTimeoutMs',
+    1000,
+    1,
+    3600,
+    'a body that sends nothing for this long is cut off with 408',
+  ),
   flag('keep-alive-timeout-s', 'KEEP_ALIVE_TIMEOUT_S', 'connections', 'keepAliveTimeoutMs', 1000, 1, 3600, 'idle keep-alive connections are closed after this'),
   flag('max-connections', 'MAX_CONNECTIONS', 'connections', 'maxConnections', 1, 1, 1_000_000, 'concurrent connections'),
 ];

@@ -39,8 +39,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const models = server.ctx.registry.list().map((m) => `${m.name} (${m.provider}, ${m.version})`).join(', ');
-  console.log(`fmnist serve on ${server.url} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`);
+  const models = server.ctx.registry
+    .list()
+    .map((m) => `${m.name} (${m.provider}, ${m.version})`)
+    .join(', ');
+  console.log(
+    `fmnist serve on ${server.url} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -7,14 +7,20 @@ export class ModelLoadError extends Error {
 }
 
 /** Picks the provider: `cuda` must succeed, `auto` tries CUDA and falls back to CPU with the reason logged. */
-export async function openOnDevice(bytes: Uint8Array, name: string, { device, factory = threadSessionFactory, log = console.warn, lane }: DeviceOptions): Promise<{ session: SessionRunner; provider: Provider; fallbackReason?: string }> {
+export async function openOnDevice(
+  bytes: Uint8Array,
+  name: string,
+  { device, factory = threadSessionFactory, log = console.warn, lane }: DeviceOptions,
+): Promise<{ session: SessionRunner; provider: Provider; fallbackReason?: string }> {
   if (device === 'cpu') return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu' };
   try {
     return { session: await factory(bytes, 'cuda', 1, lane), provider: 'cuda' };
   } catch (err) {
     const reason = firstLine(err);
     if (device === 'cuda') {
-      throw new ModelLoadError(`${name}: the CUDA execution provider is unavailable (${reason}). Install CUDA 12 and cuDNN 9 and reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, or start with --device cpu (or auto).`);
+      throw new ModelLoadError(
+        `${name}: the CUDA execution provider is unavailable (${reason}). Install CUDA 12 and cuDNN 9 and reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, or start with --device cpu (or auto).`,
+      );
     }
     log(`${name}: CUDA unavailable (${reason}); using CPU`);
     return { session: await factory(bytes, 'cpu', 1, lane), provider: 'cpu', fallbackReason: reason };

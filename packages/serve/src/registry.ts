@@ -2,7 +2,20 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { CLASS_NAMES, IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, OUTPUT_NAMES, onnxInputDims, parseCalibration, parseClassNames, runClassifier, type ClassifierScores, type ModelCalibration, type SessionRunner } from '@fmnist/core';
+import {
+  CLASS_NAMES,
+  IMAGE_PIXELS,
+  INPUT_CONTRACT,
+  NUM_CLASSES,
+  OUTPUT_NAMES,
+  onnxInputDims,
+  parseCalibration,
+  parseClassNames,
+  runClassifier,
+  type ClassifierScores,
+  type ModelCalibration,
+  type SessionRunner,
+} from '@fmnist/core';
 import { loadExplainer, type LoadedExplainer } from './explainer.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { firstLine, ModelLoadError, openOnDevice } from './open-session.ts';
@@ -37,30 +50,47 @@ export interface LoadedModel {
   runBulk(input: Float32Array, n: number): Promise<ClassifierScores>;
 }
 
-
 export async function loadModel(file: string, options: DeviceOptions): Promise<LoadedModel> {
   const name = basename(file, '.onnx');
   const bytes = new Uint8Array(await readFile(file));
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const { session, provider, fallbackReason } = await openOnDevice(bytes, name, options);
   const input = INPUT_CONTRACT.name;
-  if (!session.inputNames.includes(input)) throw new ModelLoadError(`${file}: the graph has inputs [${session.inputNames.join(', ')}]; the contract needs '${input}'`);
+  if (!session.inputNames.includes(input))
+    throw new ModelLoadError(`${file}: the graph has inputs [${session.inputNames.join(', ')}]; the contract needs '${input}'`);
   for (const out of [OUTPUT_NAMES.logits, OUTPUT_NAMES.probabilities]) {
-    if (!session.outputNames.includes(out)) throw new ModelLoadError(`${file}: the graph has outputs [${session.outputNames.join(', ')}]; the contract needs '${out}'`);
+    if (!session.outputNames.includes(out))
+      throw new ModelLoadError(`${file}: the graph has outputs [${session.outputNames.join(', ')}]; the contract needs '${out}'`);
   }
   const info = readOnnxInfo(bytes);
   const classNames = parseClassNames(info.metadata, file) ?? CLASS_NAMES;
-  const runOn = (s: SessionRunner) => (data: Float32Array, n: number): Promise<ClassifierScores> => runClassifier(s, data, onnxInputDims(n));
+  const runOn =
+    (s: SessionRunner) =>
+    (data: Float32Array, n: number): Promise<ClassifierScores> =>
+      runClassifier(s, data, onnxInputDims(n));
   const run = runOn(session);
   // Same provider as the serving session: the CUDA question was settled above.
   const bulkSession = await (options.factory ?? threadSessionFactory)(bytes, provider, availableParallelism());
-  const model: LoadedModel = { name, file, version: sha256.slice(0, 12), sha256, provider, info, classNames, session, bulkSession, run, runBulk: runOn(bulkSession) };
+  const model: LoadedModel = {
+    name,
+    file,
+    version: sha256.slice(0, 12),
+    sha256,
+    provider,
+    info,
+    classNames,
+    session,
+    bulkSession,
+    run,
+    runBulk: runOn(bulkSession),
+  };
   if (fallbackReason !== undefined) model.fallbackReason = fallbackReason;
   const calibration = parseCalibration(info.metadata, file);
   if (calibration) model.calibration = calibration;
   // Warm-up: the first run allocates and plans; do it now, not on a user's request.
   const warm = await run(new Float32Array(IMAGE_PIXELS), 1);
-  if (warm.probabilities.length !== NUM_CLASSES) throw new ModelLoadError(`${file}: 'probabilities' has ${warm.probabilities.length} values per image, the contract has ${NUM_CLASSES}`);
+  if (warm.probabilities.length !== NUM_CLASSES)
+    throw new ModelLoadError(`${file}: 'probabilities' has ${warm.probabilities.length} values per image, the contract has ${NUM_CLASSES}`);
   return model;
 }
 
@@ -75,7 +105,8 @@ export class ModelRegistry {
     } catch (err) {
       throw new ModelLoadError(`cannot read the models directory ${dir} (${(err as NodeJS.ErrnoException).code ?? firstLine(err)}); pass --models DIR`);
     }
-    if (entries.length === 0) throw new ModelLoadError(`no *.onnx files in ${dir}; export the models first (pnpm --filter @fmnist/export run export) or pass --models DIR`);
+    if (entries.length === 0)
+      throw new ModelLoadError(`no *.onnx files in ${dir}; export the models first (pnpm --filter @fmnist/export run export) or pass --models DIR`);
     const registry = new ModelRegistry();
     // One at a time: on two cores parallel loading only interleaves.
     for (const f of entries) {

@@ -43,7 +43,11 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.error(m));
-  const registry = await ModelRegistry.load(options.modelsDir, { device: options.device, ...(options.sessionFactory ? { factory: options.sessionFactory } : {}), log });
+  const registry = await ModelRegistry.load(options.modelsDir, {
+    device: options.device,
+    ...(options.sessionFactory ? { factory: options.sessionFactory } : {}),
+    log,
+  });
   const metrics = createMetrics();
   const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const names = registry.list().map((m) => m.name);

@@ -35,7 +35,10 @@ export async function readUpload(c: Context, options: ReadOptions = {}): Promise
     return { images, fields };
   }
   if (type !== '' && !RAW_TYPES.test(type)) {
-    throw new HttpError('unsupported_media_type', `content type '${type.slice(0, 80)}' is not accepted; send multipart/form-data with field 'image', or the image bytes with an image/* content type`);
+    throw new HttpError(
+      'unsupported_media_type',
+      `content type '${type.slice(0, 80)}' is not accepted; send multipart/form-data with field 'image', or the image bytes with an image/* content type`,
+    );
   }
   let body: Uint8Array;
   try {
@@ -155,6 +158,12 @@ export function unreadable(c: Context, err: unknown, message: string): Error {
     return new HttpError('request_timeout', 'the request body stopped arriving; the upload was cut off (send it again)', { Connection: 'close' });
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (c.req.raw.signal.aborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted|terminated/i.test(String((err as Error | undefined)?.message))) return new ClientGoneError('upload');
+  if (
+    c.req.raw.signal.aborted ||
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    /aborted|terminated/i.test(String((err as Error | undefined)?.message))
+  )
+    return new ClientGoneError('upload');
   return new HttpError('bad_request', message);
 }

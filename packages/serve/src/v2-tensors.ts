@@ -20,7 +20,10 @@ export const bad = (message: string) => new HttpError('bad_tensor', message);
  */
 export function parseEnvelope(body: Record<string, unknown>): { id?: string } {
   checkParameters(body.parameters, 'parameters');
-  for (const [key, list] of [['inputs', body.inputs], ['outputs', body.outputs]] as const) {
+  for (const [key, list] of [
+    ['inputs', body.inputs],
+    ['outputs', body.outputs],
+  ] as const) {
     if (Array.isArray(list)) list.forEach((t: unknown, i) => isObject(t) && checkParameters(t.parameters, `${key}[${i}].parameters`));
   }
   if (body.id === undefined) return {};
@@ -75,10 +78,16 @@ export function elements(data: unknown, shape: readonly number[]): unknown[] {
   }
   const out: unknown[] = [];
   const walk = (v: unknown[], depth: number, at: string): void => {
-    if (v.length !== shape[depth]) throw bad(`\`data${at}\` has ${v.length} entries where shape ${JSON.stringify(shape)} needs ${shape[depth]}: send the data flat or nested exactly as the shape`);
+    if (v.length !== shape[depth])
+      throw bad(
+        `\`data${at}\` has ${v.length} entries where shape ${JSON.stringify(shape)} needs ${shape[depth]}: send the data flat or nested exactly as the shape`,
+      );
     const leaf = depth === shape.length - 1;
     v.forEach((x, i) => {
-      if (Array.isArray(x) === leaf) throw bad(`\`data${at}[${i}]\` is ${leaf ? 'an array' : 'a value'} where shape ${JSON.stringify(shape)} needs ${leaf ? 'a value' : 'an array'}: send the data flat or nested exactly as the shape`);
+      if (Array.isArray(x) === leaf)
+        throw bad(
+          `\`data${at}[${i}]\` is ${leaf ? 'an array' : 'a value'} where shape ${JSON.stringify(shape)} needs ${leaf ? 'a value' : 'an array'}: send the data flat or nested exactly as the shape`,
+        );
       if (leaf) out.push(x);
       else walk(x as unknown[], depth + 1, `${at}[${i}]`);
     });

@@ -14,10 +14,12 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({ name: 'decode', concurrency: 2, maxWaiting: 2, maxWaitingCost: Infinity }, { shed: (n) => shed.push(n) });
     const g = gate();
     const order: number[] = [];
-    const jobs = [1, 2, 3, 4].map((i) => q.run(1, undefined, async () => {
-      await g.opened;
-      order.push(i);
-    }));
+    const jobs = [1, 2, 3, 4].map((i) =>
+      q.run(1, undefined, async () => {
+        await g.opened;
+        order.push(i);
+      }),
+    );
     expect(q.active).toBe(2);
     expect(q.depth).toBe(2);
     expect(q.full).toBe(true);

@@ -26,7 +26,11 @@ function slowBulk(ms: number, runs: { count: number }): SessionFactory {
   return async (bytes, provider, threads) => {
     const s = await ortSessionFactory(bytes, provider, threads);
     if ((threads ?? 1) <= 1) return s;
-    return { inputNames: s.inputNames, outputNames: s.outputNames, release: () => s.release(), run: async (feeds) => {
+    return {
+      inputNames: s.inputNames,
+      outputNames: s.outputNames,
+      release: () => s.release(),
+      run: async (feeds) => {
         runs.count++;
         await new Promise((r) => setTimeout(r, ms));
         return s.run(feeds);
@@ -51,7 +55,11 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const data = await idxPair(5000); // 5 batches of 1000: at least 1.5 s each
       const long = await idxPair(10_000); // 10 batches: at least 3 s
       const evaluate = (signal?: AbortSignal, stream = false, pair = data) =>
-        fetch(`${server.url}/evaluate${stream ? '?stream=1' : ''}`, { method: 'POST', body: form(pair, {}, 'application/octet-stream'), ...(signal ? { signal } : {}) });
+        fetch(`${server.url}/evaluate${stream ? '?stream=1' : ''}`, {
+          method: 'POST',
+          body: form(pair, {}, 'application/octet-stream'),
+          ...(signal ? { signal } : {}),
+        });
       // Streamed: read the first progress event, then go away.
       const gone = new AbortController();
       const streamed = await evaluate(gone.signal, true, long);
@@ -87,7 +95,8 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
   it('case 4: a flood of photos is shed with 503 + Retry-After at the decode queue; abandoned photos are not decoded', async () => {
     await withServer({ modelsDir, limits: { decodeQueue: 4 } }, async (server) => {
       const photo = await photoJpeg(1000);
-      const send = (signal?: AbortSignal) => fetch(`${server.url}/classify`, { method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' }, ...(signal ? { signal } : {}) });
+      const send = (signal?: AbortSignal) =>
+        fetch(`${server.url}/classify`, { method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' }, ...(signal ? { signal } : {}) });
       const answers = await Promise.all(Array.from({ length: 30 }, () => send()));
       const statuses = answers.map((r) => r.status);
       expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
@@ -153,7 +162,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const cut = await response;
       expect(cut.status).toBe(408);
       expect(cut.closed).toBe(true);
-      expect(JSON.parse(cut.body).error.code).toBe("request_timeout");
+      expect(JSON.parse(cut.body).error.code).toBe('request_timeout');
       expect(cut.head).toMatch(/x-content-type-options: nosniff/i);
       expect(await metric(server.url, 'fmnist_timeouts_total', { kind: 'body_idle' })).toBe(1);
       expect(await metric(server.url, 'fmnist_shed_total', { queue: 'bodies' })).toBe(1);

@@ -13,7 +13,8 @@ import { openRequest, readUntilClose } from './raw-http.ts';
 
 const current = useFixtureServer();
 
-const post = (path: string, body: RequestInit['body'], type?: string) => fetch(`${current().url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
+const post = (path: string, body: RequestInit['body'], type?: string) =>
+  fetch(`${current().url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
 
 async function expectRefused(res: Response, status: number, code: string): Promise<Json> {
   const text = await res.text();
@@ -90,7 +91,10 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
   it('case 5: the chunk bomb and an oversized image are refused from their first bytes; the rest of the body is never read', async () => {
     const chunky = pngWithEmptyChunks(700_000);
     const oversized = Buffer.concat([pngClaiming(10, 4_900_000), Buffer.alloc(2_000_000)]);
-    for (const [bytes, message] of [[chunky, /more than 10000 chunks/], [oversized, /10x4900000/]] as const) {
+    for (const [bytes, message] of [
+      [chunky, /more than 10000 chunks/],
+      [oversized, /10x4900000/],
+    ] as const) {
       // Only the first 300 kB are ever sent: an answer can only come from a refusal that does not wait for the rest.
       const socket = await openRequest(current().url, `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/png\nContent-Length: ${bytes.length}`);
       socket.write(bytes.subarray(0, 300_000));
@@ -101,10 +105,15 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
       expect(JSON.parse(answer.body).error.message).toMatch(message);
     }
     // A photo whose header is fine is read to its end and classified, in one piece or in many.
-    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .jpeg()
+      .toBuffer();
     expect(photo.length).toBeGreaterThan(300_000);
     expect((await post('/classify', photo, 'image/jpeg')).status).toBe(200);
-    const slow = await openRequest(current().url, `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${photo.length}\nConnection: close`);
+    const slow = await openRequest(
+      current().url,
+      `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${photo.length}\nConnection: close`,
+    );
     for (let at = 0; at < photo.length; at += 100_000) {
       slow.write(photo.subarray(at, at + 100_000));
       await new Promise((r) => setTimeout(r, 20));
@@ -136,7 +145,9 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
     expect(claim.length).toBe(691);
     await expectRefused(await post('/classify', claim, 'image/jpeg'), 422, 'image_too_large');
     // failOn 'truncated': libjpeg only warns about a premature end, and used to return grey pixels with 200.
-    const full = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer();
+    const full = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .jpeg()
+      .toBuffer();
     await expectRefused(await post('/classify', full.subarray(0, 691), 'image/jpeg'), 422, 'corrupt_image');
     await expectRefused(await post('/classify', full.subarray(0, Math.floor(full.length * 0.6)), 'image/jpeg'), 422, 'corrupt_image');
     expect((await post('/classify', full, 'image/jpeg')).status).toBe(200);

@@ -40,7 +40,7 @@ describe.skipIf(!dataDir)('real test-set images encoded as PNG, over HTTP', () =
   });
   afterAll(async () => server?.close());
 
-  it('give the offline model\'s top-1 answer for every image (1,000 images)', async () => {
+  it("give the offline model's top-1 answer for every image (1,000 images)", async () => {
     const indices = Array.from({ length: 1000 }, (_, i) => i * 10);
     const predicted = await pool(indices, 16, async (index) => {
       const body = await pngOf(imageBytes(split, index));
@@ -83,12 +83,21 @@ describe.skipIf(!PHOTOS)('the exported CNN on 42 real sample photos', () => {
   it('gets a fair share right after preprocessing', async () => {
     const labels = JSON.parse(await readFile(join(PHOTOS!, 'labels.json'), 'utf8')) as { file: string; accept: number[] }[];
     const results = await pool(labels, 4, async ({ file, accept }) => {
-      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, { method: 'POST', body: await readFile(join(PHOTOS!, file)), headers: { 'content-type': 'image/jpeg' } });
+      const res = await fetch(`${server.url}/classify?model=cnn&topk=1`, {
+        method: 'POST',
+        body: await readFile(join(PHOTOS!, file)),
+        headers: { 'content-type': 'image/jpeg' },
+      });
       const top = ((await res.json()) as Json).predictions[0];
       return { file, ok: accept.includes(top.index), got: top.name as string };
     });
     const right = results.filter((r) => r.ok).length;
-    console.log(`cnn on ${labels.length} sample photos: ${right} right; wrong: ${results.filter((r) => !r.ok).map((r) => `${r.file}->${r.got}`).join(', ')}`);
+    console.log(
+      `cnn on ${labels.length} sample photos: ${right} right; wrong: ${results
+        .filter((r) => !r.ok)
+        .map((r) => `${r.file}->${r.got}`)
+        .join(', ')}`,
+    );
     // Chance with the accept lists is about 1 in 7; the floor catches a preprocessing regression (e.g. everything read as Bag).
     expect(right).toBeGreaterThanOrEqual(17);
   });

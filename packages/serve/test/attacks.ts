@@ -69,12 +69,22 @@ export function pngWithEmptyChunks(count = 700_000): Buffer {
   ihdr.set([8, 0, 0, 0, 0], 8);
   const empty = chunk('IDAT', Buffer.alloc(0));
   const rows = Buffer.alloc(28 * 29); // filter byte + 28 pixels per row
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), ...Array<Buffer>(count).fill(empty), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    ...Array<Buffer>(count).fill(empty),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Case 3: a tiny AVIF whose `ispe` box claims width x height (7000x7000 in the issue). */
 export async function avifClaiming(width: number, height: number): Promise<Buffer> {
-  const avif = Buffer.from(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).avif({ effort: 0 }).toBuffer());
+  const avif = Buffer.from(
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+      .avif({ effort: 0 })
+      .toBuffer(),
+  );
   for (let i = avif.indexOf('ispe'); i >= 0; i = avif.indexOf('ispe', i + 4)) {
     avif.writeUInt32BE(width, i + 8); // after 'ispe' come version/flags (4 bytes), width, height
     avif.writeUInt32BE(height, i + 12);
@@ -85,7 +95,11 @@ export async function avifClaiming(width: number, height: number): Promise<Buffe
 /** Case 7: a JPEG whose SOF claims width x height, cut to `length` bytes (65500x700 in 691 bytes in the issue). */
 export async function jpegClaiming(width: number, height: number, length?: number): Promise<Buffer> {
   const texture = { type: 'gaussian' as const, mean: 128, sigma: 30 };
-  const jpeg = Buffer.from(await sharp({ create: { width: 128, height: 128, channels: 3, background: '#000', noise: texture } }).jpeg().toBuffer());
+  const jpeg = Buffer.from(
+    await sharp({ create: { width: 128, height: 128, channels: 3, background: '#000', noise: texture } })
+      .jpeg()
+      .toBuffer(),
+  );
   for (let i = 2; i < jpeg.length - 9; i++) {
     if (jpeg[i] === 0xff && (jpeg[i + 1] === 0xc0 || jpeg[i + 1] === 0xc2)) {
       jpeg.writeUInt16BE(height, i + 5);

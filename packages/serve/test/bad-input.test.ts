@@ -40,7 +40,8 @@ async function expectV2Error(res: Response, status: number, message: RegExp): Pr
   expect(text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
 }
 
-const post = (path: string, body: RequestInit['body'], type?: string) => fetch(`${server.url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
+const post = (path: string, body: RequestInit['body'], type?: string) =>
+  fetch(`${server.url}${path}`, { method: 'POST', body, ...(type ? { headers: { 'content-type': type } } : {}) });
 
 let goodPng: Buffer;
 beforeAll(async () => {
@@ -71,7 +72,12 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
         c.close();
       },
     });
-    const res = await fetch(`${server.url}/classify`, { method: 'POST', body: stream, headers: { 'content-type': 'image/png' }, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${server.url}/classify`, {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'image/png' },
+      duplex: 'half',
+    } as RequestInit);
     await expectError(res, 413, 'payload_too_large');
   });
 
@@ -82,7 +88,9 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
   });
 
   it('corrupt and truncated images: 422', async () => {
-    const jpeg = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#884422' } })
+      .jpeg()
+      .toBuffer();
     await expectError(await post('/classify', jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'image/jpeg'), 422, 'corrupt_image');
     await expectError(await post('/classify', goodPng.subarray(0, goodPng.length - 30), 'image/png'), 422, 'corrupt_image');
     const flipped = Buffer.from(goodPng);
@@ -93,7 +101,9 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
   it('huge pixel dimensions are refused from the header, before decoding', async () => {
     await expectError(await post('/classify', pngClaiming(100_000, 100_000), 'image/png'), 422, 'image_too_large');
     // A real, small file that decodes to 25 M pixels (over this server's 4 M limit).
-    const bomb = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(bomb.length).toBeLessThan(MAX_BODY);
     await expectError(await post('/classify', bomb, 'image/png'), 422, 'image_too_large');
   });
@@ -139,7 +149,8 @@ describe('bad input: every client mistake is a 4xx JSON error', () => {
       { inputs: [] },
       { inputs: [ok], outputs: [{ name: 'nope' }] },
     ];
-    for (const body of cases) await expectV2Error(await post('/v2/models/cnn/infer', JSON.stringify(body), 'application/json'), 400, /input|output|shape|datatype|batch|data/);
+    for (const body of cases)
+      await expectV2Error(await post('/v2/models/cnn/infer', JSON.stringify(body), 'application/json'), 400, /input|output|shape|datatype|batch|data/);
     await expectV2Error(await post('/v2/models/cnn/infer', '{"inputs": [', 'application/json'), 400, /JSON/);
     await expectV2Error(await post('/v2/models/cnn/infer', '[1,2]', 'application/json'), 400, /JSON object/);
   });

@@ -22,7 +22,11 @@ describe('POST /classify', () => {
   it('answers a multipart PNG with top-k predictions, model version and timings', async () => {
     const res = await fetch(`${server().url}/classify?topk=4`, { method: 'POST', body: form({ image: await pngOf(block(1)) }) });
     expect(res.status).toBe(200);
-    const body = (await res.json() as Classified) as { model: { name: string; version: string; provider: string }; predictions: { index: number; name: string; probability: number }[]; timings: Record<string, number> };
+    const body = (await res.json()) as Classified as {
+      model: { name: string; version: string; provider: string };
+      predictions: { index: number; name: string; probability: number }[];
+      timings: Record<string, number>;
+    };
     expect(body.model.name).toBe('cnn');
     expect(body.model.version).toMatch(/^[0-9a-f]{12}$/);
     expect(body.model.provider).toBe('cpu');
@@ -36,7 +40,9 @@ describe('POST /classify', () => {
   it('gives the same answer for a raw body, and passes a Fashion-MNIST-like image through unchanged', async () => {
     const png = await pngOf(block(2));
     const viaForm = (await (await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: form({ image: png }) })).json()) as Classified;
-    const raw = (await (await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json()) as Classified;
+    const raw = (await (
+      await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })
+    ).json()) as Classified;
     expect(raw.predictions).toEqual(viaForm.predictions);
     expect(raw.preprocessing.passthrough).toBe(true);
     // The echoed input is exactly the uploaded pixels.
@@ -48,8 +54,12 @@ describe('POST /classify', () => {
 
   it('uses model and topk from form fields, and different models give different answers', async () => {
     const png = await pngOf(block(3));
-    const cnn = await (await fetch(`${server().url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'cnn', topk: '10' }) })).json() as Classified;
-    const mlp = await (await fetch(`${server().url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'mlp', topk: '10' }) })).json() as Classified;
+    const cnn = (await (
+      await fetch(`${server().url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'cnn', topk: '10' }) })
+    ).json()) as Classified;
+    const mlp = (await (
+      await fetch(`${server().url}/classify`, { method: 'POST', body: form({ image: png }, { model: 'mlp', topk: '10' }) })
+    ).json()) as Classified;
     expect(mlp.model.name).toBe('mlp');
     expect(cnn.predictions).toHaveLength(10);
     const sum = (cnn.predictions as { probability: number }[]).reduce((s, p) => s + p.probability, 0);
@@ -62,7 +72,7 @@ describe('POST /classify', () => {
     const jpeg = await readFile(join(photos!, 'shirt_01.jpg'));
     const res = await fetch(`${server().url}/classify?input=1`, { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } });
     expect(res.status).toBe(200);
-    const body = await res.json() as Classified;
+    const body = (await res.json()) as Classified;
     expect(body.preprocessing.passthrough).toBe(false);
     expect(body.input).toMatch(/^data:image\/png;base64,/);
   });
@@ -71,10 +81,19 @@ describe('POST /classify', () => {
 describe('POST /classify/batch', () => {
   it('answers several images in order, with per-image errors in place', async () => {
     const pngs = await Promise.all([1, 2, 3].map((s) => pngOf(block(s))));
-    const singles = await Promise.all(pngs.map(async (png) => (await (await fetch(`${server().url}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json() as Classified).predictions));
-    const res = await fetch(`${server().url}/classify/batch`, { method: 'POST', body: form({ image: [pngs[0]!, new Uint8Array([1, 2, 3]), pngs[1]!, pngs[2]!] }) });
+    const singles = await Promise.all(
+      pngs.map(
+        async (png) =>
+          ((await (await fetch(`${server().url}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } })).json()) as Classified)
+            .predictions,
+      ),
+    );
+    const res = await fetch(`${server().url}/classify/batch`, {
+      method: 'POST',
+      body: form({ image: [pngs[0]!, new Uint8Array([1, 2, 3]), pngs[1]!, pngs[2]!] }),
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json() as Classified) as { results: { predictions?: unknown; error?: { code: string } }[] };
+    const body = (await res.json()) as Classified as { results: { predictions?: unknown; error?: { code: string } }[] };
     expect(body.results).toHaveLength(4);
     expect(body.results[0]!.predictions).toEqual(singles[0]);
     expect(body.results[1]!.error?.code).toBe('unsupported_media_type');
@@ -86,9 +105,12 @@ describe('POST /classify/batch', () => {
 describe('health, models, docs, metrics', () => {
   it('reports liveness, readiness and the provider of each model', async () => {
     expect((await fetch(`${server().url}/healthz`)).status).toBe(200);
-    const ready = await (await fetch(`${server().url}/readyz`)).json() as Classified;
-    expect(ready.models).toEqual([{ name: 'cnn', provider: 'cpu' }, { name: 'mlp', provider: 'cpu' }]);
-    const models = await (await fetch(`${server().url}/models`)).json() as Classified;
+    const ready = (await (await fetch(`${server().url}/readyz`)).json()) as Classified;
+    expect(ready.models).toEqual([
+      { name: 'cnn', provider: 'cpu' },
+      { name: 'mlp', provider: 'cpu' },
+    ]);
+    const models = (await (await fetch(`${server().url}/models`)).json()) as Classified;
     expect(models.default).toBe('cnn');
     const cnn = models.models.find((m: { name: string }) => m.name === 'cnn');
     expect(cnn.metadata.exporter_version).toBe('fixture');
@@ -97,7 +119,7 @@ describe('health, models, docs, metrics', () => {
   });
 
   it('serves an OpenAPI document listing the endpoints, and a docs page', async () => {
-    const doc = await (await fetch(`${server().url}/openapi.json`)).json() as Classified;
+    const doc = (await (await fetch(`${server().url}/openapi.json`)).json()) as Classified;
     expect(doc.openapi).toMatch(/^3\./);
     for (const p of ['/classify', '/classify/batch', '/evaluate', '/v2/models/{name}/infer', '/metrics']) expect(doc.paths).toHaveProperty([p]);
     const page = await fetch(`${server().url}/docs`);
@@ -118,6 +140,6 @@ describe('health, models, docs, metrics', () => {
   it('GET /samples without data says how to get it', async () => {
     const res = await fetch(`${server().url}/samples?n=3`);
     expect(res.status).toBe(409);
-    expect((await res.json() as Classified).error.message).toContain('data:download');
+    expect(((await res.json()) as Classified).error.message).toContain('data:download');
   });
 });

@@ -62,7 +62,7 @@ describe.skipIf(!dataDir)('POST /evaluate on the real test set', () => {
     await cleanup?.();
   });
 
-  it("equals an offline evaluation of the same model (accuracy, per-class figures, confusion matrix)", async () => {
+  it('equals an offline evaluation of the same model (accuracy, per-class figures, confusion matrix)', async () => {
     const res = await fetch(`${server.url}/evaluate?model=cnn`, { method: 'POST' });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json;
@@ -95,7 +95,11 @@ describe.skipIf(!dataDir)('POST /evaluate on the real test set', () => {
     const { gzipSync } = await import('node:zlib');
     const res = await fetch(`${server.url}/evaluate`, {
       method: 'POST',
-      body: form({ images: gzipSync(encodeIdx([500, 28, 28], small.images)), labels: encodeIdx([500], small.labels) }, { model: 'cnn' }, 'application/octet-stream'),
+      body: form(
+        { images: gzipSync(encodeIdx([500, 28, 28], small.images)), labels: encodeIdx([500], small.labels) },
+        { model: 'cnn' },
+        'application/octet-stream',
+      ),
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json;

@@ -43,7 +43,8 @@ export function useExplainServer(): () => ExplainFixture {
     await link(`${EXPLAIN_DIR}/mlp.onnx`, `${EXPLAIN_DIR}/stale.onnx`);
     await link(`${DEFAULT_MODEL}.onnx`, `${DEFAULT_MODEL}.onnx`);
     // The default model explains as soon as its graph ships; until then it must refuse clearly.
-    if (existsSync(join(models, EXPLAIN_DIR, `${DEFAULT_MODEL}.onnx`))) await link(`${EXPLAIN_DIR}/${DEFAULT_MODEL}.onnx`, `${EXPLAIN_DIR}/${DEFAULT_MODEL}.onnx`);
+    if (existsSync(join(models, EXPLAIN_DIR, `${DEFAULT_MODEL}.onnx`)))
+      await link(`${EXPLAIN_DIR}/${DEFAULT_MODEL}.onnx`, `${EXPLAIN_DIR}/${DEFAULT_MODEL}.onnx`);
     const sessions = new Map<string, ort.InferenceSession>();
     for (const m of ['cnn', 'mlp']) sessions.set(m, await ort.InferenceSession.create(join(models, EXPLAIN_DIR, `${m}.onnx`)));
     fx = { dir, server: await startTestServer({ modelsDir: dir }), sessions };
@@ -69,9 +70,15 @@ export async function direct(session: ort.InferenceSession, bytes: Uint8Array, c
   const one = bytesToInput(pixels);
   const input = new Float32Array(classes.length * IMAGE_PIXELS);
   classes.forEach((_, i) => input.set(one, i * IMAGE_PIXELS));
-  const out = await session.run({ input: new ort.Tensor('float32', input, [classes.length, 1, 28, 28]), class: new ort.Tensor('int64', BigInt64Array.from(classes, BigInt), [classes.length]) });
+  const out = await session.run({
+    input: new ort.Tensor('float32', input, [classes.length, 1, 28, 28]),
+    class: new ort.Tensor('int64', BigInt64Array.from(classes, BigInt), [classes.length]),
+  });
   const heat = out.heatmap!.data as Float32Array;
-  return { heatmaps: classes.map((_, i) => heat.slice(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)), explained: Array.from(out.explained_class!.data as BigInt64Array, Number) };
+  return {
+    heatmaps: classes.map((_, i) => heat.slice(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)),
+    explained: Array.from(out.explained_class!.data as BigInt64Array, Number),
+  };
 }
 
 export const flat = (rows: number[][]) => Float32Array.from(rows.flat());

@@ -35,7 +35,7 @@ describe('explanation graphs on KServe v2', () => {
       { name: 'class', datatype: 'INT64', shape: [-1] },
     ]);
     expect(meta.outputs.map((o: Json) => o.name)).toEqual(fx().sessions.get('cnn')!.outputNames);
-    expect((await (await fetch(`${fx().server.url}/v2/models/cnn-explain/ready`)).json())).toEqual({ name: 'cnn-explain', ready: true });
+    expect(await (await fetch(`${fx().server.url}/v2/models/cnn-explain/ready`)).json()).toEqual({ name: 'cnn-explain', ready: true });
     const listed: Json = await (await fetch(`${fx().server.url}/models/cnn`)).json();
     expect(listed.explanation).toMatchObject({ name: 'cnn-explain', version: meta.versions[0], method: await graphHeatmap('cnn') });
   });
@@ -43,13 +43,29 @@ describe('explanation graphs on KServe v2', () => {
   it('infers a batch with the class to explain as a second tensor, as the graph does', async () => {
     const images = [block(11), block(12)];
     const data = images.flatMap((px) => Array.from(bytesToInput(px)));
-    const body = { id: 'x1', inputs: [{ name: 'class', datatype: 'INT64', shape: [2], data: [TOP_CLASS, 3] }, { name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], data }], outputs: [{ name: 'heatmap' }, { name: 'explained_class' }] };
-    const res = await fetch(`${fx().server.url}/v2/models/cnn-explain/infer`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const body = {
+      id: 'x1',
+      inputs: [
+        { name: 'class', datatype: 'INT64', shape: [2], data: [TOP_CLASS, 3] },
+        { name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], data },
+      ],
+      outputs: [{ name: 'heatmap' }, { name: 'explained_class' }],
+    };
+    const res = await fetch(`${fx().server.url}/v2/models/cnn-explain/infer`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     const json: Json = await res.json();
     expect(json).toMatchObject({ model_name: 'cnn-explain', id: 'x1' });
-    expect(json.outputs.map((o: Json) => [o.name, o.datatype, o.shape])).toEqual([['heatmap', 'FP32', [2, 28, 28]], ['explained_class', 'INT64', [2]]]);
-    const out = await fx().sessions.get('cnn')!.run({ input: new ort.Tensor('float32', Float32Array.from(data), [2, 1, 28, 28]), class: new ort.Tensor('int64', BigInt64Array.of(-1n, 3n), [2]) });
+    expect(json.outputs.map((o: Json) => [o.name, o.datatype, o.shape])).toEqual([
+      ['heatmap', 'FP32', [2, 28, 28]],
+      ['explained_class', 'INT64', [2]],
+    ]);
+    const out = await fx()
+      .sessions.get('cnn')!
+      .run({ input: new ort.Tensor('float32', Float32Array.from(data), [2, 1, 28, 28]), class: new ort.Tensor('int64', BigInt64Array.of(-1n, 3n), [2]) });
     expect(Float32Array.from(json.outputs[0].data)).toEqual(asJson(out.heatmap!.data as Float32Array));
     expect(json.outputs[1].data).toEqual(Array.from(out.explained_class!.data as BigInt64Array, Number));
     expect(json.outputs[1].data[1]).toBe(3);
@@ -65,7 +81,11 @@ describe('explanation graphs on KServe v2', () => {
       [input, { name: 'class', datatype: 'INT64', shape: [1], data: [-2] }],
     ];
     for (const inputs of cases) {
-      const res = await fetch(`${fx().server.url}/v2/models/cnn-explain/infer`, { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${fx().server.url}/v2/models/cnn-explain/infer`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(400);
       expect(((await res.json()) as Json).error).toMatch(/class/);
     }

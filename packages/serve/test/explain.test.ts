@@ -30,7 +30,12 @@ describe('POST /classify?explain=1', () => {
       expect(e.method).toBe(await graphHeatmap(model));
       expect(e.maps).toHaveLength(1);
       const [map] = e.maps;
-      expect(map).toMatchObject({ class: predictions[0] && { index: predictions[0].index, name: predictions[0].name }, probability: predictions[0].probability, top: true, requested: false });
+      expect(map).toMatchObject({
+        class: predictions[0] && { index: predictions[0].index, name: predictions[0].name },
+        probability: predictions[0].probability,
+        top: true,
+        requested: false,
+      });
       expect(map.heatmap).toHaveLength(28);
       for (const row of map.heatmap) expect(row).toHaveLength(28);
       const ref = await direct(fx().sessions.get(model)!, png, [map.class.index]);
@@ -93,7 +98,9 @@ describe('POST /classify?explain=1', () => {
     const [w, h, gx, gy, gw, gh] = [600, 400, 150, 100, 200, 160];
     const rgb = Buffer.alloc(w * h * 3, 255);
     for (let y = gy; y < gy + gh; y++) for (let x = gx; x < gx + gw; x++) rgb.set([40, 50, 120], (y * w + x) * 3);
-    const jpeg = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg().toBuffer();
+    const jpeg = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     const { status, json } = await classify('?model=cnn&explain=1', form({ image: jpeg }, {}, 'image/jpeg'));
     expect(status).toBe(200);
     const { photo, photoSize, input } = json.explanation.region;
@@ -104,7 +111,13 @@ describe('POST /classify?explain=1', () => {
     expect(photo.y + photo.height).toBeLessThanOrEqual(h);
     // The working image is 128 px wide: one working pixel is 600/128 ≈ 4.7 photo pixels.
     const slack = 2 * (w / 128);
-    for (const [got, want] of [[photo.x, gx], [photo.y, gy], [photo.width, gw], [photo.height, gh]]) expect(Math.abs(got! - want!)).toBeLessThanOrEqual(slack);
+    for (const [got, want] of [
+      [photo.x, gx],
+      [photo.y, gy],
+      [photo.width, gw],
+      [photo.height, gh],
+    ])
+      expect(Math.abs(got! - want!)).toBeLessThanOrEqual(slack);
     // A 5:4 garment fills the input's width and 4/5 of its height, centred.
     expect(input).toEqual({ x: 0, y: 3, width: 28, height: 22 });
   });
@@ -123,7 +136,7 @@ describe('POST /classify?explain=1', () => {
     }
   });
 
-  it('admits a full batch of explained images (64, two maps each) into the slower graph\'s queue', async () => {
+  it("admits a full batch of explained images (64, two maps each) into the slower graph's queue", async () => {
     const pngs = await Promise.all(Array.from({ length: 64 }, (_, i) => pngOf(block(20 + i))));
     const { status, json } = await classify('/batch?model=cnn&explain_class=Coat', form({ image: pngs }));
     expect(status).toBe(200);

@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 const infer = (data: unknown, n = 1) =>
-  fetch(`${server.url}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [n, 1, 28, 28], data }] }) });
+  fetch(`${server.url}/v2/models/mlp/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [n, 1, 28, 28], data }] }),
+  });
 
 describe('issue 12: v2 tensors, headers and methods', () => {
   it('case 9: v2 inputs that are not finite as FP32 are 400; outputs that overflow are 422, never null', async () => {

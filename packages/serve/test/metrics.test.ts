@@ -25,13 +25,19 @@ describe('/metrics', () => {
   it('counts a request refused before any route ran (413) under the route it was sent to', async () => {
     const { url } = current();
     const before = await metric(url, 'fmnist_http_requests_total', { route: '/classify', status: '413' });
-    const res = await fetch(`${url}/classify`, { method: 'POST', body: new Uint8Array(11 * 1024 * 1024), headers: { 'content-type': 'image/png' } }).catch(() => undefined);
+    const res = await fetch(`${url}/classify`, { method: 'POST', body: new Uint8Array(11 * 1024 * 1024), headers: { 'content-type': 'image/png' } }).catch(
+      () => undefined,
+    );
     if (res) expect(res.status).toBe(413);
     expect(await metric(url, 'fmnist_http_requests_total', { route: '/classify', status: '413' })).toBe(before + 1);
     // The same on a /v2 route with a path parameter: the pattern, as for requests a route answered.
     const v2 = { route: '/v2/models/:name/infer', status: '413' };
     const v2Before = await metric(url, 'fmnist_http_requests_total', v2);
-    const refused = await fetch(`${url}/v2/models/cnn/infer`, { method: 'POST', body: new Uint8Array(11 * 1024 * 1024), headers: { 'content-type': 'application/json' } }).catch(() => undefined);
+    const refused = await fetch(`${url}/v2/models/cnn/infer`, {
+      method: 'POST',
+      body: new Uint8Array(11 * 1024 * 1024),
+      headers: { 'content-type': 'application/json' },
+    }).catch(() => undefined);
     if (refused) expect(refused.status).toBe(413);
     expect(await metric(url, 'fmnist_http_requests_total', v2)).toBe(v2Before + 1);
     const routes = new Set([...(await (await fetch(`${url}/metrics`)).text()).matchAll(/^fmnist_http_requests_total\{route="([^"]*)"/gm)].map((m) => m[1]));

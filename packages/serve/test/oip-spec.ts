@@ -30,7 +30,9 @@ const dir = process.env.OIP_SPEC_DIR ? userPath(process.env.OIP_SPEC_DIR) : join
 const file = join(dir, 'open_inference_rest.yaml');
 
 /** Why the spec tests skip (undefined: they run); with REQUIRE_DATA=1 a missing spec fails instead. */
-export const oipSpecMissing = existsSync(file) ? undefined : `${file} is missing: set OIP_SPEC_DIR to the folder with the Open Inference Protocol's open_inference_rest.yaml`;
+export const oipSpecMissing = existsSync(file)
+  ? undefined
+  : `${file} is missing: set OIP_SPEC_DIR to the folder with the Open Inference Protocol's open_inference_rest.yaml`;
 if (oipSpecMissing) {
   if (process.env.REQUIRE_DATA === '1') throw new Error(`REQUIRE_DATA=1 but ${oipSpecMissing}`);
   console.warn(`${oipSpecMissing}: skipping the /v2 conformance tests`);
@@ -41,10 +43,28 @@ const MODEL = '/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}';
 /** This server's /v2 routes and the YAML path each is checked as. */
 const OPERATIONS: { method: string; path: RegExp; spec: string; error: string; prose?: object }[] = [
   { method: 'GET', path: /^\/v2\/?$/, spec: '/v2/', error: 'metadata_server_error_response' },
-  { method: 'GET', path: /^\/v2\/health\/live$/, spec: '/v2/health/live', error: 'metadata_server_error_response', prose: { type: 'object', required: ['live'], properties: { live: { type: 'boolean' } } } },
-  { method: 'GET', path: /^\/v2\/health\/ready$/, spec: '/v2/health/ready', error: 'metadata_server_error_response', prose: { type: 'object', required: ['ready'], properties: { ready: { type: 'boolean' } } } },
+  {
+    method: 'GET',
+    path: /^\/v2\/health\/live$/,
+    spec: '/v2/health/live',
+    error: 'metadata_server_error_response',
+    prose: { type: 'object', required: ['live'], properties: { live: { type: 'boolean' } } },
+  },
+  {
+    method: 'GET',
+    path: /^\/v2\/health\/ready$/,
+    spec: '/v2/health/ready',
+    error: 'metadata_server_error_response',
+    prose: { type: 'object', required: ['ready'], properties: { ready: { type: 'boolean' } } },
+  },
   { method: 'GET', path: /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?$/, spec: MODEL, error: 'metadata_model_error_response' },
-  { method: 'GET', path: /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/ready$/, spec: `${MODEL}/ready`, error: 'metadata_model_error_response', prose: { type: 'object', required: ['name', 'ready'], properties: { name: { type: 'string' }, ready: { type: 'boolean' } } } },
+  {
+    method: 'GET',
+    path: /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/ready$/,
+    spec: `${MODEL}/ready`,
+    error: 'metadata_model_error_response',
+    prose: { type: 'object', required: ['name', 'ready'], properties: { name: { type: 'string' }, ready: { type: 'boolean' } } },
+  },
   { method: 'POST', path: /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/, spec: `${MODEL}/infer`, error: 'inference_error_response' },
 ];
 
@@ -74,7 +94,8 @@ export async function checkV2(method: string, path: string, res: Response): Prom
   const text = await res.text();
   const problems: string[] = [];
   const where = `${method} ${path} -> ${res.status}`;
-  if (!/^application\/json\b/.test(res.headers.get('content-type') ?? '')) problems.push(`${where}: content-type ${res.headers.get('content-type')}, not application/json`);
+  if (!/^application\/json\b/.test(res.headers.get('content-type') ?? ''))
+    problems.push(`${where}: content-type ${res.headers.get('content-type')}, not application/json`);
   let body: Json;
   try {
     body = JSON.parse(text);
@@ -96,8 +117,16 @@ export async function checkV2(method: string, path: string, res: Response): Prom
   const documented = spec.doc.paths[op.spec]?.[method.toLowerCase()]?.responses[String(res.status)];
   if (!documented) return { problems: [...problems, `${where}: status not in the spec's YAML for ${op.spec}`], body };
   const schema = documented.content?.['application/json']?.schema;
-  if (schema) run(compiled(`${op.spec} ${res.status}`, () => JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', 'oip#/definitions/')) as object), `${op.spec} ${res.status} answer`);
-  else if (op.prose) run(compiled(op.spec, () => op.prose!), `${op.spec} answer as the prose spec has it`);
+  if (schema)
+    run(
+      compiled(`${op.spec} ${res.status}`, () => JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', 'oip#/definitions/')) as object),
+      `${op.spec} ${res.status} answer`,
+    );
+  else if (op.prose)
+    run(
+      compiled(op.spec, () => op.prose!),
+      `${op.spec} answer as the prose spec has it`,
+    );
   else problems.push(`${where}: neither the YAML nor the prose gives this answer a shape`);
   return { problems, body };
 }

@@ -30,8 +30,16 @@ interface Answer {
 let withData: RunningServer;
 let noData: RunningServer;
 let cleanup: (() => Promise<void>)[] = [];
-const images = (n: number) => encodeIdx([n, 28, 28], new Uint8Array(n * IMAGE_PIXELS).map((_, i) => (i * 7) % 256));
-const labels = (n: number) => encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 10));
+const images = (n: number) =>
+  encodeIdx(
+    [n, 28, 28],
+    new Uint8Array(n * IMAGE_PIXELS).map((_, i) => (i * 7) % 256),
+  );
+const labels = (n: number) =>
+  encodeIdx(
+    [n],
+    Uint8Array.from({ length: n }, (_, i) => i % 10),
+  );
 
 beforeAll(async () => {
   const fx = await fixtureModelsDir();
@@ -65,7 +73,11 @@ async function raw(server: RunningServer, method: string, url: string, type: str
   socket.write(sent);
   const res = await readUntilClose(socket);
   const chunked = /transfer-encoding: chunked/i.test(res.head);
-  return { status: res.status, type: /content-type: ([^\r\n]*)/i.exec(res.head)?.[1] ?? '', text: chunked ? res.body.replace(/(^|\r\n)[0-9a-f]+\r\n/gi, '') : res.body };
+  return {
+    status: res.status,
+    type: /content-type: ([^\r\n]*)/i.exec(res.head)?.[1] ?? '',
+    text: chunked ? res.body.replace(/(^|\r\n)[0-9a-f]+\r\n/gi, '') : res.body,
+  };
 }
 
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -80,7 +92,10 @@ interface Case {
 
 async function cases(): Promise<Case[]> {
   const png = await pngOf(new Uint8Array(IMAGE_PIXELS).map((_, i) => (i % 28 > 8 && i % 28 < 20 ? 200 : 0)));
-  const pngBody = (query = '') => (s: RunningServer, path: string) => send(s, 'POST', `${path}${query}`, { body: png, headers: { 'content-type': 'image/png' } });
+  const pngBody =
+    (query = '') =>
+    (s: RunningServer, path: string) =>
+      send(s, 'POST', `${path}${query}`, { body: png, headers: { 'content-type': 'image/png' } });
   const version = withData.ctx.registry.get('cnn')!.version;
   const list: Case[] = [];
   const add = (path: string, method: string, status: number, run: () => Promise<Answer>) => list.push({ path, method, status, send: run });
@@ -107,22 +122,33 @@ async function cases(): Promise<Case[]> {
     add(path, 'post', 413, () => raw(withData, 'POST', path, 'image/png', 300 * 1024, ''));
     add(path, 'post', 415, () => send(withData, 'POST', path, { body: 'hello', headers: { 'content-type': 'text/plain' } }));
     // One image over the decode budget; for a batch, images whose summed cost is over its budget.
-    add(path, 'post', 422, () => (path === '/classify' ? send(withData, 'POST', path, { body: pngClaiming(100_000, 100_000), headers: { 'content-type': 'image/png' } }) : send(withData, 'POST', path, { body: form({ image: [pngClaiming(100, 100), pngClaiming(100, 100)] }) })));
+    add(path, 'post', 422, () =>
+      path === '/classify'
+        ? send(withData, 'POST', path, { body: pngClaiming(100_000, 100_000), headers: { 'content-type': 'image/png' } })
+        : send(withData, 'POST', path, { body: form({ image: [pngClaiming(100, 100), pngClaiming(100, 100)] }) }),
+    );
   }
 
   add('/evaluate', 'post', 200, () => send(withData, 'POST', '/evaluate'));
-  add('/evaluate', 'post', 200, () => send(withData, 'POST', '/evaluate?stream=1', { body: form({ images: images(2), labels: labels(2) }, {}, 'application/octet-stream') }));
+  add('/evaluate', 'post', 200, () =>
+    send(withData, 'POST', '/evaluate?stream=1', { body: form({ images: images(2), labels: labels(2) }, {}, 'application/octet-stream') }),
+  );
   add('/evaluate', 'post', 400, () => send(withData, 'POST', '/evaluate', { body: form({ images: images(2) }, {}, 'application/octet-stream') }));
   add('/evaluate', 'post', 404, () => send(withData, 'POST', '/evaluate?model=resnet'));
   add('/evaluate', 'post', 408, () => raw(withData, 'POST', '/evaluate', 'application/json', 1000, '{"model":'));
   add('/evaluate', 'post', 409, () => send(noData, 'POST', '/evaluate'));
-  add('/evaluate', 'post', 413, () => send(withData, 'POST', '/evaluate', { body: form({ images: images(5), labels: labels(5) }, {}, 'application/octet-stream') }));
+  add('/evaluate', 'post', 413, () =>
+    send(withData, 'POST', '/evaluate', { body: form({ images: images(5), labels: labels(5) }, {}, 'application/octet-stream') }),
+  );
 
   add('/v2', 'get', 200, () => send(withData, 'GET', '/v2'));
   add('/v2/', 'get', 200, () => send(withData, 'GET', '/v2/'));
   add('/v2/health/live', 'get', 200, () => send(withData, 'GET', '/v2/health/live'));
   add('/v2/health/ready', 'get', 200, () => send(withData, 'GET', '/v2/health/ready'));
-  for (const [prefix, base] of [['/v2/models/{name}', '/v2/models/cnn'], ['/v2/models/{name}/versions/{version}', `/v2/models/cnn/versions/${version}`]] as const) {
+  for (const [prefix, base] of [
+    ['/v2/models/{name}', '/v2/models/cnn'],
+    ['/v2/models/{name}/versions/{version}', `/v2/models/cnn/versions/${version}`],
+  ] as const) {
     const missing = prefix.includes('version}') ? '/v2/models/cnn/versions/nope' : '/v2/models/resnet';
     add(prefix, 'get', 200, () => send(withData, 'GET', base));
     add(prefix, 'get', 404, () => send(withData, 'GET', missing));
@@ -156,9 +182,16 @@ async function cases(): Promise<Case[]> {
 }
 
 const ajv = new Ajv2020({ allErrors: true, validateFormats: false });
-ajv.addSchema({ $id: 'doc', $defs: JSON.parse(JSON.stringify((openapi as unknown as { components: { schemas: object } }).components.schemas).replaceAll('#/components/schemas/', 'doc#/$defs/')) as object });
+ajv.addSchema({
+  $id: 'doc',
+  $defs: JSON.parse(
+    JSON.stringify((openapi as unknown as { components: { schemas: object } }).components.schemas).replaceAll('#/components/schemas/', 'doc#/$defs/'),
+  ) as object,
+});
 const validators = new Map<string, ValidateFunction>();
-const validator = (key: string, schema: object) => validators.get(key) ?? validators.set(key, ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', 'doc#/$defs/')) as object)).get(key)!;
+const validator = (key: string, schema: object) =>
+  validators.get(key) ??
+  validators.set(key, ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', 'doc#/$defs/')) as object)).get(key)!;
 
 /** What is wrong with an answer by the document (empty: nothing). */
 function check(c: Case, a: Answer): string[] {
@@ -183,14 +216,17 @@ function check(c: Case, a: Answer): string[] {
 describe('the OpenAPI document', () => {
   it('every documented (path, method, status) is answered by a real request, as the document says', async () => {
     const all = await cases();
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).flatMap(([method, op]) => Object.keys(op.responses).map((s) => `${method} ${path} ${s}`)));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => Object.keys(op.responses).map((s) => `${method} ${path} ${s}`)),
+    );
     expect([...new Set(all.map((c) => `${c.method} ${c.path} ${c.status}`))].sort()).toEqual(documented.sort());
     const problems: string[] = [];
     for (const c of all) {
       const answer = await c.send().catch((err: unknown) => {
         throw new Error(`${c.method.toUpperCase()} ${c.path} (${c.status}): ${String((err as Error).cause ?? err)}`);
       });
-      if (answer.status !== c.status) problems.push(`${c.method.toUpperCase()} ${c.path}: expected ${c.status}, got ${answer.status} (${answer.text.slice(0, 120)})`);
+      if (answer.status !== c.status)
+        problems.push(`${c.method.toUpperCase()} ${c.path}: expected ${c.status}, got ${answer.status} (${answer.text.slice(0, 120)})`);
       problems.push(...check(c, answer));
     }
     expect(problems).toEqual([]);
@@ -198,10 +234,12 @@ describe('the OpenAPI document', () => {
 
   it('lists every route of the app', () => {
     const routes = createApp(withData.ctx).routes.filter((r) => r.method !== 'ALL' && !r.path.includes('*'));
-    const missing = routes.map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`).filter((key) => {
-      const [method, path] = key.split(' ') as [string, string];
-      return !doc.paths[path]?.[method];
-    });
+    const missing = routes
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
+      .filter((key) => {
+        const [method, path] = key.split(' ') as [string, string];
+        return !doc.paths[path]?.[method];
+      });
     expect(missing).toEqual([]);
   });
 });

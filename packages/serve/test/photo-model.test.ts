@@ -2,7 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptMask, accepts, argmaxRows, bytesToInput, DEFAULT_MODEL, IMAGE_PIXELS, NUM_CLASSES, photoFoldSplit, preprocessImage, softmaxRows, METADATA_KEYS } from '@fmnist/core';
+import {
+  acceptMask,
+  accepts,
+  argmaxRows,
+  bytesToInput,
+  DEFAULT_MODEL,
+  IMAGE_PIXELS,
+  NUM_CLASSES,
+  photoFoldSplit,
+  preprocessImage,
+  softmaxRows,
+  METADATA_KEYS,
+} from '@fmnist/core';
 import { readPhotoSet, repoRoot } from '@fmnist/core/node';
 import { testPhotoDir } from '@fmnist/core/testing';
 import { decodeImage } from '../src/decode.ts';
@@ -39,21 +51,25 @@ describe(`the shipped default model (${DEFAULT_MODEL})`, () => {
     expect(data.photoValidation.count).toBeGreaterThan(100);
   });
 
-  it.skipIf(!photoDir)('scores the accept-top1 its metadata records on the photo validation split, re-measured through the server decoder', async () => {
-    const data = JSON.parse(meta[METADATA_KEYS.trainingData]!);
-    const recipe = data.recipe.photos as { folds: number; fold: number; splitSeed: number };
-    const set = await readPhotoSet(photoDir!);
-    const { validation } = photoFoldSplit(set.entries, recipe.folds, recipe.fold, recipe.splitSeed);
-    const labelled = validation.filter((i) => set.entries[i]!.accept.length > 0);
-    expect(labelled.length).toBe(data.photoValidation.count);
-    const x = new Float32Array(labelled.length * IMAGE_PIXELS);
-    for (const [j, i] of labelled.entries()) x.set(await modelInput(join(photoDir!, set.entries[i]!.file)), j * IMAGE_PIXELS);
-    const out = await session.run({ input: new ort.Tensor('float32', x, [labelled.length, 1, 28, 28]) });
-    const top = argmaxRows(out.logits!.data as Float32Array, NUM_CLASSES);
-    const right = labelled.filter((i, j) => accepts(acceptMask(set.entries[i]!.accept), top[j]!)).length;
-    // Training measured it with tfjs on the same pixels; a photo whose two best logits tie within float error may flip.
-    expect(Math.abs(right - Math.round(data.photoValidation.acceptTop1 * labelled.length))).toBeLessThanOrEqual(1);
-  }, 120_000);
+  it.skipIf(!photoDir)(
+    'scores the accept-top1 its metadata records on the photo validation split, re-measured through the server decoder',
+    async () => {
+      const data = JSON.parse(meta[METADATA_KEYS.trainingData]!);
+      const recipe = data.recipe.photos as { folds: number; fold: number; splitSeed: number };
+      const set = await readPhotoSet(photoDir!);
+      const { validation } = photoFoldSplit(set.entries, recipe.folds, recipe.fold, recipe.splitSeed);
+      const labelled = validation.filter((i) => set.entries[i]!.accept.length > 0);
+      expect(labelled.length).toBe(data.photoValidation.count);
+      const x = new Float32Array(labelled.length * IMAGE_PIXELS);
+      for (const [j, i] of labelled.entries()) x.set(await modelInput(join(photoDir!, set.entries[i]!.file)), j * IMAGE_PIXELS);
+      const out = await session.run({ input: new ort.Tensor('float32', x, [labelled.length, 1, 28, 28]) });
+      const top = argmaxRows(out.logits!.data as Float32Array, NUM_CLASSES);
+      const right = labelled.filter((i, j) => accepts(acceptMask(set.entries[i]!.accept), top[j]!)).length;
+      // Training measured it with tfjs on the same pixels; a photo whose two best logits tie within float error may flip.
+      expect(Math.abs(right - Math.round(data.photoValidation.acceptTop1 * labelled.length))).toBeLessThanOrEqual(1);
+    },
+    120_000,
+  );
 
   describe.skipIf(!sampleDir)('over HTTP', () => {
     let server: RunningServer;

@@ -39,7 +39,15 @@ function shape(file: string, px: Uint8Array): Shape {
       }
     }
   }
-  return { frame: on / outline, file, litBorder, darkCorners, offCentre: Math.hypot(centroid.x - 13.5, centroid.y - 13.5), longEdge: Math.max(box.width, box.height), lit: litCount / 784 };
+  return {
+    frame: on / outline,
+    file,
+    litBorder,
+    darkCorners,
+    offCentre: Math.hypot(centroid.x - 13.5, centroid.y - 13.5),
+    longEdge: Math.max(box.width, box.height),
+    lit: litCount / 784,
+  };
 }
 
 describe.skipIf(!PHOTOS)('preprocessing of the 42 real sample photos', () => {

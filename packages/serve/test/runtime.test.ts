@@ -48,7 +48,7 @@ describe('dynamic batching', () => {
   it('answers 200 concurrent requests, coalescing them into batches', async () => {
     const server = await startTestServer({ modelsDir, batching: { maxBatch: 32, maxDelayMs: 5, maxQueue: 1000 } });
     try {
-      const single = await (await classify(server.url)).json() as Json;
+      const single = (await (await classify(server.url)).json()) as Json;
       const responses = await Promise.all(Array.from({ length: 200 }, () => classify(server.url)));
       expect(responses.map((r) => r.status)).toEqual(Array(200).fill(200));
       const bodies = await Promise.all(responses.map((r) => r.json() as Json));
@@ -77,7 +77,7 @@ describe('bounded queue', () => {
       expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
       const full = responses.find((r) => r.status === 503)!;
       expect(full.headers.get('retry-after')).toBe('1');
-      expect((await full.json() as Json).error.code).toBe('queue_full');
+      expect(((await full.json()) as Json).error.code).toBe('queue_full');
       // Once the queue drains, requests succeed again.
       expect((await classify(server.url)).status).toBe(200);
     } finally {
@@ -91,7 +91,7 @@ describe('execution provider selection', () => {
     const logs: string[] = [];
     const server = await startTestServer({ modelsDir, device: 'auto', sessionFactory: noCuda, log: (m) => logs.push(m) });
     try {
-      const models = (await (await fetch(`${server.url}/models`)).json() as Json).models as { name: string; provider: string; fallbackReason?: string }[];
+      const models = ((await (await fetch(`${server.url}/models`)).json()) as Json).models as { name: string; provider: string; fallbackReason?: string }[];
       for (const m of models) {
         expect(m.provider).toBe('cpu');
         expect(m.fallbackReason).toContain('libonnxruntime_providers_cuda');
@@ -108,7 +108,7 @@ describe('execution provider selection', () => {
     const cudaOk: SessionFactory = (bytes) => ortSessionFactory(bytes, 'cpu');
     const server = await startTestServer({ modelsDir, device: 'auto', sessionFactory: cudaOk });
     try {
-      const ready = await (await fetch(`${server.url}/readyz`)).json() as Json;
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Json;
       expect(ready.models.map((m: { provider: string }) => m.provider)).toEqual(['cuda', 'cuda']);
     } finally {
       await server.close();
@@ -128,10 +128,10 @@ describe('execution provider selection', () => {
   it.skipIf(cudaInstalled)('the real onnxruntime-node without CUDA libraries: auto falls back to CPU, and says why', async () => {
     const server = await startTestServer({ modelsDir, device: 'auto' });
     try {
-      const ready = await (await fetch(`${server.url}/readyz`)).json() as Json;
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Json;
       expect(ready.models.length).toBeGreaterThan(0);
       for (const m of ready.models) expect(m.provider).toBe('cpu');
-      const models = (await (await fetch(`${server.url}/models`)).json() as Json).models as { provider: string; fallbackReason?: string }[];
+      const models = ((await (await fetch(`${server.url}/models`)).json()) as Json).models as { provider: string; fallbackReason?: string }[];
       for (const m of models) expect(m.fallbackReason).toContain('libonnxruntime_providers_cuda');
     } finally {
       await server.close();
@@ -147,7 +147,7 @@ describe('graceful shutdown', () => {
     const closed = server.close();
     const responses = await Promise.all(inFlight);
     expect(responses.map((r) => r.status)).toEqual(Array(6).fill(200));
-    for (const r of responses) expect((await r.json() as Json).predictions).toHaveLength(3);
+    for (const r of responses) expect(((await r.json()) as Json).predictions).toHaveLength(3);
     await closed;
     await expect(classify(server.url)).rejects.toThrow();
   });

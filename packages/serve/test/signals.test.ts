@@ -11,7 +11,9 @@ const main = join(import.meta.dirname, '..', 'src', 'main.ts');
 
 /** The entry point on a free port with the fixture models; `output()` is everything it printed so far. */
 function startEntry(modelsDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', modelsDir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', modelsDir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,7 +35,8 @@ describe('the process entry', () => {
   it('runs the server under jemalloc where the system has it (memory freed after an attack goes back to the OS)', async () => {
     const fx = await fixtureModelsDir();
     const expected = jemallocToPreload(process.env) ? 'jemalloc' : loadedAllocator();
-    if (expected === 'system') console.warn('jemalloc is not installed here (apt-get install libjemalloc2): checking that the server says it runs on the system allocator');
+    if (expected === 'system')
+      console.warn('jemalloc is not installed here (apt-get install libjemalloc2): checking that the server says it runs on the system allocator');
     const { child, exited, waitFor } = startEntry(fx.dir);
     try {
       expect((await waitFor(/allocator (\w+)/))[1]).toBe(expected);
@@ -49,7 +52,13 @@ describe('the process entry', () => {
     try {
       const url = `http://127.0.0.1:${(await waitFor(/127\.0\.0\.1:(\d+)/))[1]}`;
       // One long request: 64 photos in a batch keeps the server busy for a few hundred ms.
-      const photo = await sharp(await readFile(join(resolveSamplePhotoDir(), 'dress_01.jpg')).catch(() => sharp({ create: { width: 600, height: 800, channels: 3, background: '#c0a080' } }).jpeg().toBuffer()))
+      const photo = await sharp(
+        await readFile(join(resolveSamplePhotoDir(), 'dress_01.jpg')).catch(() =>
+          sharp({ create: { width: 600, height: 800, channels: 3, background: '#c0a080' } })
+            .jpeg()
+            .toBuffer(),
+        ),
+      )
         .resize(600, 800)
         .jpeg()
         .toBuffer();
@@ -74,7 +83,9 @@ describe('the process entry', () => {
   it('refuses to start with --device cuda where CUDA is missing, with a fix in the message', async () => {
     const fx = await fixtureModelsDir();
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', fx.dir, '--port', '0', '--host', '127.0.0.1', '--device', 'cuda'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', fx.dir, '--port', '0', '--host', '127.0.0.1', '--device', 'cuda'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

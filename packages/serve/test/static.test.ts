@@ -9,7 +9,10 @@ import { CACHE_CONTROL } from '../src/routes/static.ts';
 import { fixtureModelsDir, startTestServer } from './helpers.ts';
 
 /** A raw GET (no automatic decompression, unlike fetch): status, headers and the bytes as sent. */
-function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(url, { headers }, (res) => {
       const chunks: Buffer[] = [];

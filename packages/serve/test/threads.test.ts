@@ -13,7 +13,7 @@ const model = fixtureModel(randomWeights(7, 0.2), 'fixture');
 
 describe('sessions in a thread', () => {
   it('give the same outputs as a session in the calling thread', async () => {
-    const input = new Float32Array(3 * IMAGE_PIXELS).map((_, i) => (i * 37) % 101 / 100);
+    const input = new Float32Array(3 * IMAGE_PIXELS).map((_, i) => ((i * 37) % 101) / 100);
     const feeds = () => ({ input: float32Tensor(input.slice(), [3, 1, 28, 28]) });
     const [threaded, local] = await Promise.all([threadSessionFactory(model, 'cpu'), ortSessionFactory(model, 'cpu')]);
     try {
@@ -30,8 +30,14 @@ describe('sessions in a thread', () => {
   });
 
   it('fail to open on CUDA with the reason, as in-thread sessions do (no CUDA libraries here)', async () => {
-    const inThread = await ortSessionFactory(model, 'cuda').then(() => 'opened', (e: Error) => e.message);
-    const threaded = await threadSessionFactory(model, 'cuda').then(() => 'opened', (e: Error) => e.message);
+    const inThread = await ortSessionFactory(model, 'cuda').then(
+      () => 'opened',
+      (e: Error) => e.message,
+    );
+    const threaded = await threadSessionFactory(model, 'cuda').then(
+      () => 'opened',
+      (e: Error) => e.message,
+    );
     expect(threaded).toBe(inThread);
   });
 });

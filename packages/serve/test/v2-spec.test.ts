@@ -25,10 +25,17 @@ async function v2(method: string, path: string, body?: unknown): Promise<{ statu
   return { status: res.status, body: json };
 }
 
-const image = (n: number) => ({ name: 'input', datatype: 'FP32', shape: [n, 1, 28, 28], data: Array.from({ length: n }, (_, i) => Array.from(bytesToInput(block(i)))).flat() });
+const image = (n: number) => ({
+  name: 'input',
+  datatype: 'FP32',
+  shape: [n, 1, 28, 28],
+  data: Array.from({ length: n }, (_, i) => Array.from(bytesToInput(block(i)))).flat(),
+});
 const classes = (values: number[]) => ({ name: 'class', datatype: 'INT64', shape: [values.length], data: values });
 /** A valid request for a model: the image, plus the class to explain for an explanation graph. */
-const request = (model: string, n = 2) => ({ inputs: model.endsWith('-explain') ? [image(n), classes(Array.from({ length: n }, (_, i) => (i === 0 ? TOP_CLASS : i % 10)))] : [image(n)] });
+const request = (model: string, n = 2) => ({
+  inputs: model.endsWith('-explain') ? [image(n), classes(Array.from({ length: n }, (_, i) => (i === 0 ? TOP_CLASS : i % 10)))] : [image(n)],
+});
 
 describe.skipIf(oipSpecMissing !== undefined)('/v2 against the Open Inference Protocol YAML', () => {
   const models = async (): Promise<string[]> => {
@@ -65,7 +72,12 @@ describe.skipIf(oipSpecMissing !== undefined)('/v2 against the Open Inference Pr
       expect(plain.status).toBe(200);
       expect(plain.body).not.toHaveProperty('id');
       const params = { parameters: { a: 'x', b: 1.5, c: true } };
-      const withId = await v2('POST', `/v2/models/${name}/versions/${version}/infer`, { id: `req-${name}`, ...params, ...request(name), outputs: [{ name: 'probabilities', ...params }] });
+      const withId = await v2('POST', `/v2/models/${name}/versions/${version}/infer`, {
+        id: `req-${name}`,
+        ...params,
+        ...request(name),
+        outputs: [{ name: 'probabilities', ...params }],
+      });
       expect(withId.status).toBe(200);
       expect(withId.body.id).toBe(`req-${name}`);
       expect(withId.body.outputs.map((o: Json) => o.name)).toEqual(['probabilities']);
@@ -103,14 +115,18 @@ describe.skipIf(oipSpecMissing !== undefined)('/v2 against the Open Inference Pr
     expect(explainBad.body.error).toMatch(/`id` must be a string/);
     expect((await v2('POST', '/v2/models/cnn-explain/infer', { inputs: [image(1), { ...classes([1]), data: [[1]] }] })).status).toBe(400);
 
-    for (const path of ['/v2/models/resnet', '/v2/models/resnet/ready', '/v2/models/cnn/versions/nope', '/v2/models/cnn/versions/nope/ready', '/v2/nope']) expect((await v2('GET', path)).status, path).toBe(404);
+    for (const path of ['/v2/models/resnet', '/v2/models/resnet/ready', '/v2/models/cnn/versions/nope', '/v2/models/cnn/versions/nope/ready', '/v2/nope'])
+      expect((await v2('GET', path)).status, path).toBe(404);
     expect((await v2('POST', '/v2/models/resnet/infer', ok)).status).toBe(404);
     expect((await v2('POST', '/v2/models/cnn-explain/versions/nope/infer', request('cnn-explain', 1))).status).toBe(404);
     expect((await v2('POST', '/v2/models/cnn')).status).toBe(405);
     expect((await v2('GET', '/v2/models/cnn/infer')).status).toBe(405);
     // Over --max-json-mb (6 MB by default): refused from the header before the body is read
     // (over a raw socket: fetch may see the connection reset while it is still uploading).
-    const socket = await openRequest(fx().server.url, `POST /v2/models/cnn/infer HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: ${7 * 1024 * 1024}`);
+    const socket = await openRequest(
+      fx().server.url,
+      `POST /v2/models/cnn/infer HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: ${7 * 1024 * 1024}`,
+    );
     const big = await readUntilClose(socket);
     const type = /content-type: ([^\r\n]*)/i.exec(big.head)?.[1] ?? '';
     expect(big.status).toBe(413);

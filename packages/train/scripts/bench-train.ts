@@ -23,8 +23,15 @@ import { localStepper, parallelStepper } from '../src/parallel/steppers.ts';
 
 const { values } = parseArgs({
   options: {
-    backend: { type: 'string', default: 'auto' }, 'batch-size': { type: 'string', default: '128' }, steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string' },
-    only: { type: 'string', default: MODEL_KINDS.join(',') }, depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
+    backend: { type: 'string', default: 'auto' },
+    'batch-size': { type: 'string', default: '128' },
+    steps: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '3' },
+    workers: { type: 'string' },
+    only: { type: 'string', default: MODEL_KINDS.join(',') },
+    depth: { type: 'string', default: '20' },
+    width: { type: 'string', default: '16' },
+    python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -36,7 +43,9 @@ const steps = Number(values.steps);
 const rounds = Number(values.rounds);
 const parallel = values.workers ? Number(values.workers) : defaultWorkers(selection.used);
 console.log(describeSelection(selection));
-console.log(`machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; batch ${batchSize}; median of ${rounds} rounds of ${steps} steps after 5 warm-up steps`);
+console.log(
+  `machine: ${availableParallelism()} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; batch ${batchSize}; median of ${rounds} rounds of ${steps} steps after 5 warm-up steps`,
+);
 
 const x = new Float32Array(batchSize * IMAGE_PIXELS).map(() => Math.random());
 const labels = new Int32Array(batchSize).map(() => Math.floor(Math.random() * NUM_CLASSES));
@@ -62,7 +71,9 @@ for (const { name, recipe } of variants) {
     }
     rates.sort((p, q) => p - q);
     const median = rates[Math.floor(rates.length / 2)]!;
-    console.log(`${name}, ${workers} worker${workers > 1 ? 's' : ' (in process)'}: ${median.toFixed(0)} images/s (${((1000 * batchSize) / median).toFixed(1)} ms/step; rounds ${rates[0]!.toFixed(0)}-${rates.at(-1)!.toFixed(0)})`);
+    console.log(
+      `${name}, ${workers} worker${workers > 1 ? 's' : ' (in process)'}: ${median.toFixed(0)} images/s (${((1000 * batchSize) / median).toFixed(1)} ms/step; rounds ${rates[0]!.toFixed(0)}-${rates.at(-1)!.toFixed(0)})`,
+    );
     if (recipe.model === 'resnet') typescriptRates.set(`${workers}`, median);
     await stepper.dispose();
     model.dispose();
@@ -73,11 +84,33 @@ tf.disposeVariables();
 if (only.has('resnet')) {
   // The same model, batch size and step (SGD + Nesterov, weight decay, label smoothing) in PyTorch on all cores.
   const script = fileURLToPath(new URL('./bench_torch_resnet.py', import.meta.url));
-  const args = [script, '--depth', `${depth}`, '--width', `${width}`, '--batch-size', `${batchSize}`, '--steps', `${steps}`, '--rounds', `${rounds}`, '--threads', `${availableParallelism()}`];
+  const args = [
+    script,
+    '--depth',
+    `${depth}`,
+    '--width',
+    `${width}`,
+    '--batch-size',
+    `${batchSize}`,
+    '--steps',
+    `${steps}`,
+    '--rounds',
+    `${rounds}`,
+    '--threads',
+    `${availableParallelism()}`,
+  ];
   try {
     const { stdout } = await promisify(execFile)(values.python, args, { maxBuffer: 1 << 20 });
-    const torch = JSON.parse(stdout.trim().split('\n').at(-1)!) as { images_per_second: number; rounds: number[]; params: number; torch: string; threads: number };
-    console.log(`pytorch ${torch.torch} resnet-${depth} (width ${width}, ${torch.params} parameters), ${torch.threads} threads: ${torch.images_per_second.toFixed(0)} images/s (${((1000 * batchSize) / torch.images_per_second).toFixed(1)} ms/step; rounds ${torch.rounds[0]!.toFixed(0)}-${torch.rounds.at(-1)!.toFixed(0)})`);
+    const torch = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      images_per_second: number;
+      rounds: number[];
+      params: number;
+      torch: string;
+      threads: number;
+    };
+    console.log(
+      `pytorch ${torch.torch} resnet-${depth} (width ${width}, ${torch.params} parameters), ${torch.threads} threads: ${torch.images_per_second.toFixed(0)} images/s (${((1000 * batchSize) / torch.images_per_second).toFixed(1)} ms/step; rounds ${torch.rounds[0]!.toFixed(0)}-${torch.rounds.at(-1)!.toFixed(0)})`,
+    );
     for (const [workers, rate] of typescriptRates) console.log(`  TypeScript / PyTorch, ${workers} worker(s): ${(rate / torch.images_per_second).toFixed(2)}x`);
   } catch (err) {
     console.log(`pytorch: not measured (${(err as Error).message.split('\n')[0]}); install Debian's python3-torch: apt-get install -y python3-torch`);

@@ -22,7 +22,14 @@ import { photoRunFigures } from '../src/photos/photo-report.ts';
 import type { TrainRunMetrics } from '../src/report/run-report.ts';
 import { RUN_FILES } from '@fmnist/core';
 
-const { values: v } = parseArgs({ options: { base: { type: 'string' }, tuned: { type: 'string' }, alphas: { type: 'string', default: '0,0.25,0.5,0.6,0.7,0.8,0.9,1' }, 'data-dir': { type: 'string' } } });
+const { values: v } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    tuned: { type: 'string' },
+    alphas: { type: 'string', default: '0,0.25,0.5,0.6,0.7,0.8,0.9,1' },
+    'data-dir': { type: 'string' },
+  },
+});
 if (!v.base || !v.tuned) throw new Error('usage: interpolate --base RUN_DIR --tuned RUN_DIR [--alphas LIST]');
 const metrics = JSON.parse(await readFile(join(userPath(v.tuned), RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
 if (!metrics.recipe.photos) throw new Error(`${v.tuned} is not a photo run`);

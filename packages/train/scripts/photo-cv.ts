@@ -13,7 +13,21 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { acceptMask, accepts, argmaxRows, bytesToInput, confidences, expectedCalibrationError, fitTemperature, IMAGE_PIXELS, NUM_CLASSES, photographerFolds, photoMetrics, softmaxRows, RUN_FILES } from '@fmnist/core';
+import {
+  acceptMask,
+  accepts,
+  argmaxRows,
+  bytesToInput,
+  confidences,
+  expectedCalibrationError,
+  fitTemperature,
+  IMAGE_PIXELS,
+  NUM_CLASSES,
+  photographerFolds,
+  photoMetrics,
+  softmaxRows,
+  RUN_FILES,
+} from '@fmnist/core';
 import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
@@ -26,17 +40,38 @@ const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
 const trainArgs = split < 0 ? [] : process.argv.slice(split + 1);
 const { values } = parseArgs({
   args: own,
-  options: { folds: { type: 'string', default: '5' }, 'split-seed': { type: 'string', default: '42' }, out: { type: 'string', default: 'runs/photo-cv' }, photos: { type: 'string' }, write: { type: 'boolean' }, 'only-fold': { type: 'string' } },
+  options: {
+    folds: { type: 'string', default: '5' },
+    'split-seed': { type: 'string', default: '42' },
+    out: { type: 'string', default: 'runs/photo-cv' },
+    photos: { type: 'string' },
+    write: { type: 'boolean' },
+    'only-fold': { type: 'string' },
+  },
 });
 const folds = Number(values.folds);
 const seed = Number(values['split-seed']);
 const out = userPath(values.out!);
 const photoDir = values.photos ? userPath(values.photos) : resolvePhotoDir();
 const initFrom = trainArgs[trainArgs.indexOf('--init-from') + 1];
-if (!trainArgs.includes('--init-from') || !initFrom) throw new Error('pass the train flags after --, --init-from included: the starting model is measured on the same folds');
+if (!trainArgs.includes('--init-from') || !initFrom)
+  throw new Error('pass the train flags after --, --init-from included: the starting model is measured on the same folds');
 
 function trainFold(f: number): Promise<void> {
-  const args = ['src/cli.ts', ...trainArgs, '--photos', photoDir, '--photo-folds', String(folds), '--photo-fold', String(f), '--photo-split-seed', String(seed), '--out', join(out, `fold-${f}`)];
+  const args = [
+    'src/cli.ts',
+    ...trainArgs,
+    '--photos',
+    photoDir,
+    '--photo-folds',
+    String(folds),
+    '--photo-fold',
+    String(f),
+    '--photo-split-seed',
+    String(seed),
+    '--out',
+    join(out, `fold-${f}`),
+  ];
   console.log(`fold ${f}: tsx ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: 'inherit', cwd: join(repoRoot(), 'packages', 'train') });
@@ -50,7 +85,9 @@ if (values['only-fold'] !== undefined) process.exit(0);
 
 const set = await readPhotoSet(photoDir);
 const foldOf = photographerFolds(set.entries, folds, seed);
-const runs = await Promise.all([...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics));
+const runs = await Promise.all(
+  [...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics),
+);
 
 // Every photo's inputs, once.
 await selectBackend('wasm');
@@ -68,7 +105,8 @@ const logits = new Float32Array(set.entries.length * NUM_CLASSES);
 for (let f = 0; f < folds; f++) {
   if (!runs[f]!.photos) throw new Error(`fold ${f} is not a photo run`);
   const idx = [...foldOf.keys()].filter((i) => foldOf[i] === f);
-  if (runs[f]!.photos!.validationPhotos !== idx.length) throw new Error(`fold ${f} validated ${runs[f]!.photos!.validationPhotos} photos, the split has ${idx.length}: the runs used another split`);
+  if (runs[f]!.photos!.validationPhotos !== idx.length)
+    throw new Error(`fold ${f} validated ${runs[f]!.photos!.validationPhotos} photos, the split has ${idx.length}: the runs used another split`);
   const foldLogits = predictInputs(await loadLayersModel(join(out, `fold-${f}`)), inputsOf(idx), idx.length);
   idx.forEach((i, j) => logits.set(foldLogits.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), i * NUM_CLASSES));
 }
@@ -85,13 +123,19 @@ const calibration = [...Array(folds).keys()].map((f) => {
   const ownRight = own.map((i) => right[i]!);
   const ece = (t: number) => expectedCalibrationError(confidences(softmaxRows(rowsOf(own), t)), ownRight);
   const tOwn = fitTemperature(rowsOf(own), ownRight);
-  const tCross = fitTemperature(rowsOf(others), others.map((i) => right[i]!));
+  const tCross = fitTemperature(
+    rowsOf(others),
+    others.map((i) => right[i]!),
+  );
   return { before: ece(1), temperature: tOwn, after: ece(tOwn), crossTemperature: tCross, crossFitted: ece(tCross) };
 });
 
 const perFold = (pred: Int32Array, f: number) => {
   const idx = [...foldOf.keys()].filter((i) => foldOf[i] === f);
-  return photoMetrics(idx.map((i) => set.entries[i]!), idx.map((i) => pred[i]!));
+  return photoMetrics(
+    idx.map((i) => set.entries[i]!),
+    idx.map((i) => pred[i]!),
+  );
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => Math.sqrt(mean(xs.map((v) => (v - mean(xs)) ** 2)));
@@ -107,7 +151,13 @@ const summary = (pred: Int32Array) => {
 const hits = right.filter(Boolean).length;
 const result = {
   command: `pnpm --filter @fmnist/train run photo-cv --out ${values.out} -- ${trainArgs.join(' ')}`,
-  photos: { dir: values.photos ?? 'PHOTOS_DIR or ../shared/clothing-photos', entries: set.entries.length, withClass: set.entries.filter((e) => e.accept.length > 0).length, folds, splitSeed: seed },
+  photos: {
+    dir: values.photos ?? 'PHOTOS_DIR or ../shared/clothing-photos',
+    entries: set.entries.length,
+    withClass: set.entries.filter((e) => e.accept.length > 0).length,
+    folds,
+    splitSeed: seed,
+  },
   fineTuned: {
     ...summary(tuned),
     hits,
@@ -133,12 +183,18 @@ const md = [
   '',
   '| fold | ECE uncalibrated | temperature fitted on the fold | ECE after | temperature fitted on the other folds | ECE after (cross-fitted) |',
   '|---|---|---|---|---|---|',
-  ...calibration.map((c, f) => `| ${f} | ${c.before.toFixed(3)} | ${c.temperature.toFixed(3)} | ${c.after.toFixed(3)} | ${c.crossTemperature.toFixed(3)} | ${c.crossFitted.toFixed(3)} |`),
+  ...calibration.map(
+    (c, f) =>
+      `| ${f} | ${c.before.toFixed(3)} | ${c.temperature.toFixed(3)} | ${c.after.toFixed(3)} | ${c.crossTemperature.toFixed(3)} | ${c.crossFitted.toFixed(3)} |`,
+  ),
   `| mean | ${(calibration.reduce((a, c) => a + c.before, 0) / folds).toFixed(3)} | | ${(calibration.reduce((a, c) => a + c.after, 0) / folds).toFixed(3)} | | ${(calibration.reduce((a, c) => a + c.crossFitted, 0) / folds).toFixed(3)} |`,
   '',
   '| source label | photos | fine-tuned | starting model |',
   '|---|---|---|---|',
-  ...labels.map((l) => `| ${l} | ${result.fineTuned.pooled.bySourceLabel[l]!.count} | ${pct(result.fineTuned.pooled.bySourceLabel[l]!.acceptTop1)} | ${pct(result.startingModel.pooled.bySourceLabel[l]?.acceptTop1 ?? 0)} |`),
+  ...labels.map(
+    (l) =>
+      `| ${l} | ${result.fineTuned.pooled.bySourceLabel[l]!.count} | ${pct(result.fineTuned.pooled.bySourceLabel[l]!.acceptTop1)} | ${pct(result.startingModel.pooled.bySourceLabel[l]?.acceptTop1 ?? 0)} |`,
+  ),
   '',
   `Training minutes per fold: ${result.fineTuned.trainMinutes.map((m) => m.toFixed(1)).join(', ')}.`,
   '',

@@ -20,6 +20,14 @@ for (const name of (await readdir(root)).sort()) {
   const h = JSON.parse(await readFile(join(root, name, RUN_FILES.history), 'utf8')) as RunHistory;
   const best = h.epochs[m.bestEpoch - 1]!;
   const c = m.photos.calibration;
-  rows.push(`| ${name} | ${recipeLine(m.recipe)} | ${m.bestEpoch} of ${h.epochs.length} | ${pct(best.valAccuracy)} | **${pct(m.photos.validation.acceptTop1)}** | ${pct(m.photos.validation.strictTop1)} | ${pct(selectionScore(best))} | ${c.temperature.toFixed(3)}: ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)} | ${pct(m.accuracy)} | ${(m.trainSeconds / 60).toFixed(1)} |`);
+  rows.push(
+    `| ${name} | ${recipeLine(m.recipe)} | ${m.bestEpoch} of ${h.epochs.length} | ${pct(best.valAccuracy)} | **${pct(m.photos.validation.acceptTop1)}** | ${pct(m.photos.validation.strictTop1)} | ${pct(selectionScore(best))} | ${c.temperature.toFixed(3)}: ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)} | ${pct(m.accuracy)} | ${(m.trainSeconds / 60).toFixed(1)} |`,
+  );
 }
-console.log(['| run | recipe | best epoch | Fashion-MNIST validation | photo validation accept-top1 | strict top-1 | selection score | temperature: ECE before -> after | Fashion-MNIST test (reported, never chosen on) | training minutes |', '|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n'));
+console.log(
+  [
+    '| run | recipe | best epoch | Fashion-MNIST validation | photo validation accept-top1 | strict top-1 | selection score | temperature: ECE before -> after | Fashion-MNIST test (reported, never chosen on) | training minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n'),
+);

@@ -11,7 +11,9 @@ import { defaultRecipe } from '../src/recipe.ts';
 import { buildRecipeModel } from '../src/model/recipe-model.ts';
 import { Replica } from '../src/parallel/replica.ts';
 
-const { values } = parseArgs({ options: { depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, batch: { type: 'string', default: '64' } } });
+const { values } = parseArgs({
+  options: { depth: { type: 'string', default: '20' }, width: { type: 'string', default: '16' }, batch: { type: 'string', default: '64' } },
+});
 await selectBackend('wasm');
 const recipe = { ...defaultRecipe('resnet'), depth: Number(values.depth), width: Number(values.width) };
 const replica = new Replica(buildRecipeModel(recipe), recipe);
@@ -40,4 +42,5 @@ const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
 console.log(`gradient pass of ${n} images: ${stepMs.toFixed(0)} ms (unprofiled); kernels ${total.toFixed(0)} ms profiled`);
 const byName = new Map<string, number>();
 for (const [key, e] of by) byName.set(key.split(' ')[0]!, (byName.get(key.split(' ')[0]!) ?? 0) + e.ms);
-for (const [name, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${(100 * ms / total).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms  ${name}`);
+for (const [name, ms] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 10))
+  console.log(`${((100 * ms) / total).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms  ${name}`);

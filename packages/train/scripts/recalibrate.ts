@@ -28,4 +28,6 @@ const before = metrics.photos?.calibration;
 metrics.photos = photoRunFigures(await loadLayersModel(dir), data, metrics.recipe.photos);
 await writeRunReport(dir, metrics, history);
 const c = metrics.photos.calibration;
-console.log(`${dir}: accept-top1 ${(100 * metrics.photos.validation.acceptTop1).toFixed(2)}%; temperature ${before?.temperature.toFixed(3) ?? '-'} -> ${c.temperature.toFixed(3)}, ECE ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)}, uncertain under ${c.uncertainThreshold}`);
+console.log(
+  `${dir}: accept-top1 ${(100 * metrics.photos.validation.acceptTop1).toFixed(2)}%; temperature ${before?.temperature.toFixed(3) ?? '-'} -> ${c.temperature.toFixed(3)}, ECE ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)}, uncertain under ${c.uncertainThreshold}`,
+);

@@ -14,7 +14,9 @@ import { defaultRecipe } from '../src/recipe.ts';
 import { metricsSection, recipeLine, type TrainRunMetrics } from '../src/report/run-report.ts';
 import { RUN_FILES } from '@fmnist/core';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' }, name: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' }, name: { type: 'string' } },
+});
 if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
 const target = join(repoRoot(), 'models', values.name ?? values.model);
@@ -23,20 +25,32 @@ const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, R
 const shipped = await readMetrics(run);
 if (shipped.model !== values.model) throw new Error(`${run} holds a ${shipped.model} run, not ${values.model}`);
 if (shipped.count !== 10_000) throw new Error(`${run} was evaluated on ${shipped.count} test images; ship only full runs`);
-if (shipped.recipe.initFrom && !values.base) throw new Error(`${run} was fine-tuned from ${shipped.recipe.initFrom}: pass that run's directory as --base, so its figures ship too`);
+if (shipped.recipe.initFrom && !values.base)
+  throw new Error(`${run} was fine-tuned from ${shipped.recipe.initFrom}: pass that run's directory as --base, so its figures ship too`);
 // Comparison runs are read after models/<kind> is cleared: they must live elsewhere (runs/).
 const inside = (dir: string) => !relative(target, userPath(dir)).startsWith('..');
-for (const dir of [values.base, values.default]) if (dir && inside(dir)) throw new Error(`${dir} is inside ${target}, which shipping replaces; pass the run under runs/`);
+for (const dir of [values.base, values.default])
+  if (dir && inside(dir)) throw new Error(`${dir} is inside ${target}, which shipping replaces; pass the run under runs/`);
 await rm(target, { recursive: true, force: true });
 await mkdir(target, { recursive: true });
-for (const f of [RUN_FILES.model, RUN_FILES.weights, RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, ...(shipped.photos ? [RUN_FILES.photoConfusion] : [])]) await copyFile(join(run, f), join(target, f));
+for (const f of [
+  RUN_FILES.model,
+  RUN_FILES.weights,
+  RUN_FILES.metrics,
+  RUN_FILES.history,
+  RUN_FILES.curves,
+  RUN_FILES.confusion,
+  ...(shipped.photos ? [RUN_FILES.photoConfusion] : []),
+])
+  await copyFile(join(run, f), join(target, f));
 let report = await readFile(join(run, RUN_FILES.report), 'utf8');
 
 /** Copies a comparison run's figures into models/<kind>/<folder>/ and describes it in the report. */
 async function besideRun(dir: string, folder: string, title: string): Promise<void> {
   const metrics = await readMetrics(dir);
   await mkdir(join(target, folder));
-  for (const f of [RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, RUN_FILES.report]) await copyFile(join(dir, f), join(target, folder, f));
+  for (const f of [RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, RUN_FILES.report])
+    await copyFile(join(dir, f), join(target, folder, f));
   report += [
     '',
     `## ${title}`,

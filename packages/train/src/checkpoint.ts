@@ -100,9 +100,12 @@ export async function readCheckpoint(runDir: string): Promise<Checkpoint> {
     state = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as StoredState;
     raw = await readFile(join(dir, TENSORS_BIN));
   } catch (err) {
-    throw new CheckpointError(`no readable checkpoint in ${dir} (${(err as Error).message.split('\n')[0]}): --resume takes the run directory of a run that completed at least one epoch`);
+    throw new CheckpointError(
+      `no readable checkpoint in ${dir} (${(err as Error).message.split('\n')[0]}): --resume takes the run directory of a run that completed at least one epoch`,
+    );
   }
-  if (state.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${state.version} in ${dir}; this trainer reads version ${CHECKPOINT_VERSION}`);
+  if (state.version !== CHECKPOINT_VERSION)
+    throw new CheckpointError(`checkpoint version ${state.version} in ${dir}; this trainer reads version ${CHECKPOINT_VERSION}`);
   const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   const expected = [...state.layout.weights, ...state.layout.slots, ...state.layout.best].reduce((s, n) => s + n, 0);
   if (floats.length !== expected) throw new CheckpointError(`checkpoint ${dir} is truncated: ${floats.length} floats, its state names ${expected}`);

@@ -49,21 +49,56 @@ export function fail(message: string): never {
 export function numberFlag(value: string | undefined, name: string, fallback: number, integer = true): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) fail(`--${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    fail(`--${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got "${value}"`);
   return n;
 }
 
 const PARSE_CONFIG = {
   allowNegative: true,
   options: {
-    model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
-    'lr-schedule': { type: 'string' }, seed: { type: 'string' }, augment: { type: 'boolean' }, 'batch-norm': { type: 'boolean' },
-    dropout: { type: 'string' }, 'conv-dropout': { type: 'string' }, validation: { type: 'string' }, limit: { type: 'string' },
-    'test-limit': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'data-dir': { type: 'string' },
-    photos: { type: 'string' }, 'partial-loss': { type: 'string' }, 'epoch-images': { type: 'string' }, 'with-photos': { type: 'boolean' }, 'photo-ratio': { type: 'string' }, 'photo-folds': { type: 'string' }, 'photo-fold': { type: 'string' },
-    'photo-split-seed': { type: 'string' }, 'photo-balance': { type: 'string' }, 'photo-augment': { type: 'boolean' }, 'photo-cache': { type: 'string' },
-    workers: { type: 'string' }, 'init-from': { type: 'string' }, 'label-smoothing': { type: 'string' }, 'shuffle-seed': { type: 'string' }, padding: { type: 'string' }, rotation: { type: 'string' }, flip: { type: 'string' }, shift: { type: 'string' },
-    optimizer: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' }, depth: { type: 'string' }, width: { type: 'string' }, erase: { type: 'string' }, resume: { type: 'string' },
+    model: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    'lr-schedule': { type: 'string' },
+    seed: { type: 'string' },
+    augment: { type: 'boolean' },
+    'batch-norm': { type: 'boolean' },
+    dropout: { type: 'string' },
+    'conv-dropout': { type: 'string' },
+    validation: { type: 'string' },
+    limit: { type: 'string' },
+    'test-limit': { type: 'string' },
+    out: { type: 'string' },
+    backend: { type: 'string' },
+    'data-dir': { type: 'string' },
+    photos: { type: 'string' },
+    'partial-loss': { type: 'string' },
+    'epoch-images': { type: 'string' },
+    'with-photos': { type: 'boolean' },
+    'photo-ratio': { type: 'string' },
+    'photo-folds': { type: 'string' },
+    'photo-fold': { type: 'string' },
+    'photo-split-seed': { type: 'string' },
+    'photo-balance': { type: 'string' },
+    'photo-augment': { type: 'boolean' },
+    'photo-cache': { type: 'string' },
+    workers: { type: 'string' },
+    'init-from': { type: 'string' },
+    'label-smoothing': { type: 'string' },
+    'shuffle-seed': { type: 'string' },
+    padding: { type: 'string' },
+    rotation: { type: 'string' },
+    flip: { type: 'string' },
+    shift: { type: 'string' },
+    optimizer: { type: 'string' },
+    momentum: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    depth: { type: 'string' },
+    width: { type: 'string' },
+    erase: { type: 'string' },
+    resume: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 } as const;

@@ -40,31 +40,33 @@ export function recipeFromFlags(v: CliFlags, checkpoint: Checkpoint | undefined)
       ...(erase > 0 ? { eraseProbability: erase } : {}),
     };
   }
-  const recipe: Recipe = checkpoint ? checkpoint.recipe : {
-    ...base,
-    epochs: numberFlag(v.epochs, 'epochs', base.epochs),
-    batchSize: numberFlag(v['batch-size'], 'batch-size', base.batchSize),
-    learningRate: numberFlag(v.lr, 'lr', base.learningRate, false),
-    lrSchedule: schedule,
-    seed: numberFlag(v.seed, 'seed', base.seed),
-    augment: augmentation(),
-    batchNorm: v['batch-norm'] ?? false,
-    dropout: numberFlag(v.dropout, 'dropout', base.dropout, false),
-    convDropout: numberFlag(v['conv-dropout'], 'conv-dropout', base.convDropout, false),
-    padding,
-    validationCount: numberFlag(v.validation, 'validation', base.validationCount),
-    ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
-    ...(v['epoch-images'] ? { epochImages: numberFlag(v['epoch-images'], 'epoch-images', 0) } : {}),
-    ...(v['shuffle-seed'] ? { shuffleSeed: numberFlag(v['shuffle-seed'], 'shuffle-seed', 0) } : {}),
-    ...(v['label-smoothing'] ? { labelSmoothing: numberFlag(v['label-smoothing'], 'label-smoothing', 0, false) } : {}),
-    ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
-    ...(v.photos !== undefined || v['with-photos'] ? { photos: photoRecipe() } : {}),
-    ...(v['partial-loss'] ? { partialLoss: partialLoss(v['partial-loss']) } : {}),
-    optimizer,
-    ...(optimizer === 'sgd' ? { momentum: numberFlag(v.momentum, 'momentum', base.momentum ?? DEFAULT_MOMENTUM, false) } : {}),
-    ...(v['weight-decay'] || base.weightDecay ? { weightDecay: numberFlag(v['weight-decay'], 'weight-decay', base.weightDecay ?? 0, false) } : {}),
-    ...(v.model === 'resnet' ? { depth: numberFlag(v.depth, 'depth', base.depth ?? 20), width: numberFlag(v.width, 'width', base.width ?? 16) } : {}),
-  };
+  const recipe: Recipe = checkpoint
+    ? checkpoint.recipe
+    : {
+        ...base,
+        epochs: numberFlag(v.epochs, 'epochs', base.epochs),
+        batchSize: numberFlag(v['batch-size'], 'batch-size', base.batchSize),
+        learningRate: numberFlag(v.lr, 'lr', base.learningRate, false),
+        lrSchedule: schedule,
+        seed: numberFlag(v.seed, 'seed', base.seed),
+        augment: augmentation(),
+        batchNorm: v['batch-norm'] ?? false,
+        dropout: numberFlag(v.dropout, 'dropout', base.dropout, false),
+        convDropout: numberFlag(v['conv-dropout'], 'conv-dropout', base.convDropout, false),
+        padding,
+        validationCount: numberFlag(v.validation, 'validation', base.validationCount),
+        ...(v.limit ? { limit: numberFlag(v.limit, 'limit', 0) } : {}),
+        ...(v['epoch-images'] ? { epochImages: numberFlag(v['epoch-images'], 'epoch-images', 0) } : {}),
+        ...(v['shuffle-seed'] ? { shuffleSeed: numberFlag(v['shuffle-seed'], 'shuffle-seed', 0) } : {}),
+        ...(v['label-smoothing'] ? { labelSmoothing: numberFlag(v['label-smoothing'], 'label-smoothing', 0, false) } : {}),
+        ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
+        ...(v.photos !== undefined || v['with-photos'] ? { photos: photoRecipe() } : {}),
+        ...(v['partial-loss'] ? { partialLoss: partialLoss(v['partial-loss']) } : {}),
+        optimizer,
+        ...(optimizer === 'sgd' ? { momentum: numberFlag(v.momentum, 'momentum', base.momentum ?? DEFAULT_MOMENTUM, false) } : {}),
+        ...(v['weight-decay'] || base.weightDecay ? { weightDecay: numberFlag(v['weight-decay'], 'weight-decay', base.weightDecay ?? 0, false) } : {}),
+        ...(v.model === 'resnet' ? { depth: numberFlag(v.depth, 'depth', base.depth ?? 20), width: numberFlag(v.width, 'width', base.width ?? 16) } : {}),
+      };
   if (recipe.model === 'resnet') {
     try {
       resnetBlocks(recipe.depth ?? 20);

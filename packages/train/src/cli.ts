@@ -37,13 +37,17 @@ process.on('uncaughtException', (err) => {
 
 const selection = await selectBackend(backend);
 console.log(describeSelection(selection));
-const workers = v.workers === undefined || v.workers === 'auto' ? (checkpoint?.workers ?? defaultWorkers(selection.used, recipe.model)) : numberFlag(v.workers, 'workers', 1);
-if (checkpoint && workers !== checkpoint.workers) fail(`--resume: the run trained with ${checkpoint.workers} worker(s); the same count is needed to continue it exactly (--workers ${checkpoint.workers})`);
+const workers =
+  v.workers === undefined || v.workers === 'auto' ? (checkpoint?.workers ?? defaultWorkers(selection.used, recipe.model)) : numberFlag(v.workers, 'workers', 1);
+if (checkpoint && workers !== checkpoint.workers)
+  fail(`--resume: the run trained with ${checkpoint.workers} worker(s); the same count is needed to continue it exactly (--workers ${checkpoint.workers})`);
 if (workers < 1) fail('--workers must be at least 1');
 console.log(`workers: ${workers}`);
 let initialWeights: Float32Array[] | undefined;
 if (recipe.initFrom) {
-  const source = await loadLayersModel(userPath(recipe.initFrom)).catch((err: unknown) => fail(`--init-from ${recipe.initFrom}: ${err instanceof Error ? err.message : String(err)}`));
+  const source = await loadLayersModel(userPath(recipe.initFrom)).catch((err: unknown) =>
+    fail(`--init-from ${recipe.initFrom}: ${err instanceof Error ? err.message : String(err)}`),
+  );
   initialWeights = source.getWeights().map((w) => w.dataSync() as Float32Array);
   // Check the shapes now, before the data loads, so a mismatch names the flags to fix.
   const check = buildRecipeModel(recipe);
@@ -56,11 +60,18 @@ if (recipe.initFrom) {
   source.dispose();
   console.log(`starting from the weights of ${recipe.initFrom}`);
 }
-const photos = recipe.photos ? await loadPhotoData(recipe.photos, resolvePhotoCacheDir(v['photo-cache']), console.log).catch((err: unknown) => fail(`--photos: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
+const photos = recipe.photos
+  ? await loadPhotoData(recipe.photos, resolvePhotoCacheDir(v['photo-cache']), console.log).catch((err: unknown) =>
+      fail(`--photos: ${err instanceof Error ? err.message : String(err)}`),
+    )
+  : undefined;
 const dataDir = resolveDataDir(v['data-dir']);
 const [train, test] = await Promise.all([loadSplit(dataDir, 'train'), loadSplit(dataDir, 'test')]);
 const out = resumeDir ?? (v.out ? userPath(v.out) : join(repoRoot(), 'runs', `${recipe.model}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-if (checkpoint) console.log(`resuming ${out} after epoch ${checkpoint.epoch}/${recipe.epochs} (${(checkpoint.history.reduce((s, h) => s + h.seconds, 0) / 60).toFixed(1)} training minutes so far)`);
+if (checkpoint)
+  console.log(
+    `resuming ${out} after epoch ${checkpoint.epoch}/${recipe.epochs} (${(checkpoint.history.reduce((s, h) => s + h.seconds, 0) / 60).toFixed(1)} training minutes so far)`,
+  );
 console.log(`data: ${dataDir} (${train.count} train, ${test.count} test) -> ${out}`);
 
 // The bar draws only on a terminal; a log file gets one line per epoch instead.
@@ -75,16 +86,24 @@ const result = await trainRun(train, test, recipe, {
   ...(checkpoint ? { resume: checkpoint } : {}),
   hooks: {
     onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),
-    onBatch: (b, loss, acc) => { if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) }); },
+    onBatch: (b, loss, acc) => {
+      if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) });
+    },
     onEpochEnd: (r) => {
       bar.stop();
       const photoVal = r.photoValAccuracy === undefined ? '' : ` | photo val ${r.photoValAccuracy.toFixed(4)}`;
-      console.log(`epoch ${r.epoch}/${recipe.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)} | val loss ${r.valLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(4)}${photoVal} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`);
+      console.log(
+        `epoch ${r.epoch}/${recipe.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)} | val loss ${r.valLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(4)}${photoVal} | ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(0)} img/s`,
+      );
     },
   },
 });
 if (result.metrics.photos) {
   const p = result.metrics.photos;
-  console.log(`photo validation: accept-top1 ${(100 * p.validation.acceptTop1).toFixed(2)}%, strict top-1 ${(100 * p.validation.strictTop1).toFixed(2)}%; temperature ${p.calibration.temperature.toFixed(3)}, ECE ${p.calibration.eceBefore.toFixed(3)} -> ${p.calibration.eceAfter.toFixed(3)}`);
+  console.log(
+    `photo validation: accept-top1 ${(100 * p.validation.acceptTop1).toFixed(2)}%, strict top-1 ${(100 * p.validation.strictTop1).toFixed(2)}%; temperature ${p.calibration.temperature.toFixed(3)}, ECE ${p.calibration.eceBefore.toFixed(3)} -> ${p.calibration.eceAfter.toFixed(3)}`,
+  );
 }
-console.log(`test accuracy ${(100 * result.metrics.accuracy).toFixed(2)}% (best epoch ${result.metrics.bestEpoch}); macro F1 ${(100 * result.metrics.macro.f1).toFixed(2)}%\nrun written to ${out}`);
+console.log(
+  `test accuracy ${(100 * result.metrics.accuracy).toFixed(2)}% (best epoch ${result.metrics.bestEpoch}); macro F1 ${(100 * result.metrics.macro.f1).toFixed(2)}%\nrun written to ${out}`,
+);

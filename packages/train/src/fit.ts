@@ -52,7 +52,8 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
   if (recipe.photos && !options.photos) throw new Error('the recipe mixes in photos, but none were loaded');
   // The photo mixer's cursor is not part of a checkpoint.
   if (resume && recipe.photos) throw new Error('photo runs cannot be resumed; rerun them (they are short)');
-  if (resume && resume.workers !== workers) throw new Error(`the checkpoint was written with ${resume.workers} worker(s); resume with --workers ${resume.workers}`);
+  if (resume && resume.workers !== workers)
+    throw new Error(`the checkpoint was written with ${resume.workers} worker(s); resume with --workers ${resume.workers}`);
   const model = buildRecipeModel(recipe);
   if (initialWeights) setWeightValues(model, initialWeights);
   const stepper = workers > 1 ? await parallelStepper(recipe, backend, workers, initialWeights, resume?.stepper) : localStepper(model, recipe, resume?.stepper);
@@ -70,7 +71,12 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   const history: EpochRecord[] = resume ? [...resume.history] : [];
   let best: { epoch: number; score: number; weights: tf.Tensor[] } | undefined;
-  if (resume?.best) best = { epoch: resume.best.epoch, score: resume.best.score, weights: resume.best.weights.map((w, i) => tf.tensor(w, model.weights[i]!.shape as number[])) };
+  if (resume?.best)
+    best = {
+      epoch: resume.best.epoch,
+      score: resume.best.score,
+      weights: resume.best.weights.map((w, i) => tf.tensor(w, model.weights[i]!.shape as number[])),
+    };
   if (resume) {
     // Each epoch shuffles the previous epoch's order in place, so the order itself is part of the state.
     if (resume.order.length !== n) throw new Error(`the checkpoint's batch order has ${resume.order.length} images, this run's training part ${n}`);
@@ -107,7 +113,16 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
       await stepper.sync(model);
       const seconds = (performance.now() - started) / 1000;
       const val = evaluateView(model, views.validation);
-      const record: EpochRecord = { epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy, learningRate: lr, seconds, imagesPerSecond: seen / seconds };
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        learningRate: lr,
+        seconds,
+        imagesPerSecond: seen / seconds,
+      };
       if (photos) record.photoValAccuracy = photoAcceptTop1(model, photos.data, photoVal);
       history.push(record);
       hooks.onEpochEnd?.(record);

@@ -19,7 +19,7 @@ export function learningRateAt(recipe: { learningRate: number; lrSchedule: LrSch
       return cosine(step, totalSteps);
     case 'onecycle': {
       const warmup = Math.max(1, Math.round(ONE_CYCLE_WARMUP * totalSteps));
-      if (step < warmup) return (peak / ONE_CYCLE_START_DIVISOR) + (peak - peak / ONE_CYCLE_START_DIVISOR) * (step / warmup);
+      if (step < warmup) return peak / ONE_CYCLE_START_DIVISOR + (peak - peak / ONE_CYCLE_START_DIVISOR) * (step / warmup);
       return cosine(step - warmup, totalSteps - warmup);
     }
   }

@@ -40,7 +40,16 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
     const started = performance.now();
     const { hooks, workers, backend, initialWeights, photos, resume } = options;
     const onCheckpoint = options.checkpoints === false ? undefined : (c: Checkpoint) => writeCheckpoint(options.out, c);
-    const result = await fit(train, recipe, { hooks, workers, backend, mathRandom, ...(initialWeights ? { initialWeights } : {}), ...(photos ? { photos } : {}), ...(resume ? { resume } : {}), ...(onCheckpoint ? { onCheckpoint } : {}) });
+    const result = await fit(train, recipe, {
+      hooks,
+      workers,
+      backend,
+      mathRandom,
+      ...(initialWeights ? { initialWeights } : {}),
+      ...(photos ? { photos } : {}),
+      ...(resume ? { resume } : {}),
+      ...(onCheckpoint ? { onCheckpoint } : {}),
+    });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
     const images = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
     const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));

@@ -41,7 +41,11 @@ describe('architectures', () => {
   });
 
   it("CNN with 'same' padding and conv dropout: 28x28 and 14x14 maps, a 7x7x64 flatten", () => {
-    const layers = buildModel('cnn', { padding: 'same', convDropout: 0.3 }).layers.map((l) => ({ cls: l.getClassName(), shape: (l.outputShape as number[]).slice(1), params: l.countParams() }));
+    const layers = buildModel('cnn', { padding: 'same', convDropout: 0.3 }).layers.map((l) => ({
+      cls: l.getClassName(),
+      shape: (l.outputShape as number[]).slice(1),
+      params: l.countParams(),
+    }));
     expect(layers).toEqual([
       { cls: 'InputLayer', shape: [28, 28, 1], params: 0 },
       { cls: 'Conv2D', shape: [28, 28, 32], params: 3 * 3 * 32 + 32 },

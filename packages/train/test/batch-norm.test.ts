@@ -16,7 +16,15 @@ function trainStep(layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor) {
   const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
   const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar, vars);
   const dx = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(layer.apply(xs, { training: true }) as tf.Tensor, w)))(x);
-  return { dx: dx.dataSync(), dgamma: grads[vars[0]!.name]!.dataSync(), dbeta: grads[vars[1]!.name]!.dataSync(), moving: layer.getWeights().slice(2).map((t) => t.dataSync()) };
+  return {
+    dx: dx.dataSync(),
+    dgamma: grads[vars[0]!.name]!.dataSync(),
+    dbeta: grads[vars[1]!.name]!.dataSync(),
+    moving: layer
+      .getWeights()
+      .slice(2)
+      .map((t) => t.dataSync()),
+  };
 }
 function randnFixed(n: number, seed: number): Float32Array {
   const r = createRng(seed);
@@ -35,11 +43,11 @@ describe('batch normalization with the fused training gradient', () => {
       beforeAll(async () => {
         await selectBackend(backend);
       });
-      it.each([
-        [[4, 6, 6, 5]],
-        [[16, 7]],
-      ])('matches the stock layer on %j: dx, dgamma, dbeta and moving statistics', (shape) => {
-        const x = tf.tensor(randn(shape.reduce((a, b) => a * b)).map((v) => 3 * v + 1), shape);
+      it.each([[[4, 6, 6, 5]], [[16, 7]]])('matches the stock layer on %j: dx, dgamma, dbeta and moving statistics', (shape) => {
+        const x = tf.tensor(
+          randn(shape.reduce((a, b) => a * b)).map((v) => 3 * v + 1),
+          shape,
+        );
         const w = tf.tensor(randn(x.size), shape);
         const fast = trainStep(fastBatchNormalization(), x, w);
         const stock = trainStep(tfl.layers.batchNormalization(), x, w);

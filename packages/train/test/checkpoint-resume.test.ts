@@ -27,29 +27,37 @@ describe('checkpoints and --resume', () => {
   // batch norm) on a tiny ResNet-8.
   const recipe: Recipe = { ...defaultRecipe('resnet'), epochs: 3, batchSize: 50, depth: 8, width: 4, validationCount: 100 };
 
-  it.each([1, 2])('an interrupted and resumed run ends with the same weights, bit for bit, as an uninterrupted one (%i worker(s))', async (workers) => {
-    const whole = join(root, `whole-${workers}`);
-    const cut = join(root, `cut-${workers}`);
-    await trainRun(train, test, recipe, { out: whole, backend: 'wasm', workers });
-    // Stop at the start of epoch 3: the checkpoint of epoch 2 is the last one written.
-    const stop = { onEpochStart: (epoch: number) => { if (epoch === 3) throw new Interrupted(); } };
-    await expect(trainRun(train, test, recipe, { out: cut, backend: 'wasm', workers, hooks: stop })).rejects.toBeInstanceOf(Interrupted);
-    const halfway = await readCheckpoint(cut);
-    expect(halfway.epoch).toBe(2);
-    await trainRun(train, test, halfway.recipe, { out: cut, backend: 'wasm', workers, resume: halfway });
+  it.each([1, 2])(
+    'an interrupted and resumed run ends with the same weights, bit for bit, as an uninterrupted one (%i worker(s))',
+    async (workers) => {
+      const whole = join(root, `whole-${workers}`);
+      const cut = join(root, `cut-${workers}`);
+      await trainRun(train, test, recipe, { out: whole, backend: 'wasm', workers });
+      // Stop at the start of epoch 3: the checkpoint of epoch 2 is the last one written.
+      const stop = {
+        onEpochStart: (epoch: number) => {
+          if (epoch === 3) throw new Interrupted();
+        },
+      };
+      await expect(trainRun(train, test, recipe, { out: cut, backend: 'wasm', workers, hooks: stop })).rejects.toBeInstanceOf(Interrupted);
+      const halfway = await readCheckpoint(cut);
+      expect(halfway.epoch).toBe(2);
+      await trainRun(train, test, halfway.recipe, { out: cut, backend: 'wasm', workers, resume: halfway });
 
-    const a = await readCheckpoint(whole);
-    const b = await readCheckpoint(cut);
-    expect(b.epoch).toBe(3);
-    // The weights moved, so equality says something.
-    expect(bits(a.weights)).not.toEqual(bits(halfway.weights));
-    expect(bits(b.weights)).toEqual(bits(a.weights));
-    expect(bits(b.stepper.optimizer.slots)).toEqual(bits(a.stepper.optimizer.slots));
-    expect(b.best?.epoch).toBe(a.best?.epoch);
-    expect(bits(b.best!.weights)).toEqual(bits(a.best!.weights));
-    expect(b.history.map((h) => [h.loss, h.valLoss, h.learningRate])).toEqual(a.history.map((h) => [h.loss, h.valLoss, h.learningRate]));
-    expect([b.dataDraws, b.mathRandomDraws, ...b.stepper.randomDraws]).toEqual([a.dataDraws, a.mathRandomDraws, ...a.stepper.randomDraws]);
-  }, 240_000);
+      const a = await readCheckpoint(whole);
+      const b = await readCheckpoint(cut);
+      expect(b.epoch).toBe(3);
+      // The weights moved, so equality says something.
+      expect(bits(a.weights)).not.toEqual(bits(halfway.weights));
+      expect(bits(b.weights)).toEqual(bits(a.weights));
+      expect(bits(b.stepper.optimizer.slots)).toEqual(bits(a.stepper.optimizer.slots));
+      expect(b.best?.epoch).toBe(a.best?.epoch);
+      expect(bits(b.best!.weights)).toEqual(bits(a.best!.weights));
+      expect(b.history.map((h) => [h.loss, h.valLoss, h.learningRate])).toEqual(a.history.map((h) => [h.loss, h.valLoss, h.learningRate]));
+      expect([b.dataDraws, b.mathRandomDraws, ...b.stepper.randomDraws]).toEqual([a.dataDraws, a.mathRandomDraws, ...a.stepper.randomDraws]);
+    },
+    240_000,
+  );
 
   it('refuses a directory without a checkpoint, saying what --resume needs', async () => {
     await expect(readCheckpoint(join(root, 'nothing'))).rejects.toThrow(CheckpointError);

@@ -40,7 +40,9 @@ describe('data-parallel training (gradient worker threads)', () => {
     const split = syntheticSplit(400);
     const recipe: Recipe = { ...defaultRecipe('cnn'), epochs: 1, batchSize: 100, learningRate: 0, padding: 'valid', validationCount: 100 };
     // Another seed's initialization stands in for a trained run; with a zero learning rate nothing may move it.
-    const start = buildRecipeModel({ ...recipe, seed: 7 }).getWeights().map((w) => w.dataSync() as Float32Array);
+    const start = buildRecipeModel({ ...recipe, seed: 7 })
+      .getWeights()
+      .map((w) => w.dataSync() as Float32Array);
     const { model } = await fit(split, recipe, { workers, initialWeights: start });
     model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(start[i]!)));
     expect(() => setWeightValues(buildRecipeModel({ ...recipe, padding: 'same' }), start)).toThrow(/needs \[/);
@@ -48,7 +50,14 @@ describe('data-parallel training (gradient worker threads)', () => {
 
   it('a shuffle seed changes the batches, flips and dropout masks, and nothing else', async () => {
     const split = syntheticSplit(600);
-    const recipe: Recipe = { ...defaultRecipe('cnn'), epochs: 1, batchSize: 100, padding: 'valid', validationCount: 100, augment: { maxRotationDeg: 0, flipProbability: 0.5, maxShift: 0 } };
+    const recipe: Recipe = {
+      ...defaultRecipe('cnn'),
+      epochs: 1,
+      batchSize: 100,
+      padding: 'valid',
+      validationCount: 100,
+      augment: { maxRotationDeg: 0, flipProbability: 0.5, maxShift: 0 },
+    };
     const loss = async (r: Recipe) => (await fit(split, r, { workers: 2 })).history[0]!.loss;
     const base = await loss(recipe);
     expect(await loss(recipe)).toBe(base);
@@ -56,4 +65,3 @@ describe('data-parallel training (gradient worker threads)', () => {
     expect(await loss({ ...recipe, shuffleSeed: 5 })).not.toBe(base);
   });
 });
-

@@ -34,7 +34,12 @@ function run(dir: string) {
 
 const pct = (x: number, digits = 2) => (x * 100).toFixed(digits);
 /** A cell without markdown emphasis, percent signs or thousands separators. */
-const bare = (cell: string) => cell.replace(/\*\*/g, '').replace(/%/g, '').replace(/(\d),(\d{3})/g, '$1$2').trim();
+const bare = (cell: string) =>
+  cell
+    .replace(/\*\*/g, '')
+    .replace(/%/g, '')
+    .replace(/(\d),(\d{3})/g, '$1$2')
+    .trim();
 
 /** The rows of the markdown table whose header row starts with `header`, as trimmed cells. */
 function table(markdown: string, header: string): string[][] {
@@ -44,7 +49,12 @@ function table(markdown: string, header: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
   }
   expect(rows.length, `rows under "${header}"`).toBeGreaterThan(0);
   return rows;
@@ -60,7 +70,7 @@ function claim(markdown: string, pattern: RegExp): string[] {
 describe('docs/training.md: the table of runs', () => {
   const rows = table(text('docs/training.md'), '| run | recipe | test acc |');
 
-  it.each(rows.map((r) => [bare(r[0]!).split(' (')[0]!, r] as const))('%s: its figures are its artefact\'s', (_, row) => {
+  it.each(rows.map((r) => [bare(r[0]!).split(' (')[0]!, r] as const))("%s: its figures are its artefact's", (_, row) => {
     const [, , testAcc, macro, best, trainAcc, artefact] = row;
     const link = artefact?.match(/\]\(([^)]+metrics\.json)\)/)?.[1];
     expect(link, 'every row names its metrics.json').toBeDefined();
@@ -88,9 +98,14 @@ describe('docs/benchmarks.md: end-to-end training speed of the real runs', () =>
   });
 
   it('epoch seconds of the shipped CNN and of cnn-best-bn-flip', () => {
-    const [shippedLow, shippedHigh, oldLow, oldHigh, oldMedian] = claim(doc, /took (\d+)-(\d+) s with 2 workers in the\s+shipped run \(`models\/cnn\/`\), against (\d+)-(\d+) s \((\d+) s at the median\)/);
+    const [shippedLow, shippedHigh, oldLow, oldHigh, oldMedian] = claim(
+      doc,
+      /took (\d+)-(\d+) s with 2 workers in the\s+shipped run \(`models\/cnn\/`\), against (\d+)-(\d+) s \((\d+) s at the median\)/,
+    );
     expect([shippedLow, shippedHigh]).toEqual(range(run('models/cnn').history.epochs.map((e) => e.seconds)));
-    const old = run('docs/runs/cnn-best-bn-flip').history.epochs.map((e) => e.seconds).sort((a, b) => a - b);
+    const old = run('docs/runs/cnn-best-bn-flip')
+      .history.epochs.map((e) => e.seconds)
+      .sort((a, b) => a - b);
     expect([oldLow, oldHigh]).toEqual(range(old));
     expect(oldMedian).toBe(((old[(old.length - 1) >> 1]! + old[old.length >> 1]!) / 2).toFixed(0));
   });
@@ -100,7 +115,7 @@ describe('docs/parity.md and the figures quoted from it', () => {
   const parity = text('docs/parity.md');
   const rows = table(parity, '| model | ONNX | images |');
 
-  it.each(SHIPPED_MODELS)('%s: tfjs and ONNX accuracy are the shipped model\'s test accuracy', (name) => {
+  it.each(SHIPPED_MODELS)("%s: tfjs and ONNX accuracy are the shipped model's test accuracy", (name) => {
     const accuracy = pct(run(join('models', name)).metrics.accuracy);
     const mine = rows.filter((r) => r[0] === name);
     expect(mine.length).toBeGreaterThan(0);

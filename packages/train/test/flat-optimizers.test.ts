@@ -14,7 +14,13 @@ beforeAll(async () => {
 const cases: { name: string; flat: (p: Float32Array) => FlatOptimizer; tfjs: () => tf.Optimizer; rate: number; tiny: boolean }[] = [
   // Tiny entries too: Adam's normalized step is where float32 order shows.
   { name: 'FlatAdam as tf.train.adam', flat: (p) => new FlatAdam(p), tfjs: () => tf.train.adam(0.01), rate: 0.01, tiny: true },
-  { name: 'FlatSgd as tf.train.momentum(rate, 0.9, nesterov)', flat: (p) => new FlatSgd(p, 0.9), tfjs: () => tf.train.momentum(0.1, 0.9, true), rate: 0.1, tiny: false },
+  {
+    name: 'FlatSgd as tf.train.momentum(rate, 0.9, nesterov)',
+    flat: (p) => new FlatSgd(p, 0.9),
+    tfjs: () => tf.train.momentum(0.1, 0.9, true),
+    rate: 0.1,
+    tiny: false,
+  },
 ];
 
 describe('flat optimizers', () => {

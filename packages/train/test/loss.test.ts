@@ -25,7 +25,9 @@ describe('training loss on one-hot sets', () => {
 
   it.each([0, 0.1])('equals tfjs softmaxCrossEntropy with label smoothing %s', (smoothing) => {
     const ours = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), smoothing, tf.Reduction.SUM).dataSync()[0]!;
-    const reference = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), NUM_CLASSES), tf.tensor2d(logitRows), undefined, smoothing, tf.Reduction.SUM).dataSync()[0]!;
+    const reference = tf.losses
+      .softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), NUM_CLASSES), tf.tensor2d(logitRows), undefined, smoothing, tf.Reduction.SUM)
+      .dataSync()[0]!;
     expect(ours).toBeCloseTo(reference, 4);
   });
 
@@ -64,13 +66,19 @@ describe('partial-label loss on accept sets', () => {
     const ours = trainingLoss(acceptTensor(accept), tf.tensor2d(logitRows), 0, tf.Reduction.SUM).dataSync()[0]!;
     expect(ours).toBeCloseTo(reference, 4);
     // The singleton set is plain cross-entropy: tfjs's loss on that row alone.
-    const single = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([5], 'int32'), NUM_CLASSES), tf.tensor2d([logitRows[2]!]), undefined, 0, tf.Reduction.SUM).dataSync()[0]!;
+    const single = tf.losses
+      .softmaxCrossEntropy(tf.oneHot(tf.tensor1d([5], 'int32'), NUM_CLASSES), tf.tensor2d([logitRows[2]!]), undefined, 0, tf.Reduction.SUM)
+      .dataSync()[0]!;
     expect(trainingLoss(acceptTensor(accept.subarray(2)), tf.tensor2d([logitRows[2]!]), 0, tf.Reduction.SUM).dataSync()[0]).toBeCloseTo(single, 5);
   });
 
-  it("has the gradient of that tfjs reference (tfjs autodiff of softmaxCrossEntropy), softmax(z) - softmax(z restricted to the set)", () => {
-    const grad = tf.grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows)).arraySync() as number[][];
-    const reference = tf.grad((z: tf.Tensor) => tfjsPartialLoss(sets, z as tf.Tensor2D))(tf.tensor2d(logitRows)).arraySync() as number[][];
+  it('has the gradient of that tfjs reference (tfjs autodiff of softmaxCrossEntropy), softmax(z) - softmax(z restricted to the set)', () => {
+    const grad = tf
+      .grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows))
+      .arraySync() as number[][];
+    const reference = tf
+      .grad((z: tf.Tensor) => tfjsPartialLoss(sets, z as tf.Tensor2D))(tf.tensor2d(logitRows))
+      .arraySync() as number[][];
     grad.forEach((row, i) => row.forEach((g, c) => expect(g).toBeCloseTo(reference[i]![c]!, 5)));
     logitRows.forEach((row, i) => {
       const p = softmax(row);
@@ -85,7 +93,9 @@ describe('partial-label loss on accept sets', () => {
   it('is zero when every class is accepted, and never rewards a rejected class', () => {
     const all = Uint16Array.of(acceptMask([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     expect(trainingLoss(acceptTensor(all), tf.tensor2d([logitRows[2]!]), 0, tf.Reduction.SUM).dataSync()[0]).toBeCloseTo(0, 5);
-    const grad = tf.grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows)).arraySync() as number[][];
+    const grad = tf
+      .grad((z: tf.Tensor) => trainingLoss(acceptTensor(accept), z as tf.Tensor2D, 0, tf.Reduction.SUM))(tf.tensor2d(logitRows))
+      .arraySync() as number[][];
     // Descending the loss lowers every rejected class's logit.
     sets.forEach((set, i) => grad[i]!.forEach((g, c) => !set.includes(c) && expect(g).toBeGreaterThan(0)));
   });
@@ -95,7 +105,8 @@ describe('partial-label loss on accept sets', () => {
     const maxSets = [[5, 7, 9], [3, 0, 4], [5]];
     const maxAccept = Uint16Array.from(maxSets, (s) => acceptMask(s));
     const best = logitRows.map((row, i) => maxSets[i]!.reduce((b, c) => (row[c]! > row[b]! ? c : b)));
-    const reference = (z: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(best, 'int32'), NUM_CLASSES), z, undefined, 0, tf.Reduction.SUM) as tf.Scalar;
+    const reference = (z: tf.Tensor) =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(best, 'int32'), NUM_CLASSES), z, undefined, 0, tf.Reduction.SUM) as tf.Scalar;
     const loss = (z: tf.Tensor) => trainingLoss(acceptTensor(maxAccept), z as tf.Tensor2D, 0, tf.Reduction.SUM, 'max');
     expect(loss(tf.tensor2d(logitRows)).dataSync()[0]).toBeCloseTo(reference(tf.tensor2d(logitRows)).dataSync()[0]!, 4);
     const grad = tf.grad(loss)(tf.tensor2d(logitRows)).arraySync() as number[][];

@@ -11,10 +11,20 @@ import { decodePhoto } from '../src/photos/decode.ts';
 /** A tiny photo set: two synthetic garments on a coloured floor. */
 async function photoSet(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'photo-set-'));
-  const garment = (w: number, h: number, colour: string) => sharp({ create: { width: 300, height: 240, channels: 3, background: '#c8b496' } }).composite([{ input: { create: { width: w, height: h, channels: 3, background: colour } }, left: 60, top: 40 }]).jpeg().toBuffer();
+  const garment = (w: number, h: number, colour: string) =>
+    sharp({ create: { width: 300, height: 240, channels: 3, background: '#c8b496' } })
+      .composite([{ input: { create: { width: w, height: h, channels: 3, background: colour } }, left: 60, top: 40 }])
+      .jpeg()
+      .toBuffer();
   await writeFile(join(dir, 'a.jpg'), await garment(120, 160, '#202840'));
   await writeFile(join(dir, 'b.jpg'), await garment(180, 90, '#803020'));
-  await writeFile(join(dir, 'labels.json'), JSON.stringify([{ file: 'a.jpg', sender_id: 1, label: 3, accept: [3] }, { file: 'b.jpg', sender_id: 2, label: null, accept: [] }]));
+  await writeFile(
+    join(dir, 'labels.json'),
+    JSON.stringify([
+      { file: 'a.jpg', sender_id: 1, label: 3, accept: [3] },
+      { file: 'b.jpg', sender_id: 2, label: null, accept: [] },
+    ]),
+  );
   return dir;
 }
 

@@ -51,7 +51,9 @@ describe.skipIf(!dataDir || !photoDir)('fine-tuning on real photos (wasm backend
     const before = photoAcceptTop1(starting, photos, photos.split.validation);
     const initialWeights = starting.getWeights().map((w) => w.dataSync() as Float32Array);
     const out = await mkdtemp(join(tmpdir(), 'fmnist-photo-run-'));
-    const run = await withSeededMathRandom(1, () => trainRun(train, test, recipe, { out, backend: 'wasm', workers: 2, testLimit: 1000, initialWeights, photos }));
+    const run = await withSeededMathRandom(1, () =>
+      trainRun(train, test, recipe, { out, backend: 'wasm', workers: 2, testLimit: 1000, initialWeights, photos }),
+    );
     const after = run.metrics.photos!.validation.acceptTop1;
     expect(after).toBeGreaterThan(before + 0.03);
     // The figure the run reports is the model's own on those photos.

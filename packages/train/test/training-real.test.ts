@@ -49,7 +49,13 @@ describe.skipIf(!dir)('training on the real data (wasm backend)', () => {
   });
 
   it('seeded runs reproduce their loss curve; another seed does not', async () => {
-    const recipe: Recipe = { ...defaultRecipe('mlp'), epochs: 2, limit: 3000, validationCount: 500, augment: { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 } };
+    const recipe: Recipe = {
+      ...defaultRecipe('mlp'),
+      epochs: 2,
+      limit: 3000,
+      validationCount: 500,
+      augment: { maxRotationDeg: 15, flipProbability: 0.5, maxShift: 2 },
+    };
     const curve = (seed: number) =>
       withSeededMathRandom(seed, async () => {
         const r = await fit(train, { ...recipe, seed });

@@ -35,7 +35,15 @@ const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
 const defaultPhoto = join(resolveSamplePhotoDir(), 'dress_01.jpg');
 const { values } = parseArgs({
   args,
-  options: { runs: { type: 'string', default: '5' }, images: { type: 'string', default: '100' }, 'lighthouse-runs': { type: 'string', default: '3' }, 'lighthouse-out': { type: 'string' }, screenshot: { type: 'string' }, 'screenshot-model': { type: 'string', default: 'both' }, photo: { type: 'string', default: defaultPhoto } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    images: { type: 'string', default: '100' },
+    'lighthouse-runs': { type: 'string', default: '3' },
+    'lighthouse-out': { type: 'string' },
+    screenshot: { type: 'string' },
+    'screenshot-model': { type: 'string', default: 'both' },
+    photo: { type: 'string', default: defaultPhoto },
+  },
 });
 const runs = Number(values.runs);
 const nImages = Number(values.images);
@@ -145,8 +153,12 @@ try {
   for (const m of site.models) if (m.explain) explained.set(m.name, await inferenceTimes(page, m.name, true));
 
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-  console.log(`web demo bench: headless Chromium ${browser.version()}, ${real ? 'exported models' : 'FIXTURE models (export the real ones for real figures)'}, page ${threads}`);
-  console.log(`page load to first prediction (cold cache, ${runs} runs): median ${median(firstMs).toFixed(0)} ms, min ${Math.min(...firstMs).toFixed(0)} ms, max ${Math.max(...firstMs).toFixed(0)} ms`);
+  console.log(
+    `web demo bench: headless Chromium ${browser.version()}, ${real ? 'exported models' : 'FIXTURE models (export the real ones for real figures)'}, page ${threads}`,
+  );
+  console.log(
+    `page load to first prediction (cold cache, ${runs} runs): median ${median(firstMs).toFixed(0)} ms, min ${Math.min(...firstMs).toFixed(0)} ms, max ${Math.max(...firstMs).toFixed(0)} ms`,
+  );
   console.log('  steps (ms after navigation start, median over the cold loads; worker steps sent from the worker):');
   const stepNames = [...new Set(loads.flatMap((l) => Object.keys(l.steps)))];
   // Only the steps each run took before its first prediction (the other models load afterwards, in the background).
@@ -157,25 +169,38 @@ try {
   });
   for (const [n, t] of stepMedians.sort((a, b) => a[1] - b[1])) console.log(`    ${t.toFixed(0).padStart(6)}  ${n}`);
   console.log(`${median(firstMs).toFixed(0).padStart(10)}  first prediction on screen`);
-  const stats = (xs: number[]) => `median ${median(xs).toFixed(3)} ms, p90 ${quantile(xs, 0.9).toFixed(3)} ms, mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} ms`;
+  const stats = (xs: number[]) =>
+    `median ${median(xs).toFixed(3)} ms, p90 ${quantile(xs, 0.9).toFixed(3)} ms, mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} ms`;
   const weightsOf = (name: string) => site.models.find((m) => m.name === name)?.weights;
-  console.log(`${site.defaultModel} (the default, ${weightsOf(site.defaultModel)}) inference per image on wasm (${times.length} images, one per session.run): ${stats(times)}`);
+  console.log(
+    `${site.defaultModel} (the default, ${weightsOf(site.defaultModel)}) inference per image on wasm (${times.length} images, one per session.run): ${stats(times)}`,
+  );
   if (cnn.length > 0) console.log(`CNN (${weightsOf('cnn')}) inference per image on wasm (${cnn.length} images): ${stats(cnn)}`);
   for (const [name, t] of explained) {
     const both = t.classify.map((c, i) => c + t.explain[i]!);
-    console.log(`${name} with Explain on (explanation graph, float32, wasm; ${t.explain.length} images): explanation ${stats(t.explain)}; classifier + explanation ${stats(both)}`);
+    console.log(
+      `${name} with Explain on (explanation graph, float32, wasm; ${t.explain.length} images): explanation ${stats(t.explain)}; classifier + explanation ${stats(both)}`,
+    );
   }
-  console.log(`transferred by a first visit with its first prediction (both models, gallery; page and inference worker, Resource Timing transfer sizes): ${mb(totalBytes(first))}`);
+  console.log(
+    `transferred by a first visit with its first prediction (both models, gallery; page and inference worker, Resource Timing transfer sizes): ${mb(totalBytes(first))}`,
+  );
   for (const [k, b] of [...bytes.entries()].sort((a, b) => b[1] - a[1])) console.log(`  ${k.padEnd(22)} ${mb(b)}`);
-  console.log(`transferred by a repeat visit (same browser context): ${(totalBytes(repeat) / 1e3).toFixed(1)} KB in ${repeat.filter((t) => t.transferSize > 0).length} responses`);
+  console.log(
+    `transferred by a repeat visit (same browser context): ${(totalBytes(repeat) / 1e3).toFixed(1)} KB in ${repeat.filter((t) => t.transferSize > 0).length} responses`,
+  );
 
   if (lhRuns > 0) {
     const lh = await lighthouseRuns(`${server.url}/`, lhRuns, { log: console.log, saveDir: values['lighthouse-out'] && userPath(values['lighthouse-out']) });
     const med = (f: (r: (typeof lh.runs)[number]) => number) => median(lh.runs.map(f));
     const range = (f: (r: (typeof lh.runs)[number]) => number) => `${Math.min(...lh.runs.map(f)).toFixed(0)}-${Math.max(...lh.runs.map(f)).toFixed(0)}`;
     console.log(`Lighthouse ${lh.version}, mobile defaults (simulated slow 4G, 4x CPU slowdown), median of ${lhRuns} runs:`);
-    console.log(`  performance ${med((r) => r.performance)} (${range((r) => r.performance)}), accessibility ${med((r) => r.accessibility)}, best practices ${med((r) => r.bestPractices)}`);
-    console.log(`  total blocking time ${med((r) => r.tbt).toFixed(0)} ms (${range((r) => r.tbt)}), FCP ${med((r) => r.fcp).toFixed(0)} ms, LCP ${med((r) => r.lcp).toFixed(0)} ms, speed index ${med((r) => r.speedIndex).toFixed(0)} ms`);
+    console.log(
+      `  performance ${med((r) => r.performance)} (${range((r) => r.performance)}), accessibility ${med((r) => r.accessibility)}, best practices ${med((r) => r.bestPractices)}`,
+    );
+    console.log(
+      `  total blocking time ${med((r) => r.tbt).toFixed(0)} ms (${range((r) => r.tbt)}), FCP ${med((r) => r.fcp).toFixed(0)} ms, LCP ${med((r) => r.lcp).toFixed(0)} ms, speed index ${med((r) => r.speedIndex).toFixed(0)} ms`,
+    );
     console.log(`  bytes: first visit ${mb(med((r) => r.bytes))}, repeat visit ${(med((r) => r.repeatBytes) / 1e3).toFixed(1)} KB`);
     if (lh.failures.length > 0) console.log(`  audits that failed in some run: ${lh.failures.join(', ')}`);
   }

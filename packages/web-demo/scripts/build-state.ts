@@ -61,7 +61,8 @@ export async function ensureBuilt(log: (m: string) => void = console.log): Promi
       break;
     } catch {
       // Someone else is building; a lock older than the deadline is left over from a killed build.
-      if (Date.now() > deadline || (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > BUILD_LOCK_WAIT_MS)) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline || (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > BUILD_LOCK_WAIT_MS))
+        rmSync(lock, { recursive: true, force: true });
       else await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -15,6 +15,8 @@ console.log(`|---|---:|---:|---:|---:|---|`);
 for (const name of Object.keys(BROWSER_WEIGHTS)) {
   const r = await variantAccuracy(modelsDir, name, split);
   const ok = r.changePoints >= -INT8_MAX_DROP_POINTS;
-  console.log(`| ${name} | ${r.float32.toFixed(2)}% | ${r.int8.toFixed(2)}% | ${r.changePoints >= 0 ? '+' : ''}${r.changePoints.toFixed(2)} pp | ${r.agreement} / ${r.count} | ${BROWSER_WEIGHTS[name]}${ok ? '' : ` (int8 loses more than ${INT8_MAX_DROP_POINTS} pp: use float32)`} |`);
+  console.log(
+    `| ${name} | ${r.float32.toFixed(2)}% | ${r.int8.toFixed(2)}% | ${r.changePoints >= 0 ? '+' : ''}${r.changePoints.toFixed(2)} pp | ${r.agreement} / ${r.count} | ${BROWSER_WEIGHTS[name]}${ok ? '' : ` (int8 loses more than ${INT8_MAX_DROP_POINTS} pp: use float32)`} |`,
+  );
 }
 console.log(`\nonnxruntime-node (CPU), ${split.count} test images, models from ${modelsDir}.`);

@@ -32,7 +32,11 @@ type LhResult = NonNullable<Awaited<ReturnType<typeof lighthouse>>>['lhr'];
  * run is a cold visit (Lighthouse clears the cache first) followed by a
  * second visit that keeps the cache, for the repeat-visit bytes.
  */
-export async function lighthouseRuns(url: string, runs: number, { log = () => {}, saveDir }: { log?: (m: string) => void; saveDir?: string | undefined } = {}): Promise<{ runs: LighthouseRun[]; version: string; failures: string[] }> {
+export async function lighthouseRuns(
+  url: string,
+  runs: number,
+  { log = () => {}, saveDir }: { log?: (m: string) => void; saveDir?: string | undefined } = {},
+): Promise<{ runs: LighthouseRun[]; version: string; failures: string[] }> {
   const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_ARGS });
   const out: LighthouseRun[] = [];
   const failures = new Set<string>();
@@ -51,7 +55,8 @@ export async function lighthouseRuns(url: string, runs: number, { log = () => {}
         await writeFile(join(saveDir, `run-${i + 1}-repeat-visit.json`), JSON.stringify(warm));
       }
       // Which audits cost points, so a score below 100 says why.
-      for (const [id, audit] of Object.entries(cold.audits)) if (audit.score !== null && audit.score < 1 && audit.scoreDisplayMode === 'binary') failures.add(id);
+      for (const [id, audit] of Object.entries(cold.audits))
+        if (audit.score !== null && audit.score < 1 && audit.scoreDisplayMode === 'binary') failures.add(id);
       const run: LighthouseRun = {
         performance: score(cold, 'performance'),
         accessibility: score(cold, 'accessibility'),
@@ -63,7 +68,9 @@ export async function lighthouseRuns(url: string, runs: number, { log = () => {}
         bytes: numeric(cold, 'total-byte-weight'),
         repeatBytes: numeric(warm, 'total-byte-weight'),
       };
-      log(`lighthouse run ${i + 1}/${runs}: performance ${run.performance}, TBT ${run.tbt.toFixed(0)} ms, a11y ${run.accessibility}, best practices ${run.bestPractices}, ${(run.bytes / 1e6).toFixed(2)} MB, repeat ${(run.repeatBytes / 1e3).toFixed(1)} KB`);
+      log(
+        `lighthouse run ${i + 1}/${runs}: performance ${run.performance}, TBT ${run.tbt.toFixed(0)} ms, a11y ${run.accessibility}, best practices ${run.bestPractices}, ${(run.bytes / 1e6).toFixed(2)} MB, repeat ${(run.repeatBytes / 1e3).toFixed(1)} KB`,
+      );
       out.push(run);
     }
   } finally {

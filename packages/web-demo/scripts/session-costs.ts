@@ -84,12 +84,23 @@ try {
   if (!bundle || !wasm) throw new Error('the build has no onnxruntime-web wasm bundle or runtime');
   const page = await browser.newPage();
   await page.goto(`${server.url}/`);
-  console.log(`onnxruntime-web in a fresh module worker per row, headless Chromium ${browser.version()}, page ${(await page.evaluate(() => crossOriginIsolated)) ? 'cross-origin isolated' : 'NOT isolated'}; ${runs} runs of one 28x28 image`);
-  console.log('| model file | threads | int8 folded at creation | import ort | runtime start | model fetch | session create | warm-up run | session.run median | p90 |');
+  console.log(
+    `onnxruntime-web in a fresh module worker per row, headless Chromium ${browser.version()}, page ${(await page.evaluate(() => crossOriginIsolated)) ? 'cross-origin isolated' : 'NOT isolated'}; ${runs} runs of one 28x28 image`,
+  );
+  console.log(
+    '| model file | threads | int8 folded at creation | import ort | runtime start | model fetch | session create | warm-up run | session.run median | p90 |',
+  );
   console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of SETTINGS) {
     if (!files.includes(s.file)) continue;
-    const config = { ...s, runs, bundle: `${server.url}/assets/${bundle}`, wasm: `${server.url}/assets/${wasm}`, model: `${server.url}/onnx/${s.file}`, starter: `${server.url}/onnx/mlp.onnx` };
+    const config = {
+      ...s,
+      runs,
+      bundle: `${server.url}/assets/${bundle}`,
+      wasm: `${server.url}/assets/${wasm}`,
+      model: `${server.url}/onnx/${s.file}`,
+      starter: `${server.url}/onnx/mlp.onnx`,
+    };
     const r = await page.evaluate(
       async ({ src, config }) => {
         const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
@@ -112,7 +123,9 @@ try {
       continue;
     }
     const ms = (v: number | undefined) => `${(v ?? Number.NaN).toFixed(v !== undefined && v < 10 ? 2 : 0)} ms`;
-    console.log(`| ${s.file} | ${s.threads} | ${s.foldInt8 ? 'yes' : 'no'} | ${ms(r.importMs)} | ${ms(r.runtimeStartMs)} | ${ms(r.fetchMs)} | ${ms(r.createMs)} | ${ms(r.warmUpMs)} | ${ms(r.median)} | ${ms(r.p90)} |`);
+    console.log(
+      `| ${s.file} | ${s.threads} | ${s.foldInt8 ? 'yes' : 'no'} | ${ms(r.importMs)} | ${ms(r.runtimeStartMs)} | ${ms(r.fetchMs)} | ${ms(r.createMs)} | ${ms(r.warmUpMs)} | ${ms(r.median)} | ${ms(r.p90)} |`,
+    );
   }
 } finally {
   await browser.close();

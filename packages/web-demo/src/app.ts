@@ -52,7 +52,8 @@ export class App {
     const { ui } = this;
     wireInputs(ui.pick, ui.file, (file) => void this.classifyFile(file, file.name));
     ui.controls.addEventListener('change', (e) => {
-      if ((e.target as HTMLElement).getAttribute('name') === 'model') void this.manifest.then((m) => offerExplain(this.ui, m, this.choice().models[0], this.available));
+      if ((e.target as HTMLElement).getAttribute('name') === 'model')
+        void this.manifest.then((m) => offerExplain(this.ui, m, this.choice().models[0], this.available));
       void this.rerun();
     });
     ui.compare.addEventListener('click', () => {
@@ -106,7 +107,16 @@ export class App {
     const t2 = performance.now();
     if (token !== this.token) return;
     if (this.current) URL.revokeObjectURL(this.current.objectUrl);
-    this.current = { blob, name, objectUrl: URL.createObjectURL(blob), decoded, prep, input: bytesToInput(prep.pixels), decodeMs: t1 - t0, preprocessMs: t2 - t1 };
+    this.current = {
+      blob,
+      name,
+      objectUrl: URL.createObjectURL(blob),
+      decoded,
+      prep,
+      input: bytesToInput(prep.pixels),
+      decodeMs: t1 - t0,
+      preprocessMs: t2 - t1,
+    };
     showImage(this.ui, this.current);
     await this.runModels(token);
   }
@@ -198,4 +208,3 @@ export class App {
     this.ui.error.textContent = '';
   }
 }
-

@@ -21,7 +21,8 @@ if (!hasWebAssembly()) {
   ui.status.textContent = '';
   ui.loading.hidden = true;
   ui.error.hidden = false;
-  ui.error.textContent = 'This browser has no WebAssembly (or it is turned off), which the models need to run here. Use a current Chrome, Edge, Firefox or Safari, or enable WebAssembly.';
+  ui.error.textContent =
+    'This browser has no WebAssembly (or it is turned off), which the models need to run here. Use a current Chrome, Edge, Firefox or Safari, or enable WebAssembly.';
   ui.pick.disabled = true;
   for (const input of ui.controls.querySelectorAll('input')) input.disabled = true;
 } else {

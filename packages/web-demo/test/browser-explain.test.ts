@@ -21,7 +21,10 @@ import { siteWithModels, type Site } from './support/site.ts';
 const modelsDir = resolveModelsDir();
 // Every shipped model and its explanation graph: missing, the test fails rather than skips.
 const explained = [...SHIPPED_MODELS];
-requireModelFiles(modelsDir, explained.flatMap((m) => [`${m}.onnx`, join(EXPLAIN_DIR, `${m}.onnx`)]));
+requireModelFiles(
+  modelsDir,
+  explained.flatMap((m) => [`${m}.onnx`, join(EXPLAIN_DIR, `${m}.onnx`)]),
+);
 const dataDir = testDataDir();
 const photos = testPhotoDir('samples');
 const TOLERANCE = 1e-4;
@@ -76,7 +79,11 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     if (!state.startsWith('done')) throw new Error(`explanation failed: ${state}`);
     return page.evaluate(() => {
       const box = document.getElementById('explanation')!;
-      return { model: box.dataset.model!, explainedClass: Number(box.dataset.explainedClass), heatmap: JSON.parse(document.getElementById('explain-input')!.dataset.heatmap!) as number[] };
+      return {
+        model: box.dataset.model!,
+        explainedClass: Number(box.dataset.explainedClass),
+        heatmap: JSON.parse(document.getElementById('explain-input')!.dataset.heatmap!) as number[],
+      };
     });
   }
 
@@ -95,7 +102,7 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     }
   });
 
-  it.each(explained)('%s: overlays the heatmap of its answer on the 28x28 input, equal to the server\'s within 1e-4', async (model) => {
+  it.each(explained)("%s: overlays the heatmap of its answer on the 28x28 input, equal to the server's within 1e-4", async (model) => {
     await choose(model);
     await page.locator('#explain').check();
     await page.locator('#explain-class').selectOption('-1');

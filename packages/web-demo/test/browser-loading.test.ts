@@ -1,4 +1,3 @@
-
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSplit, resolveModelsDir } from '@fmnist/core/node';

@@ -1,4 +1,3 @@
-
 import { describe } from 'vitest';
 import { resolveModelsDir } from '@fmnist/core/node';
 import { requireModelFiles, testDataDir } from '@fmnist/core/testing';

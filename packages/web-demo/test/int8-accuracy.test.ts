@@ -29,9 +29,14 @@ describe('browserModels', () => {
 });
 
 /** The browser's int8 choice holds only while int8 stays within INT8_MAX_DROP_POINTS of float32 on the whole test set. */
-const int8Models = Object.entries(BROWSER_WEIGHTS).filter(([, w]) => w === 'int8').map(([name]) => name);
+const int8Models = Object.entries(BROWSER_WEIGHTS)
+  .filter(([, w]) => w === 'int8')
+  .map(([name]) => name);
 // The int8 files ship beside the float32 ones: missing, this fails rather than skips.
-requireModelFiles(modelsDir, int8Models.flatMap((m) => [`${m}.onnx`, `${m}.int8.onnx`]));
+requireModelFiles(
+  modelsDir,
+  int8Models.flatMap((m) => [`${m}.onnx`, `${m}.int8.onnx`]),
+);
 const dataDir = testDataDir();
 
 describe.skipIf(!dataDir)('int8 weights the browser loads', () => {

@@ -68,7 +68,9 @@ describe.skipIf(!dataDir)('browser and server preprocessing agree', () => {
     const files = (JSON.parse(readFileSync(join(PHOTOS!, 'labels.json'), 'utf8')) as { file: string }[]).map((l) => l.file);
     const results = [];
     for (const file of files) results.push(await both(readFileSync(join(PHOTOS!, file)), file, 'image/jpeg'));
-    console.log(`parity on ${results.length} photos: ${results.map((r) => `${r.name} max ${r.diff.max} mean ${r.diff.mean.toFixed(2)} top1 ${r.browserTop1}/${r.serverTop1}`).join('; ')}`);
+    console.log(
+      `parity on ${results.length} photos: ${results.map((r) => `${r.name} max ${r.diff.max} mean ${r.diff.mean.toFixed(2)} top1 ${r.browserTop1}/${r.serverTop1}`).join('; ')}`,
+    );
     for (const r of results) {
       expect(r.diff.max, `${r.name}: largest gray-level difference`).toBeLessThanOrEqual(MAX_GRAY_DIFF);
       expect(r.browserTop1, `${r.name}: browser vs server top-1`).toBe(r.serverTop1);

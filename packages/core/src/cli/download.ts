@@ -25,7 +25,10 @@ for (const file of allDatasetFiles()) {
     await downloadFile(dir, file, {
       mirror,
       onProgress: ({ received, total }) => {
-        if (!started) { bar.start(total ?? received, 0); started = true; }
+        if (!started) {
+          bar.start(total ?? received, 0);
+          started = true;
+        }
         if (total === undefined) bar.setTotal(received);
         bar.update(received);
       },

@@ -36,7 +36,10 @@ export async function downloadFile(dir: string, file: DatasetFile, options: Down
     response = await doFetch(url);
   } catch (err) {
     const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new DownloadError(url, `cannot reach the mirror (${cause}). Are you offline? Copy the four files into ${dir} by hand, or set FMNIST_DIR to a folder that has them`);
+    throw new DownloadError(
+      url,
+      `cannot reach the mirror (${cause}). Are you offline? Copy the four files into ${dir} by hand, or set FMNIST_DIR to a folder that has them`,
+    );
   }
   if (!response.ok || !response.body) throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`);
   const total = Number(response.headers.get('content-length')) || undefined;

@@ -32,7 +32,8 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedRank?: number)
   const expected = dims.reduce((a, b) => a * b, 1);
   const actual = bytes.length - headerLength;
   if (actual < expected) throw new DatasetError('truncated', file, `dimensions [${dims.join(', ')}] need ${expected} data bytes, found ${actual}`);
-  if (actual > expected) throw new DatasetError('trailing-bytes', file, `${actual - expected} bytes after the data that dimensions [${dims.join(', ')}] describe`);
+  if (actual > expected)
+    throw new DatasetError('trailing-bytes', file, `${actual - expected} bytes after the data that dimensions [${dims.join(', ')}] describe`);
   return { dims, data: bytes.subarray(headerLength) };
 }
 

@@ -24,11 +24,16 @@ export async function readDatasetFile(dir: string, file: DatasetFile, { verify =
     raw = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DatasetError('missing', path, `cannot read (${code ?? String(err)}); run \`pnpm data:download --dir ${dir}\` or point FMNIST_DIR / --data-dir at the folder holding the four Fashion-MNIST files`);
+    throw new DatasetError(
+      'missing',
+      path,
+      `cannot read (${code ?? String(err)}); run \`pnpm data:download --dir ${dir}\` or point FMNIST_DIR / --data-dir at the folder holding the four Fashion-MNIST files`,
+    );
   }
   if (verify) {
     const sum = md5Hex(raw);
-    if (sum !== file.md5) throw new DatasetError('checksum', path, `md5 ${sum} differs from the official ${file.md5}; the file is corrupt or not the official release`);
+    if (sum !== file.md5)
+      throw new DatasetError('checksum', path, `md5 ${sum} differs from the official ${file.md5}; the file is corrupt or not the official release`);
   }
   return decompressIfGzip(raw, path);
 }

@@ -56,16 +56,22 @@ export function parsePhotoLabels(json: unknown, source: string): PhotoEntry[] {
     if (seen.has(file)) throw new PhotoSetError('duplicate-file', source, `${where}: "${file}" is listed twice`);
     seen.add(file);
     const label = e.label ?? null;
-    if (label !== null && !isClass(label)) throw new PhotoSetError('bad-label', source, `${file}: "label" must be a class index 0..${NUM_CLASSES - 1} or null, got ${JSON.stringify(label)}`);
+    if (label !== null && !isClass(label))
+      throw new PhotoSetError('bad-label', source, `${file}: "label" must be a class index 0..${NUM_CLASSES - 1} or null, got ${JSON.stringify(label)}`);
     const accept = e.accept ?? (label === null ? [] : [label]);
     if (!Array.isArray(accept) || !accept.every(isClass) || new Set(accept).size !== accept.length) {
       throw new PhotoSetError('bad-label', source, `${file}: "accept" must be a list of distinct class indices, got ${JSON.stringify(accept)}`);
     }
     if (label === null ? accept.length > 0 : accept[0] !== label) {
-      throw new PhotoSetError('bad-label', source, `${file}: "accept" must start with "label" (${label}) and be empty when it is null, got ${JSON.stringify(accept)}`);
+      throw new PhotoSetError(
+        'bad-label',
+        source,
+        `${file}: "accept" must start with "label" (${label}) and be empty when it is null, got ${JSON.stringify(accept)}`,
+      );
     }
     const sender = e.sender_id ?? null;
-    if (sender !== null && !(typeof sender === 'number' && Number.isInteger(sender))) throw new PhotoSetError('bad-labels', source, `${file}: "sender_id" must be an integer, got ${JSON.stringify(sender)}`);
+    if (sender !== null && !(typeof sender === 'number' && Number.isInteger(sender)))
+      throw new PhotoSetError('bad-labels', source, `${file}: "sender_id" must be an integer, got ${JSON.stringify(sender)}`);
     const sourceLabel = e.source_label ?? e.source_class ?? '';
     if (typeof sourceLabel !== 'string') throw new PhotoSetError('bad-labels', source, `${file}: "source_label" must be a string`);
     return { file, senderId: sender, sourceLabel, label, accept: accept as number[], soft: e.soft === true };

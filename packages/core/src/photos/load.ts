@@ -28,7 +28,11 @@ export async function readPhotoSet(dir: string): Promise<PhotoSet> {
     text = await readFile(labelsPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new PhotoSetError('missing-dir', labelsPath, `cannot read (${code ?? String(err)}); point --photos / PHOTOS_DIR at a folder holding labels.json and its photos`);
+    throw new PhotoSetError(
+      'missing-dir',
+      labelsPath,
+      `cannot read (${code ?? String(err)}); point --photos / PHOTOS_DIR at a folder holding labels.json and its photos`,
+    );
   }
   let json: unknown;
   try {
@@ -41,7 +45,11 @@ export async function readPhotoSet(dir: string): Promise<PhotoSet> {
   await Promise.all(entries.map((e) => access(join(dir, e.file)).catch(() => missing.push(e.file))));
   if (missing.length > 0) {
     missing.sort();
-    throw new PhotoSetError('missing-file', join(dir, missing[0]!), `${missing.length} photo(s) listed in labels.json are missing (first: ${missing.slice(0, 3).join(', ')})`);
+    throw new PhotoSetError(
+      'missing-file',
+      join(dir, missing[0]!),
+      `${missing.length} photo(s) listed in labels.json are missing (first: ${missing.slice(0, 3).join(', ')})`,
+    );
   }
   return { dir, entries };
 }

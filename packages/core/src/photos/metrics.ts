@@ -43,6 +43,10 @@ export function photoMetrics(entries: readonly PhotoEntry[], predicted: ArrayLik
       if (p === e.label) strictRight++;
     }
   });
-  const bySourceLabel = Object.fromEntries(Object.entries(by).sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, { count: s.count, acceptTop1: s.right / s.count }]));
+  const bySourceLabel = Object.fromEntries(
+    Object.entries(by)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, s]) => [k, { count: s.count, acceptTop1: s.right / s.count }]),
+  );
   return { count, acceptTop1: count ? right / count : 0, strictCount, strictTop1: strictCount ? strictRight / strictCount : 0, bySourceLabel, confusion };
 }

@@ -16,8 +16,14 @@ export function preprocessVersion(dir: string = PREPROCESS_DIR): string {
   const known = cached.get(dir);
   if (known) return known;
   const hash = createHash('sha256');
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts')).sort()) {
-    hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+    .sort()) {
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(dir, name)))
+      .update('\0');
   }
   const version = hash.digest('hex').slice(0, 16);
   // The shipped code does not change while a process runs; other folders (tests) are read each time.

@@ -56,7 +56,8 @@ export function checkRaw(img: RawImage): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`image size ${width}x${height} is not a positive integer size`);
   }
-  if (data.length !== width * height * channels) throw new RangeError(`${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`);
+  if (data.length !== width * height * channels)
+    throw new RangeError(`${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`);
 }
 
 /** ITU-R BT.601 luma, the weights libvips and browsers use for sRGB to gray. */

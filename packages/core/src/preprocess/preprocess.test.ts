@@ -17,7 +17,12 @@ function rng(seed: number): () => number {
 }
 
 /** A photo-like RGB image: textured light background (optionally two-toned), a garment-coloured shape painted by `inside`. */
-function photo(w: number, h: number, inside: (x: number, y: number) => boolean, opts: { garment?: [number, number, number]; twoTone?: boolean; seed?: number } = {}): RawImage {
+function photo(
+  w: number,
+  h: number,
+  inside: (x: number, y: number) => boolean,
+  opts: { garment?: [number, number, number]; twoTone?: boolean; seed?: number } = {},
+): RawImage {
   const r = rng(opts.seed ?? 1);
   const [gr, gg, gb] = opts.garment ?? [150, 30, 40];
   const data = new Uint8Array(w * h * 3);
@@ -25,8 +30,13 @@ function photo(w: number, h: number, inside: (x: number, y: number) => boolean, 
     for (let x = 0; x < w; x++) {
       const p = (y * w + x) * 3;
       const n = (r() - 0.5) * 30;
-      if (inside(x, y)) data.set([gr + n / 2, gg + n / 2, gb + n / 2].map((v) => Math.max(0, Math.min(255, v))), p);
-      else if (opts.twoTone && y > h * 0.6) data.set([150 + n, 120 + n, 90 + n], p); // wooden floor
+      if (inside(x, y))
+        data.set(
+          [gr + n / 2, gg + n / 2, gb + n / 2].map((v) => Math.max(0, Math.min(255, v))),
+          p,
+        );
+      else if (opts.twoTone && y > h * 0.6)
+        data.set([150 + n, 120 + n, 90 + n], p); // wooden floor
       else data.set([215 + n, 212 + n, 205 + n], p); // light wall
     }
   }

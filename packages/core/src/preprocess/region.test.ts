@@ -43,7 +43,11 @@ describe('garmentRegion', () => {
     data.fill(200, 300, 500);
     const { report } = preprocessImage({ width: 28, height: 28, channels: 1, data });
     expect(report.passthrough).toBe(true);
-    expect(garmentRegion(report, { width: 28, height: 28 })).toEqual({ input: { x: 0, y: 0, width: 28, height: 28 }, photo: { x: 0, y: 0, width: 28, height: 28 }, photoSize: { width: 28, height: 28 } });
+    expect(garmentRegion(report, { width: 28, height: 28 })).toEqual({
+      input: { x: 0, y: 0, width: 28, height: 28 },
+      photo: { x: 0, y: 0, width: 28, height: 28 },
+      photoSize: { width: 28, height: 28 },
+    });
   });
 
   it('centres a box on the 28x28 canvas by its longest edge', () => {

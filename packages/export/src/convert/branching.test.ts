@@ -55,7 +55,12 @@ describe('branching models (residual networks)', () => {
     const strided = nodes.filter((n) => n.opType === 'Conv' && n.attribute!.find((a) => a.name === 'strides')!.ints!.map(Number)[0] === 2);
     const pads = strided.map((n) => n.attribute!.find((a) => a.name === 'pads')!.ints!.map(Number));
     // 3x3 stride 2 on 28 and 14: (0, 1) per axis; the 1x1 projections need none.
-    expect(pads).toEqual([[0, 0, 1, 1], [0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 0]]);
+    expect(pads).toEqual([
+      [0, 0, 1, 1],
+      [0, 0, 0, 0],
+      [0, 0, 1, 1],
+      [0, 0, 0, 0],
+    ]);
   });
 
   it('refuses a batch norm whose conv also feeds another layer: folding would change that layer too', () => {

@@ -58,7 +58,13 @@ export function planGraph(layers: readonly LayerSpec[]): GraphPlan {
     else if (layer.className === 'GlobalAveragePooling2D') op = parseGlobalAveragePooling2D(layer);
     else {
       const parse = PARSERS[layer.className];
-      if (!parse) throw new UnsupportedLayerError(layer.name, layer.className, 'layer class', `supported classes are ${[...SUPPORTED_LAYERS, ...BRANCHING_LAYERS].join(', ')}`);
+      if (!parse)
+        throw new UnsupportedLayerError(
+          layer.name,
+          layer.className,
+          'layer class',
+          `supported classes are ${[...SUPPORTED_LAYERS, ...BRANCHING_LAYERS].join(', ')}`,
+        );
       op = parse(layer);
       single();
     }
@@ -87,7 +93,12 @@ export const BRANCHING_LAYERS = ['Add', 'GlobalAveragePooling2D'] as const;
  * Emits a planned branching graph from the input state `x`; `emitOne`
  * emits a single-input op of the chain converter. Returns the output state.
  */
-export function emitGraph(plan: GraphPlan, ctx: Omit<EmitContext, 'rest'>, x: TensorState, emitOne: (op: Op, ctx: EmitContext, x: TensorState) => TensorState): TensorState {
+export function emitGraph(
+  plan: GraphPlan,
+  ctx: Omit<EmitContext, 'rest'>,
+  x: TensorState,
+  emitOne: (op: Op, ctx: EmitContext, x: TensorState) => TensorState,
+): TensorState {
   const states = new Map<string, TensorState>([[MODEL_INPUT, x]]);
   for (const [name, node] of plan.nodes) {
     const xs = node.inputs.map((input) => {

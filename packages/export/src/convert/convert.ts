@@ -40,11 +40,16 @@ export const BATCH_DIM = 'N';
 
 function emit(op: Op, ctx: EmitContext, x: TensorState): TensorState {
   switch (op.kind) {
-    case 'dense': return emitDense(op, ctx, x);
-    case 'conv2d': return emitConv2D(op, ctx, x);
-    case 'maxPooling2d': return emitMaxPooling2D(op, ctx, x);
-    case 'flatten': return emitFlatten(op, ctx, x);
-    case 'activation': return emitActivation(op, ctx, x);
+    case 'dense':
+      return emitDense(op, ctx, x);
+    case 'conv2d':
+      return emitConv2D(op, ctx, x);
+    case 'maxPooling2d':
+      return emitMaxPooling2D(op, ctx, x);
+    case 'flatten':
+      return emitFlatten(op, ctx, x);
+    case 'activation':
+      return emitActivation(op, ctx, x);
   }
 }
 
@@ -87,7 +92,8 @@ export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: Tra
     });
   }
   if (x.name === inputName) throw new UnsupportedModelError('the model computes nothing (no layer maps to an ONNX node)');
-  if (x.layout !== 'flat') throw new UnsupportedModelError(`the model's output is [N, ${x.shape}]; the exporter needs [N, classes] logits (add Flatten and Dense)`);
+  if (x.layout !== 'flat')
+    throw new UnsupportedModelError(`the model's output is [N, ${x.shape}]; the exporter needs [N, classes] logits (add Flatten and Dense)`);
   if (x.chwFrom) throw new Error('internal: flatten order left pending at the graph output');
 
   const logits = OUTPUT_NAMES.logits;
@@ -96,7 +102,8 @@ export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: Tra
   if (trace) renameInTrace(trace, x.name, logits);
   let scores: string = logits;
   if (temperature !== undefined && temperature !== 1) {
-    if (!(temperature > 0) || !Number.isFinite(temperature)) throw new UnsupportedModelError(`calibration temperature ${temperature}: it must be a positive finite number`);
+    if (!(temperature > 0) || !Number.isFinite(temperature))
+      throw new UnsupportedModelError(`calibration temperature ${temperature}: it must be a positive finite number`);
     const t = graph.addInitializer('calibration/temperature', Float32Array.of(temperature), []);
     [scores] = graph.addNode('Div', [logits, t], [graph.uniqueName('calibrated_logits')], {}, 'calibration/Div') as [string];
   }

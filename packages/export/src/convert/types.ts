@@ -75,7 +75,17 @@ export interface EmitContext {
 /** One emitted op as the backward pass sees it; `output` is after any fused activation. */
 export type TraceEntry =
   | { kind: 'dense'; layerName: string; input: TensorState; output: TensorState; kernel: string; activation: ActivationName }
-  | { kind: 'conv2d'; layerName: string; input: TensorState; output: TensorState; kernel: string; activation: ActivationName; kernelShape: [number, number]; strides: [number, number]; pads: number[] }
+  | {
+      kind: 'conv2d';
+      layerName: string;
+      input: TensorState;
+      output: TensorState;
+      kernel: string;
+      activation: ActivationName;
+      kernelShape: [number, number];
+      strides: [number, number];
+      pads: number[];
+    }
   | { kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices: string }
   | { kind: 'flatten'; layerName: string; input: TensorState; output: TensorState; transposed: boolean }
   | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName }

@@ -83,7 +83,13 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
     const name = (what: string) => graph.uniqueName(`${entry.layerName}/grad/${what}`);
     const activationGrad = (activation: string): string => {
       if (activation === 'linear') return g;
-      if (activation !== 'relu') throw new UnsupportedLayerError(entry.layerName, entry.kind, `activation: "${activation}"`, 'explanations differentiate relu and linear activations only (a softmax is allowed only as the last layer)');
+      if (activation !== 'relu')
+        throw new UnsupportedLayerError(
+          entry.layerName,
+          entry.kind,
+          `activation: "${activation}"`,
+          'explanations differentiate relu and linear activations only (a softmax is allowed only as the last layer)',
+        );
       const positive = name('relu_mask');
       graph.addNode('Greater', [entry.output.name, zero], [positive]);
       const out = name('relu');
@@ -110,7 +116,14 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
         // ConvTranspose's natural output size can fall short of the input when the stride skipped rows/cols.
         const outputPadding = [inH - ((outH - 1) * sh + kh - pt - pb), inW - ((outW - 1) * sw + kw - pl - pr)];
         g = name('input');
-        graph.addNode('ConvTranspose', [pre, entry.kernel], [g], { kernel_shape: [kh, kw], strides: [sh, sw], pads: entry.pads, dilations: [1, 1], group: 1, output_padding: outputPadding });
+        graph.addNode('ConvTranspose', [pre, entry.kernel], [g], {
+          kernel_shape: [kh, kw],
+          strides: [sh, sw],
+          pads: entry.pads,
+          dilations: [1, 1],
+          group: 1,
+          output_padding: outputPadding,
+        });
         break;
       }
       case 'maxPooling2d': {

@@ -67,7 +67,6 @@ export const SHIPPED_EXPLANATIONS: Readonly<Record<ShippedModel, ExplanationChoi
 /** For any other model (a run directory) of unknown kind: what most shipped models chose. */
 export const DEFAULT_EXPLANATION: ExplanationChoice = { target: 'log-probability', saliencyForm: 'positive-gradient-x-input', heatmap: 'saliency' };
 
-
 /**
  * The default explanation of a model outside SHIPPED_EXPLANATIONS (a run
  * directory, a model not measured yet), by its kind: the shipped model of
@@ -89,7 +88,7 @@ export const KIND_EXPLANATIONS: Readonly<Record<ModelKind, ExplanationChoice>> =
 export function explanationChoiceFor(model: string, kind?: ModelKind): ExplanationChoice {
   const shipped = (SHIPPED_EXPLANATIONS as Partial<Record<string, ExplanationChoice>>)[model];
   if (shipped) return shipped;
-  const byKind = kind ?? (MODEL_KINDS as readonly string[]).find((k) => k === model) as ModelKind | undefined;
+  const byKind = kind ?? ((MODEL_KINDS as readonly string[]).find((k) => k === model) as ModelKind | undefined);
   return byKind ? KIND_EXPLANATIONS[byKind] : DEFAULT_EXPLANATION;
 }
 
@@ -104,15 +103,30 @@ export const DEFAULT_HEATMAP: MapKind = DEFAULT_EXPLANATION.heatmap;
  */
 export function explainClassTensor(classes: readonly unknown[], count: number, numClasses: number = NUM_CLASSES): BigInt64Array {
   if (classes.length !== count) {
-    throw new ExplainClassError('count-mismatch', -1, classes.length, `${classes.length} class indices for ${count} images: give one per image (${TOP_CLASS} for the top class)`);
+    throw new ExplainClassError(
+      'count-mismatch',
+      -1,
+      classes.length,
+      `${classes.length} class indices for ${count} images: give one per image (${TOP_CLASS} for the top class)`,
+    );
   }
   const out = new BigInt64Array(count);
   classes.forEach((value, i) => {
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      throw new ExplainClassError('not-integer', i, value, `class to explain #${i} is ${JSON.stringify(value)}: use an integer, 0..${numClasses - 1} (${classNames(numClasses)}) or ${TOP_CLASS} for the top class`);
+      throw new ExplainClassError(
+        'not-integer',
+        i,
+        value,
+        `class to explain #${i} is ${JSON.stringify(value)}: use an integer, 0..${numClasses - 1} (${classNames(numClasses)}) or ${TOP_CLASS} for the top class`,
+      );
     }
     if (value < TOP_CLASS || value >= numClasses) {
-      throw new ExplainClassError('out-of-range', i, value, `class to explain #${i} is ${value}: use 0..${numClasses - 1} (${classNames(numClasses)}) or ${TOP_CLASS} for the top class`);
+      throw new ExplainClassError(
+        'out-of-range',
+        i,
+        value,
+        `class to explain #${i} is ${value}: use 0..${numClasses - 1} (${classNames(numClasses)}) or ${TOP_CLASS} for the top class`,
+      );
     }
     out[i] = BigInt(value);
   });

@@ -24,14 +24,25 @@ export interface DeletionRow {
 
 /** Summary at `k` removed pixels (the issue's 10% = 78) against the model's random curve. */
 export function deletionRows(curves: readonly RankedCurve[], k: number): DeletionRow[] {
-  return curves.filter((c) => c.ranking !== 'random').map((c) => {
-    const random = curves.find((r) => r.model === c.model && r.ranking === 'random')!.curve;
-    const at = c.curve.removed.indexOf(k);
-    if (at < 0) throw new RangeError(`the curves have no point at ${k} pixels`);
-    const drop = c.curve.meanProbability[0]! - c.curve.meanProbability[at]!;
-    const randomDrop = random.meanProbability[0]! - random.meanProbability[at]!;
-    return { model: c.model, ranking: c.ranking, isDefault: c.isDefault, intact: c.curve.meanProbability[0]!, atTop10: c.curve.meanProbability[at]!, drop, ratio: drop / randomDrop, area: areaBetween(c.curve, random) };
-  });
+  return curves
+    .filter((c) => c.ranking !== 'random')
+    .map((c) => {
+      const random = curves.find((r) => r.model === c.model && r.ranking === 'random')!.curve;
+      const at = c.curve.removed.indexOf(k);
+      if (at < 0) throw new RangeError(`the curves have no point at ${k} pixels`);
+      const drop = c.curve.meanProbability[0]! - c.curve.meanProbability[at]!;
+      const randomDrop = random.meanProbability[0]! - random.meanProbability[at]!;
+      return {
+        model: c.model,
+        ranking: c.ranking,
+        isDefault: c.isDefault,
+        intact: c.curve.meanProbability[0]!,
+        atTop10: c.curve.meanProbability[at]!,
+        drop,
+        ratio: drop / randomDrop,
+        area: areaBetween(c.curve, random),
+      };
+    });
 }
 
 export function deletionMarkdown(curves: readonly RankedCurve[], k: number): string {
@@ -42,14 +53,18 @@ export function deletionMarkdown(curves: readonly RankedCurve[], k: number): str
   return [
     `| model | map (ranking) | p(class) intact | after removing top ${k} | mean drop | random ${k} garment pixels: drop | ratio | area between curves (0-50%) |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
-    ...deletionRows(curves, k).map((r) =>
-      `| ${r.model} | ${r.isDefault ? `**${r.ranking}** (default)` : r.ranking} | ${r.intact.toFixed(3)} | ${r.atTop10.toFixed(3)} | ${r.drop.toFixed(3)} | ${randomAt(r.model).toFixed(3)} | ${r.ratio.toFixed(2)}x | ${r.area.toFixed(3)} |`),
+    ...deletionRows(curves, k).map(
+      (r) =>
+        `| ${r.model} | ${r.isDefault ? `**${r.ranking}** (default)` : r.ranking} | ${r.intact.toFixed(3)} | ${r.atTop10.toFixed(3)} | ${r.drop.toFixed(3)} | ${randomAt(r.model).toFixed(3)} | ${r.ratio.toFixed(2)}x | ${r.area.toFixed(3)} |`,
+    ),
   ].join('\n');
 }
 
 /** Mean probability against the share of pixels removed, one panel per model. */
 export function deletionChartSpec(curves: readonly RankedCurve[], title: string): TopLevelSpec {
-  const rows = curves.flatMap((c) => c.curve.removed.map((k, i) => ({ model: c.model, ranking: c.ranking, removed: k / IMAGE_PIXELS, probability: c.curve.meanProbability[i]! })));
+  const rows = curves.flatMap((c) =>
+    c.curve.removed.map((k, i) => ({ model: c.model, ranking: c.ranking, removed: k / IMAGE_PIXELS, probability: c.curve.meanProbability[i]! })),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -68,4 +83,3 @@ export function deletionChartSpec(curves: readonly RankedCurve[], title: string)
     },
   };
 }
-

@@ -38,7 +38,14 @@ export interface DeletionCurve {
  * `k` pixels of `orders[i]`, for each k in `removed`, run through the
  * classifier session in batches.
  */
-export async function deletionCurve(classifier: SessionRunner, images: Uint8Array, classes: ArrayLike<number>, orders: readonly Int32Array[], removed: readonly number[], batch = 250): Promise<DeletionCurve> {
+export async function deletionCurve(
+  classifier: SessionRunner,
+  images: Uint8Array,
+  classes: ArrayLike<number>,
+  orders: readonly Int32Array[],
+  removed: readonly number[],
+  batch = 250,
+): Promise<DeletionCurve> {
   const count = orders.length;
   const meanProbability: number[] = [];
   for (const k of removed) {
@@ -63,7 +70,7 @@ export function areaBetween(map: DeletionCurve, random: DeletionCurve, pixels = 
   let area = 0;
   for (let i = 1; i < map.removed.length; i++) {
     const width = (map.removed[i]! - map.removed[i - 1]!) / pixels;
-    const gap = (random.meanProbability[i]! - map.meanProbability[i]!) + (random.meanProbability[i - 1]! - map.meanProbability[i - 1]!);
+    const gap = random.meanProbability[i]! - map.meanProbability[i]! + (random.meanProbability[i - 1]! - map.meanProbability[i - 1]!);
     area += (width * gap) / 2;
   }
   return area;

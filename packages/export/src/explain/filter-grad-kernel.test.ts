@@ -27,7 +27,11 @@ describe('fast Conv2DBackpropFilter', () => {
 
   it('restores the stock kernel afterwards, also when the function throws', () => {
     const before = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-    expect(() => withFastFilterGradient(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      withFastFilterGradient(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(before);
   });
 });

@@ -16,8 +16,21 @@ import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, typ
 type Backend = { data: { get(id: object): { values: unknown } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo };
 
 const fastConv2DBackpropFilter = ((args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: Backend; attrs: Conv2DBackpropFilterAttrs }) => {
-  const { inputs: { x, dy }, backend, attrs } = args;
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, backend_util.convertConv2DDataFormat(attrs.dataFormat));
+  const {
+    inputs: { x, dy },
+    backend,
+    attrs,
+  } = args;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
   if (info.dataFormat !== 'channelsLast') throw new Error('fast Conv2DBackpropFilter handles channelsLast only');
   const xv = backend.data.get(x.dataId).values as Float32Array;
   const dyv = backend.data.get(dy.dataId).values as Float32Array;

@@ -14,7 +14,12 @@ import { runExplanation } from './run.ts';
 // filter (every weight 0.5, bias -0.2) and ReLU gives A, 14x14; a 7x7 max-pool
 // leaves 2x2; a Dense maps those 4 values to 2 classes.
 const BIAS = -0.2;
-const DENSE = [[1, -1], [2, 0.5], [-1, -1], [0.5, -0.5]]; // [pooled cell k = 2·qi + qj][class]; class 1 sums negative: its Grad-CAM is all zero
+const DENSE = [
+  [1, -1],
+  [2, 0.5],
+  [-1, -1],
+  [0.5, -0.5],
+]; // [pooled cell k = 2·qi + qj][class]; class 1 sums negative: its Grad-CAM is all zero
 const DENSE_BIAS = [0.1, -0.3];
 
 function tinyModel(): tfl.LayersModel {
@@ -42,7 +47,8 @@ function tinyImage(): Float32Array {
 
 /** The explanation worked out from the definitions, in plain loops. */
 function byHand(x: Float32Array, cls: number) {
-  const pre = (i: number, j: number) => 0.5 * (x[2 * i * 28 + 2 * j]! + x[2 * i * 28 + 2 * j + 1]! + x[(2 * i + 1) * 28 + 2 * j]! + x[(2 * i + 1) * 28 + 2 * j + 1]!) + BIAS;
+  const pre = (i: number, j: number) =>
+    0.5 * (x[2 * i * 28 + 2 * j]! + x[2 * i * 28 + 2 * j + 1]! + x[(2 * i + 1) * 28 + 2 * j]! + x[(2 * i + 1) * 28 + 2 * j + 1]!) + BIAS;
   const a = (i: number, j: number) => Math.max(0, pre(i, j));
   const pooled: number[] = [];
   const argmax: [number, number][] = [];
@@ -109,7 +115,10 @@ describe('explanation graph of a hand-checkable model', () => {
     const both = new Float32Array([...x, ...x]);
     const out = await runExplanation(session, both, 2, explainClassTensor([TOP_CLASS, other], 2, 2));
     expect(Array.from(out.explained, Number)).toEqual([top, other]);
-    for (const [n, cls] of [[0, top], [1, other]] as const) {
+    for (const [n, cls] of [
+      [0, top],
+      [1, other],
+    ] as const) {
       const hand = byHand(x, cls);
       const at = (m: Float32Array) => m.subarray(n * 784, (n + 1) * 784);
       expectClose(out.logits.subarray(2 * n, 2 * n + 2), hand.logits);
@@ -144,7 +153,10 @@ describe('explanation graph of a hand-checkable model', () => {
       const z = g0.logits.map((v) => v / temperature);
       const p1 = 1 / (1 + Math.exp(z[0]! - z[1]!));
       expectClose(out.probabilities, [1 - p1, p1, 1 - p1, p1]);
-      for (const [n, own, rival, pRival] of [[0, g0, g1, p1], [1, g1, g0, 1 - p1]] as const) {
+      for (const [n, own, rival, pRival] of [
+        [0, g0, g1, p1],
+        [1, g1, g0, 1 - p1],
+      ] as const) {
         const expected = own.gradient.map((g, i) => (pRival / temperature) * (g - rival.gradient[i]!));
         expectClose(out.inputGradient.subarray(n * 784, (n + 1) * 784), expected);
         const reference = referenceExplain(model, x, 1, [n], { saliencyForm: 'positive-gradient-x-input', target: 'log-probability', temperature });

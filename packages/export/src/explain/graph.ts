@@ -5,7 +5,17 @@ import type { ModelSpec } from '../model/spec.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { EXPORTER_NAME, EXPORTER_VERSION } from '../version.ts';
 import { emitBackward } from './backward.ts';
-import { DEFAULT_EXPLANATION, EXPLAIN_INPUTS, EXPLAIN_OPSET, EXPLAIN_OUTPUTS, MAP_SIZE, type ExplainTarget, type ExplanationChoice, type MapKind, type SaliencyForm } from './contract.ts';
+import {
+  DEFAULT_EXPLANATION,
+  EXPLAIN_INPUTS,
+  EXPLAIN_OPSET,
+  EXPLAIN_OUTPUTS,
+  MAP_SIZE,
+  type ExplainTarget,
+  type ExplanationChoice,
+  type MapKind,
+  type SaliencyForm,
+} from './contract.ts';
 import { emitGradCam, emitNormalised, emitSaliency } from './maps.ts';
 
 export interface ExplainOptions {
@@ -56,7 +66,8 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
   const classifier = emitClassifier(spec, graph, trace, options.temperature);
   if (classifier.inputDims.length !== 4) throw new UnsupportedModelError(`explanations need an image input [H, W, C]; this model takes [${spec.inputShape}]`);
   const [, channels, height, width] = classifier.inputDims as [string, number, number, number];
-  if (channels !== 1 || height !== MAP_SIZE[0] || width !== MAP_SIZE[1]) throw new UnsupportedModelError(`explanations are 28x28 maps of a [28, 28, 1] input; this model takes [${spec.inputShape}]`);
+  if (channels !== 1 || height !== MAP_SIZE[0] || width !== MAP_SIZE[1])
+    throw new UnsupportedModelError(`explanations are 28x28 maps of a [28, 28, 1] input; this model takes [${spec.inputShape}]`);
 
   const explained = emitClassSelection(graph, classInput, classifier.classes);
   const oneHot = emitOneHot(graph, explained, classifier.classes);
@@ -95,9 +106,22 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
       ...maps.map((m) => ({ name: EXPLAIN_OUTPUTS[m], dims: mapDims })),
       { name: EXPLAIN_OUTPUTS.inputGradient, dims: classifier.inputDims },
     ],
-    metadata: typeof options.metadata === 'function' ? options.metadata({ maps, heatmap, gradCamLayer: backward.target?.layerName, saliencyForm: form, target: choice.target, temperature }) : (options.metadata ?? {}),
+    metadata:
+      typeof options.metadata === 'function'
+        ? options.metadata({ maps, heatmap, gradCamLayer: backward.target?.layerName, saliencyForm: form, target: choice.target, temperature })
+        : (options.metadata ?? {}),
   });
-  return { bytes, nodeCount: graph.nodeCount, maps, heatmap, target: choice.target, saliencyForm: form, temperature, classes: classifier.classes, ...(backward.target ? { gradCamLayer: backward.target.layerName } : {}) };
+  return {
+    bytes,
+    nodeCount: graph.nodeCount,
+    maps,
+    heatmap,
+    target: choice.target,
+    saliencyForm: form,
+    temperature,
+    classes: classifier.classes,
+    ...(backward.target ? { gradCamLayer: backward.target.layerName } : {}),
+  };
 }
 
 /**
@@ -112,7 +136,19 @@ function emitClassSelection(graph: GraphBuilder, classInput: string, classes: nu
   graph.addNode('Less', [classInput, graph.addInt64Initializer('class/zero', [0], [])], [isTop]);
   const chosen = graph.uniqueName('class/chosen');
   graph.addNode('Where', [isTop, top, classInput], [chosen]);
-  graph.addNode('Gather', [graph.addInt64Initializer('class/indices', Array.from({ length: classes }, (_, i) => i)), chosen], [EXPLAIN_OUTPUTS.explainedClass], { axis: 0 }, 'class/check_range');
+  graph.addNode(
+    'Gather',
+    [
+      graph.addInt64Initializer(
+        'class/indices',
+        Array.from({ length: classes }, (_, i) => i),
+      ),
+      chosen,
+    ],
+    [EXPLAIN_OUTPUTS.explainedClass],
+    { axis: 0 },
+    'class/check_range',
+  );
   return EXPLAIN_OUTPUTS.explainedClass;
 }
 
@@ -121,7 +157,18 @@ function emitOneHot(graph: GraphBuilder, explained: string, classes: number): st
   const column = graph.uniqueName('seed/class_column');
   graph.addNode('Unsqueeze', [explained, graph.addInt64Initializer('seed/axis', [1])], [column]);
   const equal = graph.uniqueName('seed/equal');
-  graph.addNode('Equal', [column, graph.addInt64Initializer('seed/classes', Array.from({ length: classes }, (_, i) => i), [1, classes])], [equal]);
+  graph.addNode(
+    'Equal',
+    [
+      column,
+      graph.addInt64Initializer(
+        'seed/classes',
+        Array.from({ length: classes }, (_, i) => i),
+        [1, classes],
+      ),
+    ],
+    [equal],
+  );
   const seed = graph.uniqueName('seed/one_hot');
   graph.addNode('Cast', [equal], [seed], { to: 1 /* FLOAT */ });
   return seed;

@@ -11,7 +11,15 @@ import { MAP_SIZE, RESIZE_CONVENTION, type SaliencyForm } from './contract.ts';
  */
 export function emitGradCam(graph: GraphBuilder, activation: string, gradient: string): string {
   const name = (what: string) => graph.uniqueName(`gradcam/${what}`);
-  const [weights, weighted, summed, cam, batchAndChannel, sizes, resized] = ['weights', 'weighted', 'sum', 'relu', 'nc', 'sizes', 'resized'].map(name) as [string, string, string, string, string, string, string];
+  const [weights, weighted, summed, cam, batchAndChannel, sizes, resized] = ['weights', 'weighted', 'sum', 'relu', 'nc', 'sizes', 'resized'].map(name) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   graph.addNode('ReduceMean', [gradient], [weights], { axes: [2, 3], keepdims: 1 });
   graph.addNode('Mul', [activation, weights], [weighted]);
   graph.addNode('ReduceSum', [weighted, graph.addInt64Initializer('gradcam/channel_axis', [1])], [summed], { keepdims: 1 });

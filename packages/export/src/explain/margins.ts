@@ -63,7 +63,10 @@ function reluMargin(pre: tf.Tensor): number {
 function linearPart(layer: Layer, x: tf.Tensor): tf.Tensor {
   const [kernel, bias] = layer.getWeights();
   const config = layer.getConfig() as { strides?: [number, number]; padding?: 'valid' | 'same' };
-  const y = layer.getClassName() === 'Dense' ? tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D) : tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, config.strides ?? [1, 1], config.padding ?? 'valid');
+  const y =
+    layer.getClassName() === 'Dense'
+      ? tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D)
+      : tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, config.strides ?? [1, 1], config.padding ?? 'valid');
   return bias ? tf.add(y, bias) : y;
 }
 

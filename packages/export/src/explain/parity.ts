@@ -51,7 +51,13 @@ export function parityClass(i: number): number {
  * `set`, `batch` images at a time; the reference runs once for all
  * `sessions` (e.g. a fresh conversion and the file on disk).
  */
-export async function compareExplanations(model: LayersModel, sessions: readonly SessionRunner[], set: ImageSet, explanation: ReferenceOptions, { batch = 100, offset = 0, onProgress }: { batch?: number; offset?: number; onProgress?: (done: number) => void } = {}): Promise<ExplainParity[]> {
+export async function compareExplanations(
+  model: LayersModel,
+  sessions: readonly SessionRunner[],
+  set: ImageSet,
+  explanation: ReferenceOptions,
+  { batch = 100, offset = 0, onProgress }: { batch?: number; offset?: number; onProgress?: (done: number) => void } = {},
+): Promise<ExplainParity[]> {
   const states = sessions.map(() => ({ tally: new Map<ComparedMap, MapParity>(), beyond: new Map<number, ComparedMap[]>(), classAgreement: 0 }));
   for (let start = 0; start < set.count; start += batch) {
     const n = Math.min(batch, set.count - start);
@@ -69,7 +75,10 @@ export async function compareExplanations(model: LayersModel, sessions: readonly
         const stats = state.tally.get(map) ?? { map, count: 0, maxRelative: 0, zeroRange: 0, beyond: 0, nearThreshold: 0, unexplained: [] };
         state.tally.set(map, stats);
         for (let i = 0; i < n; i++) {
-          const { relative, zeroRange } = mapDeviation(ref.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), got.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
+          const { relative, zeroRange } = mapDeviation(
+            ref.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS),
+            got.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS),
+          );
           stats.count++;
           if (zeroRange) stats.zeroRange++;
           if (!(relative <= stats.maxRelative)) stats.maxRelative = relative;
@@ -86,7 +95,9 @@ export async function compareExplanations(model: LayersModel, sessions: readonly
     const classDisagreement: ExplainParity['classDisagreement'] = { nearThreshold: 0, unexplained: [] };
     for (const [local, maps] of state.beyond) {
       const image = offset + local;
-      const found = marginCache.get(local) ?? decisionMargin(model, bytesToInput(set.images.subarray(local * IMAGE_PIXELS, (local + 1) * IMAGE_PIXELS)), parityClass(image));
+      const found =
+        marginCache.get(local) ??
+        decisionMargin(model, bytesToInput(set.images.subarray(local * IMAGE_PIXELS, (local + 1) * IMAGE_PIXELS)), parityClass(image));
       marginCache.set(local, found);
       margins.push({ image, ...found });
       const near = found.margin <= NEAR_THRESHOLD;
@@ -112,13 +123,24 @@ export function mergeParity(parts: readonly ExplainParity[]): ExplainParity {
     for (const m of part.maps) {
       const into = maps.get(m.map);
       if (!into) maps.set(m.map, { ...m, unexplained: [...m.unexplained] });
-      else Object.assign(into, { count: into.count + m.count, maxRelative: Math.max(into.maxRelative, m.maxRelative), zeroRange: into.zeroRange + m.zeroRange, beyond: into.beyond + m.beyond, nearThreshold: into.nearThreshold + m.nearThreshold, unexplained: [...into.unexplained, ...m.unexplained] });
+      else
+        Object.assign(into, {
+          count: into.count + m.count,
+          maxRelative: Math.max(into.maxRelative, m.maxRelative),
+          zeroRange: into.zeroRange + m.zeroRange,
+          beyond: into.beyond + m.beyond,
+          nearThreshold: into.nearThreshold + m.nearThreshold,
+          unexplained: [...into.unexplained, ...m.unexplained],
+        });
     }
   }
   return {
     count: parts.reduce((a, p) => a + p.count, 0),
     classAgreement: parts.reduce((a, p) => a + p.classAgreement, 0),
-    classDisagreement: { nearThreshold: parts.reduce((a, p) => a + p.classDisagreement.nearThreshold, 0), unexplained: parts.flatMap((p) => p.classDisagreement.unexplained) },
+    classDisagreement: {
+      nearThreshold: parts.reduce((a, p) => a + p.classDisagreement.nearThreshold, 0),
+      unexplained: parts.flatMap((p) => p.classDisagreement.unexplained),
+    },
     maps: [...maps.values()],
     margins: parts.flatMap((p) => p.margins),
   };
@@ -149,7 +171,10 @@ export function mapDeviation(reference: ArrayLike<number>, other: ArrayLike<numb
 
 /** True when a model's parity meets EXPLAIN_PARITY_LIMITS. */
 export function explainParityPasses(result: ExplainParity): boolean {
-  return result.classDisagreement.unexplained.length === 0 && result.maps.every((m) => m.unexplained.length === 0 && m.nearThreshold <= EXPLAIN_PARITY_LIMITS.nearThresholdShare * m.count);
+  return (
+    result.classDisagreement.unexplained.length === 0 &&
+    result.maps.every((m) => m.unexplained.length === 0 && m.nearThreshold <= EXPLAIN_PARITY_LIMITS.nearThresholdShare * m.count)
+  );
 }
 
 export interface ExplainParityRow extends ExplainParity {
@@ -161,8 +186,11 @@ export function explainParityMarkdown(rows: readonly ExplainParityRow[]): string
   return [
     '| model | ONNX | map | maps | max \\|Δ\\| / range | beyond 1e-4 | of which near a threshold | unexplained | zero-range maps | same class explained |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.flatMap((r) => r.maps.map((m) =>
-      `| ${r.model} | ${r.onnx} | ${m.map} | ${m.count} | ${m.maxRelative.toExponential(2)} | ${m.beyond} | ${m.nearThreshold} | ${m.unexplained.length} | ${m.zeroRange} | ${r.classAgreement} / ${r.count} |`)),
+    ...rows.flatMap((r) =>
+      r.maps.map(
+        (m) =>
+          `| ${r.model} | ${r.onnx} | ${m.map} | ${m.count} | ${m.maxRelative.toExponential(2)} | ${m.beyond} | ${m.nearThreshold} | ${m.unexplained.length} | ${m.zeroRange} | ${r.classAgreement} / ${r.count} |`,
+      ),
+    ),
   ].join('\n');
 }
-

@@ -16,7 +16,13 @@ function model(): tfl.LayersModel {
       tfl.layers.batchNormalization(),
       tfl.layers.activation({ activation: 'relu' }),
       tfl.layers.maxPooling2d({ poolSize: 2 }),
-      tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }), biasInitializer: tfl.initializers.constant({ value: -0.05 }) }),
+      tfl.layers.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }),
+        biasInitializer: tfl.initializers.constant({ value: -0.05 }),
+      }),
       tfl.layers.batchNormalization(),
       tfl.layers.activation({ activation: 'relu' }),
       tfl.layers.maxPooling2d({ poolSize: 2 }),
@@ -39,7 +45,7 @@ function images(n: number): Float32Array {
 describe('reference explanations on the wasm backend', () => {
   afterAll(() => useReferenceBackend('cpu'));
 
-  it('equal the cpu backend\'s, for both targets, including Grad-CAM over all-zero pooling windows', async () => {
+  it("equal the cpu backend's, for both targets, including Grad-CAM over all-zero pooling windows", async () => {
     const m = model();
     const x = images(4);
     const classes = [-1, 3, 7, -1];

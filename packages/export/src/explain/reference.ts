@@ -68,7 +68,13 @@ export function scoped<T>(fn: () => T): T {
  * `visit` sees each layer with the tensors it reads. A step reading a tensor
  * outside `known` and the range is an error: a split must cut the graph.
  */
-export function runSteps(steps: readonly Placed[], known: ReadonlyMap<string, tf.Tensor>, from: number, to: number, visit?: (layer: Layer, inputs: tf.Tensor[]) => void): tf.Tensor {
+export function runSteps(
+  steps: readonly Placed[],
+  known: ReadonlyMap<string, tf.Tensor>,
+  from: number,
+  to: number,
+  visit?: (layer: Layer, inputs: tf.Tensor[]) => void,
+): tf.Tensor {
   const tensors = new Map(known);
   let y: tf.Tensor | undefined;
   for (let i = from; i < to; i++) {
@@ -133,34 +139,45 @@ function targetOf(logits: tf.Tensor, oneHot: tf.Tensor, isTop: tf.Tensor, target
  * input gradient is f1's vector-Jacobian product with it (tf.grad with an
  * upstream dy), which is the chain rule tfjs applies anyway and saves a pass.
  */
-export function referenceExplain(model: LayersModel, input: Float32Array, n: number, classes: ArrayLike<number>, { saliencyForm: form, target, temperature = 1 }: ReferenceOptions): ReferenceExplanation {
+export function referenceExplain(
+  model: LayersModel,
+  input: Float32Array,
+  n: number,
+  classes: ArrayLike<number>,
+  { saliencyForm: form, target, temperature = 1 }: ReferenceOptions,
+): ReferenceExplanation {
   const steps = graphOf(model); // topological order, a chain or a residual DAG
   const split = (gradCamLayerIndex(steps) ?? -1) + 1;
   const shape = [n, ...(model.inputs[0]!.shape.slice(1) as number[])];
   const f1 = (t: tf.Tensor) => (split === 0 ? t : runSteps(steps, new Map([[MODEL_INPUT, t]]), 0, split));
   const f2 = (t: tf.Tensor) => runSteps(steps, new Map([[split === 0 ? MODEL_INPUT : steps[split - 1]!.layer.name, t]]), split, steps.length);
-  return withReferenceKernels(() => scoped(() => {
-    const x = tf.tensor(input, shape, 'float32');
-    const activation = f1(x);
-    const logits = f2(activation);
-    const top = tf.argMax(logits, 1).dataSync();
-    const explained = Int32Array.from({ length: n }, (_, i) => (classes[i] === TOP_CLASS ? top[i]! : classes[i]!));
-    const oneHot = tf.cast(tf.oneHot(tf.tensor1d(explained, 'int32'), logits.shape[1]!), 'float32');
-    const isTop = tf.tensor1d(Array.from(explained, (c, i) => (c === top[i] ? 1 : 0)), 'float32');
-    const activationGradient = tf.grad((a: tf.Tensor) => targetOf(f2(a), oneHot, isTop, target, temperature))(activation);
-    const inputGradient = split === 0 ? activationGradient : tf.grad(f1)(x, activationGradient);
-    const result: ReferenceExplanation = {
-      logits: logits.dataSync() as Float32Array,
-      explained,
-      inputGradient: inputGradient.dataSync() as Float32Array,
-      saliency: normaliseMaps(saliencyOf(inputGradient, x, form)).dataSync() as Float32Array,
-    };
-    if (split > 0) {
-      const weights = tf.mean(activationGradient, [1, 2], true);
-      const cam = tf.relu(tf.sum(tf.mul(activation, weights), -1, true));
-      const resized = tf.image.resizeBilinear(cam as tf.Tensor4D, [...MAP_SIZE], false, true);
-      result.gradcam = normaliseMaps(resized).dataSync() as Float32Array;
-    }
-    return result;
-  }));
+  return withReferenceKernels(() =>
+    scoped(() => {
+      const x = tf.tensor(input, shape, 'float32');
+      const activation = f1(x);
+      const logits = f2(activation);
+      const top = tf.argMax(logits, 1).dataSync();
+      const explained = Int32Array.from({ length: n }, (_, i) => (classes[i] === TOP_CLASS ? top[i]! : classes[i]!));
+      const oneHot = tf.cast(tf.oneHot(tf.tensor1d(explained, 'int32'), logits.shape[1]!), 'float32');
+      const isTop = tf.tensor1d(
+        Array.from(explained, (c, i) => (c === top[i] ? 1 : 0)),
+        'float32',
+      );
+      const activationGradient = tf.grad((a: tf.Tensor) => targetOf(f2(a), oneHot, isTop, target, temperature))(activation);
+      const inputGradient = split === 0 ? activationGradient : tf.grad(f1)(x, activationGradient);
+      const result: ReferenceExplanation = {
+        logits: logits.dataSync() as Float32Array,
+        explained,
+        inputGradient: inputGradient.dataSync() as Float32Array,
+        saliency: normaliseMaps(saliencyOf(inputGradient, x, form)).dataSync() as Float32Array,
+      };
+      if (split > 0) {
+        const weights = tf.mean(activationGradient, [1, 2], true);
+        const cam = tf.relu(tf.sum(tf.mul(activation, weights), -1, true));
+        const resized = tf.image.resizeBilinear(cam as tf.Tensor4D, [...MAP_SIZE], false, true);
+        result.gradcam = normaliseMaps(resized).dataSync() as Float32Array;
+      }
+      return result;
+    }),
+  );
 }

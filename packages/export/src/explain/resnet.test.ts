@@ -41,7 +41,8 @@ function garmentImages(count: number, seed: number): ImageSet {
   return { count, images, labels: new Uint8Array(count) };
 }
 
-const attribute = (node: { attribute?: { name?: string | null; ints?: unknown[] | null }[] | null }, name: string) => node.attribute!.find((a) => a.name === name)?.ints?.map(Number);
+const attribute = (node: { attribute?: { name?: string | null; ints?: unknown[] | null }[] | null }, name: string) =>
+  node.attribute!.find((a) => a.name === name)?.ints?.map(Number);
 
 describe('ResNet explanation graph (residual DAG) vs tfjs autodiff', () => {
   let model: tfl.LayersModel;
@@ -53,34 +54,42 @@ describe('ResNet explanation graph (residual DAG) vs tfjs autodiff', () => {
   });
   afterAll(() => model.dispose());
 
-  it.each(['logit', 'log-probability'] as ExplainTarget[])(`explains the %s within ${EXPLAIN_PARITY_LIMITS.relative} of each map's range: Grad-CAM, saliency and the input gradient`, async (target) => {
-    const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'resnet', choice: { target } });
-    expect(graph.maps).toEqual(['gradcam', 'saliency']);
-    expect(graph.gradCamLayer).toBe('s3b1_relu2');
-    const session = await openCpuSession(graph.bytes);
-    const [result] = await compareExplanations(model, [session], set, referenceOptionsOf(graph));
-    console.log(`\n${explainParityMarkdown([{ model: 'ResNet-8 (random weights)', onnx: `${target} target`, ...result! }])}\n`);
-    expect(result!.classDisagreement.unexplained).toEqual([]);
-    expect(result!.maps.map((m) => m.map)).toEqual(['gradcam', 'saliency', 'input_gradient']);
-    for (const m of result!.maps) {
-      expect(m.count).toBe(IMAGES);
-      expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
-      expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(EXPLAIN_PARITY_LIMITS.nearThresholdShare * IMAGES));
-      expect(m.zeroRange).toBeLessThan(IMAGES); // the maps are not trivially zero
-    }
-    await session.release();
-  }, 600_000);
+  it.each(['logit', 'log-probability'] as ExplainTarget[])(
+    `explains the %s within ${EXPLAIN_PARITY_LIMITS.relative} of each map's range: Grad-CAM, saliency and the input gradient`,
+    async (target) => {
+      const graph = buildExplanationGraph(specFromLayersModel(model), { name: 'resnet', choice: { target } });
+      expect(graph.maps).toEqual(['gradcam', 'saliency']);
+      expect(graph.gradCamLayer).toBe('s3b1_relu2');
+      const session = await openCpuSession(graph.bytes);
+      const [result] = await compareExplanations(model, [session], set, referenceOptionsOf(graph));
+      console.log(`\n${explainParityMarkdown([{ model: 'ResNet-8 (random weights)', onnx: `${target} target`, ...result! }])}\n`);
+      expect(result!.classDisagreement.unexplained).toEqual([]);
+      expect(result!.maps.map((m) => m.map)).toEqual(['gradcam', 'saliency', 'input_gradient']);
+      for (const m of result!.maps) {
+        expect(m.count).toBe(IMAGES);
+        expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
+        expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(EXPLAIN_PARITY_LIMITS.nearThresholdShare * IMAGES));
+        expect(m.zeroRange).toBeLessThan(IMAGES); // the maps are not trivially zero
+      }
+      await session.release();
+    },
+    600_000,
+  );
 
   it('differentiates every conv by ConvTranspose with the forward pads and the output_padding of a stride, and sums the gradients where a block input fans out', () => {
     const nodes = decodeModel(buildExplanationGraph(specFromLayersModel(model), { name: 'resnet' }).bytes).graph!.node!;
     const transposed = nodes.filter((n) => n.opType === 'ConvTranspose');
     expect(transposed).toHaveLength(nodes.filter((n) => n.opType === 'Conv').length); // 9: stem, 3 blocks x 2, 2 projections
-    const strided = transposed.filter((n) => attribute(n, 'strides')![0] === 2).map((n) => ({ kernel: attribute(n, 'kernel_shape'), pads: attribute(n, 'pads'), outputPadding: attribute(n, 'output_padding') }));
+    const strided = transposed
+      .filter((n) => attribute(n, 'strides')![0] === 2)
+      .map((n) => ({ kernel: attribute(n, 'kernel_shape'), pads: attribute(n, 'pads'), outputPadding: attribute(n, 'output_padding') }));
     // 3x3 stride 2 on 28 and 14: TF's 'same' pads (0, 1) and ConvTranspose restores the full size; a 1x1 stride 2 never reads the last row/col.
-    expect(strided).toEqual(expect.arrayContaining([
-      { kernel: [3, 3], pads: [0, 0, 1, 1], outputPadding: [0, 0] },
-      { kernel: [1, 1], pads: [0, 0, 0, 0], outputPadding: [1, 1] },
-    ]));
+    expect(strided).toEqual(
+      expect.arrayContaining([
+        { kernel: [3, 3], pads: [0, 0, 1, 1], outputPadding: [0, 0] },
+        { kernel: [1, 1], pads: [0, 0, 0, 0], outputPadding: [1, 1] },
+      ]),
+    );
     expect(strided).toHaveLength(4);
     // One gradient sum per block input (the conv path and the shortcut both read it), none elsewhere.
     expect(nodes.filter((n) => n.opType === 'Add' && n.output![0]!.includes('fan_out_sum'))).toHaveLength(3);
@@ -116,7 +125,7 @@ describe('explanation choice of a model outside the shipped table', () => {
   let dir: string | undefined;
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
-  it('comes from its kind, read from its layers: a ResNet gets the CNN\'s choice, shipped models keep their own', async () => {
+  it("comes from its kind, read from its layers: a ResNet gets the CNN's choice, shipped models keep their own", async () => {
     await useCpuBackend();
     const resnet = architectures.resnet();
     expect(modelKindOf(specFromLayersModel(resnet))).toBe('resnet');

@@ -32,4 +32,3 @@ export async function runExplanation(session: SessionRunner, input: Float32Array
   if (session.outputNames.includes(EXPLAIN_OUTPUTS.gradcam)) result.gradcam = floats(EXPLAIN_OUTPUTS.gradcam);
   return result;
 }
-

@@ -6,7 +6,10 @@ import { heldOutImages, heldOutIndices } from './validation.ts';
 
 describe('held-out validation images', () => {
   it('are the images train held out for validation with the same seed and count', () => {
-    for (const [count, validationCount, seed] of [[60000, 5000, 42], [1000, 500, 7]] as const) {
+    for (const [count, validationCount, seed] of [
+      [60000, 5000, 42],
+      [1000, 500, 7],
+    ] as const) {
       const split = { count, images: new Uint8Array(0), labels: new Uint8Array(count) } as unknown as Split;
       const expected = trainValidationViews(split, validationCount, seed).validation.indices;
       expect([...heldOutIndices(count, { seed, validationCount })]).toEqual([...expected]);

@@ -8,12 +8,19 @@ import { createRng, IMAGE_PIXELS, shuffle, type Split } from '@fmnist/core';
  * these; the test set is only for reporting.
  */
 export function heldOutIndices(trainCount: number, { seed, validationCount }: { seed: number; validationCount: number }): Uint32Array {
-  const order = shuffle(Uint32Array.from({ length: trainCount }, (_, i) => i), createRng(seed));
+  const order = shuffle(
+    Uint32Array.from({ length: trainCount }, (_, i) => i),
+    createRng(seed),
+  );
   return order.subarray(trainCount - Math.min(validationCount, Math.floor(trainCount / 5)));
 }
 
 /** The first `count` held-out images, contiguous (784 bytes each), with their labels. */
-export function heldOutImages(train: Split, recipe: { seed: number; validationCount: number }, count: number): { images: Uint8Array; labels: Uint8Array; count: number } {
+export function heldOutImages(
+  train: Split,
+  recipe: { seed: number; validationCount: number },
+  count: number,
+): { images: Uint8Array; labels: Uint8Array; count: number } {
   const indices = heldOutIndices(train.count, recipe).subarray(0, count);
   const images = new Uint8Array(indices.length * IMAGE_PIXELS);
   indices.forEach((index, i) => images.set(train.images.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS));

@@ -16,7 +16,13 @@ export function sourcePhotos(metrics: RunMetrics | undefined): SourcePhotos | un
     trainingData: {
       datasets: ['Fashion-MNIST train split (less a seeded validation hold-out)', `real photos (${photos.dir})`],
       fashionMnistValidation: { images: metrics.recipe.validationCount, accuracy: metrics.validationAccuracy },
-      photos: { train: photos.trainPhotos, trainPhotographers: photos.trainPhotographers, validation: photos.validationPhotos, validationPhotographers: photos.validationPhotographers, split: photos.split },
+      photos: {
+        train: photos.trainPhotos,
+        trainPhotographers: photos.trainPhotographers,
+        validation: photos.validationPhotos,
+        validationPhotographers: photos.validationPhotographers,
+        split: photos.split,
+      },
       photoValidation: { acceptTop1: v.acceptTop1, count: v.count, strictTop1: v.strictTop1, strictCount: v.strictCount },
       recipe: metrics.recipe,
     },

@@ -19,7 +19,14 @@ describe('specFromLayersModel', () => {
   });
 
   it('reads a Sequential that starts with an explicit InputLayer (as train builds the CNN)', () => {
-    const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [6, 6, 1] }), tfl.layers.conv2d({ filters: 2, kernelSize: 3 }), tfl.layers.flatten(), tfl.layers.dense({ units: 3 })] });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.inputLayer({ inputShape: [6, 6, 1] }),
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
     const spec = specFromLayersModel(model);
     expect(spec.inputShape).toEqual([6, 6, 1]);
     expect(spec.layers.map((l) => l.className).filter((c) => c !== 'InputLayer')).toEqual(['Conv2D', 'Flatten', 'Dense']);
@@ -31,7 +38,11 @@ describe('specFromLayersModel', () => {
     const b = tfl.layers.dense({ units: 2, name: 'b' }).apply(input) as tfl.SymbolicTensor;
     const sum = tfl.layers.add({ name: 'merge' }).apply([a, b]) as tfl.SymbolicTensor;
     const spec = specFromLayersModel(tfl.model({ inputs: input, outputs: sum }));
-    expect(spec.layers.map((l) => [l.name, l.inputs])).toEqual([['a', [MODEL_INPUT]], ['b', [MODEL_INPUT]], ['merge', ['a', 'b']]]);
+    expect(spec.layers.map((l) => [l.name, l.inputs])).toEqual([
+      ['a', [MODEL_INPUT]],
+      ['b', [MODEL_INPUT]],
+      ['merge', ['a', 'b']],
+    ]);
   });
 
   it('rejects a model with two outputs', () => {

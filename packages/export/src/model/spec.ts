@@ -53,7 +53,9 @@ export function isBranching(spec: ModelSpec): boolean {
  */
 export function specFromLayersModel(model: LayersModel): ModelSpec {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new UnsupportedModelError(`model '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs; the exporter handles one of each`);
+    throw new UnsupportedModelError(
+      `model '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs; the exporter handles one of each`,
+    );
   }
   const [batch, ...inputShape] = model.inputs[0]!.shape;
   if (batch !== null || inputShape.some((d) => d === null)) {
@@ -68,7 +70,13 @@ export function specFromLayersModel(model: LayersModel): ModelSpec {
       const value = variable.read();
       weights.set(short, { shape: value.shape.slice(), data: Float32Array.from(value.dataSync()) });
     }
-    layers.push({ name: layer.name, className: layer.getClassName(), config: layer.getConfig() as Record<string, unknown>, weights, ...(chain ? {} : { inputs }) });
+    layers.push({
+      name: layer.name,
+      className: layer.getClassName(),
+      config: layer.getConfig() as Record<string, unknown>,
+      weights,
+      ...(chain ? {} : { inputs }),
+    });
   }
   return { inputShape: inputShape as number[], layers };
 }
@@ -119,12 +127,14 @@ export function graphOf(model: LayersModel): Placed[] {
     const layer = tensor.sourceLayer as Layer;
     const earlier = seen.get(layer);
     if (earlier) {
-      if (earlier !== tensor) throw new UnsupportedModelError(`layer '${layer.name}' (${layer.getClassName()}) is applied more than once; the exporter handles each layer once`);
+      if (earlier !== tensor)
+        throw new UnsupportedModelError(`layer '${layer.name}' (${layer.getClassName()}) is applied more than once; the exporter handles each layer once`);
       return layer.name;
     }
     seen.set(layer, tensor);
     const inputs = inputsOf(tensor);
-    if (inputs.length === 0) throw new UnsupportedModelError(`layer '${layer.name}' (${layer.getClassName()}) has no input from this model's input; the exporter handles one input`);
+    if (inputs.length === 0)
+      throw new UnsupportedModelError(`layer '${layer.name}' (${layer.getClassName()}) has no input from this model's input; the exporter handles one input`);
     // Post-order: a layer is placed after everything it takes.
     placed.push({ layer, inputs: inputs.map(visit) });
     return layer.name;

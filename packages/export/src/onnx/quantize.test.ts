@@ -59,4 +59,3 @@ describe('int8 (weight-only QDQ) export', () => {
     expect(maxAbs).toBeLessThan(0.05 * maxLogit);
   });
 });
-

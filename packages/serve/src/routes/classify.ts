@@ -49,7 +49,10 @@ export function classifyRoutes(ctx: ServeContext) {
       const cost = jobs.reduce((sum, j) => sum + (j instanceof HttpError ? 0 : j.plan!.cost), 0);
       if (cost > ctx.limits.maxBatchCost) {
         const mp = (n: number) => Math.round(n / 1e5) / 10;
-        throw new HttpError('over_budget', `the batch's images cost ${mp(cost)} megapixels to decode (JPEG-equivalent; AVIF, WebP and elongated images count more); a batch may cost ${mp(ctx.limits.maxBatchCost)}: send fewer or smaller images`);
+        throw new HttpError(
+          'over_budget',
+          `the batch's images cost ${mp(cost)} megapixels to decode (JPEG-equivalent; AVIF, WebP and elongated images count more); a batch may cost ${mp(ctx.limits.maxBatchCost)}: send fewer or smaller images`,
+        );
       }
       const results = await Promise.all(
         jobs.map((job) =>

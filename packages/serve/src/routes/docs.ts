@@ -8,7 +8,10 @@ export function docsRoutes() {
     .get('/openapi.json', (c) => c.json(openapi))
     .get('/docs', (c) => {
       const rows = Object.entries(openapi.paths).flatMap(([path, ops]) =>
-        Object.entries(ops).map(([method, op]) => html`<tr><td><code>${method.toUpperCase()}</code></td><td><code>${path}</code></td><td>${(op as { summary: string }).summary}</td></tr>`),
+        Object.entries(ops).map(
+          ([method, op]) =>
+            html`<tr><td><code>${method.toUpperCase()}</code></td><td><code>${path}</code></td><td>${(op as { summary: string }).summary}</td></tr>`,
+        ),
       );
       return c.html(html`<!doctype html><html><head><meta charset="utf-8"><title>${openapi.info.title}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em}td{padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}</style></head>

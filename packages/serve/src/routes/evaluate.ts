@@ -24,7 +24,8 @@ export function evaluateRoutes(ctx: ServeContext) {
     const { split, source, fields } = await readSplit(c, ctx);
     const { model } = getModel(ctx, fields.model);
     const wantsStream = fields.stream === '1' || fields.stream === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
-    const run = (signal: AbortSignal, onProgress?: Parameters<typeof evaluateSplit>[3]) => ctx.evalQueue.run(1, signal, () => evaluateSplit(model, split, started, onProgress, signal));
+    const run = (signal: AbortSignal, onProgress?: Parameters<typeof evaluateSplit>[3]) =>
+      ctx.evalQueue.run(1, signal, () => evaluateSplit(model, split, started, onProgress, signal));
     if (!wantsStream) return c.json({ source, ...(await run(c.req.raw.signal)) });
     // A full queue is a 503 before the stream starts, not an event inside it.
     if (ctx.evalQueue.full) throw new HttpError('queue_full', 'the evaluate queue is full; retry shortly', { 'Retry-After': '5' });
@@ -73,7 +74,10 @@ async function readSplit(c: Context, ctx: ServeContext): Promise<{ split: Split;
     return { split: await ctx.testSet(), source: 'test-set', fields };
   } catch (err) {
     if (err instanceof DatasetError) {
-      throw new HttpError('no_data', `the Fashion-MNIST test set is not in the data directory: run \`pnpm data:download\`, or start the server with --data-dir DIR (or FMNIST_DIR) pointing at the folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz; or upload an IDX pair as multipart fields 'images' and 'labels'`);
+      throw new HttpError(
+        'no_data',
+        `the Fashion-MNIST test set is not in the data directory: run \`pnpm data:download\`, or start the server with --data-dir DIR (or FMNIST_DIR) pointing at the folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz; or upload an IDX pair as multipart fields 'images' and 'labels'`,
+      );
     }
     throw err;
   }

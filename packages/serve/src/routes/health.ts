@@ -53,5 +53,13 @@ export function overload(ctx: ServeContext): string | undefined {
 
 /** What /models says of an explanation graph: enough for a client to know the default map. */
 export function describeExplainer(e: LoadedExplainer) {
-  return { name: e.name, version: e.version, method: e.explanation.heatmap, ...(e.explanation.heatmap === 'saliency' && e.explanation.saliency ? { form: e.explanation.saliency } : {}), ...(e.explanation.target ? { target: e.explanation.target } : {}), maps: e.explanation.maps, relativeCost: Math.round(e.relativeCost * 10) / 10 };
+  return {
+    name: e.name,
+    version: e.version,
+    method: e.explanation.heatmap,
+    ...(e.explanation.heatmap === 'saliency' && e.explanation.saliency ? { form: e.explanation.saliency } : {}),
+    ...(e.explanation.target ? { target: e.explanation.target } : {}),
+    maps: e.explanation.maps,
+    relativeCost: Math.round(e.relativeCost * 10) / 10,
+  };
 }

@@ -10,7 +10,11 @@ const MAX_SAMPLES = 64;
 export function samplesRoutes(ctx: ServeContext) {
   const testSplit = (): Promise<Split> =>
     ctx.testSet().catch((err: unknown) => {
-      if (err instanceof DatasetError) throw new HttpError('no_data', 'no Fashion-MNIST test set in the data directory: run `pnpm data:download` or start with --data-dir DIR (or FMNIST_DIR)');
+      if (err instanceof DatasetError)
+        throw new HttpError(
+          'no_data',
+          'no Fashion-MNIST test set in the data directory: run `pnpm data:download` or start with --data-dir DIR (or FMNIST_DIR)',
+        );
       throw err;
     });
   return new Hono().get('/samples', async (c) => {
@@ -32,4 +36,3 @@ export function samplesRoutes(ctx: ServeContext) {
     return c.json({ samples });
   });
 }
-

@@ -67,7 +67,8 @@ const caching: MiddlewareHandler = async (c, next) => {
   const ifNoneMatch = c.req.header('if-none-match');
   const lastModified = res.headers.get('last-modified') ?? '';
   const ifModifiedSince = c.req.header('if-modified-since');
-  const fresh = ifNoneMatch !== undefined ? matchesIfNoneMatch(ifNoneMatch, etag) : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, lastModified);
+  const fresh =
+    ifNoneMatch !== undefined ? matchesIfNoneMatch(ifNoneMatch, etag) : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, lastModified);
   if (!fresh || res.status !== 200) return;
   // Close the file stream serveStatic opened; the client keeps its copy.
   await res.body?.cancel().catch(() => undefined);

@@ -46,7 +46,10 @@ export async function inferExplainer(e: LoadedExplainer, body: unknown, maxBatch
   const named = (name: string) => inputs.find((t: unknown): t is Record<string, unknown> => isObject(t) && t.name === name);
   const image = named(EXPLAIN_INPUTS.image);
   const cls = named(EXPLAIN_INPUTS.class);
-  if (inputs.length !== 2 || !image || !cls) throw bad(`\`inputs\` must hold two tensors: '${EXPLAIN_INPUTS.image}' (FP32 [N, 1, 28, 28]) and '${EXPLAIN_INPUTS.class}' (INT64 [N], ${TOP_CLASS} for the top class)`);
+  if (inputs.length !== 2 || !image || !cls)
+    throw bad(
+      `\`inputs\` must hold two tensors: '${EXPLAIN_INPUTS.image}' (FP32 [N, 1, 28, 28]) and '${EXPLAIN_INPUTS.class}' (INT64 [N], ${TOP_CLASS} for the top class)`,
+    );
   const { n, data } = parseImageTensor(image, maxBatch);
   const classes = parseClassTensor(cls, n);
   const wanted = parseOutputs(body, outputNames(e)) ?? outputNames(e);
@@ -56,7 +59,8 @@ export async function inferExplainer(e: LoadedExplainer, body: unknown, maxBatch
     if (t.data instanceof BigInt64Array) return { name, datatype: 'INT64', shape: [...t.dims], data: Array.from(t.data, Number) };
     const values = t.data as Float32Array;
     // JSON has no Infinity or NaN: inputs that overflow the model are the client's to fix.
-    if (!allFinite(values)) throw new HttpError('non_finite_output', 'the model produced non-finite outputs for these inputs; send values in [0, 1] (pixel / 255)');
+    if (!allFinite(values))
+      throw new HttpError('non_finite_output', 'the model produced non-finite outputs for these inputs; send values in [0, 1] (pixel / 255)');
     return { name, datatype: 'FP32', shape: [...t.dims], data: Array.from(values) };
   });
   return { model_name: e.name, model_version: e.version, ...(id !== undefined ? { id } : {}), outputs };
@@ -65,7 +69,8 @@ export async function inferExplainer(e: LoadedExplainer, body: unknown, maxBatch
 /** The class tensor: INT64 [N], each TOP_CLASS or 0..classes-1 (the graph's Gather would fail on others). */
 function parseClassTensor(t: Record<string, unknown>, n: number): BigInt64Array {
   if (t.datatype !== 'INT64') throw bad(`datatype of '${EXPLAIN_INPUTS.class}' must be INT64, got '${String(t.datatype).slice(0, 20)}'`);
-  if (!Array.isArray(t.shape) || t.shape.length !== 1 || t.shape[0] !== n) throw bad(`shape of '${EXPLAIN_INPUTS.class}' must be [${n}] (one class per image), got ${JSON.stringify(t.shape)?.slice(0, 40)}`);
+  if (!Array.isArray(t.shape) || t.shape.length !== 1 || t.shape[0] !== n)
+    throw bad(`shape of '${EXPLAIN_INPUTS.class}' must be [${n}] (one class per image), got ${JSON.stringify(t.shape)?.slice(0, 40)}`);
   return BigInt64Array.from(elements(t.data, [n]), (v: unknown, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < TOP_CLASS || v >= NUM_CLASSES) {
       throw bad(`class #${i} is ${JSON.stringify(v)?.slice(0, 20)}: use 0..${NUM_CLASSES - 1} or ${TOP_CLASS} for the top class`);

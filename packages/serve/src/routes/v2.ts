@@ -24,14 +24,16 @@ export function v2Routes(ctx: ServeContext) {
     const m = ctx.registry.get(name);
     if (!m) throw new HttpError('unknown_model', `no model named '${name.slice(0, 100)}'`);
     const version = c.req.param('version');
-    if (version !== undefined && version !== m.version) throw new HttpError('unknown_model', `model '${m.name}' has version ${m.version} only, not '${version.slice(0, 40)}'`);
+    if (version !== undefined && version !== m.version)
+      throw new HttpError('unknown_model', `model '${m.name}' has version ${m.version} only, not '${version.slice(0, 40)}'`);
     return m;
   };
   /** An explanation graph by its v2 name (`cnn-explain`), with the same version check. */
   const explainer = (c: Context): LoadedExplainer | undefined => {
     const e = ctx.registry.explainer(c.req.param('name') ?? '');
     const version = c.req.param('version');
-    if (e && version !== undefined && version !== e.version) throw new HttpError('unknown_model', `model '${e.name}' has version ${e.version} only, not '${version.slice(0, 40)}'`);
+    if (e && version !== undefined && version !== e.version)
+      throw new HttpError('unknown_model', `model '${e.name}' has version ${e.version} only, not '${version.slice(0, 40)}'`);
     return e;
   };
   const metadata = (c: Context) => {

@@ -25,5 +25,8 @@ export default async function task(t: SessionTask): Promise<SessionTaskResult> {
   }
   const result = await session.run(t.feeds, t.outputs);
   // Outputs are fresh per run: move them instead of copying.
-  return movable(result, Object.values(result).map((w) => w.data.buffer));
+  return movable(
+    result,
+    Object.values(result).map((w) => w.data.buffer),
+  );
 }

@@ -10,7 +10,10 @@ export interface View {
 
 /** Splits off the last `validationCount` of a seeded permutation as validation; `limit` trims the training part. */
 export function trainValidationViews(train: Split, validationCount: number, seed: number, limit?: number): { train: View; validation: View } {
-  const order = shuffle(Uint32Array.from({ length: train.count }, (_, i) => i), createRng(seed));
+  const order = shuffle(
+    Uint32Array.from({ length: train.count }, (_, i) => i),
+    createRng(seed),
+  );
   const val = Math.min(validationCount, Math.floor(train.count / 5));
   const trainIdx = order.subarray(0, train.count - val);
   return {

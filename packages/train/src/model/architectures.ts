@@ -3,7 +3,6 @@ import { fastBatchNormalization } from './batch-norm.ts';
 import { fastDropout } from './fast-dropout.ts';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH, NUM_CLASSES, type ModelKind } from '@fmnist/core';
 
-
 export interface ArchitectureOptions {
   /** Dropout rate after each hidden dense layer (the guide's 0.3). */
   dropout: number;
@@ -62,7 +61,9 @@ export function buildModel(kind: ModelKind, options: Partial<ArchitectureOptions
   } else {
     model.add(tfl.layers.inputLayer({ inputShape: INPUT_SHAPE }));
     for (const filters of [32, 64]) {
-      withActivation((activation, useBias) => tfl.layers.conv2d({ filters, kernelSize: 3, padding: o.padding, activation, useBias, kernelInitializer: init() }));
+      withActivation((activation, useBias) =>
+        tfl.layers.conv2d({ filters, kernelSize: 3, padding: o.padding, activation, useBias, kernelInitializer: init() }),
+      );
       model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
       if (o.convDropout > 0) model.add(fastDropout(o.convDropout));
     }
@@ -76,7 +77,8 @@ export function buildModel(kind: ModelKind, options: Partial<ArchitectureOptions
 
 /** Residual blocks per stage for a ResNet depth (6n + 2: two convs per block, the stem and the head). */
 export function resnetBlocks(depth: number): number {
-  if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) throw new RangeError(`ResNet depth must be 6n + 2 with n >= 1 (8, 14, 20, 26, 32, ...), got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0)
+    throw new RangeError(`ResNet depth must be 6n + 2 with n >= 1 (8, 14, 20, 26, 32, ...), got ${depth}`);
   return (depth - 2) / 6;
 }
 
@@ -94,7 +96,9 @@ function buildResNet(o: ArchitectureOptions): tfl.LayersModel {
   if (!Number.isInteger(o.width) || o.width < 1) throw new RangeError(`ResNet width must be a positive integer, got ${o.width}`);
   let seed = o.seed;
   const conv = (x: tfl.SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string) =>
-    tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: seed++ }), name }).apply(x) as tfl.SymbolicTensor;
+    tfl.layers
+      .conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: seed++ }), name })
+      .apply(x) as tfl.SymbolicTensor;
   const bn = (x: tfl.SymbolicTensor, name: string) => fastBatchNormalization({ name, momentum: RESNET_BN_MOMENTUM }).apply(x) as tfl.SymbolicTensor;
   const relu = (x: tfl.SymbolicTensor, name: string) => tfl.layers.activation({ activation: 'relu', name }).apply(x) as tfl.SymbolicTensor;
 
@@ -112,6 +116,8 @@ function buildResNet(o: ArchitectureOptions): tfl.LayersModel {
     }
   }
   x = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: NUM_CLASSES, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }), name: 'logits' }).apply(x) as tfl.SymbolicTensor;
+  const logits = tfl.layers
+    .dense({ units: NUM_CLASSES, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }), name: 'logits' })
+    .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: 'resnet' });
 }

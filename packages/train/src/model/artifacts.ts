@@ -15,7 +15,9 @@ export async function saveLayersModel(model: tfl.LayersModel, dir: string): Prom
   await mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weightData = artifacts.weightData ? Buffer.from(tf.io.concatenateArrayBuffers(([] as ArrayBuffer[]).concat(artifacts.weightData as ArrayBuffer | ArrayBuffer[]))) : Buffer.alloc(0);
+      const weightData = artifacts.weightData
+        ? Buffer.from(tf.io.concatenateArrayBuffers(([] as ArrayBuffer[]).concat(artifacts.weightData as ArrayBuffer | ArrayBuffer[])))
+        : Buffer.alloc(0);
       const json = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format ?? 'layers-model',

@@ -78,11 +78,17 @@ class FastBatchNormalization extends StockBatchNormalization {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as BatchNormInternals;
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const lastAxis = self.axis === -1 || self.axis === x.rank - 1 || (Array.isArray(self.axis) && self.axis.length === 1 && (self.axis[0] === -1 || self.axis[0] === x.rank - 1));
+    const lastAxis =
+      self.axis === -1 ||
+      self.axis === x.rank - 1 ||
+      (Array.isArray(self.axis) && self.axis.length === 1 && (self.axis[0] === -1 || self.axis[0] === x.rank - 1));
     if (!kwargs.training || !lastAxis || !self.center || !self.scale) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const [y, mean, variance] = batchNormTraining(x, self.gamma.read(), self.beta.read(), self.epsilon);
-      for (const [variable, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+      for (const [variable, value] of [
+        [self.movingMean, mean],
+        [self.movingVariance, variance],
+      ] as const) {
         const old = variable.read();
         variable.write(tf.sub(old, tf.mul(tf.sub(old, value), 1 - self.momentum)));
       }

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_PIXELS, IMAGE_WIDTH, NUM_CLASSES, argmaxRows, classificationMetrics, type ClassificationMetrics } from '@fmnist/core';
+import {
+  IMAGE_CHANNELS,
+  IMAGE_HEIGHT,
+  IMAGE_PIXELS,
+  IMAGE_WIDTH,
+  NUM_CLASSES,
+  argmaxRows,
+  classificationMetrics,
+  type ClassificationMetrics,
+} from '@fmnist/core';
 import { gatherBatch, type View } from '../data/batches.ts';
 
 /** A whole view run through the model: every logit row, the labels and the summed loss (not a per-image answer like core's Prediction). */
@@ -38,7 +47,12 @@ export function predictInputs(model: tfl.LayersModel, x: Float32Array, n: number
   const logits = new Float32Array(n * NUM_CLASSES);
   for (let from = 0; from < n; from += batchSize) {
     const to = Math.min(n, from + batchSize);
-    const out = tf.tidy(() => (model.predict(tf.tensor4d(x.subarray(from * IMAGE_PIXELS, to * IMAGE_PIXELS), [to - from, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS])) as tf.Tensor).dataSync() as Float32Array);
+    const out = tf.tidy(
+      () =>
+        (
+          model.predict(tf.tensor4d(x.subarray(from * IMAGE_PIXELS, to * IMAGE_PIXELS), [to - from, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS])) as tf.Tensor
+        ).dataSync() as Float32Array,
+    );
     logits.set(out, from * NUM_CLASSES);
   }
   return logits;

@@ -27,7 +27,13 @@ export type PartialLoss = 'sum' | 'max';
  * which for one-hot sets is cross-entropy against targets 1-s+s/10 and s/10.
  * One definition for the in-process and the worker steppers.
  */
-export function trainingLoss(accept: tf.Tensor2D, logits: tf.Tensor2D, labelSmoothing: number, reduction: tf.Reduction, partial: PartialLoss = 'sum'): tf.Scalar {
+export function trainingLoss(
+  accept: tf.Tensor2D,
+  logits: tf.Tensor2D,
+  labelSmoothing: number,
+  reduction: tf.Reduction,
+  partial: PartialLoss = 'sum',
+): tf.Scalar {
   return tf.tidy(() => {
     const all = tf.logSumExp(logits, 1);
     // Rejected classes get a logit far below any real one: exp() of it is 0 in float32.

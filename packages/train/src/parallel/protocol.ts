@@ -16,7 +16,7 @@ export interface GradientBanks {
 }
 
 export function gradientSlot(banks: GradientBanks, bank: number, worker: number): Float32Array {
-  return new Float32Array(banks.buffer, ((bank * banks.workers + worker) * banks.gradientLength) * Float32Array.BYTES_PER_ELEMENT, banks.gradientLength);
+  return new Float32Array(banks.buffer, (bank * banks.workers + worker) * banks.gradientLength * Float32Array.BYTES_PER_ELEMENT, banks.gradientLength);
 }
 
 /** The summed gradients of a previous step to apply: their bank and the batch size to divide by. */
@@ -29,7 +29,14 @@ export interface PendingGradient {
 /** Messages between the training loop and its gradient worker threads (data parallelism). */
 export type ToWorker =
   /** `resume`: continue from a checkpoint (with its weights as initialWeights): optimizer state and Math.random position. */
-  | { type: 'init'; recipe: Recipe; backend: string; index: number; initialWeights?: Float32Array[]; resume?: { optimizer: OptimizerState; randomDraws: number } }
+  | {
+      type: 'init';
+      recipe: Recipe;
+      backend: string;
+      index: number;
+      initialWeights?: Float32Array[];
+      resume?: { optimizer: OptimizerState; randomDraws: number };
+    }
   | { type: 'banks'; banks: GradientBanks }
   /** Apply the pending gradient (if any), then write this shard's gradient to `bank`. */
   | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; accept: Uint16Array }

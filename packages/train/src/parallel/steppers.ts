@@ -91,12 +91,31 @@ function startWorker(): Worker {
  * the same mean gradient with its own Adam. A step costs one small message
  * each way; no gradient is ever copied through a message or summed here.
  */
-export async function parallelStepper(recipe: Recipe, backend: string, workers: number, initialWeights?: Float32Array[], resume?: StepperState): Promise<Stepper> {
-  if (resume && resume.randomDraws.length !== workers) throw new Error(`the checkpoint was written by ${resume.randomDraws.length} worker(s), this run has ${workers}: resume with --workers ${resume.randomDraws.length}`);
+export async function parallelStepper(
+  recipe: Recipe,
+  backend: string,
+  workers: number,
+  initialWeights?: Float32Array[],
+  resume?: StepperState,
+): Promise<Stepper> {
+  if (resume && resume.randomDraws.length !== workers)
+    throw new Error(
+      `the checkpoint was written by ${resume.randomDraws.length} worker(s), this run has ${workers}: resume with --workers ${resume.randomDraws.length}`,
+    );
   const handles = Array.from({ length: workers }, () => new WorkerHandle(startWorker()));
   const ready = await Promise.all(
     handles.map((h, index) =>
-      h.request({ type: 'init', recipe, backend, index, ...(initialWeights ? { initialWeights } : {}), ...(resume ? { resume: { optimizer: resume.optimizer, randomDraws: resume.randomDraws[index]! } } : {}) }, 'ready'),
+      h.request(
+        {
+          type: 'init',
+          recipe,
+          backend,
+          index,
+          ...(initialWeights ? { initialWeights } : {}),
+          ...(resume ? { resume: { optimizer: resume.optimizer, randomDraws: resume.randomDraws[index]! } } : {}),
+        },
+        'ready',
+      ),
     ),
   );
   const gradientLength = ready[0]!.gradientLength;

@@ -25,7 +25,11 @@ function post(message: FromWorker): void {
 
 /** Every replica sums the slots in the same order, so all of them apply bit-identical steps. */
 function apply({ bank, batchSize, learningRate }: PendingGradient): void {
-  replica.apply(Array.from({ length: banks.workers }, (_, w) => gradientSlot(banks, bank, w)), batchSize, learningRate);
+  replica.apply(
+    Array.from({ length: banks.workers }, (_, w) => gradientSlot(banks, bank, w)),
+    batchSize,
+    learningRate,
+  );
 }
 
 port.on('message', async (msg: ToWorker) => {

@@ -50,7 +50,14 @@ export function decodeCachedPhoto(bytes: Uint8Array): CachedPhoto | undefined {
   const start = HEADER_WORDS * 4 + IMAGE_PIXELS;
   return {
     pixels,
-    stage: { width: width!, height: height!, gray: Float32Array.from(bytes.subarray(start, start + area)), mask: new Uint8Array(bytes.subarray(start + area, start + 2 * area)), box: { x: x!, y: y!, width: bw!, height: bh! }, segmented: segmented === 1 },
+    stage: {
+      width: width!,
+      height: height!,
+      gray: Float32Array.from(bytes.subarray(start, start + area)),
+      mask: new Uint8Array(bytes.subarray(start + area, start + 2 * area)),
+      box: { x: x!, y: y!, width: bw!, height: bh! },
+      segmented: segmented === 1,
+    },
   };
 }
 
@@ -76,7 +83,8 @@ function cacheVersion(options: PreprocessOptions = {}): string {
 export async function loadCachedPhotos(set: PhotoSet, options: CacheOptions): Promise<{ photos: CachedPhoto[]; built: number; dir: string }> {
   const dir = join(options.cacheDir, cacheVersion(options.preprocess));
   await mkdir(dir, { recursive: true });
-  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: 'photos {bar} {value}/{total} | built {built}', hideCursor: true }) : undefined;
+  const bar =
+    options.progress && process.stderr.isTTY ? new SingleBar({ format: 'photos {bar} {value}/{total} | built {built}', hideCursor: true }) : undefined;
   bar?.start(set.entries.length, 0, { built: 0 });
   const out = new Array<CachedPhoto>(set.entries.length);
   let built = 0;
@@ -88,7 +96,10 @@ export async function loadCachedPhotos(set: PhotoSet, options: CacheOptions): Pr
       const i = next++;
       const bytes = await readFile(join(set.dir, set.entries[i]!.file));
       const key = join(dir, `${createHash('sha256').update(bytes).digest('hex')}.bin`);
-      const hit = await readFile(key).then((b) => decodeCachedPhoto(b), () => undefined);
+      const hit = await readFile(key).then(
+        (b) => decodeCachedPhoto(b),
+        () => undefined,
+      );
       if (hit) out[i] = hit;
       else {
         const raw = await decodePhoto(bytes).catch((err: unknown) => {

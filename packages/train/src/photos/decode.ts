@@ -8,5 +8,10 @@ import type { RawImage } from '@fmnist/core';
  */
 export async function decodePhoto(bytes: Uint8Array): Promise<RawImage> {
   const { data, info } = await sharp(bytes, { failOn: 'error' }).rotate().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels as RawImage['channels'], data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels as RawImage['channels'],
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }

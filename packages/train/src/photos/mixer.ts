@@ -10,7 +10,10 @@ import { appendPhotos, photoBatch, trainablePhotos, type PhotoData } from './pho
 export function photoAcceptTop1(model: tfl.LayersModel, data: PhotoData, indices: readonly number[]): number {
   const batch = photoBatch(data, indices);
   const top = argmaxRows(predictInputs(model, batch.x, batch.size), NUM_CLASSES);
-  return photoMetrics(indices.map((i) => data.entries[i]!), top).acceptTop1;
+  return photoMetrics(
+    indices.map((i) => data.entries[i]!),
+    top,
+  ).acceptTop1;
 }
 
 /**

@@ -29,7 +29,12 @@ export function photoBatch(data: PhotoData, indices: readonly number[]): Batch {
 }
 
 /** Appends `indices` (augmented when `augment` is given) after the images of `base`. */
-export function appendPhotos(base: Batch, data: PhotoData, indices: ArrayLike<number>, augment: { options: PhotoAugmentOptions; rng: () => number } | undefined): Batch {
+export function appendPhotos(
+  base: Batch,
+  data: PhotoData,
+  indices: ArrayLike<number>,
+  augment: { options: PhotoAugmentOptions; rng: () => number } | undefined,
+): Batch {
   const k = indices.length;
   const size = base.size + k;
   const x = new Float32Array(size * IMAGE_PIXELS);

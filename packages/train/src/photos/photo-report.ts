@@ -1,5 +1,17 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { acceptMask, accepts, argmaxRows, confidences, expectedCalibrationError, fitTemperature, NUM_CLASSES, photoMetrics, softmaxRows, uncertainThreshold, type PhotoRunFigures } from '@fmnist/core';
+import {
+  acceptMask,
+  accepts,
+  argmaxRows,
+  confidences,
+  expectedCalibrationError,
+  fitTemperature,
+  NUM_CLASSES,
+  photoMetrics,
+  softmaxRows,
+  uncertainThreshold,
+  type PhotoRunFigures,
+} from '@fmnist/core';
 import type { PhotoRecipe } from './photo-recipe.ts';
 import { predictInputs } from '../model/evaluate.ts';
 import { photoBatch, trainablePhotos, type PhotoData } from './photo-data.ts';
@@ -22,7 +34,10 @@ export function photoRunFigures(model: tfl.LayersModel, data: PhotoData, recipe:
   const temperature = fitTemperature(labelledLogits, pick(right));
   const before = confidences(softmaxRows(logits));
   const after = confidences(softmaxRows(logits, temperature));
-  const flag = uncertainThreshold(after, right.map((r) => !r));
+  const flag = uncertainThreshold(
+    after,
+    right.map((r) => !r),
+  );
   return {
     dir: recipe.dir,
     split: `photographer-grouped fold ${recipe.fold} of ${recipe.folds} (split seed ${recipe.splitSeed}) validates`,

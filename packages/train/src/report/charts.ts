@@ -30,7 +30,13 @@ export function curvesSpec(history: EpochRecord[], title: string): TopLevelSpec 
 }
 
 /** Confusion-matrix heatmap with counts; rows are true classes (or, for photos, source labels: `rowNames`). */
-export function confusionSpec(confusion: number[][], names: readonly string[], title: string, rowNames: readonly string[] = names, rowTitle = 'true class'): TopLevelSpec {
+export function confusionSpec(
+  confusion: number[][],
+  names: readonly string[],
+  title: string,
+  rowNames: readonly string[] = names,
+  rowTitle = 'true class',
+): TopLevelSpec {
   const rows = confusion.flatMap((row, t) => row.map((count, p) => ({ truth: rowNames[t], predicted: names[p], count })));
   const order = [...names];
   return {

@@ -34,5 +34,11 @@ export function photoSection(p: PhotoRunFigures): string {
 
 export function photoConfusionSpec(p: PhotoRunFigures, title: string) {
   const labels = Object.keys(p.validation.confusion).sort();
-  return confusionSpec(labels.map((l) => p.validation.confusion[l]!), CLASS_NAMES, `${title}: photo validation, source label -> predicted class (accept-top1 ${pct(p.validation.acceptTop1)})`, labels, 'source label');
+  return confusionSpec(
+    labels.map((l) => p.validation.confusion[l]!),
+    CLASS_NAMES,
+    `${title}: photo validation, source label -> predicted class (accept-top1 ${pct(p.validation.acceptTop1)})`,
+    labels,
+    'source label',
+  );
 }

@@ -12,11 +12,18 @@ export type TrainRunMetrics = RunMetrics<Recipe>;
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function recipeLine(r: Recipe): string {
-  const aug = r.augment ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px${r.augment.eraseProbability ? `, random erasing p=${r.augment.eraseProbability}` : ''}` : 'none';
+  const aug = r.augment
+    ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px${r.augment.eraseProbability ? `, random erasing p=${r.augment.eraseProbability}` : ''}`
+    : 'none';
   const optimizer = r.optimizer === 'sgd' ? `SGD (Nesterov momentum ${r.momentum ?? 0.9})` : 'Adam';
   const architecture = r.model === 'resnet' ? `ResNet-${r.depth ?? 20} (width ${r.width ?? 16}), ` : '';
-  const layers = r.model === 'resnet' ? '' : `, dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}`;
-  const photos = r.photos ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}${r.photos.balance === 'sqrt' ? ', classes drawn by 1/sqrt(count)' : ''}, fold ${r.photos.fold} of ${r.photos.folds} validates` : '';
+  const layers =
+    r.model === 'resnet'
+      ? ''
+      : `, dropout ${r.dropout}${r.convDropout ? `, conv dropout ${r.convDropout}` : ''}${r.padding === 'same' ? ', same padding' : ''}, batch norm ${r.batchNorm ? 'on' : 'off'}`;
+  const photos = r.photos
+    ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}${r.photos.balance === 'sqrt' ? ', classes drawn by 1/sqrt(count)' : ''}, fold ${r.photos.fold} of ${r.photos.folds} validates`
+    : '';
   return `${architecture}${r.epochs} epochs, batch ${r.batchSize}, ${optimizer} lr ${r.learningRate} (${r.lrSchedule})${r.weightDecay ? `, weight decay ${r.weightDecay}` : ''}${layers}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${photos}`;
 }
 
@@ -43,7 +50,11 @@ function reportMarkdown(metrics: TrainRunMetrics, history: RunHistory): string {
     '',
     `- Recipe: ${recipeLine(metrics.recipe)}`,
     `- Backend: ${metrics.backend}; training ${metrics.trainSeconds.toFixed(0)} s (${(metrics.trainSeconds / 60).toFixed(1)} minutes, every session's epochs when resumed), ${metrics.trainImagesPerSecond.toFixed(0)} images/s`,
-    ...(metrics.parameters !== undefined ? [`- Model: ${metrics.parameters.toLocaleString('en-US')} parameters${metrics.flopsPerImage ? `, ${(metrics.flopsPerImage / 1e6).toFixed(1)} MFLOPs per image (forward)` : ''}`] : []),
+    ...(metrics.parameters !== undefined
+      ? [
+          `- Model: ${metrics.parameters.toLocaleString('en-US')} parameters${metrics.flopsPerImage ? `, ${(metrics.flopsPerImage / 1e6).toFixed(1)} MFLOPs per image (forward)` : ''}`,
+        ]
+      : []),
     `- Best epoch (${metrics.photos ? 'mean of Fashion-MNIST validation accuracy and photo validation accept-top1' : 'validation accuracy'}): ${metrics.bestEpoch} of ${history.epochs.length}, validation accuracy ${pct(metrics.validationAccuracy)}${last ? `; last epoch ${pct(last.valAccuracy)}` : ''}`,
     `- Created: ${metrics.createdAt}`,
     '',
@@ -69,7 +80,9 @@ export async function writeRunReport(dir: string, metrics: TrainRunMetrics, hist
   await Promise.all([
     writeRunJson(dir, metrics, history),
     renderSvg(curvesSpec(history.epochs, `${title}: loss and accuracy`)).then((svg) => writeFile(join(dir, RUN_FILES.curves), svg)),
-    renderSvg(confusionSpec(metrics.confusion, CLASS_NAMES, `${title}: test confusion matrix (${pct(metrics.accuracy)})`)).then((svg) => writeFile(join(dir, RUN_FILES.confusion), svg)),
+    renderSvg(confusionSpec(metrics.confusion, CLASS_NAMES, `${title}: test confusion matrix (${pct(metrics.accuracy)})`)).then((svg) =>
+      writeFile(join(dir, RUN_FILES.confusion), svg),
+    ),
     writeFile(join(dir, RUN_FILES.report), reportMarkdown(metrics, history)),
     ...(metrics.photos ? [renderSvg(photoConfusionSpec(metrics.photos, title)).then((svg) => writeFile(join(dir, RUN_FILES.photoConfusion), svg))] : []),
   ]);

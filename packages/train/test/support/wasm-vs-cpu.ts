@@ -83,10 +83,16 @@ export function convCaseName(c: ConvCase): string {
 
 /** The gradient of a random conv2d case with respect to its input (0) or filter (1), on both backends. */
 export async function convGradOnBoth(c: ConvCase, rng: () => number, which: 0 | 1): Promise<{ cpu: Float32Array; wasm: Float32Array }> {
-  const xv = randn(rng, c.x.reduce((a, b) => a * b));
+  const xv = randn(
+    rng,
+    c.x.reduce((a, b) => a * b),
+  );
   const wv = randn(rng, c.k[0] * c.k[1] * c.x[3] * c.outChannels);
   const fwdShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros([...c.k, c.x[3], c.outChannels]) as tf.Tensor4D, c.stride, c.pad).shape);
-  const dyv = randn(rng, fwdShape.reduce((a, b) => a * b)).map((v) => v * GRAD_SCALE);
+  const dyv = randn(
+    rng,
+    fwdShape.reduce((a, b) => a * b),
+  ).map((v) => v * GRAD_SCALE);
   return onBoth(() => {
     const x = tf.tensor4d(xv, c.x);
     const w = tf.tensor4d(wv, [...c.k, c.x[3], c.outChannels]);
@@ -108,8 +114,17 @@ export const REDUCTION_CASES = [
 ] as const;
 
 /** The reduction `op` of a seeded random tensor of `shape`, on both backends. */
-export function reductionOnBoth(op: 'sum' | 'mean', rng: () => number, shape: readonly number[], axes: readonly number[], keepDims: boolean): Promise<{ cpu: Float32Array; wasm: Float32Array }> {
-  const xv = randn(rng, shape.reduce((a, b) => a * b, 1));
+export function reductionOnBoth(
+  op: 'sum' | 'mean',
+  rng: () => number,
+  shape: readonly number[],
+  axes: readonly number[],
+  keepDims: boolean,
+): Promise<{ cpu: Float32Array; wasm: Float32Array }> {
+  const xv = randn(
+    rng,
+    shape.reduce((a, b) => a * b, 1),
+  );
   // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the op under test is chosen by name
   return onBoth(() => tf[op](tf.tensor(xv, [...shape]), [...axes], keepDims));
 }

@@ -24,7 +24,8 @@ export async function decodeImageFile(file: Blob, name: string): Promise<RawImag
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > MAX_IMAGE_PIXELS) throw new ImageInputError('too-large', `"${name}" is ${width}×${height}, more than ${MAX_IMAGE_PIXELS / 1e6} megapixels; use a smaller image.`);
+    if (width * height > MAX_IMAGE_PIXELS)
+      throw new ImageInputError('too-large', `"${name}" is ${width}×${height}, more than ${MAX_IMAGE_PIXELS / 1e6} megapixels; use a smaller image.`);
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new ImageInputError('decode-failed', 'this browser cannot read pixels from a canvas.');

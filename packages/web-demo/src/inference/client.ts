@@ -1,6 +1,15 @@
 import type { Backend, ModelName } from '../config.ts';
 import type { ModelManifest } from './manifest.ts';
-import { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Scores, type WireError, type WorkerOptions, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+import {
+  ModelUnavailableError,
+  type ExplainScores,
+  type LoadedInfo,
+  type Scores,
+  type WireError,
+  type WorkerOptions,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.ts';
 
 export { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Scores };
 

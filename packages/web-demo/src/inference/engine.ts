@@ -1,5 +1,18 @@
 import type * as Ort from 'onnxruntime-web';
-import { EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, float32Tensor, IMAGE_PIXELS, INPUT_CONTRACT, int64Tensor, NUM_CLASSES, onnxInputDims, openSessionRunner, OUTPUT_NAMES, TOP_CLASS, type SessionRunner } from '@fmnist/core';
+import {
+  EXPLAIN_INPUTS,
+  EXPLAIN_OUTPUTS,
+  float32Tensor,
+  IMAGE_PIXELS,
+  INPUT_CONTRACT,
+  int64Tensor,
+  NUM_CLASSES,
+  onnxInputDims,
+  openSessionRunner,
+  OUTPUT_NAMES,
+  TOP_CLASS,
+  type SessionRunner,
+} from '@fmnist/core';
 // Vite copies these into the build (fingerprinted) and hands back their URLs: served locally, never from a CDN.
 import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -85,14 +98,20 @@ export class Engine {
     return once(this.manifests, 'manifest', async () => {
       const url = this.url(MANIFEST_FILE);
       const res = await fetch(url);
-      if (!res.ok) throw new ModelUnavailableError(`The model list is not available (${url} answered ${res.status}). Build the demo again (pnpm --filter @fmnist/web-demo build).`);
+      if (!res.ok)
+        throw new ModelUnavailableError(
+          `The model list is not available (${url} answered ${res.status}). Build the demo again (pnpm --filter @fmnist/web-demo build).`,
+        );
       return parseManifest(await res.json());
     });
   }
 
   async entry(name: ModelName): Promise<ManifestEntry> {
     const entry = (await this.manifest())[name];
-    if (!entry) throw new ModelUnavailableError(`The ${name.toUpperCase()} model is not in this build. Export it (pnpm run export --model ${name}) and rebuild the demo.`);
+    if (!entry)
+      throw new ModelUnavailableError(
+        `The ${name.toUpperCase()} model is not in this build. Export it (pnpm run export --model ${name}) and rebuild the demo.`,
+      );
     return entry;
   }
 
@@ -119,7 +138,9 @@ export class Engine {
       const session = await openSessionRunner(ort, bytes, SESSION_OPTIONS(backend));
       this.mark(`session-created:${backend}:${name}`);
       if (!session.outputNames.includes(OUTPUT_NAMES.probabilities)) {
-        throw new ModelUnavailableError(`The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`);
+        throw new ModelUnavailableError(
+          `The ${name} model has outputs [${session.outputNames.join(', ')}]; the contract needs '${OUTPUT_NAMES.probabilities}'.`,
+        );
       }
       // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
       await session.run({ [INPUT_CONTRACT.name]: float32Tensor(new Float32Array(IMAGE_PIXELS), onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
@@ -141,7 +162,10 @@ export class Engine {
   private explainSession(name: ModelName): Promise<SessionRunner> {
     return once(this.sessions, `explain:${name}`, async () => {
       const graph = (await this.entry(name)).explain;
-      if (!graph) throw new ModelUnavailableError(`The ${name} model has no explanation graph in this build (models/explain/${name}.onnx); export it and rebuild the demo.`);
+      if (!graph)
+        throw new ModelUnavailableError(
+          `The ${name} model has no explanation graph in this build (models/explain/${name}.onnx); export it and rebuild the demo.`,
+        );
       const [ort, bytes] = await Promise.all([this.module('wasm'), this.fileBytes(graph.file, `${name} explanation graph`)]);
       const session = await openSessionRunner(ort, bytes, SESSION_OPTIONS('wasm'));
       const missing = [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities].filter((o) => !session.outputNames.includes(o));
@@ -163,7 +187,8 @@ export class Engine {
     const heatmap = Float32Array.from(out[EXPLAIN_OUTPUTS.heatmap]!.data as Float32Array);
     const probabilities = Float32Array.from(out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array);
     const explainedClass = Number((out[EXPLAIN_OUTPUTS.explainedClass]!.data as BigInt64Array)[0]);
-    if (heatmap.length !== IMAGE_PIXELS || probabilities.length !== NUM_CLASSES) throw new Error(`the explanation graph returned ${heatmap.length} map values and ${probabilities.length} probabilities`);
+    if (heatmap.length !== IMAGE_PIXELS || probabilities.length !== NUM_CLASSES)
+      throw new Error(`the explanation graph returned ${heatmap.length} map values and ${probabilities.length} probabilities`);
     return { heatmap, explainedClass, probabilities, explainMs };
   }
 

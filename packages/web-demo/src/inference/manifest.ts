@@ -51,13 +51,22 @@ export function parseManifest(value: unknown): ModelManifest {
     const entry: ManifestEntry = { file: e.file, weights: e.weights };
     const c = e.calibration;
     if (c !== undefined) {
-      if (typeof c !== 'object' || c === null || typeof c.temperature !== 'number' || typeof c.uncertainThreshold !== 'number') throw new TypeError(`the model manifest's calibration for "${name}" needs a temperature and an uncertainThreshold (numbers)`);
+      if (typeof c !== 'object' || c === null || typeof c.temperature !== 'number' || typeof c.uncertainThreshold !== 'number')
+        throw new TypeError(`the model manifest's calibration for "${name}" needs a temperature and an uncertainThreshold (numbers)`);
       entry.calibration = { temperature: c.temperature, uncertainThreshold: c.uncertainThreshold };
     }
     const x = e.explain;
     if (x !== undefined) {
-      if (typeof x !== 'object' || x === null || typeof x.file !== 'string' || !/^explain\/[\w.-]+\.onnx$/.test(x.file) || !(MAP_KINDS as readonly string[]).includes(x.heatmap)) {
-        throw new TypeError(`the model manifest's explanation graph for "${name}" needs a file (explain/*.onnx) and a heatmap kind (${MAP_KINDS.join(' or ')})`);
+      if (
+        typeof x !== 'object' ||
+        x === null ||
+        typeof x.file !== 'string' ||
+        !/^explain\/[\w.-]+\.onnx$/.test(x.file) ||
+        !(MAP_KINDS as readonly string[]).includes(x.heatmap)
+      ) {
+        throw new TypeError(
+          `the model manifest's explanation graph for "${name}" needs a file (explain/*.onnx) and a heatmap kind (${MAP_KINDS.join(' or ')})`,
+        );
       }
       entry.explain = { file: x.file, heatmap: x.heatmap };
     }

@@ -14,7 +14,13 @@ import { messageOf } from './message.ts';
  * undefined when Explain is off. `#explanation`'s data attributes and the
  * input canvas's `data-heatmap` (the 784 numbers) are what tests read.
  */
-export async function showExplanation(ui: PageElements, inference: Inference, cur: Current, name: ModelName, info: LoadedInfo | undefined): Promise<string | undefined> {
+export async function showExplanation(
+  ui: PageElements,
+  inference: Inference,
+  cur: Current,
+  name: ModelName,
+  info: LoadedInfo | undefined,
+): Promise<string | undefined> {
   const box = ui.explanation;
   if (!ui.explain.checked || ui.explain.disabled || !info?.explain) {
     box.hidden = true;
@@ -34,7 +40,9 @@ export async function showExplanation(ui: PageElements, inference: Inference, cu
       e.explainedClass === top
         ? `Why ${cls}? Brighter = pixels that raised ${MODEL_LABELS[name]}'s score for ${cls} (${pct}) most.`
         : `Why not ${cls}? Brighter = pixels that speak most for ${cls} (${pct}); the answer is ${CLASS_NAMES[top]}.`;
-    ui.explainText.append(el('span', { className: 'note' }, ` (${info.explain.heatmap === 'gradcam' ? 'Grad-CAM' : 'input-gradient saliency'}, ${formatMs(e.explainMs)})`));
+    ui.explainText.append(
+      el('span', { className: 'note' }, ` (${info.explain.heatmap === 'gradcam' ? 'Grad-CAM' : 'input-gradient saliency'}, ${formatMs(e.explainMs)})`),
+    );
     Object.assign(box.dataset, { state: 'done', model: name, explainedClass: String(e.explainedClass), explainMs: e.explainMs.toFixed(3) });
     box.hidden = false;
     return `explained: ${cls}`;

@@ -12,7 +12,9 @@ export function showImage(ui: PageElements, cur: Current): void {
   // Small images (a 28x28 test image) would blur when scaled up smoothly.
   ui.original.classList.toggle('pixelated', Math.max(cur.decoded.width, cur.decoded.height) <= 64);
   drawWorking(ui.working, cur.decoded, cur.prep.report);
-  ui.workingCaption.textContent = cur.prep.report.passthrough ? 'Already 28×28: no segmentation' : `Garment found (${cur.prep.report.working.width}×${cur.prep.report.working.height})`;
+  ui.workingCaption.textContent = cur.prep.report.passthrough
+    ? 'Already 28×28: no segmentation'
+    : `Garment found (${cur.prep.report.working.width}×${cur.prep.report.working.height})`;
   drawGray(ui.input28, cur.prep.pixels);
   ui.stepsText.textContent = describeSteps(cur.prep.report, cur.decoded);
   ui.serverResult.replaceChildren();

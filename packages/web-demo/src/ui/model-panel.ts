@@ -47,7 +47,11 @@ export function renderModelPanel(a: ModelAnswer): HTMLElement {
   const best = a.top[0]!;
   const label = el('p', { className: 'top-label' }, best.name);
   label.dataset.index = String(best.index);
-  const timing = el('p', { className: 'timing' }, `inference ${formatMs(a.inferenceMs)} · preprocessing ${formatMs(a.preprocessMs)} · decoding ${formatMs(a.decodeMs)}`);
+  const timing = el(
+    'p',
+    { className: 'timing' },
+    `inference ${formatMs(a.inferenceMs)} · preprocessing ${formatMs(a.preprocessMs)} · decoding ${formatMs(a.decodeMs)}`,
+  );
   timing.dataset.inferenceMs = a.inferenceMs.toFixed(3);
   const unsure = uncertainNote(best, a.info);
   const panel = el('section', { className: 'model-result' }, heading(a.name, a.backend, a.info), ...(unsure ? [unsure] : []), label, renderBars(a.top), timing);

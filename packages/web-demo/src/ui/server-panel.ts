@@ -7,7 +7,12 @@ import { messageOf } from './message.ts';
 import { serverRow } from './server-compare.ts';
 
 /** Sends the same file to `POST /classify` and sets the server's answer and 28x28 input beside the browser's (`shown`). */
-export async function compareWithServer(ui: PageElements, cur: Current, models: readonly ModelName[], shown: ReadonlyMap<ModelName, { top1: number; info: LoadedInfo }>): Promise<void> {
+export async function compareWithServer(
+  ui: PageElements,
+  cur: Current,
+  models: readonly ModelName[],
+  shown: ReadonlyMap<ModelName, { top1: number; info: LoadedInfo }>,
+): Promise<void> {
   ui.compare.disabled = true;
   ui.serverResult.dataset.state = 'busy';
   ui.serverResult.replaceChildren(el('p', {}, 'Asking the server…'));

@@ -63,7 +63,10 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
 
   it(`${opts.label}: shows the model's own answer for real test images dropped on the page`, async () => {
     const first = site.defaultModel;
-    const expected = await referenceTop1(site.modelFile(first), images.map((i) => i.pixels));
+    const expected = await referenceTop1(
+      site.modelFile(first),
+      images.map((i) => i.pixels),
+    );
     for (const [i, img] of images.entries()) {
       const before = await runCount(page);
       await dropFile(page, grayPng(img.pixels, 28, 28), `test-${img.index}.png`, 'image/png');
@@ -102,11 +105,14 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
     expect(await shownTop1(page, site.defaultModel)).toBe((await referenceTop1(site.modelFile(site.defaultModel), [images[1]!.pixels]))[0]);
 
     before = await runCount(page);
-    await page.evaluate((data) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([Uint8Array.from(data)], 'pasted.png', { type: 'image/png' }));
-      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
-    }, Array.from(grayPng(images[2]!.pixels, 28, 28)));
+    await page.evaluate(
+      (data) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([Uint8Array.from(data)], 'pasted.png', { type: 'image/png' }));
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+      },
+      Array.from(grayPng(images[2]!.pixels, 28, 28)),
+    );
     expect(await nextResult(page, before)).toBe('done');
     expect(Buffer.from(await shownInput(page)).equals(Buffer.from(images[2]!.pixels))).toBe(true);
     expect(errors).toEqual([]);
@@ -146,7 +152,10 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
     before = await runCount(page);
     await page.getByLabel('WebAssembly').check();
     await page.getByLabel('CNN', { exact: true }).check();
-    await page.waitForFunction((n) => Number(document.getElementById('app')!.dataset.run) >= n + 1 && document.getElementById('app')!.dataset.state === 'done', before);
+    await page.waitForFunction(
+      (n) => Number(document.getElementById('app')!.dataset.run) >= n + 1 && document.getElementById('app')!.dataset.state === 'done',
+      before,
+    );
     expect(await page.locator('.model-result[data-backend="wasm"][data-model="cnn"]').count()).toBe(1);
     expect(errors).toEqual([]);
   });

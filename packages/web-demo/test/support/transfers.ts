@@ -11,7 +11,10 @@ export interface Transfer {
  * Timing entries (the worker's requests never show in the page's own list).
  */
 export async function transfers(page: Page): Promise<Transfer[]> {
-  const read = () => (performance.getEntriesByType('navigation') as PerformanceResourceTiming[]).concat(performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => ({ name: e.name, transferSize: e.transferSize }));
+  const read = () =>
+    (performance.getEntriesByType('navigation') as PerformanceResourceTiming[])
+      .concat(performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .map((e) => ({ name: e.name, transferSize: e.transferSize }));
   // onnxruntime's own threads (started from its ort.* chunk) sit in wasm waits and never answer: ask the inference worker only.
   const workers = page.workers().filter((w) => !/\/ort\.[^/]*$/.test(w.url()));
   const fromWorkers = await Promise.all(workers.map((w) => w.evaluate(read)));

@@ -16,7 +16,12 @@ describe('Activation layer', () => {
 
   it('softmax on a feature map acts on channels, like tfjs', async () => {
     const model = tfl.sequential({
-      layers: [tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2 }), tfl.layers.activation({ activation: 'softmax' }), tfl.layers.flatten(), tfl.layers.dense({ units: 4 })],
+      layers: [
+        tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2 }),
+        tfl.layers.activation({ activation: 'softmax' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 4 }),
+      ],
     });
     randomizeWeights(model, 13);
     const { maxAbs } = await compareOnRandomInputs(model, 4, 14);

@@ -22,7 +22,8 @@ export function emitAdd(op: AddOp, ctx: EmitContext, xs: readonly TensorState[])
   if (!first || rest.length === 0) throw new UnsupportedLayerError(layer.name, layer.className, `${xs.length} input(s)`, 'Add needs at least two');
   for (const x of rest) {
     const same = x.layout === first.layout && x.shape.join() === first.shape.join() && String(x.chwFrom) === String(first.chwFrom);
-    if (!same) throw new UnsupportedLayerError(layer.name, layer.className, `inputs of shapes [${first.shape}] and [${x.shape}]`, 'Add needs inputs of one shape');
+    if (!same)
+      throw new UnsupportedLayerError(layer.name, layer.className, `inputs of shapes [${first.shape}] and [${x.shape}]`, 'Add needs inputs of one shape');
   }
   let sum = first.name;
   rest.forEach((x, i) => {

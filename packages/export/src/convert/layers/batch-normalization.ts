@@ -13,16 +13,31 @@ import { requireWeight } from './config.ts';
 export function foldBatchNormalization(layer: LayerSpec, previous: Op | undefined): DenseOp | Conv2DOp {
   if (!previous || (previous.kind !== 'dense' && previous.kind !== 'conv2d')) {
     const after = previous ? `follows ${previous.layer.className} '${previous.layer.name}'` : 'is the first layer';
-    throw new UnsupportedLayerError(layer.name, layer.className, 'placement', `it ${after}; only a BatchNormalization directly after Dense or Conv2D is supported (it is folded into that layer)`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.className,
+      'placement',
+      `it ${after}; only a BatchNormalization directly after Dense or Conv2D is supported (it is folded into that layer)`,
+    );
   }
   if (previous.activation !== 'linear') {
-    throw new UnsupportedLayerError(layer.name, layer.className, 'placement', `it follows ${previous.layer.className} '${previous.layer.name}' with activation '${previous.activation}'; folding needs a linear layer before it (use activation 'linear' and an Activation layer after the BatchNormalization)`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.className,
+      'placement',
+      `it follows ${previous.layer.className} '${previous.layer.name}' with activation '${previous.activation}'; folding needs a linear layer before it (use activation 'linear' and an Activation layer after the BatchNormalization)`,
+    );
   }
   const channels = previous.kernel.shape[previous.kernel.shape.length - 1]!;
   const rank = previous.kind === 'dense' ? 2 : 4;
   const axis = layer.config.axis ?? -1;
   if (axis !== -1 && axis !== rank - 1) {
-    throw new UnsupportedLayerError(layer.name, layer.className, `axis: ${JSON.stringify(axis)}`, `only the channel (last) axis is supported (-1 or ${rank - 1})`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.className,
+      `axis: ${JSON.stringify(axis)}`,
+      `only the channel (last) axis is supported (-1 or ${rank - 1})`,
+    );
   }
   const epsilon = layer.config.epsilon ?? 1e-3;
   if (typeof epsilon !== 'number' || !(epsilon >= 0)) throw new UnsupportedLayerError(layer.name, layer.className, `epsilon: ${JSON.stringify(epsilon)}`);
@@ -48,7 +63,12 @@ function channelVector(layer: LayerSpec, name: string, channels: number, fallbac
   if (!required) return new Float64Array(channels).fill(fallback);
   const weight = requireWeight(layer, name);
   if (weight.data.length !== channels) {
-    throw new UnsupportedLayerError(layer.name, layer.className, `weights: '${name}' has ${weight.data.length} values`, `the layer before it has ${channels} channels`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.className,
+      `weights: '${name}' has ${weight.data.length} values`,
+      `the layer before it has ${channels} channels`,
+    );
   }
   return weight.data;
 }

@@ -36,7 +36,8 @@ export function requireChannelsLast(layer: LayerSpec): void {
 
 export function requireWeight(layer: LayerSpec, name: string): WeightSpec {
   const weight = layer.weights.get(name);
-  if (!weight) throw new UnsupportedLayerError(layer.name, layer.className, `weights: missing '${name}'`, `the layer has [${[...layer.weights.keys()].join(', ')}]`);
+  if (!weight)
+    throw new UnsupportedLayerError(layer.name, layer.className, `weights: missing '${name}'`, `the layer has [${[...layer.weights.keys()].join(', ')}]`);
   return weight;
 }
 

@@ -20,7 +20,15 @@ describe('Conv2D', () => {
     { padding: 'valid', strides: [2, 1], kernelSize: [2, 3], activation: 'relu', useBias: true },
     { padding: 'same', strides: 3, kernelSize: [5, 2], activation: 'linear', useBias: true },
   ] as const)('%o matches tfjs within 1e-5', async (options) => {
-    const model = withHead(tfl.layers.conv2d({ filters: 4, ...options, strides: options.strides as number | [number, number], kernelSize: options.kernelSize as number | [number, number] }), [9, 8, 3]);
+    const model = withHead(
+      tfl.layers.conv2d({
+        filters: 4,
+        ...options,
+        strides: options.strides as number | [number, number],
+        kernelSize: options.kernelSize as number | [number, number],
+      }),
+      [9, 8, 3],
+    );
     randomizeWeights(model, 3);
     const { maxAbs } = await compareOnRandomInputs(model, 6, 4);
     expect(maxAbs).toBeLessThanOrEqual(1e-5);

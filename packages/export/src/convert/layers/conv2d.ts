@@ -8,9 +8,11 @@ import { padsFor } from './padding.ts';
 export function parseConv2D(layer: LayerSpec): Conv2DOp {
   requireChannelsLast(layer);
   const dilation = readPair(layer, 'dilationRate', [1, 1]);
-  if (dilation[0] !== 1 || dilation[1] !== 1) throw new UnsupportedLayerError(layer.name, layer.className, `dilationRate: [${dilation}]`, 'only [1, 1] is supported');
+  if (dilation[0] !== 1 || dilation[1] !== 1)
+    throw new UnsupportedLayerError(layer.name, layer.className, `dilationRate: [${dilation}]`, 'only [1, 1] is supported');
   const groups = layer.config.groups;
-  if (groups !== undefined && groups !== null && groups !== 1) throw new UnsupportedLayerError(layer.name, layer.className, `groups: ${JSON.stringify(groups)}`, 'only 1 is supported');
+  if (groups !== undefined && groups !== null && groups !== 1)
+    throw new UnsupportedLayerError(layer.name, layer.className, `groups: ${JSON.stringify(groups)}`, 'only 1 is supported');
   return {
     kind: 'conv2d',
     layer,
@@ -37,7 +39,17 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
   const pads = [rows.before, cols.before, rows.after, cols.after];
   ctx.graph.addNode('Conv', inputs, [out], { kernel_shape: [kh, kw], strides: op.strides, pads, dilations: [1, 1], group: 1 }, `${layer.name}/Conv`);
   const y = applyActivation(ctx, { name: out, layout: 'spatial', shape: [rows.out, cols.out, cout] }, op.activation, layer.name);
-  ctx.trace?.push({ kind: 'conv2d', layerName: layer.name, input: x, output: y, kernel: inputs[1]!, activation: op.activation, kernelShape: [kh, kw], strides: op.strides, pads });
+  ctx.trace?.push({
+    kind: 'conv2d',
+    layerName: layer.name,
+    input: x,
+    output: y,
+    kernel: inputs[1]!,
+    activation: op.activation,
+    kernelShape: [kh, kw],
+    strides: op.strides,
+    pads,
+  });
   return y;
 }
 

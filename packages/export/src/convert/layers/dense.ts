@@ -12,10 +12,16 @@ export function parseDense(layer: LayerSpec): DenseOp {
 export function emitDense(op: DenseOp, ctx: EmitContext, x: TensorState): TensorState {
   const { layer } = op;
   if (x.layout !== 'flat') {
-    throw new UnsupportedLayerError(layer.name, layer.className, `input rank 4 ([${x.shape}])`, 'Dense is supported on flat [N, features] inputs; add a Flatten');
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.className,
+      `input rank 4 ([${x.shape}])`,
+      'Dense is supported on flat [N, features] inputs; add a Flatten',
+    );
   }
   const [inFeatures, units] = op.kernel.shape as [number, number];
-  if (inFeatures !== x.shape[0]) throw new UnsupportedLayerError(layer.name, layer.className, `kernel shape [${op.kernel.shape}]`, `input has ${x.shape[0]} features`);
+  if (inFeatures !== x.shape[0])
+    throw new UnsupportedLayerError(layer.name, layer.className, `kernel shape [${op.kernel.shape}]`, `input has ${x.shape[0]} features`);
   const kernel = x.chwFrom ? permuteRowsHwcToChw(op.kernel.data, units, x.chwFrom) : op.kernel.data;
   const inputs = [x.name, ctx.graph.addWeight(`${layer.name}/kernel`, kernel, [inFeatures, units], 1)];
   if (op.bias) inputs.push(ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [units]));

@@ -10,7 +10,8 @@ export interface GlobalAveragePooling2DOp {
 
 export function parseGlobalAveragePooling2D(layer: LayerSpec): GlobalAveragePooling2DOp {
   requireChannelsLast(layer);
-  if (layer.config.keepDims === true) throw new UnsupportedLayerError(layer.name, layer.className, 'keepDims: true', 'only the default [N, C] output is supported');
+  if (layer.config.keepDims === true)
+    throw new UnsupportedLayerError(layer.name, layer.className, 'keepDims: true', 'only the default [N, C] output is supported');
   return { kind: 'globalAveragePooling2d', layer };
 }
 
@@ -21,7 +22,8 @@ export function parseGlobalAveragePooling2D(layer: LayerSpec): GlobalAveragePool
  */
 export function emitGlobalAveragePooling2D(op: GlobalAveragePooling2DOp, ctx: EmitContext, x: TensorState): TensorState {
   const { layer } = op;
-  if (x.layout !== 'spatial') throw new UnsupportedLayerError(layer.name, layer.className, `input rank 2 ([${x.shape}])`, 'GlobalAveragePooling2D needs an [N, H, W, C] input');
+  if (x.layout !== 'spatial')
+    throw new UnsupportedLayerError(layer.name, layer.className, `input rank 2 ([${x.shape}])`, 'GlobalAveragePooling2D needs an [N, H, W, C] input');
   const pooled = ctx.graph.uniqueName(`${layer.name}/pooled`);
   ctx.graph.addNode('GlobalAveragePool', [x.name], [pooled], {}, `${layer.name}/GlobalAveragePool`);
   const out = ctx.graph.uniqueName(`${layer.name}/out`);

@@ -18,7 +18,14 @@ describe('MaxPooling2D', () => {
     { poolSize: 3, strides: 2, padding: 'same' },
     { poolSize: [3, 2], strides: [1, 2], padding: 'valid' },
   ] as const)('%o matches tfjs within 1e-5', async (options) => {
-    const model = withHead(tfl.layers.maxPooling2d({ ...options, poolSize: options.poolSize as number | [number, number], strides: ('strides' in options ? options.strides : undefined) as number | [number, number] | undefined }), [7, 9, 3]);
+    const model = withHead(
+      tfl.layers.maxPooling2d({
+        ...options,
+        poolSize: options.poolSize as number | [number, number],
+        strides: ('strides' in options ? options.strides : undefined) as number | [number, number] | undefined,
+      }),
+      [7, 9, 3],
+    );
     randomizeWeights(model, 5);
     const { maxAbs } = await compareOnRandomInputs(model, 6, 6);
     expect(maxAbs).toBeLessThanOrEqual(1e-5);

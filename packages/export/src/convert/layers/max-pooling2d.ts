@@ -15,18 +15,25 @@ export function parseMaxPooling2D(layer: LayerSpec): MaxPooling2DOp {
 /** MaxPooling2D -> MaxPool; ONNX MaxPool ignores padded cells, as TF's 'same' pooling does. */
 export function emitMaxPooling2D(op: MaxPooling2DOp, ctx: EmitContext, x: TensorState): TensorState {
   const { layer } = op;
-  if (x.layout !== 'spatial') throw new UnsupportedLayerError(layer.name, layer.className, `input rank 2 ([${x.shape}])`, 'MaxPooling2D needs an [N, H, W, C] input');
+  if (x.layout !== 'spatial')
+    throw new UnsupportedLayerError(layer.name, layer.className, `input rank 2 ([${x.shape}])`, 'MaxPooling2D needs an [N, H, W, C] input');
   const [h, w, c] = x.shape as [number, number, number];
   const rows = padsFor(op.padding, h, op.poolSize[0], op.strides[0]);
   const cols = padsFor(op.padding, w, op.poolSize[1], op.strides[1]);
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
   // The backward pass routes each gradient to the window's argmax: ONNX MaxPool's optional Indices output.
   const indices = ctx.trace ? ctx.graph.uniqueName(`${layer.name}/indices`) : undefined;
-  ctx.graph.addNode('MaxPool', [x.name], indices ? [out, indices] : [out], {
-    kernel_shape: op.poolSize,
-    strides: op.strides,
-    pads: [rows.before, cols.before, rows.after, cols.after],
-  }, `${layer.name}/MaxPool`);
+  ctx.graph.addNode(
+    'MaxPool',
+    [x.name],
+    indices ? [out, indices] : [out],
+    {
+      kernel_shape: op.poolSize,
+      strides: op.strides,
+      pads: [rows.before, cols.before, rows.after, cols.after],
+    },
+    `${layer.name}/MaxPool`,
+  );
   const y: TensorState = { name: out, layout: 'spatial', shape: [rows.out, cols.out, c] };
   if (indices) ctx.trace?.push({ kind: 'maxPooling2d', layerName: layer.name, input: x, output: y, indices });
   return y;

@@ -21,7 +21,10 @@ describe('wasm BatchNormTrainingGrad matches the tf-ops gradient on the cpu back
       const r = await onBoth(() =>
         tf.tidy(() => {
           const x = tf.tensor(xv, shape);
-          const { mean, variance } = tf.moments(x, shape.slice(0, -1).map((_, i) => i));
+          const { mean, variance } = tf.moments(
+            x,
+            shape.slice(0, -1).map((_, i) => i),
+          );
           const invStd = tf.rsqrt(tf.add(variance, 1e-3));
           const inputs = { x, dy: tf.tensor(dyv, shape), mean, invStd, gamma: tf.tensor1d(gammav) };
           // Where the backend has the kernel (wasm) it runs; the cpu backend computes the closed form with tf ops.

@@ -18,7 +18,14 @@ const batchNormTrainingGrad: KernelFunc = ({ inputs, backend }) => {
   const dxInfo = b.makeOutput(x.shape, 'float32');
   const dgammaInfo = b.makeOutput([c], 'float32');
   const dbetaInfo = b.makeOutput([c], 'float32');
-  const [xs, g, mu, inv, gam, dx] = [x, dy, mean, invStd, gamma, dxInfo].map((t) => b.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [xs, g, mu, inv, gam, dx] = [x, dy, mean, invStd, gamma, dxInfo].map((t) => b.typedArrayFromHeap(t)) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const n = xs.length;
   const sumDy = new Float64Array(c);
   const sumDyX = new Float64Array(c);

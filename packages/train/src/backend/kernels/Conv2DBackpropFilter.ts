@@ -29,7 +29,19 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
 const IM2COL_MAX_ROWS = 32;
 
 function filterGradByIm2col(b: WasmBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: co,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const { top, left } = info.padInfo;
   const cols = n * oh * ow;
   // Channels first ([CI, N, H, W]), so each patch row is copied from contiguous image rows.

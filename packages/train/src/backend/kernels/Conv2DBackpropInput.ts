@@ -91,9 +91,22 @@ function phaseTaps(p: number, pad: number, k: number, stride: number): { taps: n
  * negative padding (the caller then takes the general path).
  */
 function inputGradByPhases(b: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | null {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: co,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const { top, left } = info.padInfo;
-  const phases: { py: number; px: number; rows: number; cols: number; ty: ReturnType<typeof phaseTaps>; tx: ReturnType<typeof phaseTaps>; pads: number[] }[] = [];
+  const phases: { py: number; px: number; rows: number; cols: number; ty: ReturnType<typeof phaseTaps>; tx: ReturnType<typeof phaseTaps>; pads: number[] }[] =
+    [];
   for (let py = 0; py < Math.min(sh, h); py++)
     for (let px = 0; px < Math.min(sw, w); px++) {
       const rows = Math.ceil((h - py) / sh);
@@ -114,7 +127,9 @@ function inputGradByPhases(b: WasmBackend, dy: TensorInfo, filter: TensorInfo, i
     if (!pads.length) {
       // No tap reaches this phase (a 1x1 kernel with stride 2): its positions get no gradient.
       const out = b.typedArrayFromHeap(dx);
-      for (let i = 0; i < n; i++) for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) out.fill(0, ((i * h + r * sh + py) * w + q * sw + px) * ci, ((i * h + r * sh + py) * w + q * sw + px + 1) * ci);
+      for (let i = 0; i < n; i++)
+        for (let r = 0; r < rows; r++)
+          for (let q = 0; q < cols; q++) out.fill(0, ((i * h + r * sh + py) * w + q * sw + px) * ci, ((i * h + r * sh + py) * w + q * sw + px + 1) * ci);
       continue;
     }
     // Allocate before taking heap views: growing the heap detaches earlier views.
@@ -128,7 +143,12 @@ function inputGradByPhases(b: WasmBackend, dy: TensorInfo, filter: TensorInfo, i
         for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d + o * ci + i] = src[s + i * co + o]!;
       }),
     );
-    const phase = call(kernel('Conv2D'), { x: dy, filter: sub }, b, { strides: [1, 1], dilations: [1, 1], pad: explicitPad(pads[0]!, pads[1]!, pads[2]!, pads[3]!), dataFormat: 'NHWC' });
+    const phase = call(kernel('Conv2D'), { x: dy, filter: sub }, b, {
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: explicitPad(pads[0]!, pads[1]!, pads[2]!, pads[3]!),
+      dataFormat: 'NHWC',
+    });
     const from = b.typedArrayFromHeap(phase);
     const out = b.typedArrayFromHeap(dx);
     for (let i = 0; i < n; i++)

@@ -15,10 +15,18 @@ describe('wasm MaxPoolGrad matches the cpu backend', () => {
     [[1, 10, 10, 4], 3, 1, 'valid'],
     [[2, 8, 9, 2], 2, 3, 'same'],
   ] as const)('x=%j pool=%i stride=%i %s', async (shape, pool, stride, pad) => {
-    const xv = randn(rng, shape.reduce((a: number, b: number) => a * b, 1));
+    const xv = randn(
+      rng,
+      shape.reduce((a: number, b: number) => a * b, 1),
+    );
     const outShape = tf.tidy(() => tf.maxPool(tf.zeros([...shape]) as tf.Tensor4D, pool, stride, pad).shape);
-    const dyv = randn(rng, outShape.reduce((a, b) => a * b)).map((v) => v * GRAD_SCALE);
-    const g = await onBoth(() => tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, pool, stride, pad))(tf.tensor4d(xv, [...shape]), tf.tensor(dyv, outShape)));
+    const dyv = randn(
+      rng,
+      outShape.reduce((a, b) => a * b),
+    ).map((v) => v * GRAD_SCALE);
+    const g = await onBoth(() =>
+      tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, pool, stride, pad))(tf.tensor4d(xv, [...shape]), tf.tensor(dyv, outShape)),
+    );
     expect(maxAbsDiff(g.cpu, g.wasm)).toBeLessThanOrEqual(TOLERANCE);
   });
 });

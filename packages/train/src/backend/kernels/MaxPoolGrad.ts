@@ -5,7 +5,12 @@ import type { WasmBackend, WasmKernelReplacement } from './wasm-backend.ts';
 const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackend;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  const a = attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
   const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
@@ -39,7 +44,10 @@ const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
             const p = xBase + (y * inWidth + x) * c;
             for (let ch = 0; ch < c; ch++) {
               const v = xs[p + ch]!;
-              if (v > best[ch]!) { best[ch] = v; at[ch] = p + ch; }
+              if (v > best[ch]!) {
+                best[ch] = v;
+                at[ch] = p + ch;
+              }
             }
           }
         const gBase = ((n * outHeight + oy) * outWidth + ox) * c;

@@ -8,12 +8,27 @@ useWasmKernels();
 describe('wasm Tile matches the cpu backend', () => {
   const rng = createRng(17);
   it.each([
-    [[1, 1, 1, 5], [3, 4, 6, 1]],
-    [[1, 7], [5, 1]],
-    [[2, 3], [2, 2]],
-    [[1, 3, 1], [2, 1, 3]],
+    [
+      [1, 1, 1, 5],
+      [3, 4, 6, 1],
+    ],
+    [
+      [1, 7],
+      [5, 1],
+    ],
+    [
+      [2, 3],
+      [2, 2],
+    ],
+    [
+      [1, 3, 1],
+      [2, 1, 3],
+    ],
   ] as const)('of %j by %j', async (shape, reps) => {
-    const xv = randn(rng, shape.reduce((a: number, b: number) => a * b, 1));
+    const xv = randn(
+      rng,
+      shape.reduce((a: number, b: number) => a * b, 1),
+    );
     const r = await onBoth(() => tf.tile(tf.tensor(xv, [...shape]), [...reps]));
     expect(maxAbsDiff(r.cpu, r.wasm)).toBeLessThanOrEqual(0);
   });

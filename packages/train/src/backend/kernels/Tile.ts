@@ -17,7 +17,10 @@ function makeTile(original: KernelFunc): KernelFunc {
     // Every repeated axis must come before every axis of size > 1.
     if (x.dtype !== 'float32' || reps.length !== rank || (firstLarger >= 0 && lastRepeated >= firstLarger)) return original(args);
     const b = backend as unknown as WasmBackend;
-    const out = b.makeOutput(x.shape.map((d, i) => d * reps[i]!), 'float32');
+    const out = b.makeOutput(
+      x.shape.map((d, i) => d * reps[i]!),
+      'float32',
+    );
     const dst = b.typedArrayFromHeap(out);
     const src = b.typedArrayFromHeap(x);
     dst.set(src);

@@ -1,7 +1,12 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 
 export function explicitPad(top: number, bottom: number, left: number, right: number): number[][] {
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }
 
 export interface ConvGradAttrs {
