@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NUM_CLASSES, acceptMask } from '@fmnist/core';
-import { selectBackend } from '../src/backend/select.ts';
-import { acceptHits, acceptTensor, trainingLoss } from '../src/model/loss.ts';
+import { selectBackend } from '../backend/select.ts';
+import { acceptHits, acceptTensor, trainingLoss } from './loss.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { augmentInto } from '../src/data/augment.ts';
-import { createRng } from '../src/random.ts';
+import { augmentInto } from './augment.ts';
+import { createRng } from '../random.ts';
 
 // A 28x28 image with an asymmetric bright block in the upper left.
 const image = new Uint8Array(784);

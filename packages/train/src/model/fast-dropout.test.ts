@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend/select.ts';
-import { dropoutMask, fastDropout } from '../src/model/fast-dropout.ts';
-import { withSeededMathRandom } from '../src/random.ts';
+import { selectBackend } from '../backend/select.ts';
+import { dropoutMask, fastDropout } from './fast-dropout.ts';
+import { withSeededMathRandom } from '../random.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend/select.ts';
-import { fastBatchNormalization } from '../src/model/batch-norm.ts';
-import { createRng } from '../src/random.ts';
+import { selectBackend } from '../backend/select.ts';
+import { fastBatchNormalization } from './batch-norm.ts';
+import { createRng } from '../random.ts';
 
 const rng = createRng(5);
 const randn = (n: number) => Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng()));
