@@ -31,6 +31,20 @@ export async function readRunHistory(dir: string): Promise<RunHistory | undefine
   return json === undefined ? undefined : parseRunHistory(json, join(dir, RUN_FILES.history));
 }
 
+/** `<dir>/metrics.json`, checked; a RunFileError when the run has none (scripts that need a finished run). */
+export async function requireRunMetrics<R extends RunRecipe = RunRecipe>(dir: string): Promise<RunMetrics<R>> {
+  const metrics = await readRunMetrics<R>(dir);
+  if (!metrics) throw new RunFileError(join(dir, RUN_FILES.metrics), 'does not exist: pass the directory of a finished run (pnpm train writes it)');
+  return metrics;
+}
+
+/** `<dir>/history.json`, checked; a RunFileError when the run has none. */
+export async function requireRunHistory(dir: string): Promise<RunHistory> {
+  const history = await readRunHistory(dir);
+  if (!history) throw new RunFileError(join(dir, RUN_FILES.history), 'does not exist: pass the directory of a finished run (pnpm train writes it)');
+  return history;
+}
+
 /** Writes metrics.json and history.json the way every reader expects them (two-space JSON). */
 export async function writeRunJson<R extends RunRecipe>(dir: string, metrics: RunMetrics<R>, history: RunHistory): Promise<void> {
   await Promise.all([

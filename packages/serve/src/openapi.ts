@@ -1,3 +1,4 @@
+import { DEFAULT_MODEL } from '@fmnist/core';
 import { ERROR_STATUS } from './errors.ts';
 
 /**
@@ -10,7 +11,12 @@ import { ERROR_STATUS } from './errors.ts';
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-const modelParam = { name: 'model', in: 'query', schema: { type: 'string', default: 'cnn' }, description: 'model name (file base name in --models)' };
+const modelParam = {
+  name: 'model',
+  in: 'query',
+  schema: { type: 'string', default: DEFAULT_MODEL },
+  description: `model name (file base name in --models); without it the server's default: ${DEFAULT_MODEL} when present, else the first shipped model it has (GET /models names it as "default")`,
+};
 const topkParam = { name: 'topk', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10, default: 3 } };
 const inputParam = { name: 'input', in: 'query', schema: { type: 'boolean' }, description: 'include the 28x28 input the model saw as a PNG data URL' };
 const explainParam = {

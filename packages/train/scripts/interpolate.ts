@@ -1,16 +1,6 @@
-/**
- * Weight-space interpolation between a model and its fine-tuned descendant
- * (WiSE-FT, Wortsman et al. 2022): w = (1 - a) * base + a * tuned, for each
- * `a`, measured on the Fashion-MNIST validation split and the tuned run's
- * photo validation fold, the two figures its training chose epochs by.
- * The test set is not touched.
- *
- *   pnpm --filter @fmnist/train run interpolate --base models/cnn --tuned models/cnn-photo [--alphas 0,0.25,0.5,0.75,1]
- */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSplit, resolveDataDir, userPath } from '@fmnist/core/node';
+import { loadSplit, resolveDataDir, userPath, requireRunMetrics } from '@fmnist/core/node';
+import type { Recipe } from '../src/recipe.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/backend/select.ts';
 import { trainValidationViews } from '../src/data/batches.ts';
@@ -19,8 +9,6 @@ import { evaluateView } from '../src/model/evaluate.ts';
 import { resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { loadPhotoData } from '../src/photos/load-photos.ts';
 import { photoRunFigures } from '../src/photos/photo-report.ts';
-import type { TrainRunMetrics } from '../src/report/run-report.ts';
-import { RUN_FILES } from '@fmnist/core';
 
 const { values: v } = parseArgs({
   options: {
@@ -31,7 +19,7 @@ const { values: v } = parseArgs({
   },
 });
 if (!v.base || !v.tuned) throw new Error('usage: interpolate --base RUN_DIR --tuned RUN_DIR [--alphas LIST]');
-const metrics = JSON.parse(await readFile(join(userPath(v.tuned), RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
+const metrics = await requireRunMetrics<Recipe>(userPath(v.tuned));
 if (!metrics.recipe.photos) throw new Error(`${v.tuned} is not a photo run`);
 await selectBackend('wasm');
 const [base, tuned, mixed] = await Promise.all([loadLayersModel(userPath(v.base)), loadLayersModel(userPath(v.tuned)), loadLayersModel(userPath(v.tuned))]);

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -28,12 +28,12 @@ import {
   softmaxRows,
   RUN_FILES,
 } from '@fmnist/core';
-import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
+import { readPhotoSet, repoRoot, resolvePhotoDir, userPath, requireRunMetrics } from '@fmnist/core/node';
+import type { Recipe } from '../src/recipe.ts';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
-import type { TrainRunMetrics } from '../src/report/run-report.ts';
 
 const split = process.argv.indexOf('--');
 const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
@@ -85,9 +85,7 @@ if (values['only-fold'] !== undefined) process.exit(0);
 
 const set = await readPhotoSet(photoDir);
 const foldOf = photographerFolds(set.entries, folds, seed);
-const runs = await Promise.all(
-  [...Array(folds).keys()].map(async (f) => JSON.parse(await readFile(join(out, `fold-${f}`, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics),
-);
+const runs = await Promise.all([...Array(folds).keys()].map(async (f) => requireRunMetrics<Recipe>(join(out, `fold-${f}`))));
 
 // Every photo's inputs, once.
 await selectBackend('wasm');

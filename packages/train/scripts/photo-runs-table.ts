@@ -4,20 +4,20 @@
  *
  *   pnpm --filter @fmnist/train run photo-runs-table
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '@fmnist/core/node';
+import { repoRoot, requireRunMetrics, requireRunHistory } from '@fmnist/core/node';
+import type { Recipe } from '../src/recipe.ts';
 import { selectionScore } from '../src/epoch-record.ts';
-import { recipeLine, type TrainRunMetrics } from '../src/report/run-report.ts';
-import { RUN_FILES, type RunHistory } from '@fmnist/core';
+import { recipeLine } from '../src/report/run-report.ts';
 
 const root = join(repoRoot(), 'docs', 'runs');
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const rows: string[] = [];
 for (const name of (await readdir(root)).sort()) {
-  const m = JSON.parse(await readFile(join(root, name, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
+  const m = await requireRunMetrics<Recipe>(join(root, name));
   if (!m.photos) continue;
-  const h = JSON.parse(await readFile(join(root, name, RUN_FILES.history), 'utf8')) as RunHistory;
+  const h = await requireRunHistory(join(root, name));
   const best = h.epochs[m.bestEpoch - 1]!;
   const c = m.photos.calibration;
   rows.push(

@@ -1,26 +1,17 @@
-/**
- * Re-measures a photo run's validation figures and refits its calibration
- * with the current code (the run's own split, weights unchanged), then
- * rewrites its metrics.json and report.
- *
- *   pnpm --filter @fmnist/train run recalibrate runs/cnn-photo
- */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { userPath } from '@fmnist/core/node';
+import { userPath, requireRunMetrics, requireRunHistory } from '@fmnist/core/node';
+import type { Recipe } from '../src/recipe.ts';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { loadPhotoData } from '../src/photos/load-photos.ts';
 import { photoRunFigures } from '../src/photos/photo-report.ts';
-import { writeRunReport, type TrainRunMetrics } from '../src/report/run-report.ts';
-import { RUN_FILES, type RunHistory } from '@fmnist/core';
+import { writeRunReport } from '../src/report/run-report.ts';
 
 const arg = process.argv[2];
 if (!arg) throw new Error('usage: recalibrate RUN_DIR');
 const dir = userPath(arg);
-const metrics = JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
-const history = JSON.parse(await readFile(join(dir, RUN_FILES.history), 'utf8')) as RunHistory;
+const metrics = await requireRunMetrics<Recipe>(dir);
+const history = await requireRunHistory(dir);
 if (!metrics.recipe.photos) throw new Error(`${dir} is not a photo run`);
 await selectBackend('wasm');
 const data = await loadPhotoData(metrics.recipe.photos, resolvePhotoCacheDir());

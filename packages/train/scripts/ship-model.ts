@@ -9,9 +9,10 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, userPath } from '@fmnist/core/node';
+import { repoRoot, userPath, requireRunMetrics } from '@fmnist/core/node';
+import type { Recipe } from '../src/recipe.ts';
 import { defaultRecipe } from '../src/recipe.ts';
-import { metricsSection, recipeLine, type TrainRunMetrics } from '../src/report/run-report.ts';
+import { metricsSection, recipeLine } from '../src/report/run-report.ts';
 import { RUN_FILES } from '@fmnist/core';
 
 const { values } = parseArgs({
@@ -20,7 +21,7 @@ const { values } = parseArgs({
 if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
 const target = join(repoRoot(), 'models', values.name ?? values.model);
-const readMetrics = async (dir: string) => JSON.parse(await readFile(join(dir, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
+const readMetrics = async (dir: string) => requireRunMetrics<Recipe>(dir);
 
 const shipped = await readMetrics(run);
 if (shipped.model !== values.model) throw new Error(`${run} holds a ${shipped.model} run, not ${values.model}`);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
+import { resolveModelsDir } from '@fmnist/core/node';
 
 /** Paths of the demo's build, and what it is built from. */
 export const PACKAGE_DIR = resolve(import.meta.dirname, '..');
@@ -20,7 +21,8 @@ const SOURCES = [
   join(PACKAGE_DIR, 'vite.config.ts'),
   join(PACKAGE_DIR, 'package.json'),
   join(REPO_DIR, 'packages', 'core', 'src'),
-  join(REPO_DIR, 'models'),
+  // The folder the build copies models from (vite.config.ts): <repo>/models, or FMNIST_MODELS_DIR.
+  resolveModelsDir(),
 ];
 
 /** Newest modification time under `path` (files and folders; a deleted model changes its folder's time). */
