@@ -44,7 +44,7 @@ export function bytesToInput(bytes: Uint8Array, out = new Float32Array(bytes.len
  * request that names none: the CNN fine-tuned on real photos answers
  * uploads; the Fashion-MNIST-only CNN and MLP stay available by name.
  */
-export const SHIPPED_MODELS = ['cnn-photo', 'cnn', 'mlp'] as const;
+export const SHIPPED_MODELS = ['cnn-photo', 'cnn', 'mlp', 'resnet'] as const;
 export type ShippedModel = (typeof SHIPPED_MODELS)[number];
 export const DEFAULT_MODEL: ShippedModel = SHIPPED_MODELS[0];
 

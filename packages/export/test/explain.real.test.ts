@@ -16,7 +16,7 @@ import { exportRunDir } from '../src/pipeline.ts';
 // pure-JS gradients for the CNN). Each slice holds every class index and
 // the top-class path (see parityClass). A missing shipped model or graph fails.
 const dataDir = testDataDir();
-const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300 };
+const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300, resnet: 100 };
 
 describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on real test images', (name) => {
   const file = explainOnnxPath(name);
@@ -54,7 +54,8 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
         `\n${explainParityMarkdown(results.map((r, i) => ({ model: name, onnx: i ? `models/explain/${name}.onnx` : 'converted in memory', ...r })))}\n`,
       );
       for (const result of results) {
-        expect(result.maps.map((m) => m.map)).toEqual(name.startsWith('cnn') ? ['gradcam', 'saliency', 'input_gradient'] : ['saliency', 'input_gradient']);
+        // Grad-CAM needs a convolutional layer: every model but the MLP has one.
+        expect(result.maps.map((m) => m.map)).toEqual(name === 'mlp' ? ['saliency', 'input_gradient'] : ['gradcam', 'saliency', 'input_gradient']);
         expect(result.classDisagreement.unexplained).toEqual([]);
         for (const m of result.maps) {
           expect(m.count).toBe(count);

@@ -9,18 +9,20 @@
  *  - sustained load: resident memory after warm-up vs at the end, failures;
  *  - POST /classify?explain=1 against POST /classify on the same model and
  *    server, 28x28 PNG and JPEG photo (issue 13: at least 0.5x).
- * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR] [--explain-only]
+ *  - --per-model: every shipped model side by side on one server: /classify?model=<name>
+ *    with a 28x28 PNG (throughput, p50/p99 latency), /evaluate on the 10,000 test images, file size.
+ * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR] [--explain-only | --per-model]
  * Needs FMNIST_DIR (or data/fashion-mnist) for the evaluation and the PNGs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { preprocessImage } from '@fmnist/core';
-import { loadSplit, repoRoot, resolveDataDir, resolveSamplePhotoDir } from '@fmnist/core/node';
+import { loadSplit, repoRoot, resolveDataDir, resolveSamplePhotoDir, SHIPPED_MODELS } from '@fmnist/core/node';
 import { decodeImage } from '../src/decode.ts';
 import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     models: { type: 'string' },
     connections: { type: 'string', default: '32' },
     'explain-only': { type: 'boolean', default: false },
+    'per-model': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -148,7 +151,31 @@ async function explainCost(): Promise<void> {
   }
 }
 
+/** Every shipped model present, side by side on one server: the same request, the same evaluation. */
+async function perModel(): Promise<void> {
+  const s = await start(serveArgs());
+  const base = `http://127.0.0.1:${s.port}`;
+  try {
+    for (const model of SHIPPED_MODELS.filter((m) => existsSync(join(modelsDir, `${m}.onnx`)))) {
+      const res = await load(`${base}/classify?model=${model}`, png, 'image/png');
+      const evaluate = await fetch(`${base}/evaluate?model=${model}`, { method: 'POST' });
+      const body = (await evaluate.json()) as { accuracy: number; seconds: number; imagesPerSecond: number };
+      const kb = statSync(join(modelsDir, `${model}.onnx`)).size / 1024;
+      console.log(
+        `${model.padEnd(10)} ${kb.toFixed(0)} KiB; /classify 28x28 PNG: ${fmt(res)}; /evaluate 10,000 images: ${body.seconds} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}%`,
+      );
+    }
+  } finally {
+    await stop(s.child);
+  }
+}
+
 try {
+  if (values['per-model']) {
+    await perModel();
+    if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });
+    process.exit(0);
+  }
   if (values['explain-only']) {
     await explainCost();
     if (fixtureDir) await rm(fixtureDir, { recursive: true, force: true });

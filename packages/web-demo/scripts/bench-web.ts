@@ -179,7 +179,7 @@ try {
   for (const [name, t] of explained) {
     const both = t.classify.map((c, i) => c + t.explain[i]!);
     console.log(
-      `${name} with Explain on (explanation graph, float32, wasm; ${t.explain.length} images): explanation ${stats(t.explain)}; classifier + explanation ${stats(both)}`,
+      `${name} with Explain on (explanation graph, float32, wasm; ${t.explain.length} images): classifier (${weightsOf(name)}) ${stats(t.classify)}; explanation ${stats(t.explain)}; classifier + explanation ${stats(both)}`,
     );
   }
   console.log(

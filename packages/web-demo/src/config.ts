@@ -4,7 +4,7 @@ import { DEFAULT_MODEL, SHIPPED_MODELS, type ShippedModel } from '@fmnist/core';
 export const MODEL_NAMES = SHIPPED_MODELS;
 export type ModelName = ShippedModel;
 
-export const MODEL_LABELS: Record<ModelName, string> = { 'cnn-photo': 'Photo CNN', cnn: 'CNN', mlp: 'MLP' };
+export const MODEL_LABELS: Record<ModelName, string> = { 'cnn-photo': 'Photo CNN', cnn: 'CNN', mlp: 'MLP', resnet: 'ResNet-20' };
 
 export const BACKENDS = ['wasm', 'webgpu'] as const;
 export type Backend = (typeof BACKENDS)[number];

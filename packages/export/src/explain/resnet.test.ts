@@ -125,14 +125,16 @@ describe('explanation choice of a model outside the shipped table', () => {
   let dir: string | undefined;
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
-  it("comes from its kind, read from its layers: a ResNet gets the CNN's choice, shipped models keep their own", async () => {
+  it("comes from its kind, read from its layers: a ResNet run gets the shipped ResNet's choice, shipped models keep their own", async () => {
     await useCpuBackend();
     const resnet = architectures.resnet();
     expect(modelKindOf(specFromLayersModel(resnet))).toBe('resnet');
     expect(modelKindOf(specFromLayersModel(architectures.cnnBatchNorm()))).toBe('cnn');
     expect(modelKindOf(specFromLayersModel(architectures.mlp()))).toBe('mlp');
-    expect(explanationChoiceFor('my-run', 'resnet')).toEqual(SHIPPED_EXPLANATIONS.cnn);
-    expect(explanationChoiceFor('resnet')).toEqual(SHIPPED_EXPLANATIONS.cnn);
+    expect(explanationChoiceFor('my-run', 'resnet')).toEqual(SHIPPED_EXPLANATIONS.resnet);
+    expect(explanationChoiceFor('resnet')).toEqual(SHIPPED_EXPLANATIONS.resnet);
+    // The ResNet's deletion-test choice differs from the CNN's, so the kind, not a fallback, decided.
+    expect(SHIPPED_EXPLANATIONS.resnet).not.toEqual(SHIPPED_EXPLANATIONS.cnn);
     expect(explanationChoiceFor('cnn-photo', 'cnn')).toEqual(SHIPPED_EXPLANATIONS['cnn-photo']);
     expect(explanationChoiceFor('my-run')).toEqual(DEFAULT_EXPLANATION);
 
@@ -142,7 +144,7 @@ describe('explanation choice of a model outside the shipped table', () => {
     const exported = await exportRunDir(join(dir, 'run'), 'some-resnet-run', { explain: true });
     const metadata = decodeModel(exported.explain!.bytes).metadataProps;
     const explanation = JSON.parse(metadata.find((p) => p.key === METADATA_KEYS.explanation)?.value ?? '{}') as Record<string, unknown>;
-    expect(explanation).toMatchObject({ target: SHIPPED_EXPLANATIONS.cnn.target, heatmap: SHIPPED_EXPLANATIONS.cnn.heatmap });
+    expect(explanation).toMatchObject({ target: SHIPPED_EXPLANATIONS.resnet.target, heatmap: SHIPPED_EXPLANATIONS.resnet.heatmap });
     expect(exported.explain!.gradCamLayer).toBe('s3b1_relu2');
     exported.model.dispose();
   });
