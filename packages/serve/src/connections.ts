@@ -53,7 +53,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits, metri
 }
 
 /** How long a closing connection keeps reading (and dropping) what its client still sends: nginx's lingering_timeout is 5 s. */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 /**
  * A staged close (RFC 9112 section 9.6) for every connection Node closes

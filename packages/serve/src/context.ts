@@ -38,7 +38,7 @@ export interface ServeContext {
 }
 
 /** Shed, cancelled and waiting work, counted in /metrics. */
-export function queueObserver(metrics: Metrics): WorkQueueObserver {
+function queueObserver(metrics: Metrics): WorkQueueObserver {
   return {
     shed: (queue) => metrics.shed.inc({ queue }),
     depth: (queue, waiting) => metrics.waiting.set({ queue }, waiting),

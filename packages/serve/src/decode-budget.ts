@@ -89,7 +89,7 @@ export function planDecode(bytes: Uint8Array, budget: DecodeBudget): ImagePlan {
  * Walks a PNG's chunk list (lengths only, no data read) up to IEND; refuses
  * more than `max` chunks. A truncated list is left for the decoder to name.
  */
-export function countPngChunks(bytes: Uint8Array, max: number): number {
+function countPngChunks(bytes: Uint8Array, max: number): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 8;
   let chunks = 0;

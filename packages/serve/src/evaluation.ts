@@ -14,7 +14,7 @@ export interface Progress {
 }
 
 /** Batch size for evaluation runs: large batches amortise per-run overhead. */
-export const EVAL_BATCH = 1000;
+const EVAL_BATCH = 1000;
 
 /**
  * Runs a whole split through the model in large batches, on the model's

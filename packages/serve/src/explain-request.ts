@@ -42,7 +42,7 @@ export function parseExplain(ctx: ServeContext, model: LoadedModel, fields: Reco
 }
 
 /** `explain_class`: an index 0..classes-1 or one of the model's labels, case-insensitive. */
-export function parseExplainClass(raw: string, classNames: readonly string[]): number {
+function parseExplainClass(raw: string, classNames: readonly string[]): number {
   const value = raw.trim();
   const known = () => classNames.map((n, i) => `${i} ${n}`).join(', ');
   if (/^\d{1,3}$/.test(value)) {

@@ -60,7 +60,7 @@ export interface ExplainedModel {
 }
 
 /** Where a model's explanation graph is expected, relative to the models directory. */
-export function explainerPath(modelsDir: string, model: string): string {
+function explainerPath(modelsDir: string, model: string): string {
   return join(modelsDir, EXPLAIN_DIR, `${model}.onnx`);
 }
 

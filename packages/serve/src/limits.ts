@@ -148,7 +148,7 @@ export const LIMIT_FLAGS: LimitFlag[] = [
   flag('max-connections', 'MAX_CONNECTIONS', 'connections', 'maxConnections', 1, 1, 1_000_000, 'concurrent connections'),
 ];
 
-export const LIMIT_DEFAULTS: Group = { limits: DEFAULT_LIMITS, decode: DEFAULT_DECODE, connections: DEFAULT_CONNECTIONS };
+const LIMIT_DEFAULTS: Group = { limits: DEFAULT_LIMITS, decode: DEFAULT_DECODE, connections: DEFAULT_CONNECTIONS };
 
 /** The flag's default in its own unit (10 for --max-body-mb). */
 export function flagDefault(f: LimitFlag): number {

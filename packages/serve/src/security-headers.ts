@@ -8,7 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
  * origin and images from data: URLs; the docs page has an inline <style>. COOP/COEP/CORP stay with the
  * static route, which needs them for cross-origin isolation.
  */
-export const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
   workerSrc: ["'self'", 'blob:'],

@@ -61,7 +61,7 @@ export interface ReadOptions {
 }
 
 /** Enough for a PNG's first 10,000 chunk headers (the chunk cap) and any image header. */
-export const INSPECT_BYTES = 256 * 1024;
+const INSPECT_BYTES = 256 * 1024;
 
 /**
  * The Node request behind `c` when its body has a stated length: the body

@@ -6,7 +6,7 @@ export type ModelName = ShippedModel;
 
 export const MODEL_LABELS: Record<ModelName, string> = { 'cnn-photo': 'Photo CNN', cnn: 'CNN', mlp: 'MLP', resnet: 'ResNet-20' };
 
-export const BACKENDS = ['wasm', 'webgpu'] as const;
+const BACKENDS = ['wasm', 'webgpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export const BACKEND_LABELS: Record<Backend, string> = { wasm: 'WebAssembly', webgpu: 'WebGPU' };

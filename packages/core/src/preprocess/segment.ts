@@ -22,27 +22,12 @@ export interface Segmentation {
   fallback: boolean;
 }
 
-/** Median of border-ring colours per channel. */
-export function borderColour(img: RgbImage, ring: number): [number, number, number] {
-  const vals: number[][] = [[], [], []];
-  forEachBorder(img.width, img.height, ring, (p) => {
-    for (let c = 0; c < 3; c++) vals[c]!.push(img.data[p * 3 + c]!);
-  });
-  return vals.map(median) as [number, number, number];
-}
-
 function forEachBorder(w: number, h: number, ring: number, fn: (p: number) => void): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (x < ring || y < ring || x >= w - ring || y >= h - ring) fn(y * w + x);
     }
   }
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 255;
-  const s = values.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** 3x3 box blur, edges clamped, as two separable 3-tap passes. */
@@ -108,7 +93,7 @@ export function otsu(values: Float32Array, bins = 256): number {
  * garment that runs off the frame covers only a small share, so it is not
  * mistaken for background.
  */
-export function backgroundModes(img: RgbImage, ring: number, k = 3, minShare = 0.2): [number, number, number][] {
+function backgroundModes(img: RgbImage, ring: number, k = 3, minShare = 0.2): [number, number, number][] {
   const list: number[] = [];
   forEachBorder(img.width, img.height, ring, (p) => list.push(img.data[p * 3]!, img.data[p * 3 + 1]!, img.data[p * 3 + 2]!));
   const pts = Float32Array.from(list);

@@ -87,7 +87,7 @@ export function planGraph(layers: readonly LayerSpec[]): GraphPlan {
 }
 
 /** The layer classes only a branching model uses. */
-export const BRANCHING_LAYERS = ['Add', 'GlobalAveragePooling2D'] as const;
+const BRANCHING_LAYERS = ['Add', 'GlobalAveragePooling2D'] as const;
 
 /**
  * Emits a planned branching graph from the input state `x`; `emitOne`

@@ -38,7 +38,7 @@ export interface BackwardResult {
  * over the activation entries right after it (a BatchNormalization variant's
  * separate ReLU), so the target is "after its ReLU, before pooling".
  */
-export function gradCamTargetIndex(trace: readonly TraceEntry[]): number | undefined {
+function gradCamTargetIndex(trace: readonly TraceEntry[]): number | undefined {
   const pooling = trace.findLast((entry) => entry.kind === 'globalAveragePooling2d');
   if (pooling) {
     const producer = trace.findLastIndex((entry) => entry.output.name === pooling.input.name);

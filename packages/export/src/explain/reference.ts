@@ -39,7 +39,7 @@ export interface ReferenceExplanation {
  * extended over the BatchNormalization and Activation layers after it.
  * Undefined for a model without a Conv2D.
  */
-export function gradCamLayerIndex(steps: readonly Placed[]): number | undefined {
+function gradCamLayerIndex(steps: readonly Placed[]): number | undefined {
   const convs = steps.flatMap((s, i) => (s.layer.getClassName() === 'Conv2D' ? [i] : []));
   if (convs.length === 0) return undefined;
   const pooling = steps.findLast((s) => s.layer.getClassName() === 'GlobalAveragePooling2D');
@@ -101,7 +101,7 @@ export function normaliseMaps(maps: tf.Tensor): tf.Tensor {
   });
 }
 
-export function saliencyOf(gradient: tf.Tensor, input: tf.Tensor, form: SaliencyForm): tf.Tensor {
+function saliencyOf(gradient: tf.Tensor, input: tf.Tensor, form: SaliencyForm): tf.Tensor {
   return tf.tidy(() => {
     if (form === 'abs-gradient') return tf.abs(gradient);
     const product = tf.mul(gradient, input);

@@ -52,7 +52,7 @@ export function overload(ctx: ServeContext): string | undefined {
 }
 
 /** What /models says of an explanation graph: enough for a client to know the default map. */
-export function describeExplainer(e: LoadedExplainer) {
+function describeExplainer(e: LoadedExplainer) {
   return {
     name: e.name,
     version: e.version,

@@ -97,7 +97,7 @@ interface InferRequest {
 }
 
 /** Validates a v2 request against the contract: one FP32 input `input` of shape [N,1,28,28]. */
-export function parseInferRequest(body: unknown, maxBatch: number): InferRequest {
+function parseInferRequest(body: unknown, maxBatch: number): InferRequest {
   if (!isObject(body)) throw new HttpError('bad_request', 'the body must be a JSON object with an `inputs` array');
   const envelope = parseEnvelope(body);
   const inputs = body.inputs;

@@ -53,7 +53,7 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
   return y;
 }
 
-export function hwioToOihw(kernel: Float32Array, [kh, kw, cin, cout]: [number, number, number, number]): Float32Array {
+function hwioToOihw(kernel: Float32Array, [kh, kw, cin, cout]: [number, number, number, number]): Float32Array {
   const out = new Float32Array(kernel.length);
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
