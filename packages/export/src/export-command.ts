@@ -140,7 +140,7 @@ async function selfCheck(exported: ExportedRun): Promise<number> {
   const session = await openCpuSession(exported.bytes);
   try {
     const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';
-    return compareOutputs(tfjsOutputs(exported.model, set), await onnxOutputs(session, exported.inputDims, set, output), set.labels).maxAbs;
+    return compareOutputs(await tfjsOutputs(exported.model, set), await onnxOutputs(session, exported.inputDims, set, output), set.labels).maxAbs;
   } finally {
     await session.release();
   }

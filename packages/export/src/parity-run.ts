@@ -33,7 +33,7 @@ export async function runModelParity(
 ): Promise<ModelParity> {
   const exported = await exportRunDir(dir, name, { int8 });
   const output = exported.sourceOutputsProbabilities ? 'probabilities' : 'logits';
-  const reference = tfjsOutputs(exported.model, set);
+  const reference = await tfjsOutputs(exported.model, set);
   const candidates: { label: string; bytes: Uint8Array; sourceMatches: boolean }[] = [
     { label: 'converted in memory', bytes: exported.bytes, sourceMatches: true },
   ];
