@@ -151,6 +151,16 @@ async function explainCost(): Promise<void> {
   }
 }
 
+/** POST /evaluate on the server's test set for `model`: the server's answer and the wall time, or why it failed. */
+async function evaluateOn(base: string, model: string): Promise<{ body: EvaluateBody; wall: number } | { error: string }> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/evaluate?model=${model}`, { method: 'POST' });
+  const wall = (performance.now() - t0) / 1000;
+  if (!res.ok) return { error: `${res.status} ${await res.text()}` };
+  return { body: (await res.json()) as EvaluateBody, wall };
+}
+type EvaluateBody = { accuracy: number; seconds: number; imagesPerSecond: number };
+
 /** Every shipped model present, side by side on one server: the same request, the same evaluation. */
 async function perModel(): Promise<void> {
   const s = await start(serveArgs());
@@ -158,12 +168,13 @@ async function perModel(): Promise<void> {
   try {
     for (const model of SHIPPED_MODELS.filter((m) => existsSync(join(modelsDir, `${m}.onnx`)))) {
       const res = await load(`${base}/classify?model=${model}`, png, 'image/png');
-      const evaluate = await fetch(`${base}/evaluate?model=${model}`, { method: 'POST' });
-      const body = (await evaluate.json()) as { accuracy: number; seconds: number; imagesPerSecond: number };
+      const evaluated = await evaluateOn(base, model);
       const kb = statSync(join(modelsDir, `${model}.onnx`)).size / 1024;
-      console.log(
-        `${model.padEnd(10)} ${kb.toFixed(0)} KiB; /classify 28x28 PNG: ${fmt(res)}; /evaluate 10,000 images: ${body.seconds} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}%`,
-      );
+      const evaluation =
+        'error' in evaluated
+          ? evaluated.error
+          : `${evaluated.body.seconds} s, ${evaluated.body.imagesPerSecond} img/s, accuracy ${(evaluated.body.accuracy * 100).toFixed(2)}%`;
+      console.log(`${model.padEnd(10)} ${kb.toFixed(0)} KiB; /classify 28x28 PNG: ${fmt(res)}; /evaluate 10,000 images: ${evaluation}`);
     }
   } finally {
     await stop(s.child);
@@ -196,14 +207,12 @@ try {
   console.log(`/classify 1000x1000 JPEG:       ${fmt(jpeg)} (target >= 300 req/s)`);
   console.log(`  ${await photoCost()}`);
   for (const model of ['cnn', 'mlp']) {
-    const t0 = performance.now();
-    const res = await fetch(`${base}/evaluate?model=${model}`, { method: 'POST' });
-    const wall = (performance.now() - t0) / 1000;
-    if (!res.ok) {
-      console.log(`/evaluate ${model}: ${res.status} ${await res.text()}`);
+    const evaluated = await evaluateOn(base, model);
+    if ('error' in evaluated) {
+      console.log(`/evaluate ${model}: ${evaluated.error}`);
       continue;
     }
-    const body = (await res.json()) as { accuracy: number; seconds: number; imagesPerSecond: number };
+    const { body, wall } = evaluated;
     console.log(
       `/evaluate ${model} (10,000 images): server ${body.seconds} s, wall ${wall.toFixed(3)} s, ${body.imagesPerSecond} img/s, accuracy ${(body.accuracy * 100).toFixed(2)}% (target cnn <= 1.5 s, mlp <= 0.5 s)`,
     );

@@ -21,9 +21,8 @@ const { values } = parseArgs({
 if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
 const target = join(repoRoot(), 'models', values.name ?? values.model);
-const readMetrics = async (dir: string) => requireRunMetrics<Recipe>(dir);
 
-const shipped = await readMetrics(run);
+const shipped = await requireRunMetrics<Recipe>(run);
 if (shipped.model !== values.model) throw new Error(`${run} holds a ${shipped.model} run, not ${values.model}`);
 if (shipped.count !== 10_000) throw new Error(`${run} was evaluated on ${shipped.count} test images; ship only full runs`);
 if (shipped.recipe.initFrom && !values.base)
@@ -48,7 +47,7 @@ let report = await readFile(join(run, RUN_FILES.report), 'utf8');
 
 /** Copies a comparison run's figures into models/<kind>/<folder>/ and describes it in the report. */
 async function besideRun(dir: string, folder: string, title: string): Promise<void> {
-  const metrics = await readMetrics(dir);
+  const metrics = await requireRunMetrics<Recipe>(dir);
   await mkdir(join(target, folder));
   for (const f of [RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, RUN_FILES.report])
     await copyFile(join(dir, f), join(target, folder, f));
