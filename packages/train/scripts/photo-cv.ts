@@ -6,7 +6,8 @@
  *
  *   pnpm --filter @fmnist/train run photo-cv --out runs/photo-cv --write -- <pnpm train flags, --init-from included>
  *
- * --write records docs/photo-cv.json and docs/photo-cv.md.
+ * --write records docs/<doc>.json and docs/<doc>.md (--doc, default photo-cv: the shipped CNN's;
+ * photo-cv-resnet holds the ResNet's).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'runs/photo-cv' },
     photos: { type: 'string' },
     write: { type: 'boolean' },
+    doc: { type: 'string', default: 'photo-cv' },
     'only-fold': { type: 'string' },
   },
 });
@@ -148,7 +150,7 @@ const summary = (pred: Int32Array) => {
 };
 const hits = right.filter(Boolean).length;
 const result = {
-  command: `pnpm --filter @fmnist/train run photo-cv --out ${values.out} -- ${trainArgs.join(' ')}`,
+  command: `pnpm --filter @fmnist/train run photo-cv --out ${values.out}${values.doc === 'photo-cv' ? '' : ` --doc ${values.doc}`} -- ${trainArgs.join(' ')}`,
   photos: {
     dir: values.photos ?? 'PHOTOS_DIR or ../shared/clothing-photos',
     entries: set.entries.length,
@@ -170,7 +172,7 @@ const labels = Object.keys(result.fineTuned.pooled.bySourceLabel);
 const md = [
   '# Photographer-grouped cross-validation on real photos',
   '',
-  `Command: \`${result.command}\` (then \`--write\`). ${folds} folds dealt by photographer (split seed ${seed}); accept-top1 over photos with a class, strict top-1 over photos whose mapping is not soft; per-label figures pool the out-of-fold predictions. Data: docs/photo-cv.json.`,
+  `Command: \`${result.command}\` (then \`--write\`). ${folds} folds dealt by photographer (split seed ${seed}); accept-top1 over photos with a class, strict top-1 over photos whose mapping is not soft; per-label figures pool the out-of-fold predictions. Data: docs/${values.doc}.json.`,
   '',
   '| model | accept-top1, mean of folds (± std) | per fold | strict top-1 (mean) | Fashion-MNIST test, per fold |',
   '|---|---|---|---|---|',
@@ -199,6 +201,6 @@ const md = [
 ].join('\n');
 console.log(md);
 if (values.write) {
-  await writeFile(join(repoRoot(), 'docs', 'photo-cv.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(join(repoRoot(), 'docs', 'photo-cv.md'), md);
+  await writeFile(join(repoRoot(), 'docs', `${values.doc}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(repoRoot(), 'docs', `${values.doc}.md`), md);
 }

@@ -150,11 +150,11 @@ export class App {
     // One model after the other: in parallel they would share the cores and each timing would be wrong.
     for (const name of models) {
       try {
-        const { probabilities, inferenceMs, info } = await this.inference.classify(name, backend, cur.input);
+        const { probabilities, inferenceMs, runtime, info } = await this.inference.classify(name, backend, cur.input);
         const top = topK(probabilities, TOP_K);
         const best = top[0]!;
         summaries.push(`${MODEL_LABELS[name]}: ${best.name} (${(best.probability * 100).toFixed(1)}%)`);
-        panels.push(renderModelPanel({ name, backend, top, info, inferenceMs, preprocessMs: cur.preprocessMs, decodeMs: cur.decodeMs }));
+        panels.push(renderModelPanel({ name, backend, top, info, inferenceMs, runtime, preprocessMs: cur.preprocessMs, decodeMs: cur.decodeMs }));
         shown.set(name, { top1: best.index, info });
       } catch (err) {
         failed ??= err;

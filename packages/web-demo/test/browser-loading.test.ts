@@ -76,6 +76,37 @@ describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () =>
     }
   });
 
+  it('answers with the JavaScript kernels while the runtime is held back, then with onnxruntime, the same top-1 both times', async () => {
+    const context = await browser.newContext();
+    try {
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      // Hold onnxruntime's wasm back: until it arrives, only the kernels can answer.
+      await context.route('**/*.wasm', async (route) => {
+        await held;
+        await route.continue();
+      });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${server.url}/`);
+      const runtime = () => page.$eval(`[data-model="${site.defaultModel}"] .timing`, (el) => (el as HTMLElement).dataset.runtime);
+      const expected = await referenceTop1(site.modelFile(site.defaultModel), [images[5]!.pixels, images[9]!.pixels]);
+      await dropFile(page, grayPng(images[5]!.pixels, 28, 28), 'sandal.png', 'image/png');
+      expect(await nextResult(page, 0)).toBe('done');
+      expect(await runtime()).toBe('javascript');
+      expect(await shownTop1(page, site.defaultModel)).toBe(expected[0]);
+      release();
+      await page.waitForFunction((m) => performance.getEntriesByName(`fmnist:warmed-up:wasm:${m}`).length > 0, site.defaultModel, { timeout: 60_000 });
+      await dropFile(page, grayPng(images[9]!.pixels, 28, 28), 'boot.png', 'image/png');
+      expect(await nextResult(page, 1)).toBe('done');
+      expect(await runtime()).toBe('onnxruntime');
+      expect(await shownTop1(page, site.defaultModel)).toBe(expected[1]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('runs onnxruntime-web in its worker only, and a second visit comes from the HTTP cache', async () => {
     const context = await browser.newContext();
     try {

@@ -109,10 +109,10 @@ export class Inference {
     return r.explanation;
   }
 
+  /** Does not wait for `load`: before onnxruntime is up, the worker answers with its JavaScript kernels. */
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores & { info: LoadedInfo }> {
-    const info = await this.load(name, backend);
     const r = await this.request({ type: 'run', name, backend, input });
     if (r.type !== 'run') throw new Error('unexpected answer from the inference worker');
-    return { ...r.scores, info };
+    return { ...r.scores, info: r.info };
   }
 }

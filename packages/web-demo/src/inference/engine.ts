@@ -18,9 +18,11 @@ import wasmRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import webgpuRuntime from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import type { Backend, ModelName } from '../config.ts';
 import { MANIFEST_FILE, MODELS_FOLDER, parseManifest, type ManifestEntry, type ModelManifest } from './manifest.ts';
-import { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Scores, type WorkerOptions } from './protocol.ts';
+import { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Runtime, type Scores, type WorkerOptions } from './protocol.ts';
+import { SESSION_OPTIONS } from './session-options.ts';
 
 type OrtModule = typeof Ort;
+type Answerer = { runner: SessionRunner; runtime: Runtime };
 
 /**
  * One onnxruntime-web build per backend, loaded on first use: the wasm-only
@@ -34,21 +36,6 @@ const loaders: Record<Backend, () => Promise<OrtModule>> = {
   wasm: () => import('onnxruntime-web/wasm'),
   webgpu: () => import('onnxruntime-web/webgpu'),
 };
-
-/**
- * Session options. `session.disable_quant_qdq` lets onnxruntime constant-fold
- * the int8 models' DequantizeLinear nodes into float32 weights once, when the
- * session is created: without it the dequantization runs in every
- * `session.run` and the matrix weights cannot be pre-packed, which made one
- * CNN image cost 13-20 ms instead of about 1 ms on wasm (measured in Chromium,
- * docs/benchmarks.md). The numbers are the same: the folded weights are the
- * dequantized ones. The download stays int8.
- */
-const SESSION_OPTIONS = (backend: Backend): Ort.InferenceSession.SessionOptions => ({
-  executionProviders: [backend],
-  graphOptimizationLevel: 'all',
-  extra: { session: { disable_quant_qdq: '1' } },
-});
 
 /** Caches a promise under a key, forgetting it if it fails so the next call tries again. */
 function once<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
@@ -72,6 +59,9 @@ export class Engine {
   private readonly sessions = new Map<string, Promise<SessionRunner>>();
   private readonly models = new Map<string, Promise<Uint8Array>>();
   private readonly manifests = new Map<'manifest', Promise<ModelManifest>>();
+  private readonly jsRunners = new Map<ModelName, Promise<SessionRunner | undefined>>();
+  /** onnxruntime sessions that are created and warmed up (`backend:name`). */
+  private readonly ready = new Set<string>();
 
   constructor(
     private readonly options: WorkerOptions,
@@ -145,11 +135,14 @@ export class Engine {
       // Warm-up: the first run plans and allocates; do it now so the first image's timing is a real one.
       await session.run({ [INPUT_CONTRACT.name]: float32Tensor(new Float32Array(IMAGE_PIXELS), onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
       this.mark(`warmed-up:${backend}:${name}`);
+      this.ready.add(`${backend}:${name}`);
       return session;
     });
   }
 
   async load(name: ModelName, backend: Backend): Promise<LoadedInfo> {
+    // The page's first load: the kernels get ready beside the runtime, for an image that arrives before it.
+    if (backend === 'wasm' && this.ready.size === 0) this.jsRunner(name).catch(() => undefined);
     await this.session(name, backend);
     return this.entry(name);
   }
@@ -197,8 +190,45 @@ export class Engine {
     return this.runExplain(await this.explainSession(name), input, explainClass);
   }
 
+  /**
+   * The classifier on the JavaScript kernels (src/inference/js/), or
+   * undefined where the graph needs an op they lack. Loaded on demand, so
+   * the worker's own script stays small.
+   */
+  private jsRunner(name: ModelName): Promise<SessionRunner | undefined> {
+    return once(this.jsRunners, name, async () => {
+      const [bytes, js] = await Promise.all([this.modelBytes(name), import('./js/runner.ts')]);
+      try {
+        const runner = js.openJsRunner(bytes);
+        this.mark(`js-runner-ready:${name}`);
+        return runner;
+      } catch (err) {
+        if (err instanceof js.UnsupportedGraphError) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * What answers now: onnxruntime once its session is warm; before that, on
+   * wasm, whichever is ready first of onnxruntime and the JavaScript
+   * kernels. A first visitor's first image would otherwise wait for the
+   * 14 MB runtime's download, compile and start (about 1 s on a desktop,
+   * several on a phone); the kernels give it the same probabilities
+   * (test/js-runner.test.ts) in tens of milliseconds.
+   */
+  private answerer(name: ModelName, backend: Backend): Promise<Answerer> {
+    const ort: Promise<Answerer> = this.session(name, backend).then((runner) => ({ runner, runtime: 'onnxruntime' }));
+    if (backend !== 'wasm' || this.ready.has(`${backend}:${name}`)) return ort;
+    const js = this.jsRunner(name).then(
+      (runner): Answerer | Promise<Answerer> => (runner ? { runner, runtime: 'javascript' } : ort),
+      () => ort,
+    );
+    return Promise.race([ort, js]);
+  }
+
   async classify(name: ModelName, backend: Backend, input: Float32Array): Promise<Scores> {
-    const session = await this.session(name, backend);
+    const { runner: session, runtime } = await this.answerer(name, backend);
     const t0 = performance.now();
     const out = await session.run({ [INPUT_CONTRACT.name]: float32Tensor(input, onnxInputDims(1)) }, [OUTPUT_NAMES.probabilities]);
     const inferenceMs = performance.now() - t0;
@@ -207,6 +237,6 @@ export class Engine {
     // A copy: the runner's array is the session's output (getData() already downloaded WebGPU outputs).
     const probabilities = Float32Array.from(result.data as Float32Array);
     if (probabilities.length !== NUM_CLASSES) throw new Error(`the ${name} model returned ${probabilities.length} probabilities, expected ${NUM_CLASSES}`);
-    return { probabilities, inferenceMs };
+    return { probabilities, inferenceMs, runtime };
   }
 }

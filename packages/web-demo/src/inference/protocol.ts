@@ -14,10 +14,14 @@ export type WorkerRequest =
 /** What the page learns once a session is ready: which file and weights it runs. */
 export type LoadedInfo = ManifestEntry;
 
+/** What ran the classifier: onnxruntime-web, or the JavaScript kernels while it starts. */
+export type Runtime = 'onnxruntime' | 'javascript';
+
 export interface Scores {
   probabilities: Float32Array;
   /** Wall time of `session.run` for one image, in ms (measured in the worker). */
   inferenceMs: number;
+  runtime: Runtime;
 }
 
 /** One image's explanation, from the model's explanation graph (on wasm). */
@@ -41,7 +45,7 @@ export interface WireError {
 export type WorkerResponse =
   | { id: number; ok: true; type: 'load'; info: LoadedInfo }
   | WorkerMark
-  | { id: number; ok: true; type: 'run'; scores: Scores }
+  | { id: number; ok: true; type: 'run'; scores: Scores; info: LoadedInfo }
   | { id: number; ok: true; type: 'manifest'; manifest: ModelManifest }
   | { id: number; ok: true; type: 'explain'; explanation: ExplainScores }
   | { id: number; ok: false; error: WireError };

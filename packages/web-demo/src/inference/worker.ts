@@ -28,8 +28,8 @@ async function answer(req: WorkerRequest, e: Engine): Promise<void> {
       const explanation = await e.explain(req.name, req.input, req.explainClass);
       scope.postMessage({ id: req.id, ok: true, type: 'explain', explanation }, [explanation.heatmap.buffer, explanation.probabilities.buffer]);
     } else {
-      const scores = await e.classify(req.name, req.backend, req.input);
-      scope.postMessage({ id: req.id, ok: true, type: 'run', scores }, [scores.probabilities.buffer]);
+      const [scores, info] = await Promise.all([e.classify(req.name, req.backend, req.input), e.entry(req.name)]);
+      scope.postMessage({ id: req.id, ok: true, type: 'run', scores, info }, [scores.probabilities.buffer]);
     }
   } catch (err) {
     const error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };

@@ -1,6 +1,7 @@
 import { isUncertain, type Prediction } from '@fmnist/core';
 import { BACKEND_LABELS, MODEL_LABELS, type Backend, type ModelName } from '../config.ts';
 import type { LoadedInfo } from '../inference/client.ts';
+import type { Runtime } from '../inference/protocol.ts';
 import { renderBars } from './bars.ts';
 import { el, formatMs } from './dom.ts';
 
@@ -13,6 +14,7 @@ export interface ModelAnswer {
   /** Which file and weights answered. */
   info: LoadedInfo;
   inferenceMs: number;
+  runtime: Runtime;
   preprocessMs: number;
   decodeMs: number;
 }
@@ -50,9 +52,10 @@ export function renderModelPanel(a: ModelAnswer): HTMLElement {
   const timing = el(
     'p',
     { className: 'timing' },
-    `inference ${formatMs(a.inferenceMs)} · preprocessing ${formatMs(a.preprocessMs)} · decoding ${formatMs(a.decodeMs)}`,
+    `inference ${formatMs(a.inferenceMs)}${a.runtime === 'javascript' ? ' (JavaScript kernels, while onnxruntime-web starts)' : ''} · preprocessing ${formatMs(a.preprocessMs)} · decoding ${formatMs(a.decodeMs)}`,
   );
   timing.dataset.inferenceMs = a.inferenceMs.toFixed(3);
+  timing.dataset.runtime = a.runtime;
   const unsure = uncertainNote(best, a.info);
   const panel = el('section', { className: 'model-result' }, heading(a.name, a.backend, a.info), ...(unsure ? [unsure] : []), label, renderBars(a.top), timing);
   panel.dataset.model = a.name;

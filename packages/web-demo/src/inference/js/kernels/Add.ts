@@ -1,0 +1,3 @@
+import { binary } from './elementwise.ts';
+
+export const Add = binary('Add', (a, b) => a + b);
