@@ -8,7 +8,7 @@
  * - page load to first prediction: navigation start to the first result on
  *   screen, cold cache, an image handed to the file input as soon as the page has it;
  * - inference per image on wasm (the default model, the CNN): `session.run` time of one image, after warm-up;
- * - with Explain on, the explanation graph's `session.run` per image, for each model that has one;
+ * - with Explain on, the explanation graph's `session.run` per image (it gives the answer too), for each model that has one;
  * - bytes a first and a repeat visit transfer (page and inference worker), both models included (the MLP is prefetched).
  * Mobile: Lighthouse's defaults (simulated slow 4G, 4x CPU slowdown; CHROME_PATH, default Debian's
  * Chromium), median of --lighthouse-runs (0 skips it): performance, TBT, accessibility, best practices, bytes.
@@ -119,7 +119,7 @@ async function coldLoad(): Promise<{ ms: number; steps: Record<string, number>; 
   return { ms, steps, first, repeat };
 }
 
-/** Per image, for the model checked on the page: `session.run` of the classifier and, with Explain on, of its explanation graph. */
+/** Per image, for the model checked on the page: `session.run` of the classifier, or with Explain on of its explanation graph (which answers too). */
 async function inferenceTimes(page: Page, model: string, explain: boolean): Promise<{ classify: number[]; explain: number[] }> {
   await page.locator(`input[name="model"][value="${model}"]`).check();
   await page.locator('#explain').setChecked(explain);
@@ -176,10 +176,10 @@ try {
     `${site.defaultModel} (the default, ${weightsOf(site.defaultModel)}) inference per image on wasm (${times.length} images, one per session.run): ${stats(times)}`,
   );
   if (cnn.length > 0) console.log(`CNN (${weightsOf('cnn')}) inference per image on wasm (${cnn.length} images): ${stats(cnn)}`);
+  // With Explain on, the explanation graph gives the answer too (one run per image): its session.run is the model's whole cost.
   for (const [name, t] of explained) {
-    const both = t.classify.map((c, i) => c + t.explain[i]!);
     console.log(
-      `${name} with Explain on (explanation graph, float32, wasm; ${t.explain.length} images): classifier (${weightsOf(name)}) ${stats(t.classify)}; explanation ${stats(t.explain)}; classifier + explanation ${stats(both)}`,
+      `${name} with Explain on (answer and heatmap from the explanation graph, float32, wasm; ${t.explain.length} images): ${stats(t.explain)} per image`,
     );
   }
   console.log(

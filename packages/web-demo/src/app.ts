@@ -4,13 +4,13 @@ import { BACKEND_LABELS, FIRST_MODEL, MODEL_LABELS, MODEL_NAMES, TOP_K, type Bac
 import type { Current } from './current.ts';
 import { decodeImageFile } from './image/decode.ts';
 import { ImageInputError } from './image/errors.ts';
-import { Inference, type LoadedInfo } from './inference/client.ts';
+import { Inference, type ExplainScores, type LoadedInfo, type Scores } from './inference/client.ts';
 import type { ModelManifest } from './inference/manifest.ts';
 import { webgpuAvailable } from './inference/webgpu.ts';
 import { el } from './ui/dom.ts';
 import { drawScale } from './ui/heatmap.ts';
 import type { PageElements } from './ui/elements.ts';
-import { showExplanation } from './ui/explanation.ts';
+import { askedClass, drawExplanation, explainWanted, showExplanation } from './ui/explanation.ts';
 import { renderGallery } from './ui/gallery.ts';
 import { showImage } from './ui/image-view.ts';
 import { wireInputs } from './ui/input-sources.ts';
@@ -148,9 +148,12 @@ export class App {
     const shown = new Map<ModelName, { top1: number; info: LoadedInfo }>();
     let failed: unknown;
     // One model after the other: in parallel they would share the cores and each timing would be wrong.
+    let explanation: ExplainScores | undefined;
     for (const name of models) {
       try {
-        const { probabilities, inferenceMs, runtime, info } = await this.inference.classify(name, backend, cur.input);
+        const joint = name === models[0] && backend === 'wasm' ? await this.explainedAnswer(name, cur) : undefined;
+        explanation = joint?.explanation;
+        const { probabilities, inferenceMs, runtime, info } = joint ?? (await this.inference.classify(name, backend, cur.input));
         const top = topK(probabilities, TOP_K);
         const best = top[0]!;
         summaries.push(`${MODEL_LABELS[name]}: ${best.name} (${(best.probability * 100).toFixed(1)}%)`);
@@ -164,7 +167,13 @@ export class App {
     if (token !== this.token) return;
     this.shown.clear();
     for (const [k, v] of shown) this.shown.set(k, v);
-    const explained = failed === undefined ? await showExplanation(this.ui, this.inference, cur, models[0]!, shown.get(models[0]!)?.info) : undefined;
+    const first = shown.get(models[0]!)?.info;
+    const explained =
+      failed !== undefined
+        ? undefined
+        : explanation && first
+          ? drawExplanation(this.ui, cur, models[0]!, first, explanation)
+          : await showExplanation(this.ui, this.inference, cur, models[0]!, first);
     if (token !== this.token) return;
     this.ui.loading.hidden = true;
     this.ui.predictions.replaceChildren(...panels);
@@ -173,6 +182,25 @@ export class App {
     this.ui.app.dataset.run = String(this.runs);
     if (failed !== undefined) this.fail(failed);
     else this.setState('done', `${summaries.join(' · ')}`);
+  }
+
+  /**
+   * With Explain on, the explanation graph answers too: it computes the
+   * model's probabilities (float32, the same weights) on its way to the
+   * heatmap, so one run gives both and the classifier is not run again.
+   * Undefined where the page does not explain this model, or the graph
+   * failed (then the classifier answers and the explanation box says why).
+   */
+  private async explainedAnswer(name: ModelName, cur: Current): Promise<(Scores & { info: LoadedInfo; explanation: ExplainScores }) | undefined> {
+    const entry = (await this.manifest)[name];
+    if (!entry?.explain || !explainWanted(this.ui, entry)) return undefined;
+    try {
+      const e = await this.inference.explain(name, cur.input, askedClass(this.ui));
+      const info: LoadedInfo = { ...entry, file: entry.explain.file, weights: 'float32' };
+      return { probabilities: e.probabilities, inferenceMs: e.explainMs, runtime: 'onnxruntime', info, explanation: e };
+    } catch {
+      return undefined;
+    }
   }
 
   private async probeServer(): Promise<void> {

@@ -119,6 +119,11 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     const [top] = await serverMaps(png, 'coat.png', 'image/png', model);
     expect(shown.explainedClass).toBe(top!.class.index);
     expect(maxDiff(shown.heatmap, top!.heatmap)).toBeLessThanOrEqual(TOLERANCE);
+    // The explanation graph gave the answer too (one run): the panel says so, and its answer is the explained top class.
+    const panel = page.locator(`.model-result[data-model="${model}"]`);
+    expect(await panel.getAttribute('data-file')).toBe(`explain/${model}.onnx`);
+    expect(await panel.getAttribute('data-weights')).toBe('float32');
+    expect(Number(await panel.locator('.top-label').getAttribute('data-index'))).toBe(top!.class.index);
     // The overlay is drawn: the input canvas is not the plain grey input any more.
     const coloured = await page.$eval('#explain-input', (c) => {
       const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;

@@ -57,6 +57,8 @@ describe('parseManifest', () => {
     const m = parseManifest({ cnn: { file: 'cnn.int8.onnx', weights: 'int8' }, mlp: { file: 'mlp.onnx', weights: 'float32' } });
     expect(serverModelName(m.cnn!)).toBe('cnn.int8');
     expect(serverModelName(m.mlp!)).toBe('mlp');
+    // An answer from an explanation graph compares with the float32 classifier of the same weights.
+    expect(serverModelName({ file: 'explain/cnn-photo.onnx', weights: 'float32' })).toBe('cnn-photo');
   });
   it('refuses a broken manifest with the entry it trips on', () => {
     expect(() => parseManifest([])).toThrow(/not a JSON object/);

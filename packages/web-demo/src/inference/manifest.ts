@@ -34,9 +34,14 @@ export interface ExplainEntry {
 
 export type ModelManifest = Record<string, ManifestEntry>;
 
-/** The server's name for the model in `file`: the server names each model after its file. */
+/**
+ * The server's name for the model in `file`: the server names each model
+ * after its file. An answer from an explanation graph (`explain/<name>.onnx`,
+ * float32) is compared with the server's float32 classifier `<name>`, which
+ * has the same weights.
+ */
 export function serverModelName(entry: ManifestEntry): string {
-  return entry.file.replace(/\.onnx$/, '');
+  return entry.file.replace(/^explain\//, '').replace(/\.onnx$/, '');
 }
 
 /** Checks a fetched manifest's shape, so a broken build fails with a message instead of later. */
