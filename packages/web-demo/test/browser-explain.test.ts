@@ -89,6 +89,16 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
 
   const maxDiff = (a: number[], rows: number[][]) => Math.max(...rows.flat().map((v, i) => Math.abs(v - a[i]!)));
 
+  /**
+   * The run count once the page is idle: a control change (model, Explain,
+   * class) re-runs the image on screen, and that run finishing after the
+   * count was read would pass for the next one.
+   */
+  async function idleRunCount(): Promise<number> {
+    await page.waitForFunction(() => document.getElementById('app')!.dataset.state !== 'busy');
+    return runCount(page);
+  }
+
   async function choose(model: string): Promise<void> {
     await page.locator(`input[name="model"][value="${model}"]`).check();
   }
@@ -108,7 +118,7 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     await page.locator('#explain-class').selectOption('-1');
     const img = images[4]!; // a coat
     const png = grayPng(img.pixels, 28, 28);
-    const before = await runCount(page);
+    const before = await idleRunCount();
     await dropFile(page, png, 'coat.png', 'image/png');
     expect(await nextResult(page, before)).toBe('done');
     const shown = await shownExplanation();
@@ -140,12 +150,12 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     await page.locator('#explain').check();
     const img = images[6]!; // a shirt
     const png = grayPng(img.pixels, 28, 28);
-    let before = await runCount(page);
+    let before = await idleRunCount();
     await dropFile(page, png, 'shirt.png', 'image/png');
     await nextResult(page, before);
     const top = (await shownExplanation()).explainedClass;
     const other = top === 4 ? 2 : 4; // Coat, or Pullover when Coat is the answer
-    before = await runCount(page);
+    before = await idleRunCount();
     await page.locator('#explain-class').selectOption(String(other));
     expect(await nextResult(page, before)).toBe('done');
     const shown = await shownExplanation();
@@ -163,7 +173,7 @@ describe.skipIf(!dataDir)('web demo Explain switch in Chromium', () => {
     await choose(model);
     await page.locator('#explain').check();
     const bytes = readFileSync(join(photos!, 'dress_01.jpg'));
-    const before = await runCount(page);
+    const before = await idleRunCount();
     await dropFile(page, bytes, 'dress_01.jpg', 'image/jpeg');
     expect(await nextResult(page, before)).toBe('done');
     const shown = await shownExplanation();
