@@ -152,7 +152,7 @@ export class App {
     for (const name of models) {
       try {
         const joint = name === models[0] && backend === 'wasm' ? await this.explainedAnswer(name, cur) : undefined;
-        explanation = joint?.explanation;
+        explanation ??= joint?.explanation;
         const { probabilities, inferenceMs, runtime, info } = joint ?? (await this.inference.classify(name, backend, cur.input));
         const top = topK(probabilities, TOP_K);
         const best = top[0]!;
