@@ -16,7 +16,7 @@ import { exportRunDir } from '../src/pipeline.ts';
 // pure-JS gradients for the CNN). Each slice holds every class index and
 // the top-class path (see parityClass). A missing shipped model or graph fails.
 const dataDir = testDataDir();
-const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300, resnet: 100 };
+const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300, resnet: 100, 'resnet-photo': 100 };
 
 describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on real test images', (name) => {
   const file = explainOnnxPath(name);

@@ -287,7 +287,7 @@ export const openapi = {
           uncertain: {
             type: 'boolean',
             description:
-              'Calibrated models only (the default, cnn-photo): the top probability is under the threshold in the model metadata (calibration.uncertain_threshold), so the answer is likely wrong or the photo shows something no class fits',
+              'Calibrated models only (the photo-tuned ones, the default among them): the top probability is under the threshold in the model metadata (calibration.uncertain_threshold), so the answer is likely wrong or the photo shows something no class fits',
           },
           timings: {
             type: 'object',

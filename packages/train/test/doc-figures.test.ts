@@ -127,9 +127,11 @@ describe('docs/parity.md and the figures quoted from it', () => {
   it("benchmarks.md's max |Δlogit| figures are the shipped files' rows", () => {
     const quoted = claim(
       text('docs/benchmarks.md'),
-      /max \|Δlogit\| ([\d.e-]+) \(mlp\), ([\d.e-]+) \(cnn\), ([\d.e-]+) \(cnn-photo\) and ([\d.e-]+) \(resnet\)/,
+      /max \|Δlogit\| ([\d.e-]+) \(mlp\), ([\d.e-]+) \(cnn\), ([\d.e-]+) \(cnn-photo\), ([\d.e-]+) \(resnet\) and ([\d.e-]+) \(resnet-photo\)/,
     );
-    const shipped = ['mlp', 'cnn', 'cnn-photo', 'resnet'].map((name) => Number(rows.find((r) => r[1] === `models/${name}.onnx`)![3]).toExponential(1));
+    const shipped = ['mlp', 'cnn', 'cnn-photo', 'resnet', 'resnet-photo'].map((name) =>
+      Number(rows.find((r) => r[1] === `models/${name}.onnx`)![3]).toExponential(1),
+    );
     expect(quoted).toEqual(shipped);
   });
 });
@@ -144,11 +146,16 @@ describe("README.md: the shipped models' table", () => {
     expect(bare(row![2]!)).toBe(pct(run(join('models', name)).metrics.accuracy));
   });
 
-  it('the photo figures: cnn-photo from its metrics.json, cnn from docs/photo-cv.json (fold 0)', () => {
+  it('the photo figures: the photo-tuned models from their metrics.json, cnn and resnet from their CVs (fold 0)', () => {
     const photo = (name: string) => bare(rowOf(name)![3]!);
-    expect(photo('cnn-photo')).toBe(pct(run('models/cnn-photo').metrics.photos!.validation.acceptTop1, 1));
-    const cv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>('docs/photo-cv.json');
-    expect(cv.startingModel.path).toBe('models/cnn');
-    expect(photo('cnn')).toBe(pct(cv.startingModel.acceptTop1.folds[0]!, 1));
+    for (const tuned of ['resnet-photo', 'cnn-photo']) expect(photo(tuned), tuned).toBe(pct(run(`models/${tuned}`).metrics.photos!.validation.acceptTop1, 1));
+    for (const [name, doc] of [
+      ['cnn', 'docs/photo-cv.json'],
+      ['resnet', 'docs/photo-cv-resnet.json'],
+    ] as const) {
+      const cv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>(doc);
+      expect(cv.startingModel.path).toBe(`models/${name}`);
+      expect(photo(name), name).toBe(pct(cv.startingModel.acceptTop1.folds[0]!, 1));
+    }
   });
 });

@@ -24,7 +24,7 @@ function metadataOf(file: string): Record<string, string> {
  * `pnpm --filter @fmnist/web-demo int8-accuracy` measures and
  * test/int8-accuracy.test.ts checks on the full test set.
  */
-export const BROWSER_WEIGHTS: Record<string, Weights> = { 'cnn-photo': 'int8', cnn: 'int8', mlp: 'int8', resnet: 'int8' };
+export const BROWSER_WEIGHTS: Record<string, Weights> = { 'resnet-photo': 'int8', 'cnn-photo': 'int8', cnn: 'int8', mlp: 'int8', resnet: 'int8' };
 /** The largest accuracy loss (percentage points, full Fashion-MNIST test set) accepted for int8 weights. */
 export const INT8_MAX_DROP_POINTS = 0.3;
 

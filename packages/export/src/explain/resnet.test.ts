@@ -76,10 +76,21 @@ describe('ResNet explanation graph (residual DAG) vs tfjs autodiff', () => {
     600_000,
   );
 
-  it('differentiates every conv by ConvTranspose with the forward pads and the output_padding of a stride, and sums the gradients where a block input fans out', () => {
+  it('differentiates a strided conv by ConvTranspose with the forward pads and the output_padding of a stride, a stride-1 conv by a Conv on the flipped kernel, and sums the gradients where a block input fans out', () => {
     const nodes = decodeModel(buildExplanationGraph(specFromLayersModel(model), { name: 'resnet' }).bytes).graph!.node!;
     const transposed = nodes.filter((n) => n.opType === 'ConvTranspose');
-    expect(transposed).toHaveLength(nodes.filter((n) => n.opType === 'Conv').length); // 9: stem, 3 blocks x 2, 2 projections
+    const convs = nodes.filter((n) => n.opType === 'Conv');
+    // A backward conv reads a flipped kernel, made in the graph (its output may be renamed: the stem's is the input gradient).
+    const producer = (tensor: string) => nodes.find((m) => m.output![0] === tensor);
+    const backward = convs.filter((n) => producer(n.input![1]!)?.opType === 'Slice');
+    // 9 forward convs (stem, 3 blocks x 2, 2 projections), each with one gradient op.
+    expect(convs.length - backward.length).toBe(9);
+    expect(transposed.length + backward.length).toBe(9);
+    for (const n of backward) {
+      expect(attribute(n, 'strides')).toEqual([1, 1]);
+      expect(attribute(n, 'pads')).toEqual([1, 1, 1, 1]); // 3x3 'same': 3 - 1 - 1 on each side
+      expect(producer(producer(n.input![1]!)!.input![0]!)!.opType).toBe('Transpose');
+    }
     const strided = transposed
       .filter((n) => attribute(n, 'strides')![0] === 2)
       .map((n) => ({ kernel: attribute(n, 'kernel_shape'), pads: attribute(n, 'pads'), outputPadding: attribute(n, 'output_padding') }));

@@ -21,6 +21,12 @@ describe('Conv', () => {
       strides: [2, 2],
     });
   });
+  it('matches onnxruntime: an odd number of output pixels and no bias (the two-pixel loop and its last pixel)', async () => {
+    await expectMatchesOnnxruntime('Conv', [randomTensor([2, 2, 5, 5], 9), randomTensor([8, 2, 3, 3], 10)], {
+      kernel_shape: [3, 3],
+      pads: [1, 1, 1, 1],
+    });
+  });
   it('refuses grouped convolution', async () => {
     const { Conv } = await import('./Conv.ts');
     const { expect } = await import('vitest');
