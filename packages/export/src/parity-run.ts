@@ -58,7 +58,7 @@ export async function runModelParity(
   const rows: ParityCheckRow[] = [];
   for (const candidate of candidates)
     rows.push({ model: name, onnx: candidate.label, sourceMatches: candidate.sourceMatches, ...(await measure(candidate.bytes)) });
-  const result: ModelParity = { reference: backend, rows };
+  const result: ModelParity = { rows };
   if (exported.int8) {
     result.int8 = {
       model: name,
@@ -78,8 +78,6 @@ export interface Int8Row extends ParityRow {
 }
 
 export interface ModelParity {
-  /** The tfjs backend the reference outputs came from. */
-  reference: ReferenceBackend;
   rows: ParityCheckRow[];
   /** The int8 variant against the same tfjs outputs: informative, not held to the parity bounds. */
   int8?: Int8Row;
