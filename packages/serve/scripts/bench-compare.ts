@@ -6,13 +6,14 @@
  * the machine's drift hits both alike. Prints every round and the medians.
  * Usage: node --import tsx packages/serve/scripts/bench-compare.ts --other DIR [--rounds 5 --duration 8 --models DIR --model NAME]
  * --model names the model both builds classify with (their defaults may differ: cnn before cnn-photo shipped).
+ * Each line also gives the server's CPU time per request (all its threads), steadier than req/s when other load comes and goes.
  * DIR is the other checkout's root, with its dependencies installed.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { photoJpeg } from '../test/attacks.ts';
-import { fmt, loadTest, serverArgs, start, stop, testImagePng, type AutocannonResult } from './load-harness.ts';
+import { fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ const loads = [
   { name: '1000x1000 JPEG', body: photo, type: 'image/jpeg' },
 ];
 const rates = new Map<string, number[]>();
+const cpu = new Map<string, number[]>();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`new: ${repoRoot()} vs old: ${values.other}; ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections`);
@@ -44,15 +46,15 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   for (const build of order) {
     const server = await start(builds[build]);
     for (const l of loads) {
-      const r: AutocannonResult = await loadTest(
-        `http://127.0.0.1:${server.port}/classify${values.model ? `?model=${encodeURIComponent(values.model)}` : ''}`,
-        l.body,
-        l.type,
-        { connections: Number(values.connections), seconds: Number(values.duration) },
-      );
+      const r = await loadTest(`http://127.0.0.1:${server.port}/classify${values.model ? `?model=${encodeURIComponent(values.model)}` : ''}`, l.body, l.type, {
+        connections: Number(values.connections),
+        seconds: Number(values.duration),
+        pid: server.pid,
+      });
       const key = `${build} ${l.name}`;
       rates.set(key, [...(rates.get(key) ?? []), r.requests.average]);
-      line.push(`${key}: ${fmt(r)}`);
+      cpu.set(key, [...(cpu.get(key) ?? []), r.cpuPerRequestUs!]);
+      line.push(`${key}: ${fmt(r)}, server CPU ${Math.round(r.cpuPerRequestUs!)} µs/request`);
     }
     await stop(server.child);
   }
@@ -62,4 +64,7 @@ for (const l of loads) {
   const o = median(rates.get(`old ${l.name}`)!);
   const n = median(rates.get(`new ${l.name}`)!);
   console.log(`${l.name}: median old ${Math.round(o)} req/s, new ${Math.round(n)} req/s, new/old ${(n / o).toFixed(3)}`);
+  const co = median(cpu.get(`old ${l.name}`)!);
+  const cn = median(cpu.get(`new ${l.name}`)!);
+  console.log(`${l.name}: server CPU per request, median old ${Math.round(co)} µs, new ${Math.round(cn)} µs, new/old ${(cn / co).toFixed(3)}`);
 }

@@ -58,21 +58,41 @@ export function start(args: string[], env: Record<string, string> = {}): Promise
   });
 }
 
+/**
+ * CPU seconds a process has used, all its threads (Linux /proc; user +
+ * system). The server's CPU per request is a steadier figure than its
+ * throughput on a machine whose other load comes and goes.
+ */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node supports. */
+const CLOCK_TICKS = 100;
+
 export async function stop(child: ChildProcess): Promise<void> {
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await done;
 }
 
-/** POSTs `body` at `connections` for `seconds`, after a 2 s warm-up run (JIT, sharp's and onnxruntime's first allocations). */
+/**
+ * POSTs `body` at `connections` for `seconds`, after a 2 s warm-up run (JIT, sharp's and onnxruntime's first allocations).
+ * With `pid`, also the server's CPU time per answered request during the measured run, in microseconds.
+ */
 export async function loadTest(
   url: string,
   body: Buffer,
   type: string,
-  { connections, seconds }: { connections: number; seconds: number },
-): Promise<AutocannonResult> {
+  { connections, seconds, pid }: { connections: number; seconds: number; pid?: number },
+): Promise<AutocannonResult & { cpuPerRequestUs?: number }> {
   await autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: 2 });
-  return autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: seconds });
+  const cpu0 = pid === undefined ? 0 : cpuSeconds(pid);
+  const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': type }, connections, duration: seconds });
+  if (pid === undefined) return result;
+  return { ...result, cpuPerRequestUs: ((cpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, result.requests.total) };
 }
 
 export const fmt = (r: AutocannonResult) =>

@@ -1,3 +1,5 @@
+import { imageSize } from 'image-size';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE, planDecode } from './decode-budget.ts';
 import { HttpError } from './errors.ts';
@@ -30,5 +32,27 @@ describe('planDecode: the decode budget, from the header', () => {
     expect(refusal(() => planDecode(pngWithEmptyChunks(10_001), DEFAULT_DECODE))).toBe('422 image_too_large');
     expect(refusal(() => planDecode(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>'), DEFAULT_DECODE))).toBe('415 unsupported_media_type');
     expect(refusal(() => planDecode(Uint8Array.from(pngClaiming(28, 28).subarray(0, 20)), DEFAULT_DECODE))).toBe('422 corrupt_image');
+  });
+
+  it("reads a PNG's size from its IHDR as image-size does, and leaves other layouts to image-size", async () => {
+    for (const [w, h] of [
+      [28, 28],
+      [1, 20_000],
+      [4032, 3024],
+    ] as const) {
+      const png = await sharp({ create: { width: w, height: h, channels: 3, background: '#000' } })
+        .png({ compressionLevel: 1 })
+        .toBuffer();
+      const plan = planDecode(png, DEFAULT_DECODE);
+      expect([plan.width, plan.height]).toEqual([w, h]);
+      expect(imageSize(png)).toMatchObject({ width: w, height: h });
+    }
+    // Apple's CgBI PNGs put a CgBI chunk before IHDR: image-size knows that layout.
+    const plain = pngClaiming(300, 200);
+    const cgbi = new Uint8Array(plain.length + 16);
+    cgbi.set(plain.subarray(0, 8));
+    cgbi.set([0, 0, 0, 4, 0x43, 0x67, 0x42, 0x49, 0x50, 0, 0x20, 6, 0, 0, 0, 0], 8);
+    cgbi.set(plain.subarray(8), 24);
+    expect(planDecode(cgbi, DEFAULT_DECODE)).toMatchObject({ width: 300, height: 200 });
   });
 });

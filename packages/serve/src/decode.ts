@@ -44,8 +44,7 @@ const SHARP_TIMEOUT_SECONDS = 20;
  * run the same steps on the same input (a sharp resize here made the 28x28
  * inputs differ by tens of gray levels and flipped top-1 on 5 of 42 photos).
  */
-export async function decodeImage(bytes: Uint8Array, budget: DecodeBudget = DEFAULT_DECODE): Promise<RawImage> {
-  const plan = planDecode(bytes, budget);
+export async function decodeImage(bytes: Uint8Array, budget: DecodeBudget = DEFAULT_DECODE, plan = planDecode(bytes, budget)): Promise<RawImage> {
   if (isSmallPlan(plan, bytes)) return decodeSmallPng(bytes);
   return decodeSlots.run(() => decodeWithSharp(bytes, plan.cap));
 }

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 
 /**
@@ -22,13 +24,33 @@ const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
 };
 
+/** The policy as its header value: directives in kebab case, separated by '; '. */
+export const CONTENT_SECURITY_POLICY_VALUE = Object.entries(CONTENT_SECURITY_POLICY)
+  .map(([directive, sources]) => `${directive.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${sources.join(' ')}`)
+  .join('; ');
+
 /**
- * Two headers only: each one costs a Headers operation on every response,
- * and the 28x28 path answers in about 180 µs. frame-ancestors stands in for
- * X-Frame-Options, and the rest of secureHeaders' defaults do not apply to
- * a JSON API (HSTS belongs to the TLS terminator).
+ * Two headers only. frame-ancestors stands in for X-Frame-Options, and the
+ * rest of secureHeaders' defaults do not apply to a JSON API (HSTS belongs
+ * to the TLS terminator). Under Node they go on the outgoing message before
+ * the handler runs, which Node merges into whatever response is written:
+ * setting them on the finished Response, as hono's secureHeaders does,
+ * turns @hono/node-server's plain-object response into a web Headers
+ * object, about 5% of a 28x28 request's cost. Elsewhere (app.request in
+ * tests, other runtimes) hono's middleware sets the same two.
  */
-export function securityHeaders() {
+export function securityHeaders(): MiddlewareHandler {
+  const portable = portableSecurityHeaders();
+  return (c, next) => {
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (!outgoing) return portable(c, next);
+    outgoing.setHeader('X-Content-Type-Options', 'nosniff');
+    outgoing.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY_VALUE);
+    return next();
+  };
+}
+
+function portableSecurityHeaders(): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
     xContentTypeOptions: true,

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
+import { CONTENT_SECURITY_POLICY_VALUE } from '../src/security-headers.ts';
 import type { RunningServer } from '../src/server.ts';
 import { fixtureModelsDir, pngOf, startTestServer, type Json } from './helpers.ts';
 
@@ -74,6 +75,8 @@ describe('issue 12: v2 tensors, headers and methods', () => {
       expect(csp).toMatch(/worker-src 'self' blob:/);
       expect(csp).toMatch(/connect-src 'self' data: blob:/);
       expect(csp).toMatch(/frame-ancestors 'none'/);
+      // Set on Node's response, not by hono's middleware: the same policy, once (not duplicated by a merge).
+      expect(csp).toBe(CONTENT_SECURITY_POLICY_VALUE);
     }
     expect(responses[1]!.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(responses[1]!.headers.get('cross-origin-embedder-policy')).toBe('require-corp');

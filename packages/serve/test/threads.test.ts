@@ -47,13 +47,26 @@ describe('the image pool', () => {
   afterAll(() => pool.close());
 
   it('prepares a photo exactly as the calling thread does', async () => {
-    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#d8d2c4' } })
-      .composite([{ input: { create: { width: 120, height: 150, channels: 3, background: '#203060' } }, left: 90, top: 25 }])
-      .jpeg()
-      .toBuffer();
-    const [threaded, local] = await Promise.all([pool.prepare(photo, DEFAULT_DECODE, {}), prepareImage(photo, DEFAULT_DECODE, {})]);
-    expect(Array.from(threaded.pixels)).toEqual(Array.from(local.pixels));
-    expect(threaded.report).toEqual(local.report);
+    // In an ArrayBuffer of its own, as an upload is read (sharp's output buffers cannot be transferred).
+    const photo = new Uint8Array(
+      await sharp({ create: { width: 300, height: 200, channels: 3, background: '#d8d2c4' } })
+        .composite([{ input: { create: { width: 120, height: 150, channels: 3, background: '#203060' } }, left: 90, top: 25 }])
+        .jpeg()
+        .toBuffer(),
+    );
+    const local = await prepareImage(photo, DEFAULT_DECODE, {});
+    // A part of a larger buffer is copied to the thread; a buffer of its own is moved there (no copy for the GC).
+    const inLarger = new Uint8Array(photo.length + 16);
+    inLarger.set(photo, 16);
+    const part = inLarger.subarray(16);
+    const fromPart = await pool.prepare(part, DEFAULT_DECODE, {});
+    expect(part.length).toBe(photo.length);
+    const threaded = await pool.prepare(photo, DEFAULT_DECODE, {});
+    expect(photo.buffer.byteLength).toBe(0);
+    for (const p of [threaded, fromPart]) {
+      expect(Array.from(p.pixels)).toEqual(Array.from(local.pixels));
+      expect(p.report).toEqual(local.report);
+    }
   });
 
   it('turns a corrupt upload into the same client error', async () => {

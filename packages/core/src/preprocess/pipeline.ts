@@ -34,8 +34,9 @@ export function preprocessImage(img: RawImage, options: PreprocessOptions = {}):
   // Steps 1-2 in one pass for photos larger than the working size (flattening is per pixel, shrinking linear: the order does not matter).
   if (Math.max(img.width, img.height) > workingSize) return convert(shrinkOnWhite(img, workingSize), options);
   const rgb = flattenOnWhite(img);
-  if (looksLikeFashionMnist(rgb)) {
-    const gray = luminance(rgb).data;
+  // Gray once, for the border test and the answer: the server's 28x28 path runs this for every upload.
+  const gray = isInputSize(rgb) ? luminance(rgb).data : undefined;
+  if (gray && hasDarkBorder(gray)) {
     return {
       pixels: toBytes(gray),
       report: {
@@ -142,8 +143,15 @@ export function renderGarment(stage: GarmentStage, box: Box, sharpenAmount: numb
  * pixels, so a majority of dark border pixels decides, not the mean.
  */
 export function looksLikeFashionMnist(img: RgbImage): boolean {
-  if (img.width !== IMAGE_WIDTH || img.height !== IMAGE_HEIGHT) return false;
-  const gray = luminance(img).data;
+  return isInputSize(img) && hasDarkBorder(luminance(img).data);
+}
+
+function isInputSize(img: { width: number; height: number }): boolean {
+  return img.width === IMAGE_WIDTH && img.height === IMAGE_HEIGHT;
+}
+
+/** looksLikeFashionMnist's border test on a 28x28 gray image. */
+function hasDarkBorder(gray: Float32Array): boolean {
   let dark = 0;
   let n = 0;
   for (let y = 0; y < IMAGE_HEIGHT; y++) {

@@ -25,7 +25,7 @@ export function classifyRoutes(ctx: ServeContext) {
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
       const extras = { input: flag(fields.input), explain: parseExplain(ctx, model, fields) };
-      const result = await classifyImage(ctx, model, batcher, { bytes: images[0]!, signal: c.req.raw.signal }, k, extras);
+      const result = await classifyImage(ctx, model, batcher, { bytes: images[0]!, request: c.req.raw }, k, extras);
       return c.json({ model: { name: model.name, version: model.version, provider: model.provider }, ...result });
     })
     .post('/classify/batch', shed, async (c) => {
@@ -36,11 +36,10 @@ export function classifyRoutes(ctx: ServeContext) {
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
       const extras = { input: flag(fields.input), explain: parseExplain(ctx, model, fields) };
-      const signal = c.req.raw.signal;
       const gate = new Semaphore(ctx.images.threads);
       const jobs = images.map((bytes): ClassifyJob | HttpError => {
         try {
-          return { bytes, plan: planDecode(bytes, ctx.decode), signal, gate };
+          return { bytes, plan: planDecode(bytes, ctx.decode), request: c.req.raw, gate };
         } catch (err) {
           if (err instanceof HttpError) return err;
           throw err;

@@ -6,7 +6,7 @@ import type { ImageTask, ImageTaskResult } from './protocol.ts';
 /** Decode and preprocess one upload in a pool thread; client faults come back as data, anything else as a thrown error. */
 export default async function task(t: ImageTask): Promise<ImageTaskResult> {
   try {
-    const prepared = await prepareImage(t.bytes, t.decode, t.preprocess);
+    const prepared = await prepareImage(t.bytes, t.decode, t.preprocess, t.plan);
     return movable({ ok: true, ...prepared }, [prepared.pixels.buffer]);
   } catch (err) {
     if (err instanceof HttpError) return { ok: false, code: err.code, message: err.message };

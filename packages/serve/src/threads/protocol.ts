@@ -1,4 +1,5 @@
 import type { PreprocessOptions, TensorValue } from '@fmnist/core';
+import type { ImagePlan } from '../decode-budget.ts';
 import type { DecodeOptions } from '../decode.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { PreparedImage } from '../prepare.ts';
@@ -21,6 +22,8 @@ export interface ImageTask {
   bytes: Uint8Array;
   decode: DecodeOptions;
   preprocess: PreprocessOptions;
+  /** The header's verdict, already read by the caller (reading a JPEG's header again costs about 0.2 ms). */
+  plan?: ImagePlan;
 }
 
 /** Client faults cross threads as data (an HttpError would arrive as a plain Error); the pool rebuilds them. */
