@@ -2,13 +2,16 @@
  * Training throughput (images/s) of the models on the chosen backend, with
  * one process and with one gradient worker per core, in one run; for the
  * ResNet also PyTorch's on the same model and batch size (Debian's
- * python3-torch under `python3` on PATH, or --python / PYTHON; scripts/bench_torch_resnet.py, all cores).
+ * python3-torch: /usr/bin/python3 where it exists, else `python3` on PATH, or --python / PYTHON;
+ * scripts/bench_torch_resnet.py, all cores). Debian's interpreter first: a
+ * pyenv or venv python3 earlier on PATH does not see Debian's torch.
  * `pnpm bench:train [--only mlp,cnn,resnet] [--depth N] [--width N] [--backend B] [--batch-size N] [--steps N] [--rounds N] [--workers N] [--python PATH]`
  * Random inputs through the same steppers as training (forward, loss, gradients, optimizer step).
  * Each figure is the median of `rounds` timed rounds of `steps` steps, with
  * the slowest and fastest round beside it: on a shared 2-core machine a
  * single round can be off by 20%.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +34,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: MODEL_KINDS.join(',') },
     depth: { type: 'string', default: '20' },
     width: { type: 'string', default: '16' },
-    python: { type: 'string', default: process.env.PYTHON ?? 'python3' },
+    python: { type: 'string', default: process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3') },
   },
 });
 const only = new Set(values.only.split(','));

@@ -4,6 +4,7 @@
  *
  *   pnpm --filter @fmnist/train run photo-runs-table
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot, requireRunMetrics, requireRunHistory } from '@fmnist/core/node';
@@ -15,6 +16,8 @@ const root = join(repoRoot(), 'docs', 'runs');
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const rows: string[] = [];
 for (const name of (await readdir(root)).sort()) {
+  // docs/runs also keeps other measurements (explain/): only run directories have a metrics.json.
+  if (!existsSync(join(root, name, 'metrics.json'))) continue;
   const m = await requireRunMetrics<Recipe>(join(root, name));
   if (!m.photos) continue;
   const h = await requireRunHistory(join(root, name));

@@ -24,6 +24,10 @@ export const TRAIN_USAGE = `pnpm train --model mlp|cnn|resnet [options]      pnp
   --limit N             train on N images only (quick runs)
   --epoch-images N      Fashion-MNIST images per epoch, drawn afresh each epoch (all)
   --init-from DIR       start from the weights of a run directory (fine-tuning; same layers)
+  --distill-from DIR    also learn the logits of the model in DIR (distillation; any architecture):
+                        Fashion-MNIST images score (1-A)·loss + A·T²·KL(teacher/T ‖ model/T), photos their plain loss
+  --distill-weight A    the teacher's share A, 0 to 1 (0.5)
+  --distill-temperature T  softening of both distributions, above 0 (2)
   --label-smoothing X   smooth the cross-entropy targets (0)
   --test-limit N        evaluate on the first N test images only
   --out DIR             run directory (runs/<model>-<time>)
@@ -86,6 +90,9 @@ const PARSE_CONFIG = {
     'photo-cache': { type: 'string' },
     workers: { type: 'string' },
     'init-from': { type: 'string' },
+    'distill-from': { type: 'string' },
+    'distill-weight': { type: 'string' },
+    'distill-temperature': { type: 'string' },
     'label-smoothing': { type: 'string' },
     'shuffle-seed': { type: 'string' },
     padding: { type: 'string' },

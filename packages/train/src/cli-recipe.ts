@@ -10,6 +10,7 @@ import type { PartialLoss } from './model/loss.ts';
 import { DEFAULT_MOMENTUM, OPTIMIZERS, type OptimizerName } from './parallel/flat-optimizer.ts';
 import { DEFAULT_PHOTO_AUGMENT } from './photos/augment-photo.ts';
 import type { PhotoRecipe } from './photos/photo-recipe.ts';
+import { DEFAULT_DISTILL_TEMPERATURE, DEFAULT_DISTILL_WEIGHT, type DistillRecipe } from './model/teacher.ts';
 import { defaultRecipe, type Recipe } from './recipe.ts';
 
 /**
@@ -61,6 +62,7 @@ export function recipeFromFlags(v: CliFlags, checkpoint: Checkpoint | undefined)
         ...(v['label-smoothing'] ? { labelSmoothing: numberFlag(v['label-smoothing'], 'label-smoothing', 0, false) } : {}),
         ...(v['init-from'] ? { initFrom: v['init-from'] } : {}),
         ...(v.photos !== undefined || v['with-photos'] ? { photos: photoRecipe() } : {}),
+        ...(v['distill-from'] !== undefined ? { distill: distillRecipe(v['distill-from']) } : {}),
         ...(v['partial-loss'] ? { partialLoss: partialLoss(v['partial-loss']) } : {}),
         optimizer,
         ...(optimizer === 'sgd' ? { momentum: numberFlag(v.momentum, 'momentum', base.momentum ?? DEFAULT_MOMENTUM, false) } : {}),
@@ -87,6 +89,15 @@ export function recipeFromFlags(v: CliFlags, checkpoint: Checkpoint | undefined)
     return value;
   }
 
+  function distillRecipe(from: string): DistillRecipe {
+    const weight = numberFlag(v['distill-weight'], 'distill-weight', DEFAULT_DISTILL_WEIGHT, false);
+    if (weight > 1) fail('--distill-weight must be between 0 and 1');
+    const temperature = numberFlag(v['distill-temperature'], 'distill-temperature', DEFAULT_DISTILL_TEMPERATURE, false);
+    if (temperature <= 0) fail('--distill-temperature must be above 0');
+    // Relative to the repository, as photos.dir: a --resume from another folder finds the teacher again.
+    return { from: relative(repoRoot(), userPath(from)), weight, temperature };
+  }
+
   function photoRecipe(): PhotoRecipe {
     const folds = numberFlag(v['photo-folds'], 'photo-folds', 5);
     const fold = numberFlag(v['photo-fold'], 'photo-fold', 0);
@@ -104,6 +115,8 @@ export function recipeFromFlags(v: CliFlags, checkpoint: Checkpoint | undefined)
       ...(v['photo-balance'] ? { balance: photoBalance(v['photo-balance']) } : {}),
     };
   }
+  if (v['distill-from'] === undefined && (v['distill-weight'] !== undefined || v['distill-temperature'] !== undefined))
+    fail('--distill-weight and --distill-temperature apply to --distill-from');
   if (recipe.epochs < 1 || recipe.batchSize < 1) fail('--epochs and --batch-size must be at least 1');
   if ((recipe.labelSmoothing ?? 0) >= 1) fail('--label-smoothing must be below 1');
   return recipe;

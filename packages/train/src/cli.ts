@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { SingleBar } from 'cli-progress';
 import { loadSplit, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
 import { resolvePhotoCacheDir } from './photos/cache.ts';
@@ -8,6 +9,7 @@ import { MODEL_KINDS, type ModelKind } from '@fmnist/core';
 import { buildRecipeModel, setWeightValues } from './model/recipe-model.ts';
 import { readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { loadLayersModel } from './model/artifacts.ts';
+import { checkTeacher } from './model/teacher.ts';
 import { trainRun } from './run.ts';
 import { fail, numberFlag, parseCliFlags } from './cli-flags.ts';
 import { recipeFromFlags } from './cli-recipe.ts';
@@ -60,6 +62,20 @@ if (recipe.initFrom) {
   source.dispose();
   console.log(`starting from the weights of ${recipe.initFrom}`);
 }
+let teacher: tfl.LayersModel | undefined;
+if (recipe.distill) {
+  const { from, weight, temperature } = recipe.distill;
+  // The recipe holds the folder relative to the repository (see recipeFromFlags), also under --resume.
+  teacher = await loadLayersModel(resolve(repoRoot(), from)).catch((err: unknown) =>
+    fail(`--distill-from ${from}: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  try {
+    checkTeacher(teacher);
+  } catch (err) {
+    fail(`--distill-from ${from}: ${(err as Error).message}`);
+  }
+  console.log(`distilling from ${from} (weight ${weight}, temperature ${temperature})`);
+}
 const photos = recipe.photos
   ? await loadPhotoData(recipe.photos, resolvePhotoCacheDir(v['photo-cache']), console.log).catch((err: unknown) =>
       fail(`--photos: ${err instanceof Error ? err.message : String(err)}`),
@@ -83,8 +99,10 @@ const result = await trainRun(train, test, recipe, {
   testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
   ...(initialWeights ? { initialWeights } : {}),
   ...(photos ? { photos } : {}),
+  ...(teacher ? { teacher } : {}),
   ...(checkpoint ? { resume: checkpoint } : {}),
   hooks: {
+    onTeacherLogits: (images, seconds) => console.log(`teacher logits of ${images} training images in ${seconds.toFixed(1)} s`),
     onEpochStart: (epoch, batches) => bar.start(batches, 0, { epoch: `${epoch}/${recipe.epochs}`, loss: '-', acc: '-' }),
     onBatch: (b, loss, acc) => {
       if (b % 10 === 0) bar.update(b, { loss: loss.toFixed(4), acc: acc.toFixed(4) });
@@ -98,6 +116,7 @@ const result = await trainRun(train, test, recipe, {
     },
   },
 });
+teacher?.dispose();
 if (result.metrics.photos) {
   const p = result.metrics.photos;
   console.log(

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { EpochRecord, Split } from '@fmnist/core';
 import { evaluateView } from './model/evaluate.ts';
+import { teacherLogits } from './model/teacher.ts';
 import { buildRecipeModel, setWeightValues } from './model/recipe-model.ts';
 import { gatherBatch, trainValidationViews } from './data/batches.ts';
 import type { PhotoData } from './photos/photo-data.ts';
@@ -14,6 +15,8 @@ import { learningRateAt } from './lr-schedule.ts';
 import { selectionScore } from './epoch-record.ts';
 
 export interface FitHooks {
+  /** The teacher's logits of the training images are ready (recipe.distill), after `seconds`. */
+  onTeacherLogits?(images: number, seconds: number): void;
   onEpochStart?(epoch: number, batches: number): void;
   onBatch?(batch: number, loss: number, accuracy: number): void;
   onEpochEnd?(record: EpochRecord): void;
@@ -36,6 +39,8 @@ export interface FitOptions {
   initialWeights?: Float32Array[];
   /** The photos of recipe.photos, loaded and split. */
   photos?: PhotoData;
+  /** The model of recipe.distill.from (only its logits are used, computed once here). */
+  teacher?: tfl.LayersModel;
   /** Continue from this checkpoint (its recipe must be `recipe`). */
   resume?: Checkpoint;
   /** Called after every epoch with the state to continue from. */
@@ -50,6 +55,7 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
   const initialWeights = resume?.weights ?? options.initialWeights;
   const photos = recipe.photos && options.photos ? { recipe: recipe.photos, data: options.photos } : undefined;
   if (recipe.photos && !options.photos) throw new Error('the recipe mixes in photos, but none were loaded');
+  if (recipe.distill && !options.teacher) throw new Error('the recipe distills from a teacher, but none was loaded');
   // The photo mixer's cursor is not part of a checkpoint.
   if (resume && recipe.photos) throw new Error('photo runs cannot be resumed; rerun them (they are short)');
   if (resume && resume.workers !== workers)
@@ -60,6 +66,13 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
   if (resume) mathRandom?.seek(resume.mathRandomDraws);
   const views = trainValidationViews(trainSplit, recipe.validationCount, recipe.seed, recipe.limit);
   const n = views.train.indices.length;
+  // Recomputed on a resume too: the logits are a function of the teacher and the view, both fixed by the recipe.
+  let teacher: Float32Array | undefined;
+  if (recipe.distill && options.teacher) {
+    const started = performance.now();
+    teacher = teacherLogits(options.teacher, views.train);
+    hooks.onTeacherLogits?.(n, (performance.now() - started) / 1000);
+  }
   const random = new CountingRng(shuffleSeedOf(recipe) + 1);
   const rng = random.next;
   const augment = recipe.augment ? { options: recipe.augment, rng } : undefined;
@@ -84,7 +97,7 @@ export async function fit(trainSplit: Split, recipe: Recipe, options: FitOptions
     random.seek(resume.dataDraws);
   }
   const gather = (b: number) => {
-    const base = gatherBatch(views.train, order, b * perBatch, Math.min(perEpoch, (b + 1) * perBatch), augment);
+    const base = gatherBatch(views.train, order, b * perBatch, Math.min(perEpoch, (b + 1) * perBatch), augment, teacher);
     return mixer ? mixer.append(base) : base;
   };
 

@@ -3,6 +3,7 @@ import type { ArchitectureOptions } from './model/architectures.ts';
 import type { AugmentOptions } from './data/augment.ts';
 import type { PhotoRecipe } from './photos/photo-recipe.ts';
 import type { PartialLoss } from './model/loss.ts';
+import type { DistillRecipe } from './model/teacher.ts';
 import type { OptimizerName } from './parallel/flat-optimizer.ts';
 import type { LrSchedule } from './lr-schedule.ts';
 
@@ -44,6 +45,12 @@ export interface Recipe {
   initFrom?: string;
   /** Real photos mixed into every batch (the data itself comes through FitOptions.photos). */
   photos?: PhotoRecipe;
+  /**
+   * Distillation from a trained model (the model itself comes through
+   * FitOptions.teacher): Fashion-MNIST rows also learn its softened logits,
+   * so fine-tuning on photos keeps what it knew.
+   */
+  distill?: DistillRecipe;
   /** 'adam' (absent) or 'sgd' (Nesterov momentum). */
   optimizer?: OptimizerName;
   /** SGD momentum (absent: 0.9). */

@@ -1,3 +1,4 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '@fmnist/core';
 import { saveLayersModel } from './model/artifacts.ts';
 import { forwardFlopsPerImage } from './model/flops.ts';
@@ -21,6 +22,8 @@ export interface RunOptions {
   initialWeights?: Float32Array[];
   /** The photos of recipe.photos, loaded and split; see fit(). */
   photos?: PhotoData;
+  /** The model of recipe.distill.from; see fit(). */
+  teacher?: tfl.LayersModel;
   /** Continue from this checkpoint (read from `out`); see fit(). */
   resume?: Checkpoint;
   /** Write a checkpoint into `out` after every epoch (default true). */
@@ -38,7 +41,7 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
   const mathRandom = new CountingRng(mathRandomSeed(shuffleSeedOf(recipe)));
   return withSeededMathRandom(mathRandom, async () => {
     const started = performance.now();
-    const { hooks, workers, backend, initialWeights, photos, resume } = options;
+    const { hooks, workers, backend, initialWeights, photos, teacher, resume } = options;
     const onCheckpoint = options.checkpoints === false ? undefined : (c: Checkpoint) => writeCheckpoint(options.out, c);
     const result = await fit(train, recipe, {
       hooks,
@@ -47,6 +50,7 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
       mathRandom,
       ...(initialWeights ? { initialWeights } : {}),
       ...(photos ? { photos } : {}),
+      ...(teacher ? { teacher } : {}),
       ...(resume ? { resume } : {}),
       ...(onCheckpoint ? { onCheckpoint } : {}),
     });

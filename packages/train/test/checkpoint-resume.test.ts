@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.ts';
 import { CheckpointError, readCheckpoint } from '../src/checkpoint.ts';
+import { buildRecipeModel } from '../src/model/recipe-model.ts';
 import { defaultRecipe, type Recipe } from '../src/recipe.ts';
 import { trainRun } from '../src/run.ts';
 import { syntheticSplit } from './synthetic.ts';
@@ -27,22 +29,34 @@ describe('checkpoints and --resume', () => {
   // batch norm) on a tiny ResNet-8.
   const recipe: Recipe = { ...defaultRecipe('resnet'), epochs: 3, batchSize: 50, depth: 8, width: 4, validationCount: 100 };
 
-  it.each([1, 2])(
-    'an interrupted and resumed run ends with the same weights, bit for bit, as an uninterrupted one (%i worker(s))',
-    async (workers) => {
-      const whole = join(root, `whole-${workers}`);
-      const cut = join(root, `cut-${workers}`);
-      await trainRun(train, test, recipe, { out: whole, backend: 'wasm', workers });
+  // A teacher of another architecture; a resumed run computes its logits again, as the CLI does from recipe.distill.
+  let teacher: LayersModel;
+  beforeAll(() => {
+    teacher = buildRecipeModel({ ...defaultRecipe('mlp'), seed: 7 });
+  });
+  const distilled: Recipe = { ...recipe, distill: { from: 'a teacher', weight: 0.5, temperature: 2 } };
+
+  it.each([
+    [1, 'plain', recipe],
+    [2, 'plain', recipe],
+    [2, 'distilled', distilled],
+  ] as const)(
+    'an interrupted and resumed run ends with the same weights, bit for bit, as an uninterrupted one (%i worker(s), %s)',
+    async (workers, name, recipe) => {
+      const whole = join(root, `whole-${workers}-${name}`);
+      const cut = join(root, `cut-${workers}-${name}`);
+      await trainRun(train, test, recipe, { out: whole, backend: 'wasm', workers, teacher });
       // Stop at the start of epoch 3: the checkpoint of epoch 2 is the last one written.
       const stop = {
         onEpochStart: (epoch: number) => {
           if (epoch === 3) throw new Interrupted();
         },
       };
-      await expect(trainRun(train, test, recipe, { out: cut, backend: 'wasm', workers, hooks: stop })).rejects.toBeInstanceOf(Interrupted);
+      await expect(trainRun(train, test, recipe, { out: cut, backend: 'wasm', workers, teacher, hooks: stop })).rejects.toBeInstanceOf(Interrupted);
       const halfway = await readCheckpoint(cut);
       expect(halfway.epoch).toBe(2);
-      await trainRun(train, test, halfway.recipe, { out: cut, backend: 'wasm', workers, resume: halfway });
+      expect(halfway.recipe.distill).toEqual(recipe.distill);
+      await trainRun(train, test, halfway.recipe, { out: cut, backend: 'wasm', workers, teacher, resume: halfway });
 
       const a = await readCheckpoint(whole);
       const b = await readCheckpoint(cut);

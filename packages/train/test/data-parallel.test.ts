@@ -48,6 +48,31 @@ describe('data-parallel training (gradient worker threads)', () => {
     expect(() => setWeightValues(buildRecipeModel({ ...recipe, padding: 'same' }), start)).toThrow(/needs \[/);
   });
 
+  it('distillation reaches both steppers: A = 0 trains exactly as without it, and two workers take the steps of one', async () => {
+    const split = syntheticSplit(600);
+    // Deterministic steps, as in the first test; the MLP stands in for a trained teacher (any architecture can teach).
+    const recipe: Recipe = { ...defaultRecipe('cnn'), epochs: 1, batchSize: 100, dropout: 0, convDropout: 0, padding: 'valid', validationCount: 100 };
+    const teacher = buildRecipeModel({ ...defaultRecipe('mlp'), seed: 7 });
+    const distilled = (weight: number): Recipe => ({ ...recipe, distill: { from: 'a teacher', weight, temperature: 2 } });
+    let logitsFor = 0;
+    const weightsOf = async (r: Recipe, workers: number) =>
+      (await fit(split, r, { workers, teacher, hooks: { onTeacherLogits: (n) => (logitsFor = n) } })).model
+        .getWeights()
+        .map((w) => w.dataSync() as Float32Array);
+    const maxDiff = (a: Float32Array[], b: Float32Array[]) => a.reduce((m, w, i) => w.reduce((mw, v, j) => Math.max(mw, Math.abs(v - b[i]![j]!)), m), 0);
+    const plain = await weightsOf(recipe, 1);
+    expect(logitsFor).toBe(0);
+    const zero = await weightsOf(distilled(0), 1);
+    expect(logitsFor).toBe(500);
+    zero.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(plain[i]!)));
+    const one = await weightsOf(distilled(0.5), 1);
+    const two = await weightsOf(distilled(0.5), 2);
+    // The teacher moved the weights (Adam's first steps are ~1e-3 each), and both steppers moved them alike.
+    expect(maxDiff(one, plain)).toBeGreaterThan(1e-4);
+    expect(maxDiff(two, one)).toBeLessThan(2e-5);
+    await expect(fit(split, distilled(0.5), { workers: 1 })).rejects.toThrow(/none was loaded/);
+  });
+
   it('a shuffle seed changes the batches, flips and dropout masks, and nothing else', async () => {
     const split = syntheticSplit(600);
     const recipe: Recipe = {

@@ -1,4 +1,4 @@
-import { IMAGE_PIXELS, INPUT_CONTRACT, type Split } from '@fmnist/core';
+import { IMAGE_PIXELS, INPUT_CONTRACT, NUM_CLASSES, type Split } from '@fmnist/core';
 import { augmentInto, type AugmentOptions } from './augment.ts';
 import { createRng, shuffle } from '../random.ts';
 
@@ -32,22 +32,42 @@ export interface Batch {
   /** Accept sets as bitmasks (bit c: class c counts as right); one bit for a Fashion-MNIST image. */
   accept: Uint16Array;
   size: number;
+  /**
+   * Distillation targets: the teacher's logits of each row ([size * 10]);
+   * a row of NaN has no teacher (photos) and trains on its accept set alone.
+   */
+  teacher?: Float32Array;
 }
 
-/** Gathers images [from, to) of `order` into model input, augmented when `augment` is given. */
-export function gatherBatch(view: View, order: Uint32Array, from: number, to: number, augment?: { options: AugmentOptions; rng: () => number }): Batch {
+/**
+ * Gathers images [from, to) of `order` into model input, augmented when
+ * `augment` is given. `teacher` holds the teacher's logits of every image of
+ * the view ([view size * 10], by position in view.indices, as `order` counts);
+ * given, the batch carries the rows of its images.
+ */
+export function gatherBatch(
+  view: View,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  augment?: { options: AugmentOptions; rng: () => number },
+  teacher?: Float32Array,
+): Batch {
   const size = to - from;
   const x = new Float32Array(size * IMAGE_PIXELS);
   const labels = new Int32Array(size);
   const accept = new Uint16Array(size);
+  const taught = teacher ? new Float32Array(size * NUM_CLASSES) : undefined;
   const { images, labels: allLabels } = view.split;
   for (let i = 0; i < size; i++) {
-    const idx = view.indices[order[from + i]!]!;
+    const at = order[from + i]!;
+    const idx = view.indices[at]!;
     labels[i] = allLabels[idx]!;
     accept[i] = 1 << labels[i]!;
     const src = idx * IMAGE_PIXELS;
     if (augment) augmentInto(images, src, x, i * IMAGE_PIXELS, augment.options, augment.rng);
     else for (let p = 0; p < IMAGE_PIXELS; p++) x[i * IMAGE_PIXELS + p] = images[src + p]! * INPUT_CONTRACT.scale;
+    taught?.set(teacher!.subarray(at * NUM_CLASSES, (at + 1) * NUM_CLASSES), i * NUM_CLASSES);
   }
-  return { x, labels, accept, size };
+  return { x, labels, accept, size, ...(taught ? { teacher: taught } : {}) };
 }

@@ -38,8 +38,8 @@ export type ToWorker =
       resume?: { optimizer: OptimizerState; randomDraws: number };
     }
   | { type: 'banks'; banks: GradientBanks }
-  /** Apply the pending gradient (if any), then write this shard's gradient to `bank`. */
-  | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; accept: Uint16Array }
+  /** Apply the pending gradient (if any), then write this shard's gradient to `bank`; `teacher`: the shard's rows of Batch.teacher. */
+  | { type: 'step'; apply: PendingGradient | null; bank: number; x: Float32Array; accept: Uint16Array; teacher?: Float32Array }
   | { type: 'apply'; apply: PendingGradient }
   | { type: 'weights' }
   /** Replace all weights (the trainer's averaged batch-norm statistics go back to every replica). */

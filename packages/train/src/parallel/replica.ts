@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_CHANNELS, IMAGE_HEIGHT, IMAGE_WIDTH } from '@fmnist/core';
 import type { Recipe } from '../recipe.ts';
-import { acceptHits, acceptTensor, trainingLoss } from '../model/loss.ts';
+import { acceptHits, acceptTensor, distillationLoss, teacherTensors, trainingLoss } from '../model/loss.ts';
 import { createFlatOptimizer } from './flat-optimizer.ts';
 import type { FlatOptimizer } from './flat-optimizer-interface.ts';
 
@@ -64,16 +64,22 @@ export class Replica {
     }
   }
 
-  /** Writes the summed (not averaged: the caller divides by the whole batch) gradient of a shard into `out`. */
-  gradients(x: Float32Array, acceptBits: Uint16Array, out: Float32Array): { lossSum: number; hits: number } {
+  /**
+   * Writes the summed (not averaged: the caller divides by the whole batch)
+   * gradient of a shard into `out`. With `teacher` (the shard's rows of
+   * Batch.teacher) and a recipe that distills, the loss is distillationLoss.
+   */
+  gradients(x: Float32Array, acceptBits: Uint16Array, out: Float32Array, teacher?: Float32Array): { lossSum: number; hits: number } {
     const n = acceptBits.length;
+    const { labelSmoothing = 0, partialLoss, distill } = this.recipe;
     let hits = 0;
     const { value, grads } = tf.variableGrads(() => {
       const xs = tf.tensor4d(x, [n, IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_CHANNELS]);
       const accept = acceptTensor(acceptBits);
       const logits = this.model.apply(xs, { training: true }) as tf.Tensor2D;
       hits = tf.tidy(() => acceptHits(accept, logits).dataSync()[0]!);
-      return trainingLoss(accept, logits, this.recipe.labelSmoothing ?? 0, tf.Reduction.SUM, this.recipe.partialLoss);
+      if (distill && teacher) return distillationLoss(accept, logits, teacherTensors(teacher), distill, labelSmoothing, tf.Reduction.SUM, partialLoss);
+      return trainingLoss(accept, logits, labelSmoothing, tf.Reduction.SUM, partialLoss);
     }, this.variables);
     let offset = 0;
     for (const v of this.variables) {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_PIXELS } from '@fmnist/core';
+import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
 import type { Batch } from '../data/batches.ts';
 import type { Recipe } from '../recipe.ts';
 import type { FromWorker, GradientBanks, PendingGradient, ToWorker } from './protocol.ts';
@@ -36,7 +36,7 @@ export function localStepper(model: tfl.LayersModel, recipe: Recipe, resume?: St
   const gradient = new Float32Array(replica.gradientLength);
   return {
     async step(batch, learningRate) {
-      const result = replica.gradients(batch.x, batch.accept, gradient);
+      const result = replica.gradients(batch.x, batch.accept, gradient, batch.teacher);
       replica.apply([gradient], batch.size, learningRate);
       return result;
     },
@@ -140,7 +140,9 @@ export async function parallelStepper(
           const to = Math.min(batch.size, from + shard);
           const x = batch.x.slice(from * IMAGE_PIXELS, to * IMAGE_PIXELS);
           const accept = batch.accept.slice(from, to);
-          return h.request({ type: 'step', apply: pending, bank, x, accept }, 'grads', [x.buffer, accept.buffer]);
+          const teacher = batch.teacher?.slice(from * NUM_CLASSES, to * NUM_CLASSES);
+          const transfer = [x.buffer, accept.buffer, ...(teacher ? [teacher.buffer] : [])];
+          return h.request({ type: 'step', apply: pending, bank, x, accept, ...(teacher ? { teacher } : {}) }, 'grads', transfer);
         }),
       );
       pending = { bank, batchSize: batch.size, learningRate };

@@ -57,7 +57,7 @@ port.on('message', async (msg: ToWorker) => {
         break;
       case 'step': {
         if (msg.apply) apply(msg.apply);
-        const { lossSum, hits } = replica.gradients(msg.x, msg.accept, gradientSlot(banks, msg.bank, index));
+        const { lossSum, hits } = replica.gradients(msg.x, msg.accept, gradientSlot(banks, msg.bank, index), msg.teacher);
         post({ type: 'grads', lossSum, hits });
         break;
       }

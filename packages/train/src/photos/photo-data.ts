@@ -1,4 +1,4 @@
-import { acceptMask, bytesToInput, IMAGE_PIXELS, type PhotoEntry, type PhotoSplit } from '@fmnist/core';
+import { acceptMask, bytesToInput, IMAGE_PIXELS, NUM_CLASSES, type PhotoEntry, type PhotoSplit } from '@fmnist/core';
 import type { Batch } from '../data/batches.ts';
 import type { CachedPhoto } from './cache.ts';
 import { augmentPhotoInto, type PhotoAugmentOptions } from './augment-photo.ts';
@@ -28,7 +28,11 @@ export function photoBatch(data: PhotoData, indices: readonly number[]): Batch {
   return { x, labels, accept, size: indices.length };
 }
 
-/** Appends `indices` (augmented when `augment` is given) after the images of `base`. */
+/**
+ * Appends `indices` (augmented when `augment` is given) after the images of
+ * `base`. A base with teacher logits gets rows of NaN for the photos: the
+ * teacher never saw photos, so they train on their accept sets alone.
+ */
 export function appendPhotos(
   base: Batch,
   data: PhotoData,
@@ -51,5 +55,8 @@ export function appendPhotos(
     labels[base.size + j] = data.entries[idx]!.label!;
     accept[base.size + j] = acceptMask(data.entries[idx]!.accept);
   }
-  return { x, labels, accept, size };
+  if (!base.teacher) return { x, labels, accept, size };
+  const teacher = new Float32Array(size * NUM_CLASSES).fill(Number.NaN);
+  teacher.set(base.teacher);
+  return { x, labels, accept, size, teacher };
 }

@@ -24,7 +24,7 @@ export function recipeLine(r: Recipe): string {
   const photos = r.photos
     ? `; real photos from ${r.photos.dir}: ${Math.round(100 * r.photos.ratio)}% of every batch, photo augmentation ${r.photos.augment ? 'on' : 'off'}${r.photos.balance === 'sqrt' ? ', classes drawn by 1/sqrt(count)' : ''}, fold ${r.photos.fold} of ${r.photos.folds} validates`
     : '';
-  return `${architecture}${r.epochs} epochs, batch ${r.batchSize}, ${optimizer} lr ${r.learningRate} (${r.lrSchedule})${r.weightDecay ? `, weight decay ${r.weightDecay}` : ''}${layers}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${photos}`;
+  return `${architecture}${r.epochs} epochs, batch ${r.batchSize}, ${optimizer} lr ${r.learningRate} (${r.lrSchedule})${r.weightDecay ? `, weight decay ${r.weightDecay}` : ''}${layers}, augmentation ${aug}, seed ${r.seed}${r.shuffleSeed !== undefined ? ` (shuffle seed ${r.shuffleSeed})` : ''}, validation ${r.validationCount}${r.limit ? `, limit ${r.limit}` : ''}${r.epochImages ? `, ${r.epochImages} images an epoch` : ''}${r.labelSmoothing ? `, label smoothing ${r.labelSmoothing}` : ''}${r.initFrom ? `, fine-tuned from ${r.initFrom}` : ''}${r.distill ? `, distilled from ${r.distill.from} (weight ${r.distill.weight}, T ${r.distill.temperature})` : ''}${photos}`;
 }
 
 export function metricsSection(m: ClassificationMetrics): string {
