@@ -8,7 +8,7 @@
  * Usage: pnpm bench:abuse [--cases 1,2,3,4,5,6 --seconds 15 --settle 30 --models DIR]
  * The server runs under jemalloc where installed (src/allocator.ts); SERVE_ALLOCATOR=system compares with the system allocator.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -20,7 +20,7 @@ import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
 import { attackSummary, loop, percentile, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
-import { autocannon, serverArgs, start, stop, testImagePng } from './load-harness.ts';
+import { autocannon, cpuSeconds, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -205,6 +205,21 @@ const cases: Record<string, { name: string; prepare: () => Promise<Attack> }> = 
   },
 };
 
+/** The server's event-loop delay since the last scrape of /metrics (prom-client's monitor, 10 ms resolution), in ms. */
+async function eventLoopLag(base: string): Promise<{ max: number; p99: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const read = (name: string) => Math.round(1000 * Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? Number.NaN));
+  return { max: read('nodejs_eventloop_lag_max_seconds'), p99: read('nodejs_eventloop_lag_p99_seconds') };
+}
+
+/** All cores' busy and total time so far (Linux /proc/stat, clock ticks): how saturated the machine is, attackers included. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3]! + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
 console.log(
   `bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS again ${settle} s after it; allocator: ${process.env.SERVE_ALLOCATOR === 'system' ? 'system (SERVE_ALLOCATOR=system)' : 'jemalloc where installed (src/allocator.ts)'}`,
 );
@@ -224,7 +239,12 @@ try {
     const probe = await startProbe(base, pngPath);
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
+    // A scrape resets prom-client's event-loop delay histogram: the next one covers the attack alone.
+    await fetch(`${base}/metrics`).then((r) => r.text());
+    const cpu0 = { server: cpuSeconds(pid), machine: machineTicks() };
     const { samples, note } = await attack(base);
+    const lag = await eventLoopLag(base);
+    const cpu1 = { server: cpuSeconds(pid), machine: machineTicks() };
     await new Promise((r) => setTimeout(r, 1000)); // the probe's last overlap with the attack
     const probed = await probe.stop();
     await new Promise((r) => setTimeout(r, settle * 1000));
@@ -237,6 +257,10 @@ try {
     console.log(`  ${probeSummary(probed.classify, probed.health)}`);
     console.log(`  ${attackSummary(samples)}`);
     if (note) console.log(`  ${note}`);
+    const busy = (cpu1.machine.busy - cpu0.machine.busy) / Math.max(1, cpu1.machine.total - cpu0.machine.total);
+    console.log(
+      `  during the attack: the server's event loop delayed at most ${lag.max} ms (p99 ${lag.p99} ms); the server used ${(cpu1.server - cpu0.server).toFixed(1)} CPU s, the machine's cores were ${(100 * busy).toFixed(0)}% busy`,
+    );
     console.log(
       `  RSS before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${settle} s after ${after.toFixed(0)} MB (${(((after - before) / before) * 100).toFixed(0)}%; target within 25%)`,
     );
