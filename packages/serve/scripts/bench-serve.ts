@@ -15,7 +15,7 @@
  * Needs FMNIST_DIR (or data/fashion-mnist) for the evaluation and the PNGs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { preprocessImage } from '@fmnist/core';
 import { loadSplit, repoRoot, resolveDataDir, resolveSamplePhotoDir, SHIPPED_MODELS } from '@fmnist/core/node';
 import { decodeImage } from '../src/decode.ts';
 import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
-import { autocannon, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
+import { autocannon, cpuSeconds, fmt, loadTest, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -88,11 +88,10 @@ const photoSource = existsSync(samplePhoto)
 const photo = await photoSource.resize(1000, 1000, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
 /** The server's CPU time so far (all its threads), in ms; undefined off Linux. */
+/** The server's CPU time so far in ms (load-harness's cpuSeconds), or undefined where /proc cannot tell. */
 function cpuMs(pid: number | undefined): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 per second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return pid === undefined ? undefined : cpuSeconds(pid) * 1000;
   } catch {
     return undefined;
   }
