@@ -22,7 +22,7 @@ export interface Limits {
   evalConcurrency: number;
   /** Evaluations waiting; more are shed with 503. */
   evalQueue: number;
-  /** Request bodies being received at once, in bytes (by Content-Length; a chunked body counts as maxBodyBytes); 503 beyond. */
+  /** Request bodies being received at once, in bytes (by Content-Length, bodies of 32 kB or less not counted; a chunked body counts as maxBodyBytes); 503 beyond. */
   maxInflightBodyBytes: number;
 }
 
@@ -123,7 +123,7 @@ export const LIMIT_FLAGS: LimitFlag[] = [
     MB,
     1,
     65_536,
-    'request bodies being received at once, in MB (503 beyond)',
+    'request bodies over 32 kB being received at once, in MB (503 beyond)',
   ),
   flag('max-pixels-mp', 'MAX_PIXELS_MP', 'decode', 'maxPixels', MP, 1, 1000, 'pixel cap for JPEG, PNG, GIF, TIFF in megapixels (422 beyond)'),
   flag('max-avif-mp', 'MAX_AVIF_MP', 'decode', 'maxPixelsAvif', MP, 1, 1000, 'pixel cap for AVIF/HEIF in megapixels'),
