@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 export interface Sample {
   ms: number;
   status: number; // 0: no answer (network error or 15 s timeout)
+  /** The probe's samples: when the request was sent, in ms since the probe started. */
+  at?: number;
 }
 
 export const percentile = (xs: number[], p: number): number => {
@@ -41,11 +43,15 @@ export class Probe {
   ) {}
 
   start(): void {
+    const started = performance.now();
     this.timer = setInterval(() => {
+      const at = performance.now() - started;
       this.track(
-        timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }).then((s) => void this.classify.push(s)),
+        timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }).then(
+          (s) => void this.classify.push({ ...s, at }),
+        ),
       );
-      this.track(timed(`${this.base}/healthz`).then((s) => void this.health.push(s)));
+      this.track(timed(`${this.base}/healthz`).then((s) => void this.health.push({ ...s, at })));
     }, 100);
   }
 
@@ -77,6 +83,14 @@ export function probeSummary(c: Sample[], h: Sample[]): string {
     h.map((s) => s.ms),
     99,
   ).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
+}
+
+/** When the probe's slow answers were asked (s since the probe started) and how long they took: bursts, or spread out. */
+export function slowSamples(samples: Sample[], overMs: number, most = 12): string {
+  const slow = samples.filter((s) => s.ms > overMs && s.at !== undefined).sort((a, b) => a.at! - b.at!);
+  if (slow.length === 0) return `none over ${overMs} ms`;
+  const shown = slow.slice(0, most).map((s) => `${(s.at! / 1000).toFixed(1)} s: ${s.ms.toFixed(0)} ms`);
+  return `${slow.length} over ${overMs} ms, asked at ${shown.join(', ')}${slow.length > most ? ', ...' : ''}`;
 }
 
 /** Resident memory of a process, in MB (Linux /proc). */

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadSplit, repoRoot, resolveDataDir } from '@fmnist/core/node';
 import { avifClaiming, idxBomb, idxPair, multipart, photoJpeg, pngClaiming, pngWithEmptyChunks } from '../test/attacks.ts';
 import { serveFixtureWeights, writeFixtureModels } from '@fmnist/export/test/fixture-model';
-import { attackSummary, loop, percentile, probeSummary, rssMb, serverFaults, timed, type Sample } from './abuse-probe.ts';
+import { attackSummary, loop, percentile, probeSummary, rssMb, serverFaults, slowSamples, timed, type Sample } from './abuse-probe.ts';
 import { autocannon, cpuSeconds, serverArgs, start, stop, testImagePng } from './load-harness.ts';
 
 const { values } = parseArgs({
@@ -255,6 +255,7 @@ try {
     await stop(server.child);
     console.log(`\ncase ${id}: ${c.name}`);
     console.log(`  ${probeSummary(probed.classify, probed.health)}`);
+    console.log(`  slow /healthz answers: ${slowSamples(probed.health, 50)}`);
     console.log(`  ${attackSummary(samples)}`);
     if (note) console.log(`  ${note}`);
     const busy = (cpu1.machine.busy - cpu0.machine.busy) / Math.max(1, cpu1.machine.total - cpu0.machine.total);
