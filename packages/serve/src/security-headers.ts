@@ -36,7 +36,7 @@ export const CONTENT_SECURITY_POLICY_VALUE = Object.entries(CONTENT_SECURITY_POL
  * the handler runs, which Node merges into whatever response is written:
  * setting them on the finished Response, as hono's secureHeaders does,
  * turns @hono/node-server's plain-object response into a web Headers
- * object, about 5% of a 28x28 request's cost. Elsewhere (app.request in
+ * object for every answer (seen in CPU profiles of the 28x28 path). Elsewhere (app.request in
  * tests, other runtimes) hono's middleware sets the same two.
  */
 export function securityHeaders(): MiddlewareHandler {
