@@ -39,7 +39,7 @@ const rates = new Map<string, number[]>();
 const cpu = new Map<string, number[]>();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-console.log(`new: ${repoRoot()} vs old: ${values.other}; ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections`);
+console.log(`new: this checkout vs old: ${values.other}; ${values.rounds} rounds of ${values.duration} s at ${values.connections} connections`);
 for (let round = 1; round <= Number(values.rounds); round++) {
   const order = round % 2 === 1 ? (['old', 'new'] as const) : (['new', 'old'] as const);
   const line: string[] = [];

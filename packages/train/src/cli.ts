@@ -66,13 +66,11 @@ let teacher: tfl.LayersModel | undefined;
 if (recipe.distill) {
   const { from, weight, temperature } = recipe.distill;
   // The recipe holds the folder relative to the repository (see recipeFromFlags), also under --resume.
-  teacher = await loadLayersModel(resolve(repoRoot(), from)).catch((err: unknown) =>
-    fail(`--distill-from ${from}: ${err instanceof Error ? err.message : String(err)}`),
-  );
   try {
+    teacher = await loadLayersModel(resolve(repoRoot(), from));
     checkTeacher(teacher);
   } catch (err) {
-    fail(`--distill-from ${from}: ${(err as Error).message}`);
+    fail(`--distill-from ${from}: ${err instanceof Error ? err.message : String(err)}`);
   }
   console.log(`distilling from ${from} (weight ${weight}, temperature ${temperature})`);
 }
