@@ -51,29 +51,3 @@ export function guardConnections(server: Server, limits: ConnectionLimits, metri
     setTimeout(() => socket.destroy(), 1000).unref();
   });
 }
-
-/** How long a closing connection keeps reading (and dropping) what its client still sends: nginx's lingering_timeout is 5 s. */
-const LINGER_MS = 2000;
-
-/**
- * A staged close (RFC 9112 section 9.6) for every connection Node closes
- * after a response with `Connection: close`: the server finishes its answer
- * and half-closes, then reads and drops what the client is still sending
- * until the client closes too or LINGER_MS passes. Closing at once, with
- * part of a refused upload unread, makes the kernel answer the client's
- * next bytes with a reset, and a reset discards the refusal the client has
- * not read yet: it sees ECONNRESET instead of the 413 or 422 that says why.
- * The bytes are dropped as they arrive, so lingering costs time, not memory.
- */
-export function lingerOnClose(server: Server, lingerMs = LINGER_MS): void {
-  server.on('connection', (socket: Socket) => {
-    // Node's HTTP server closes a `Connection: close` response's socket with destroySoon (end, then destroy).
-    socket.destroySoon = function lingeringClose(this: Socket): void {
-      if (this.writable) this.end();
-      const stop = () => this.destroy();
-      this.once('end', stop);
-      setTimeout(stop, lingerMs).unref();
-      this.resume();
-    };
-  });
-}

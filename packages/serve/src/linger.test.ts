@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openRequest, readUntilClose } from '../test/raw-http.ts';
+import { lingerOnClose, type LingerCount } from './linger.ts';
+
+/** A server that refuses every request from its head alone, as the body budget does, and closes the connection. */
+async function refusingServer(lingerMs: number, maxLingering: number): Promise<{ url: string; count: LingerCount }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+    res.end('{"error":{"code":"queue_full"}}');
+  });
+  const count = lingerOnClose(server, lingerMs, maxLingering);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  current = server;
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count };
+}
+
+const MB = 1024 * 1024;
+const opened: Socket[] = [];
+let current: Server | undefined;
+afterEach(async () => {
+  for (const s of opened.splice(0)) s.destroy();
+  await new Promise((r) => current?.close(r) ?? r(undefined));
+  current = undefined;
+});
+
+describe('lingerOnClose', () => {
+  it('lets at most maxLingering refused connections linger; the rest close at once', async () => {
+    const { url, count } = await refusingServer(5000, 2);
+    const clients = await Promise.all(
+      Array.from({ length: 5 }, () => openRequest(url, `POST /upload HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${20 * MB}`)),
+    );
+    opened.push(...clients);
+    const closed = new Set<Socket>();
+    for (const c of clients) {
+      c.on('error', () => {});
+      c.on('close', () => closed.add(c));
+      // Most of a body that will never end: a lingering connection waits for the client or its 5 s.
+      c.write(Buffer.alloc(4 * MB, 0x41));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(count.peak).toBe(2);
+    expect(count.lingering).toBe(2);
+    expect(closed.size).toBe(3);
+  });
+
+  it('drains a lone refused client that reads late, so it reads the refusal instead of a reset', async () => {
+    const { url, count } = await refusingServer(2000, 16);
+    const socket = await openRequest(url, `POST /upload HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${3 * MB}`);
+    opened.push(socket);
+    socket.pause();
+    socket.write(Buffer.alloc(3 * MB, 0x41));
+    await new Promise((r) => setTimeout(r, 500));
+    let reset = false;
+    socket.on('error', () => (reset = true));
+    socket.resume();
+    const answer = await readUntilClose(socket, 5000);
+    expect(answer.status).toBe(503);
+    expect(reset).toBe(false);
+    expect(count.peak).toBe(1);
+    expect(count.lingering).toBe(0);
+  });
+});
