@@ -40,7 +40,10 @@ export function lingerOnClose(server: Server, lingerMs = LINGER_MS, maxLingering
     // Node's HTTP server closes a `Connection: close` response's socket with destroySoon (end, then destroy).
     const closeAtOnce = socket.destroySoon.bind(socket);
     socket.destroySoon = function lingeringClose(this: Socket): void {
-      if (count.lingering >= maxLingering || !this.readable) return closeAtOnce();
+      if (count.lingering >= maxLingering || !this.readable) {
+        closeAtOnce();
+        return;
+      }
       count.lingering += 1;
       count.peak = Math.max(count.peak, count.lingering);
       this.once('close', () => (count.lingering -= 1));
