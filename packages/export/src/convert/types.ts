@@ -86,7 +86,16 @@ export type TraceEntry =
       strides: [number, number];
       pads: number[];
     }
-  | { kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices: string }
+  | {
+      kind: 'maxPooling2d';
+      layerName: string;
+      input: TensorState;
+      output: TensorState;
+      indices: string;
+      kernelShape: [number, number];
+      strides: [number, number];
+      pads: number[];
+    }
   | { kind: 'flatten'; layerName: string; input: TensorState; output: TensorState; transposed: boolean }
   | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName }
   | { kind: 'add'; layerName: string; inputs: TensorState[]; output: TensorState }

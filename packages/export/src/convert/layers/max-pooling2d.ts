@@ -23,18 +23,10 @@ export function emitMaxPooling2D(op: MaxPooling2DOp, ctx: EmitContext, x: Tensor
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
   // The backward pass routes each gradient to the window's argmax: ONNX MaxPool's optional Indices output.
   const indices = ctx.trace ? ctx.graph.uniqueName(`${layer.name}/indices`) : undefined;
-  ctx.graph.addNode(
-    'MaxPool',
-    [x.name],
-    indices ? [out, indices] : [out],
-    {
-      kernel_shape: op.poolSize,
-      strides: op.strides,
-      pads: [rows.before, cols.before, rows.after, cols.after],
-    },
-    `${layer.name}/MaxPool`,
-  );
+  const pads = [rows.before, cols.before, rows.after, cols.after];
+  ctx.graph.addNode('MaxPool', [x.name], indices ? [out, indices] : [out], { kernel_shape: op.poolSize, strides: op.strides, pads }, `${layer.name}/MaxPool`);
   const y: TensorState = { name: out, layout: 'spatial', shape: [rows.out, cols.out, c] };
-  if (indices) ctx.trace?.push({ kind: 'maxPooling2d', layerName: layer.name, input: x, output: y, indices });
+  if (indices)
+    ctx.trace?.push({ kind: 'maxPooling2d', layerName: layer.name, input: x, output: y, indices, kernelShape: op.poolSize, strides: op.strides, pads });
   return y;
 }
