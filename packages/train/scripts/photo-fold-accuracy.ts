@@ -1,0 +1,44 @@
+/**
+ * A trained model's accuracy on one fold of the photographer-grouped photo
+ * split, the same folds photo-cv.ts uses (5 folds, split seed 42): for a
+ * Fashion-MNIST model shipped without photo tuning, the figure its row in
+ * the README shows beside the photo-tuned ones.
+ *   pnpm --filter @fmnist/train exec tsx scripts/photo-fold-accuracy.ts --model ../../models/resnet [--fold 0 --folds 5 --split-seed 42 --photos DIR]
+ */
+import { parseArgs } from 'node:util';
+import { bytesToInput, IMAGE_PIXELS, NUM_CLASSES, argmaxRows, photographerFolds, photoMetrics } from '@fmnist/core';
+import { readPhotoSet, resolvePhotoDir, userPath } from '@fmnist/core/node';
+import { selectBackend } from '../src/backend/select.ts';
+import { loadLayersModel } from '../src/model/artifacts.ts';
+import { predictInputs } from '../src/model/evaluate.ts';
+import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    fold: { type: 'string', default: '0' },
+    folds: { type: 'string', default: '5' },
+    'split-seed': { type: 'string', default: '42' },
+    photos: { type: 'string' },
+  },
+});
+if (!values.model) throw new Error('usage: photo-fold-accuracy.ts --model RUN_DIR [--fold 0 --folds 5 --split-seed 42 --photos DIR]');
+const fold = Number(values.fold);
+const set = await readPhotoSet(values.photos ? userPath(values.photos) : resolvePhotoDir());
+const foldOf = photographerFolds(set.entries, Number(values.folds), Number(values['split-seed']));
+const picked = [...foldOf.keys()].filter((i) => foldOf[i] === fold);
+if (picked.length === 0) throw new Error(`fold ${fold} is empty: there are ${values.folds} folds, numbered from 0`);
+
+await selectBackend('wasm');
+const { photos } = await loadCachedPhotos(set, { cacheDir: resolvePhotoCacheDir() });
+const x = new Float32Array(picked.length * IMAGE_PIXELS);
+picked.forEach((p, j) => bytesToInput(photos[p]!.pixels, x.subarray(j * IMAGE_PIXELS, (j + 1) * IMAGE_PIXELS)));
+const predicted = argmaxRows(predictInputs(await loadLayersModel(userPath(values.model)), x, picked.length), NUM_CLASSES);
+const m = photoMetrics(
+  picked.map((i) => set.entries[i]!),
+  predicted,
+);
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+console.log(
+  `${values.model} on photo fold ${fold} of ${values.folds} (split seed ${values['split-seed']}, ${picked.length} photos): accept-top1 ${pct(m.acceptTop1)}, strict top-1 ${pct(m.strictTop1)}`,
+);
