@@ -3,11 +3,14 @@
  * split, the same folds photo-cv.ts uses (5 folds, split seed 42): for a
  * Fashion-MNIST model shipped without photo tuning, the figure its row in
  * the README shows beside the photo-tuned ones.
- *   pnpm --filter @fmnist/train exec tsx scripts/photo-fold-accuracy.ts --model ../../models/resnet [--fold 0 --folds 5 --split-seed 42 --photos DIR]
+ *   pnpm --filter @fmnist/train exec tsx scripts/photo-fold-accuracy.ts --model ../../models/resnet [--fold 0 --folds 5 --split-seed 42 --photos DIR] [--json FILE]
+ * --json writes the figures beside the model (models/resnet/photo-fold0.json), where the doc test reads them.
  */
+import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToInput, IMAGE_PIXELS, NUM_CLASSES, argmaxRows, photographerFolds, photoMetrics } from '@fmnist/core';
-import { readPhotoSet, resolvePhotoDir, userPath } from '@fmnist/core/node';
+import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     folds: { type: 'string', default: '5' },
     'split-seed': { type: 'string', default: '42' },
     photos: { type: 'string' },
+    json: { type: 'string' },
   },
 });
 if (!values.model) throw new Error('usage: photo-fold-accuracy.ts --model RUN_DIR [--fold 0 --folds 5 --split-seed 42 --photos DIR]');
@@ -42,3 +46,15 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 console.log(
   `${values.model} on photo fold ${fold} of ${values.folds} (split seed ${values['split-seed']}, ${picked.length} photos): accept-top1 ${pct(m.acceptTop1)}, strict top-1 ${pct(m.strictTop1)}`,
 );
+if (values.json) {
+  const figures = {
+    model: values.model,
+    fold,
+    folds: Number(values.folds),
+    splitSeed: Number(values['split-seed']),
+    photos: picked.length,
+    acceptTop1: m.acceptTop1,
+    strictTop1: m.strictTop1,
+  };
+  await writeFile(userPath(values.json), `${JSON.stringify(figures, null, 2)}\n`);
+}

@@ -146,16 +146,15 @@ describe("README.md: the shipped models' table", () => {
     expect(bare(row![2]!)).toBe(pct(run(join('models', name)).metrics.accuracy));
   });
 
-  it('the photo figures: the photo-tuned models from their metrics.json, cnn and resnet from their CVs (fold 0)', () => {
+  it('the photo figures: the photo-tuned models from their metrics.json, cnn from its CV and resnet from its own fold-0 figures', () => {
     const photo = (name: string) => bare(rowOf(name)![3]!);
     for (const tuned of ['resnet-photo', 'cnn-photo']) expect(photo(tuned), tuned).toBe(pct(run(`models/${tuned}`).metrics.photos!.validation.acceptTop1, 1));
-    for (const [name, doc] of [
-      ['cnn', 'docs/photo-cv.json'],
-      ['resnet', 'docs/photo-cv-resnet.json'],
-    ] as const) {
-      const cv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>(doc);
-      expect(cv.startingModel.path).toBe(`models/${name}`);
-      expect(photo(name), name).toBe(pct(cv.startingModel.acceptTop1.folds[0]!, 1));
-    }
+    const cv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>('docs/photo-cv.json');
+    expect(cv.startingModel.path).toBe('models/cnn');
+    expect(photo('cnn'), 'cnn').toBe(pct(cv.startingModel.acceptTop1.folds[0]!, 1));
+    // The ResNet's CV started from the weights shipped before the 22-epoch run: its figures are measured beside the model.
+    const resnet = json<{ model: string; fold: number; acceptTop1: number }>('models/resnet/photo-fold0.json');
+    expect([resnet.model, resnet.fold]).toEqual(['models/resnet', 0]);
+    expect(photo('resnet'), 'resnet').toBe(pct(resnet.acceptTop1, 1));
   });
 });
