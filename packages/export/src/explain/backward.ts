@@ -12,7 +12,7 @@ import { traceInputs, type TensorState, type TraceEntry } from '../convert/types
  *  - ReLU: the gradient passes where the activation is > 0 (tfjs: dy * step(x)), as a Mul by that mask cast
  *    to float: onnxruntime runs the Mul in its blocked (NCHWc) layout beside the convolutions, where a Where
  *    had the gradient reordered out of it and back; the maps are bit-identical and a whole explanation runs
- *    faster (docs/benchmarks.md, "Explanation graphs"). A masked negative gradient becomes -0, not 0:
+ *    faster (docs/benchmarks.md, "Explanation graphs (session 11)"). A masked negative gradient becomes -0, not 0:
  *    equal in every sum and comparison downstream.
  *  - Dense: dy · Wᵀ (Gemm transB) with the very kernel initializer of the forward pass.
  *  - Conv, stride 1, more than one input channel: a Conv of the gradient with the kernel flipped in space
