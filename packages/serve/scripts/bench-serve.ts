@@ -87,7 +87,6 @@ const photoSource = existsSync(samplePhoto)
   : sharp(Buffer.from(new Uint8Array(500 * 500 * 3).map((_, i) => 120 + ((i * 7919) % 97))), { raw: { width: 500, height: 500, channels: 3 } });
 const photo = await photoSource.resize(1000, 1000, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
-/** The server's CPU time so far (all its threads), in ms; undefined off Linux. */
 /** The server's CPU time so far in ms (load-harness's cpuSeconds), or undefined where /proc cannot tell. */
 function cpuMs(pid: number | undefined): number | undefined {
   try {

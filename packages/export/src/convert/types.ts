@@ -72,30 +72,25 @@ export interface EmitContext {
   trace?: TraceEntry[];
 }
 
+/** A convolution's or pooling's window over the input, as ONNX states it (pads: top, left, bottom, right). */
+export interface SlidingWindow {
+  kernelShape: [number, number];
+  strides: [number, number];
+  pads: number[];
+}
+
 /** One emitted op as the backward pass sees it; `output` is after any fused activation. */
 export type TraceEntry =
   | { kind: 'dense'; layerName: string; input: TensorState; output: TensorState; kernel: string; activation: ActivationName }
-  | {
+  | ({
       kind: 'conv2d';
       layerName: string;
       input: TensorState;
       output: TensorState;
       kernel: string;
       activation: ActivationName;
-      kernelShape: [number, number];
-      strides: [number, number];
-      pads: number[];
-    }
-  | {
-      kind: 'maxPooling2d';
-      layerName: string;
-      input: TensorState;
-      output: TensorState;
-      indices: string;
-      kernelShape: [number, number];
-      strides: [number, number];
-      pads: number[];
-    }
+    } & SlidingWindow)
+  | ({ kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices: string } & SlidingWindow)
   | { kind: 'flatten'; layerName: string; input: TensorState; output: TensorState; transposed: boolean }
   | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName }
   | { kind: 'add'; layerName: string; inputs: TensorState[]; output: TensorState }
