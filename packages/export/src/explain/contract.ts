@@ -57,9 +57,9 @@ export interface ExplanationChoice {
  * on cnn (1.94x vs 1.88x) and mlp (22.96x vs 22.84x), the logit on cnn-photo
  * (1.76x vs 1.73x). On the ResNet, whose global-average-pooling head makes
  * Grad-CAM exact class activation mapping, Grad-CAM of the log-probability
- * wins (1.72x, against 1.67x for positive gradient x input). The photo-tuned ResNet
- * turns that round: positive gradient x input of the log-probability 1.76x, Grad-CAM 1.51x
- * (1.72x and 1.50x for the logit). The graph records its choice in its metadata
+ * wins (1.79x, against 1.54x for positive gradient x input). The photo-tuned ResNet
+ * turns that round: positive gradient x input of the log-probability 1.59x, Grad-CAM 1.43x
+ * (1.54x and 1.48x for the logit). The graph records its choice in its metadata
  * (`explanation.target`, `explanation.default_method`).
  */
 export const SHIPPED_EXPLANATIONS: Readonly<Record<ShippedModel, ExplanationChoice>> = {
