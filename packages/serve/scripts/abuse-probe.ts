@@ -113,7 +113,7 @@ export function attackSummary(samples: Sample[]): string {
   const timing = refused.length
     ? `refused ones answered in p50 ${percentile(refused, 50).toFixed(0)} ms, p99 ${percentile(refused, 99).toFixed(0)} ms, max ${Math.max(...refused).toFixed(0)} ms (target <= 2000)`
     : refusedSamples.length
-      ? 'refused ones not timed one by one (see the load generator\'s latencies)'
+      ? "refused ones not timed one by one (see the load generator's latencies)"
       : 'none refused';
   return `attack requests ${samples.length} (${list}); ${timing}`;
 }
