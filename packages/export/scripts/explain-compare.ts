@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { EXPLAIN_INPUTS, IMAGE_PIXELS, TOP_CLASS } from '@fmnist/core';
+import { bytesToInput, EXPLAIN_INPUTS, IMAGE_PIXELS, onnxInputDims, TOP_CLASS } from '@fmnist/core';
 import { loadSplit, resolveDataDir } from '@fmnist/core/node';
 
 const { values, positionals } = parseArgs({
@@ -24,9 +24,9 @@ if (a.outputNames.join() !== b.outputNames.join()) throw new Error(`the graphs' 
 const largest = new Map<string, number>(a.outputNames.map((name) => [name, 0]));
 for (let from = 0; from < images; from += batch) {
   const n = Math.min(batch, images - from);
-  const x = Float32Array.from(split.images.subarray(from * IMAGE_PIXELS, (from + n) * IMAGE_PIXELS), (v) => v / 255);
+  const x = bytesToInput(split.images.subarray(from * IMAGE_PIXELS, (from + n) * IMAGE_PIXELS));
   const feeds = {
-    [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', x, [n, 1, 28, 28]),
+    [EXPLAIN_INPUTS.image]: new ort.Tensor('float32', x, onnxInputDims(n)),
     [EXPLAIN_INPUTS.class]: new ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(TOP_CLASS)), [n]),
   };
   const [ra, rb] = [await a.run(feeds), await b.run(feeds)];

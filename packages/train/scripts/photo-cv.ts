@@ -18,11 +18,9 @@ import {
   acceptMask,
   accepts,
   argmaxRows,
-  bytesToInput,
   confidences,
   expectedCalibrationError,
   fitTemperature,
-  IMAGE_PIXELS,
   NUM_CLASSES,
   photographerFolds,
   photoMetrics,
@@ -35,6 +33,7 @@ import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
+import { photoInputs } from '../src/photos/photo-data.ts';
 
 const split = process.argv.indexOf('--');
 const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
@@ -89,16 +88,8 @@ const set = await readPhotoSet(photoDir);
 const foldOf = photographerFolds(set.entries, folds, seed);
 const runs = await Promise.all([...Array(folds).keys()].map(async (f) => requireRunMetrics<Recipe>(join(out, `fold-${f}`))));
 
-// Every photo's inputs, once.
 await selectBackend('wasm');
 const { photos } = await loadCachedPhotos(set, { cacheDir: resolvePhotoCacheDir() });
-const x = new Float32Array(photos.length * IMAGE_PIXELS);
-photos.forEach((p, i) => bytesToInput(p.pixels, x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)));
-const inputsOf = (idx: number[]) => {
-  const rows = new Float32Array(idx.length * IMAGE_PIXELS);
-  idx.forEach((i, j) => rows.set(x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), j * IMAGE_PIXELS));
-  return rows;
-};
 
 // Out-of-fold logits of the fine-tuned models (each fold's saved model on its own validation photos), pooled.
 const logits = new Float32Array(set.entries.length * NUM_CLASSES);
@@ -107,11 +98,11 @@ for (let f = 0; f < folds; f++) {
   const idx = [...foldOf.keys()].filter((i) => foldOf[i] === f);
   if (runs[f]!.photos!.validationPhotos !== idx.length)
     throw new Error(`fold ${f} validated ${runs[f]!.photos!.validationPhotos} photos, the split has ${idx.length}: the runs used another split`);
-  const foldLogits = predictInputs(await loadLayersModel(join(out, `fold-${f}`)), inputsOf(idx), idx.length);
+  const foldLogits = predictInputs(await loadLayersModel(join(out, `fold-${f}`)), photoInputs(photos, idx), idx.length);
   idx.forEach((i, j) => logits.set(foldLogits.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES), i * NUM_CLASSES));
 }
 const tuned = argmaxRows(logits, NUM_CLASSES);
-const base = argmaxRows(predictInputs(await loadLayersModel(userPath(initFrom)), x, photos.length), NUM_CLASSES);
+const base = argmaxRows(predictInputs(await loadLayersModel(userPath(initFrom)), photoInputs(photos, [...photos.keys()]), photos.length), NUM_CLASSES);
 
 // Calibration per fold: fitted on the fold itself (as a shipped run does), and cross-fitted on the other folds' photos (an honest estimate).
 const labelled = set.entries.map((e) => e.accept.length > 0);

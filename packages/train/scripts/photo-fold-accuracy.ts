@@ -9,12 +9,13 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesToInput, IMAGE_PIXELS, NUM_CLASSES, argmaxRows, photographerFolds, photoMetrics } from '@fmnist/core';
+import { NUM_CLASSES, argmaxRows, photographerFolds, photoMetrics } from '@fmnist/core';
 import { readPhotoSet, repoRoot, resolvePhotoDir, userPath } from '@fmnist/core/node';
 import { selectBackend } from '../src/backend/select.ts';
 import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
+import { photoInputs } from '../src/photos/photo-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +36,7 @@ if (picked.length === 0) throw new Error(`fold ${fold} is empty: there are ${val
 
 await selectBackend('wasm');
 const { photos } = await loadCachedPhotos(set, { cacheDir: resolvePhotoCacheDir() });
-const x = new Float32Array(picked.length * IMAGE_PIXELS);
-picked.forEach((p, j) => bytesToInput(photos[p]!.pixels, x.subarray(j * IMAGE_PIXELS, (j + 1) * IMAGE_PIXELS)));
-const predicted = argmaxRows(predictInputs(await loadLayersModel(userPath(values.model)), x, picked.length), NUM_CLASSES);
+const predicted = argmaxRows(predictInputs(await loadLayersModel(userPath(values.model)), photoInputs(photos, picked), picked.length), NUM_CLASSES);
 const m = photoMetrics(
   picked.map((i) => set.entries[i]!),
   predicted,

@@ -23,6 +23,11 @@ interface Metrics {
   trainImagesPerSecond: number;
   photos?: { validation: { acceptTop1: number } };
 }
+/** What the README reads of a photo cross-validation (scripts/photo-cv.ts). */
+interface PhotoCv {
+  startingModel: { path: string; acceptTop1: { folds: number[] } };
+  fineTuned: { acceptTop1: { mean: number; std: number } };
+}
 interface History {
   epochs: { epoch: number; accuracy: number; valAccuracy: number; seconds: number; imagesPerSecond: number }[];
 }
@@ -149,14 +154,14 @@ describe("README.md: the shipped models' table", () => {
   it('the photo figures: the photo-tuned models from their metrics.json, cnn from its CV and resnet from its own fold-0 figures', () => {
     const photo = (name: string) => bare(rowOf(name)![3]!);
     for (const tuned of ['resnet-photo', 'cnn-photo']) expect(photo(tuned), tuned).toBe(pct(run(`models/${tuned}`).metrics.photos!.validation.acceptTop1, 1));
-    const cv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>('docs/photo-cv.json');
+    const cv = json<PhotoCv>('docs/photo-cv.json');
     expect(cv.startingModel.path).toBe('models/cnn');
     expect(photo('cnn'), 'cnn').toBe(pct(cv.startingModel.acceptTop1.folds[0]!, 1));
     // Measured beside the model (scripts/photo-fold-accuracy.ts); the ResNet's CV, run from the same weights, must agree.
     const resnet = json<{ model: string; fold: number; acceptTop1: number }>('models/resnet/photo-fold0.json');
     expect([resnet.model, resnet.fold]).toEqual(['models/resnet', 0]);
     expect(photo('resnet'), 'resnet').toBe(pct(resnet.acceptTop1, 1));
-    const resnetCv = json<{ startingModel: { path: string; acceptTop1: { folds: number[] } } }>('docs/photo-cv-resnet.json');
+    const resnetCv = json<PhotoCv>('docs/photo-cv-resnet.json');
     expect(resnetCv.startingModel.path).toBe('models/resnet');
     expect(pct(resnetCv.startingModel.acceptTop1.folds[0]!, 1)).toBe(pct(resnet.acceptTop1, 1));
   });
@@ -164,7 +169,7 @@ describe("README.md: the shipped models' table", () => {
   it("the cross-validation sentence: each model's mean ± std from its photo-cv JSON", () => {
     const readme = text('README.md');
     for (const file of ['docs/photo-cv.json', 'docs/photo-cv-resnet.json']) {
-      const { mean, std } = json<{ fineTuned: { acceptTop1: { mean: number; std: number } } }>(file).fineTuned.acceptTop1;
+      const { mean, std } = json<PhotoCv>(file).fineTuned.acceptTop1;
       expect(readme, file).toContain(`**${pct(mean, 1)}% ± ${pct(std, 1)}**`);
     }
   });

@@ -15,13 +15,19 @@ export function trainablePhotos(data: PhotoData): Uint32Array {
   return Uint32Array.from(data.split.train.filter((i) => data.entries[i]!.accept.length > 0));
 }
 
+/** The un-augmented model inputs of `indices` (one row of 784 floats each), as every evaluation feeds them. */
+export function photoInputs(photos: readonly CachedPhoto[], indices: readonly number[]): Float32Array {
+  const x = new Float32Array(indices.length * IMAGE_PIXELS);
+  indices.forEach((idx, i) => bytesToInput(photos[idx]!.pixels, x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)));
+  return x;
+}
+
 /** The un-augmented inputs of `indices`, as one batch (for validation). */
 export function photoBatch(data: PhotoData, indices: readonly number[]): Batch {
-  const x = new Float32Array(indices.length * IMAGE_PIXELS);
+  const x = photoInputs(data.photos, indices);
   const labels = new Int32Array(indices.length);
   const accept = new Uint16Array(indices.length);
   indices.forEach((idx, i) => {
-    bytesToInput(data.photos[idx]!.pixels, x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
     labels[i] = data.entries[idx]!.label ?? -1;
     accept[i] = acceptMask(data.entries[idx]!.accept);
   });
