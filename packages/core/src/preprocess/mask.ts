@@ -83,12 +83,17 @@ export function components(mask: Uint8Array, w: number, _h: number): { labels: I
 }
 
 /**
- * Keeps the component with the largest score. The score favours size and
- * penalises touching the image border, because clutter (a table edge, a
- * sofa, a hanger rail) usually runs off the frame while the garment usually
- * sits inside it.
+ * Keeps the component with the largest score, and with it every component
+ * inside the frame (not touching its border) that scores at least
+ * `partShare` of it. The score favours size and penalises touching the
+ * image border, because clutter (a table edge, a sofa, a hanger rail)
+ * usually runs off the frame while the garment usually sits inside it. The
+ * extra parts are there because a patterned or creased garment often splits
+ * into several pieces at the colour threshold; keeping only the largest
+ * piece fed the models a fragment (a sleeve, a patch of check) instead of a
+ * shirt.
  */
-export function keepMainComponent(mask: Uint8Array, w: number, h: number): Uint8Array {
+export function keepMainComponent(mask: Uint8Array, w: number, h: number, partShare = Infinity): Uint8Array {
   const { labels, sizes } = components(mask, w, h);
   if (sizes.length <= 1) return new Uint8Array(mask.length);
   const borderTouch = new Array<number>(sizes.length).fill(0);
@@ -101,17 +106,12 @@ export function keepMainComponent(mask: Uint8Array, w: number, h: number): Uint8
     borderTouch[labels[y * w + w - 1]!]!++;
   }
   const perimeter = 2 * (w + h);
-  let best = 0;
-  let bestScore = -Infinity;
-  for (let l = 1; l < sizes.length; l++) {
-    const score = sizes[l]! * (1 - 0.75 * Math.min(1, (borderTouch[l]! / perimeter) * 4));
-    if (score > bestScore) {
-      bestScore = score;
-      best = l;
-    }
-  }
+  const scores = sizes.map((size, l) => (l === 0 ? -Infinity : size * (1 - 0.75 * Math.min(1, (borderTouch[l]! / perimeter) * 4))));
+  let best = 1;
+  for (let l = 2; l < sizes.length; l++) if (scores[l]! > scores[best]!) best = l;
+  const keep = scores.map((score, l) => l === best || (l > 0 && borderTouch[l] === 0 && score >= partShare * scores[best]!));
   const out = new Uint8Array(mask.length);
-  for (let i = 0; i < out.length; i++) out[i] = labels[i] === best ? 1 : 0;
+  for (let i = 0; i < out.length; i++) out[i] = keep[labels[i]!] ? 1 : 0;
   return out;
 }
 

@@ -77,7 +77,7 @@ export interface GarmentStage {
 
 function convertStaged(work: RgbImage, options: PreprocessOptions): { result: PreprocessResult; stage: GarmentStage } {
   const { width: w, height: h } = work;
-  const seg = options.segment === false ? trimOnly(work) : segment(work);
+  const seg = options.segment === false ? trimOnly(work) : segment(work, options.segmentTuning);
   const { box, mask } = seg;
   const stage: GarmentStage = { width: w, height: h, gray: luminance(work).data, mask, box, segmented: options.segment !== false };
   return {

@@ -148,6 +148,25 @@ describe('building blocks', () => {
     expect(kept[10 * w + 10]).toBe(1);
   });
 
+  it('keepMainComponent with a part share keeps the garment pieces inside the frame, not small specks or border clutter', () => {
+    const w = 30;
+    const m = new Uint8Array(w * w);
+    const rect = (x0: number, y0: number, x1: number, y1: number) => {
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * w + x] = 1;
+    };
+    rect(5, 5, 15, 15); // the main piece: 100 px
+    rect(17, 5, 22, 10); // a second piece of the garment: 25 px, a quarter of the main one
+    rect(5, 20, 7, 22); // a speck: 4 px
+    rect(0, 24, 30, 30); // clutter along the lower edge: 180 px, scored down for touching the border
+    const only = keepMainComponent(m, w, w);
+    expect(boundingBox(only, w, w)).toEqual({ x: 5, y: 5, width: 10, height: 10 });
+    const parts = keepMainComponent(m, w, w, 0.2);
+    expect(boundingBox(parts, w, w)).toEqual({ x: 5, y: 5, width: 17, height: 10 });
+    expect(parts[21 * w + 6]).toBe(0);
+    expect(parts[27 * w + 15]).toBe(0);
+    expect(keepMainComponent(m, w, w, 0.3)).toEqual(only);
+  });
+
   it('resizeArea keeps the mean and fitLongestEdge keeps the aspect ratio', () => {
     const src = new Float32Array(100 * 60).map((_, i) => i % 255);
     const out = resizeArea(src, 100, 60, 1, 28, 17);

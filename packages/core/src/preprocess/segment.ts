@@ -1,17 +1,17 @@
 import { boundingBox, countSet, fillHoles, keepMainComponent, open } from './mask.ts';
-import type { Box, RgbImage } from './types.ts';
+import type { Box, RgbImage, SegmentTuning } from './types.ts';
 
 /**
  * Separating the garment from its background: the step that matters most for
  * real photos. A plain corner-colour trim leaves a frame of grey, textured
  * background which, once negated, the models read as a Bag. Instead:
- *  1. estimate the background colour as the median of a thin border ring;
- *  2. measure every pixel's colour distance to it (after a 3x3 blur, so
- *     fabric/wood texture does not speckle the mask);
- *  3. threshold the distances with Otsu's method, but never below what the
- *     border itself reaches (its 90th percentile plus a margin), so the
- *     background's own variation stays background;
- *  4. open the mask, keep the main connected component, fill its holes.
+ *  1. estimate the background's main colours from a thin border ring;
+ *  2. measure every pixel's colour distance to the nearest of them (after a
+ *     3x3 blur, so fabric/wood texture does not speckle the mask);
+ *  3. threshold the distances at 0.9 of Otsu's cut, never below a floor
+ *     for JPEG noise;
+ *  4. open the mask, keep the main connected component and the pieces of
+ *     the garment beside it (see keepMainComponent), fill its holes.
  */
 export interface Segmentation {
   mask: Uint8Array;
@@ -166,10 +166,17 @@ function sq(pts: Float32Array, i: number, m: number[]): number {
 
 /** Minimum colour distance that counts as "not background" even on a perfectly flat backdrop (JPEG noise). */
 const MIN_THRESHOLD = 18;
+/**
+ * Chosen on validation photos among Otsu scales 0.5-1 and part shares 0-0.3
+ * (`scripts/segmentation-grid.ts` in packages/train; docs/photos.md,
+ * "Segmentation").
+ */
+export const SEGMENT_TUNING: Readonly<SegmentTuning> = { otsuScale: 0.9, partShare: 0.2 };
+
 /** A garment must cover at least this share of the frame, or segmentation is deemed to have failed. */
 const MIN_FOREGROUND = 0.01;
 
-export function segment(img: RgbImage): Segmentation {
+export function segment(img: RgbImage, tuning: Readonly<SegmentTuning> = SEGMENT_TUNING): Segmentation {
   const { width: w, height: h } = img;
   const ring = Math.max(1, Math.round(Math.min(w, h) * 0.03));
   const modes = backgroundModes(img, ring);
@@ -186,13 +193,13 @@ export function segment(img: RgbImage): Segmentation {
     }
     dist[p] = Math.sqrt(best);
   }
-  const threshold = Math.max(MIN_THRESHOLD, otsu(dist));
+  const threshold = Math.max(MIN_THRESHOLD, tuning.otsuScale * otsu(dist));
 
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let p = 0; p < w * h; p++) mask[p] = dist[p]! > threshold ? 1 : 0;
   // Tiny images (already-small icons) have no room for a 3x3 opening.
   if (Math.min(w, h) >= 24) mask = open(mask, w, h);
-  mask = fillHoles(keepMainComponent(mask, w, h), w, h);
+  mask = fillHoles(keepMainComponent(mask, w, h, tuning.partShare), w, h);
   const box = boundingBox(mask, w, h);
   if (!box || countSet(mask) < MIN_FOREGROUND * w * h) {
     return { mask: trimMask(dist, w, h, MIN_THRESHOLD), background, threshold, box: trimBox(dist, w, h, MIN_THRESHOLD), fallback: true };

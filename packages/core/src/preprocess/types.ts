@@ -32,6 +32,19 @@ export interface Box {
   height: number;
 }
 
+/** The two knobs of segmentation that were chosen on validation photos. */
+export interface SegmentTuning {
+  /**
+   * The threshold as a share of Otsu's cut. Otsu separates the two modes of
+   * the distance histogram, and a garment's pale or shadowed parts (close to
+   * the backdrop's colour) fall under it, so light garments broke into
+   * fragments.
+   */
+  otsuScale: number;
+  /** Pieces of the mask inside the frame scoring at least this share of the main one are kept with it (keepMainComponent). */
+  partShare: number;
+}
+
 export interface PreprocessOptions {
   /** Larger images are box-downscaled to this longest edge before segmentation (speed; the result is 28x28 anyway). */
   workingSize?: number;
@@ -39,6 +52,8 @@ export interface PreprocessOptions {
   segment?: boolean;
   /** Unsharp-mask amount at 28 px (0 = off). */
   sharpen?: number;
+  /** Segmentation's threshold and part share (default SEGMENT_TUNING): for the validation grid that chose them. */
+  segmentTuning?: Readonly<SegmentTuning>;
 }
 
 export interface PreprocessReport {
