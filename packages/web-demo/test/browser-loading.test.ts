@@ -118,6 +118,10 @@ describe.skipIf(!dataDir)('web demo loading, caching and CSP in Chromium', () =>
       // would stream its 14 MB through the main thread, which Lighthouse counted as over a second of blocking).
       const onPage = (await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name))).filter((n) => /\.wasm$|\/ort\.|\.onnx$/.test(n));
       expect(onPage).toEqual([]);
+      // Everything the first visit fetches must be in before the second starts: a download cut short by the
+      // navigation is not cached (on a loaded CI machine the gallery's images were still arriving).
+      await page.waitForFunction(() => document.querySelectorAll('#gallery button').length > 0);
+      await page.waitForLoadState('networkidle');
       const first = await transfers(page);
       // Downloaded once ...
       const wasm = first.filter((t) => t.name.endsWith('.wasm') && t.transferSize > 0);
