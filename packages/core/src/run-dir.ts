@@ -61,6 +61,11 @@ export interface PhotoRunFigures {
   validationPhotographers: number;
   validation: PhotoMetrics;
   calibration: Calibration;
+  /**
+   * core's preprocessVersion() when these figures were measured: the photos' inputs depend on it, and a model's
+   * figures can be re-measured under a newer one (`recalibrate`). Absent in runs from before it was recorded.
+   */
+  preprocessVersion?: string;
   /** Top class and calibrated top-1 probability per validation photo, for pooling folds. */
   predictions: { file: string; top: number; confidence: number }[];
 }

@@ -15,7 +15,7 @@ import {
   softmaxRows,
   METADATA_KEYS,
 } from '@fmnist/core';
-import { readPhotoSet, repoRoot } from '@fmnist/core/node';
+import { preprocessVersion, readPhotoSet, repoRoot } from '@fmnist/core/node';
 import { testPhotoDir } from '@fmnist/core/testing';
 import { decodeImage } from '../src/decode.ts';
 import { readOnnxInfo } from '../src/onnx-meta.ts';
@@ -49,6 +49,8 @@ describe(`the shipped default model (${DEFAULT_MODEL})`, () => {
     const data = JSON.parse(meta[METADATA_KEYS.trainingData]!);
     expect(data.photos.train).toBeGreaterThan(500);
     expect(data.photoValidation.count).toBeGreaterThan(100);
+    // Measured with today's preprocessing: a change there must re-measure the shipped figures (`recalibrate`).
+    expect(data.photoValidation.preprocessVersion).toBe(preprocessVersion());
   });
 
   it.skipIf(!photoDir)(

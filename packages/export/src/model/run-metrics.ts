@@ -23,7 +23,14 @@ export function sourcePhotos(metrics: RunMetrics | undefined): SourcePhotos | un
         validationPhotographers: photos.validationPhotographers,
         split: photos.split,
       },
-      photoValidation: { acceptTop1: v.acceptTop1, count: v.count, strictTop1: v.strictTop1, strictCount: v.strictCount },
+      photoValidation: {
+        acceptTop1: v.acceptTop1,
+        count: v.count,
+        strictTop1: v.strictTop1,
+        strictCount: v.strictCount,
+        // Which preprocessing the figures hold for (core's preprocessVersion); absent for runs measured before it was recorded.
+        ...(photos.preprocessVersion ? { preprocessVersion: photos.preprocessVersion } : {}),
+      },
       recipe: metrics.recipe,
     },
   };

@@ -12,6 +12,7 @@ import {
   uncertainThreshold,
   type PhotoRunFigures,
 } from '@fmnist/core';
+import { preprocessVersion } from '@fmnist/core/node';
 import type { PhotoRecipe } from './photo-recipe.ts';
 import { predictInputs } from '../model/evaluate.ts';
 import { photoBatch, trainablePhotos, type PhotoData } from './photo-data.ts';
@@ -46,6 +47,7 @@ export function photoRunFigures(model: tfl.LayersModel, data: PhotoData, recipe:
     validationPhotos: val.length,
     validationPhotographers: photographers(data, val),
     validation: photoMetrics(entries, top),
+    preprocessVersion: preprocessVersion(),
     calibration: {
       temperature,
       eceBefore: expectedCalibrationError(pick(before), pick(right)),

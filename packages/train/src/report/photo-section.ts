@@ -12,7 +12,7 @@ export function photoSection(p: PhotoRunFigures): string {
   return [
     '## Real photos (validation split)',
     '',
-    `${p.validationPhotos} photos by ${p.validationPhotographers} photographers validate (${p.split}); ${p.trainPhotos} photos with a class, by ${p.trainPhotographers} other photographers, trained. Source: ${p.dir}.`,
+    `${p.validationPhotos} photos by ${p.validationPhotographers} photographers validate (${p.split}); ${p.trainPhotos} photos with a class, by ${p.trainPhotographers} other photographers, trained. Source: ${p.dir}.${p.preprocessVersion ? ` Measured with core's preprocessing version ${p.preprocessVersion}.` : ''}`,
     '',
     `- Accept-top1: **${pct(v.acceptTop1)}** of ${v.count} photos with a class; strict top-1: ${pct(v.strictTop1)} of ${v.strictCount} photos whose mapping is not soft.`,
     `- Calibration: temperature ${c.temperature.toFixed(3)}; expected calibration error ${c.eceBefore.toFixed(3)} before, ${c.eceAfter.toFixed(3)} after (fitted and measured on this split).`,
