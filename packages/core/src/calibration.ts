@@ -52,15 +52,67 @@ export function expectedCalibrationError(confidence: ArrayLike<number>, right: A
  * to the temperature closest to 1.
  */
 export function fitTemperature(logits: ArrayLike<number>, right: ArrayLike<boolean>, classes: number = NUM_CLASSES, bins = 15): number {
-  let best = { t: 1, ece: Infinity };
+  return fitTemperatureBy(logits, right, (confidence, r) => expectedCalibrationError(confidence, r, bins), classes);
+}
+
+/**
+ * The temperature minimising `score` (of the calibrated top-1 confidences and
+ * whether each answer is right) on fitTemperature's grid; for comparing
+ * objectives (packages/train/scripts/calibration-objectives.ts).
+ */
+export function fitTemperatureBy(
+  logits: ArrayLike<number>,
+  right: ArrayLike<boolean>,
+  score: (confidence: Float64Array, right: ArrayLike<boolean>) => number,
+  classes: number = NUM_CLASSES,
+): number {
+  let best = { t: 1, score: Infinity };
   for (let k = 0; k <= 600; k++) {
     // From log T = 0 outwards, alternating sides, so the first of equal minima is nearest T = 1.
     const step = Math.ceil(k / 2) * (k % 2 === 0 ? -1 : 1);
     const t = Math.exp(step * 0.005);
-    const ece = expectedCalibrationError(confidences(softmaxRows(logits, t, classes), classes), right, bins);
-    if (ece < best.ece - 1e-12) best = { t, ece };
+    const s = score(confidences(softmaxRows(logits, t, classes), classes), right);
+    if (s < best.score - 1e-12) best = { t, score: s };
   }
   return best.t;
+}
+
+/**
+ * The calibration error to expect on new photographers: the rows are dealt
+ * into groups (`group[r]`, photographers kept whole by the caller), each
+ * group's confidences are calibrated with the temperature fitted on the
+ * other groups alone, and the ECE is taken over all rows pooled. Fitting and
+ * measuring on the same rows, as `fitTemperature` then
+ * `expectedCalibrationError` do, is optimistic: the fit chases that set's
+ * noise, which a 15-bin ECE on a few hundred photos has plenty of.
+ * `fit` is the calibration being judged (fitTemperature by default).
+ */
+export function crossFittedCalibrationError(
+  logits: ArrayLike<number>,
+  right: ArrayLike<boolean>,
+  group: ArrayLike<number>,
+  classes: number = NUM_CLASSES,
+  bins = 15,
+  fit: (logits: Float32Array, right: boolean[]) => number = (l, r) => fitTemperature(l, r, classes),
+): number {
+  const n = right.length;
+  if (group.length !== n || logits.length !== n * classes) throw new RangeError(`${n} rows need ${n} groups and ${n * classes} logits`);
+  const groups = [...new Set(Array.from(group))];
+  if (groups.length < 2) throw new RangeError('cross-fitting needs at least two groups');
+  const calibrated = new Float64Array(n);
+  for (const g of groups) {
+    const train: number[] = [];
+    const held: number[] = [];
+    for (let r = 0; r < n; r++) (group[r] === g ? held : train).push(r);
+    const rowsOf = (rows: number[]) => Float32Array.from(rows.flatMap((r) => Array.from({ length: classes }, (_, c) => logits[r * classes + c]!)));
+    const t = fit(
+      rowsOf(train),
+      train.map((r) => right[r]!),
+    );
+    const conf = confidences(softmaxRows(rowsOf(held), t, classes), classes);
+    held.forEach((r, j) => (calibrated[r] = conf[j]!));
+  }
+  return expectedCalibrationError(calibrated, right, bins);
 }
 
 /**

@@ -46,6 +46,12 @@ export interface Calibration extends ModelCalibration {
   /** Expected calibration error of top-1 confidence against accept-top1, 15 bins. */
   eceBefore: number;
   eceAfter: number;
+  /**
+   * ECE after calibration on photographers the temperature was not fitted on:
+   * the split's photographers dealt into 5 groups, each calibrated by the
+   * others' fit (`crossFittedCalibrationError`). Absent from runs before it was measured.
+   */
+  eceCrossFitted?: number;
   /** Share of wrong answers (wrong class, or a photo no class fits) and of right answers under the threshold. */
   flaggedWrong: number;
   flaggedRight: number;

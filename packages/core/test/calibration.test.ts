@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { confidences, createRng, expectedCalibrationError, fitTemperature, softmaxRows, uncertainThreshold } from '../src/index.ts';
+import {
+  confidences,
+  createRng,
+  crossFittedCalibrationError,
+  expectedCalibrationError,
+  fitTemperature,
+  softmaxRows,
+  uncertainThreshold,
+} from '../src/index.ts';
 
 describe('calibration', () => {
   it('softmax with a temperature, by hand', () => {
@@ -34,6 +42,48 @@ describe('calibration', () => {
     const after = expectedCalibrationError(confidences(softmaxRows(logits, t, 3), 3), right);
     expect(after).toBeLessThan(0.03);
     expect(before).toBeGreaterThan(0.1);
+  });
+
+  it('cross-fits: each group calibrated with the temperature of the others, then one ECE over all rows', () => {
+    const rng = createRng(5);
+    // Two groups whose logits are overconfident by different scales (2 and 5).
+    const rows = (scale: number, n: number) => {
+      const logits: number[] = [];
+      const right: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        const row = [rng() * 3, rng() * 3, rng() * 3];
+        const p = softmaxRows(row, 1, 3);
+        right.push(rng() < Math.max(...p));
+        logits.push(...row.map((v) => scale * v));
+      }
+      return { logits, right };
+    };
+    const a = rows(2, 1500);
+    const b = rows(5, 1500);
+    const logits = [...a.logits, ...b.logits];
+    const right = [...a.right, ...b.right];
+    const group = [...a.right.map(() => 0), ...b.right.map(() => 1)];
+    // By hand: B's temperature calibrates A and A's calibrates B.
+    const tA = fitTemperature(a.logits, a.right, 3);
+    const tB = fitTemperature(b.logits, b.right, 3);
+    const byHand = expectedCalibrationError([...confidences(softmaxRows(a.logits, tB, 3), 3), ...confidences(softmaxRows(b.logits, tA, 3), 3)], right);
+    const crossFitted = crossFittedCalibrationError(logits, right, group, 3);
+    expect(crossFitted).toBeCloseTo(byHand, 8); // the function holds logits as float32
+    // A temperature that does not carry over between groups shows: worse than fitting on everything at once.
+    const inSample = expectedCalibrationError(confidences(softmaxRows(logits, fitTemperature(logits, right, 3), 3), 3), right);
+    expect(crossFitted).toBeGreaterThan(inSample + 0.05);
+    // One scale throughout: the cross-fitted figure is as good as the in-sample one.
+    const c = rows(4, 3000);
+    const halves = c.right.map((_, i) => i % 2);
+    expect(crossFittedCalibrationError(c.logits, c.right, halves, 3)).toBeLessThan(0.03);
+    expect(() =>
+      crossFittedCalibrationError(
+        c.logits,
+        c.right,
+        c.right.map(() => 0),
+        3,
+      ),
+    ).toThrow(/two groups/);
   });
 
   it('puts the uncertain threshold between wrong and right answers', () => {

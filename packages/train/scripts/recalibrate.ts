@@ -20,5 +20,5 @@ metrics.photos = photoRunFigures(await loadLayersModel(dir), data, metrics.recip
 await writeRunReport(dir, metrics, history);
 const c = metrics.photos.calibration;
 console.log(
-  `${dir}: accept-top1 ${(100 * metrics.photos.validation.acceptTop1).toFixed(2)}%; temperature ${before?.temperature.toFixed(3) ?? '-'} -> ${c.temperature.toFixed(3)}, ECE ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)}, uncertain under ${c.uncertainThreshold}`,
+  `${dir}: accept-top1 ${(100 * metrics.photos.validation.acceptTop1).toFixed(2)}%; temperature ${before?.temperature.toFixed(3) ?? '-'} -> ${c.temperature.toFixed(3)}, ECE ${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)} (cross-fitted ${c.eceCrossFitted?.toFixed(3)}), uncertain under ${c.uncertainThreshold}`,
 );

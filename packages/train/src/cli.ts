@@ -118,7 +118,7 @@ teacher?.dispose();
 if (result.metrics.photos) {
   const p = result.metrics.photos;
   console.log(
-    `photo validation: accept-top1 ${(100 * p.validation.acceptTop1).toFixed(2)}%, strict top-1 ${(100 * p.validation.strictTop1).toFixed(2)}%; temperature ${p.calibration.temperature.toFixed(3)}, ECE ${p.calibration.eceBefore.toFixed(3)} -> ${p.calibration.eceAfter.toFixed(3)}`,
+    `photo validation: accept-top1 ${(100 * p.validation.acceptTop1).toFixed(2)}%, strict top-1 ${(100 * p.validation.strictTop1).toFixed(2)}%; temperature ${p.calibration.temperature.toFixed(3)}, ECE ${p.calibration.eceBefore.toFixed(3)} -> ${p.calibration.eceAfter.toFixed(3)} (cross-fitted ${p.calibration.eceCrossFitted?.toFixed(3)})`,
   );
 }
 console.log(

@@ -61,6 +61,10 @@ describe.skipIf(!dataDir || !photoDir)('fine-tuning on real photos (wasm backend
     // Calibration was fitted and written with the run.
     const saved = JSON.parse(await readFile(join(out, RUN_FILES.metrics), 'utf8')) as TrainRunMetrics;
     expect(saved.photos!.calibration.temperature).toBeGreaterThan(0);
+    // The calibration error on photographers the temperature did not see is reported beside the fitted one.
+    const c = saved.photos!.calibration;
+    expect(c.eceCrossFitted).toBeGreaterThanOrEqual(0);
+    expect(c.eceCrossFitted).toBeLessThan(1);
     expect(saved.photos!.validationPhotos).toBe(photos.split.validation.length);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('Real photos (validation split)');
   });

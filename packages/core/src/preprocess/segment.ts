@@ -1,4 +1,5 @@
 import { boundingBox, countSet, fillHoles, keepMainComponent, open } from './mask.ts';
+import { toLab } from './colour-space.ts';
 import type { Box, RgbImage, SegmentTuning } from './types.ts';
 
 /**
@@ -6,8 +7,9 @@ import type { Box, RgbImage, SegmentTuning } from './types.ts';
  * real photos. A plain corner-colour trim leaves a frame of grey, textured
  * background which, once negated, the models read as a Bag. Instead:
  *  1. estimate the background's main colours from a thin border ring;
- *  2. measure every pixel's colour distance to the nearest of them (after a
- *     3x3 blur, so fabric/wood texture does not speckle the mask);
+ *  2. measure every pixel's colour distance to the nearest of them, in
+ *     CIELAB with lightness counting a quarter (colour-space.ts), after a
+ *     3x3 blur, so fabric/wood texture does not speckle the mask;
  *  3. threshold the distances at 0.9 of Otsu's cut, never below a floor
  *     for JPEG noise;
  *  4. open the mask, keep the main connected component and the pieces of
@@ -164,14 +166,15 @@ function sq(pts: Float32Array, i: number, m: number[]): number {
   return dr * dr + dg * dg + db * db;
 }
 
-/** Minimum colour distance that counts as "not background" even on a perfectly flat backdrop (JPEG noise). */
+/** JPEG noise in sRGB colour distance: the plain trim (trimOnly) cuts at twice it. */
 const MIN_THRESHOLD = 18;
 /**
- * Chosen on validation photos among Otsu scales 0.5-1 and part shares 0-0.3
- * (`scripts/segmentation-grid.ts` in packages/train; docs/photos.md,
- * "Segmentation").
+ * Chosen on validation photos among Otsu scales 0.5-1, part shares 0-0.3,
+ * sRGB and CIELAB with lightness weights 0.1-1, noise floors 9-18: the best mean accept-top1
+ * over the four grids of docs/runs/segmentation/ (`scripts/segmentation-grid.ts`
+ * in packages/train; docs/photos.md, "Segmentation").
  */
-export const SEGMENT_TUNING: Readonly<SegmentTuning> = { otsuScale: 0.9, partShare: 0.2 };
+export const SEGMENT_TUNING: Readonly<SegmentTuning> = { otsuScale: 0.9, partShare: 0.2, colourSpace: 'lab', lightnessWeight: 0.25, noiseFloor: 12 };
 
 /** A garment must cover at least this share of the frame, or segmentation is deemed to have failed. */
 const MIN_FOREGROUND = 0.01;
@@ -179,9 +182,11 @@ const MIN_FOREGROUND = 0.01;
 export function segment(img: RgbImage, tuning: Readonly<SegmentTuning> = SEGMENT_TUNING): Segmentation {
   const { width: w, height: h } = img;
   const ring = Math.max(1, Math.round(Math.min(w, h) * 0.03));
-  const modes = backgroundModes(img, ring);
-  const background = modes[0]!;
-  const blurred = boxBlurRgb(img);
+  const space = tuning.colourSpace === 'lab' ? toLab(img, tuning.lightnessWeight) : img;
+  const modes = backgroundModes(space, ring);
+  // The report states the backdrop in RGB whatever space the distances are measured in.
+  const background = space === img ? modes[0]! : backgroundModes(img, ring)[0]!;
+  const blurred = boxBlurRgb(space);
   const dist = new Float32Array(w * h);
   for (let p = 0; p < w * h; p++) {
     let best = Infinity;
@@ -193,7 +198,7 @@ export function segment(img: RgbImage, tuning: Readonly<SegmentTuning> = SEGMENT
     }
     dist[p] = Math.sqrt(best);
   }
-  const threshold = Math.max(MIN_THRESHOLD, tuning.otsuScale * otsu(dist));
+  const threshold = Math.max(tuning.noiseFloor, tuning.otsuScale * otsu(dist));
 
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let p = 0; p < w * h; p++) mask[p] = dist[p]! > threshold ? 1 : 0;
@@ -202,7 +207,7 @@ export function segment(img: RgbImage, tuning: Readonly<SegmentTuning> = SEGMENT
   mask = fillHoles(keepMainComponent(mask, w, h, tuning.partShare), w, h);
   const box = boundingBox(mask, w, h);
   if (!box || countSet(mask) < MIN_FOREGROUND * w * h) {
-    return { mask: trimMask(dist, w, h, MIN_THRESHOLD), background, threshold, box: trimBox(dist, w, h, MIN_THRESHOLD), fallback: true };
+    return { mask: trimMask(dist, w, h, tuning.noiseFloor), background, threshold, box: trimBox(dist, w, h, tuning.noiseFloor), fallback: true };
   }
   return { mask, background, threshold, box, fallback: false };
 }

@@ -43,6 +43,15 @@ export interface SegmentTuning {
   otsuScale: number;
   /** Pieces of the mask inside the frame scoring at least this share of the main one are kept with it (keepMainComponent). */
   partShare: number;
+  /** Where colour distances to the backdrop are measured: sRGB, or CIELAB (see colour-space.ts). */
+  colourSpace: 'rgb' | 'lab';
+  /** In CIELAB, the weight of lightness against the two colour axes. */
+  lightnessWeight: number;
+  /**
+   * The least colour distance that counts as garment even on a perfectly flat backdrop: JPEG noise stays
+   * under it. 18 in sRGB; lower in CIELAB with lightness weighted down, where the noise in lightness counts less.
+   */
+  noiseFloor: number;
 }
 
 export interface PreprocessOptions {

@@ -55,11 +55,11 @@ export interface ExplanationChoice {
  * class probability most against random garment pixels. Positive gradient x
  * input wins on the CNNs and the MLP; the log-probability target edges out the logit
  * on cnn (1.94x vs 1.88x) and mlp (22.96x vs 22.84x), the logit on cnn-photo
- * (1.75x vs 1.72x). On the ResNet, whose global-average-pooling head makes
+ * (1.76x vs 1.72x). On the ResNet, whose global-average-pooling head makes
  * Grad-CAM exact class activation mapping, Grad-CAM of the log-probability
  * wins (1.79x, against 1.54x for positive gradient x input). The photo-tuned ResNet
- * turns that round: positive gradient x input of the log-probability 1.60x, Grad-CAM 1.42x
- * (1.54x and 1.48x for the logit). The graph records its choice in its metadata
+ * turns that round: positive gradient x input of the log-probability 1.62x, Grad-CAM 1.42x
+ * (1.56x and 1.48x for the logit). The graph records its choice in its metadata
  * (`explanation.target`, `explanation.default_method`).
  */
 export const SHIPPED_EXPLANATIONS: Readonly<Record<ShippedModel, ExplanationChoice>> = {

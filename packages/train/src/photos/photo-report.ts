@@ -4,10 +4,12 @@ import {
   accepts,
   argmaxRows,
   confidences,
+  crossFittedCalibrationError,
   expectedCalibrationError,
   fitTemperature,
   NUM_CLASSES,
   photoMetrics,
+  photographerFolds,
   softmaxRows,
   uncertainThreshold,
   type PhotoRunFigures,
@@ -16,6 +18,9 @@ import { preprocessVersion } from '@fmnist/core/node';
 import type { PhotoRecipe } from './photo-recipe.ts';
 import { predictInputs } from '../model/evaluate.ts';
 import { photoBatch, trainablePhotos, type PhotoData } from './photo-data.ts';
+
+/** Photographer groups of the validation split for the cross-fitted calibration error. */
+export const CALIBRATION_GROUPS = 5;
 
 const photographers = (data: PhotoData, idx: number[]) => new Set(idx.map((i) => data.entries[i]!.senderId ?? `photo:${i}`)).size;
 
@@ -33,6 +38,9 @@ export function photoRunFigures(model: tfl.LayersModel, data: PhotoData, recipe:
   const pick = <T>(xs: ArrayLike<T>) => Array.from(xs).filter((_, j) => labelled[j]);
   const labelledLogits = Float32Array.from(entries.flatMap((_, j) => (labelled[j] ? Array.from(logits.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES)) : [])));
   const temperature = fitTemperature(labelledLogits, pick(right));
+  // The same fit judged on photographers it did not see: what the next photos will get.
+  const labelledEntries = pick(entries);
+  const eceCrossFitted = crossFittedCalibrationError(labelledLogits, pick(right), photographerFolds(labelledEntries, CALIBRATION_GROUPS, recipe.splitSeed));
   const before = confidences(softmaxRows(logits));
   const after = confidences(softmaxRows(logits, temperature));
   const flag = uncertainThreshold(
@@ -52,6 +60,7 @@ export function photoRunFigures(model: tfl.LayersModel, data: PhotoData, recipe:
       temperature,
       eceBefore: expectedCalibrationError(pick(before), pick(right)),
       eceAfter: expectedCalibrationError(pick(after), pick(right)),
+      eceCrossFitted,
       uncertainThreshold: flag.threshold,
       flaggedWrong: flag.flaggedWrong,
       flaggedRight: flag.flaggedRight,

@@ -15,7 +15,7 @@ export function photoSection(p: PhotoRunFigures): string {
     `${p.validationPhotos} photos by ${p.validationPhotographers} photographers validate (${p.split}); ${p.trainPhotos} photos with a class, by ${p.trainPhotographers} other photographers, trained. Source: ${p.dir}.${p.preprocessVersion ? ` Measured with core's preprocessing version ${p.preprocessVersion}.` : ''}`,
     '',
     `- Accept-top1: **${pct(v.acceptTop1)}** of ${v.count} photos with a class; strict top-1: ${pct(v.strictTop1)} of ${v.strictCount} photos whose mapping is not soft.`,
-    `- Calibration: temperature ${c.temperature.toFixed(3)}; expected calibration error ${c.eceBefore.toFixed(3)} before, ${c.eceAfter.toFixed(3)} after (fitted and measured on this split).`,
+    `- Calibration: temperature ${c.temperature.toFixed(3)}; expected calibration error ${c.eceBefore.toFixed(3)} before, ${c.eceAfter.toFixed(3)} after (fitted and measured on this split)${c.eceCrossFitted === undefined ? '' : `; ${c.eceCrossFitted.toFixed(3)} cross-fitted (each fifth of the split's photographers calibrated by the temperature fitted on the other four: the figure to expect on new photographers)`}.`,
     `- Uncertain under ${pct(c.uncertainThreshold)} calibrated confidence: flags ${pct(c.flaggedWrong)} of wrong answers (photos with no class included) and ${pct(c.flaggedRight)} of right ones.`,
     '',
     '| source label | photos with a class | accept-top1 |',
