@@ -4,7 +4,7 @@ import { boundingBox, fillHoles, keepMainComponent } from './mask.ts';
 import { preprocessImage } from './pipeline.ts';
 import { flattenOnWhite, flattenRowOnWhite } from './flatten.ts';
 import { fitLongestEdge, resizeArea, resizeRows } from './resize.ts';
-import { otsu } from './segment.ts';
+import { otsu, SEGMENT_TUNING, segmentOnce } from './segment.ts';
 import type { RawImage } from './types.ts';
 
 /** Deterministic noise so "textured background" tests are repeatable. */
@@ -91,6 +91,36 @@ describe('preprocessImage', () => {
     // A tall narrow rectangle stays tall and narrow: the floor was not taken as garment.
     expect(s.box.height).toBeGreaterThanOrEqual(26);
     expect(s.box.width).toBeLessThan(16);
+  });
+
+  it('black trousers on a red bed with a grey cloth at the top edge: CIELAB alone merges them into the grey, sRGB finds them', () => {
+    const w = 120;
+    const h = 160;
+    const r = rng(7);
+    const data = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const n = (r() - 0.5) * 20;
+        const legs = y > 30 && ((x > 25 && x < 58) || (x > 62 && x < 95) || (y < 60 && x > 25 && x < 95));
+        const colour = legs ? [25, 25, 28] : y < 22 ? [120, 120, 118] : [205, 60, 65];
+        data.set(
+          colour.map((v) => Math.max(0, Math.min(255, v + n))),
+          (y * w + x) * 3,
+        );
+      }
+    }
+    const img: RawImage = { width: w, height: h, channels: 3, data };
+    const { report, pixels } = preprocessImage(img);
+    const { width, height } = report.working;
+    // The working-size image segmentation sees (the pipeline shrinks by area).
+    const working = { width, height, data: resizeArea(flattenOnWhite(img).data, w, h, 3, width, height) };
+    // With lightness weighted down, black and grey are neighbours: CIELAB alone finds no garment and would keep the backdrop.
+    expect(segmentOnce(working, SEGMENT_TUNING).fallback).toBe(true);
+    // segment() tries sRGB before giving up: the trousers, without the cloth above them or the bed around them.
+    expect(report.fallback).toBe(false);
+    expect(report.foreground).toBeLessThan(0.5);
+    expect(report.box.y).toBeGreaterThanOrEqual((22 * height) / h);
+    expect(stats(pixels).litBorder).toBeLessThan(0.5);
   });
 
   it('flattens transparency onto white: a cut-out garment on a transparent canvas', () => {

@@ -179,7 +179,23 @@ export const SEGMENT_TUNING: Readonly<SegmentTuning> = { otsuScale: 0.9, partSha
 /** A garment must cover at least this share of the frame, or segmentation is deemed to have failed. */
 const MIN_FOREGROUND = 0.01;
 
+/**
+ * The garment's mask on a working-size photo: pixels far enough in colour
+ * from the backdrop's modes (segmentOnce), with a second try in sRGB where
+ * CIELAB finds nothing.
+ */
 export function segment(img: RgbImage, tuning: Readonly<SegmentTuning> = SEGMENT_TUNING): Segmentation {
+  const found = segmentOnce(img, tuning);
+  if (!found.fallback || tuning.colourSpace !== 'lab') return found;
+  // CIELAB with lightness weighted down merges an achromatic garment into an achromatic backdrop of
+  // another lightness (black trousers where a grey cloth lies at the frame's edge): before keeping the
+  // backdrop (the trim), try sRGB distances, which keep lightness.
+  const rgb = segmentOnce(img, { ...tuning, colourSpace: 'rgb', lightnessWeight: 1, noiseFloor: MIN_THRESHOLD });
+  return rgb.fallback ? found : rgb;
+}
+
+/** Segmentation in the one colour space `tuning` names; `fallback` when it found no garment (then the plain trim's box). */
+export function segmentOnce(img: RgbImage, tuning: Readonly<SegmentTuning>): Segmentation {
   const { width: w, height: h } = img;
   const ring = Math.max(1, Math.round(Math.min(w, h) * 0.03));
   const space = tuning.colourSpace === 'lab' ? toLab(img, tuning.lightnessWeight) : img;
