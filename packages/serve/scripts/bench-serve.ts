@@ -11,7 +11,8 @@
  *    server, 28x28 PNG and JPEG photo (issue 13: at least 0.5x).
  *  - --per-model: every shipped model side by side on one server: /classify?model=<name>
  *    with a 28x28 PNG (throughput, p50/p99 latency), /evaluate on the 10,000 test images, file size.
- * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR] [--explain-only | --per-model]
+ * Usage: pnpm --filter @fmnist/serve bench [--duration 10 --sustain 60 --models DIR] [--explain-only [--explain-models a,b] [--png-only] | --per-model]
+ * (the server takes its environment: EXPLAIN_LANES=1 compares against a single explanation lane)
  * Needs FMNIST_DIR (or data/fashion-mnist) for the evaluation and the PNGs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,6 +35,9 @@ const { values } = parseArgs({
     models: { type: 'string' },
     connections: { type: 'string', default: '32' },
     'explain-only': { type: 'boolean', default: false },
+    /** With --explain-only: these models only (comma-separated), and the 28x28 PNG only. */
+    'explain-models': { type: 'string' },
+    'png-only': { type: 'boolean', default: false },
     'per-model': { type: 'boolean', default: false },
   },
 });
@@ -108,7 +112,8 @@ async function explainCost(): Promise<void> {
   const base = `http://127.0.0.1:${s.port}`;
   try {
     const listed = (await (await fetch(`${base}/models`)).json()) as { models: { name: string; explanation?: { name: string; method: string } }[] };
-    const explaining = listed.models.filter((m) => m.explanation);
+    const only = values['explain-models']?.split(',');
+    const explaining = listed.models.filter((m) => m.explanation && (!only || only.includes(m.name)));
     if (explaining.length === 0) console.log('explain: no model has an explanation graph (models/explain/<model>.onnx); skipped');
     for (const model of explaining) await explainRounds(model.name, `${model.explanation!.name}, heatmap = ${model.explanation!.method}`);
   } finally {
@@ -126,10 +131,11 @@ async function explainCost(): Promise<void> {
       const after = cpuMs(s.pid);
       return { res, cpu: before === undefined || after === undefined ? NaN : (after - before) / res.requests.total };
     };
-    for (const [label, body, type] of [
+    const images: [string, Buffer, string][] = [
       ['28x28 PNG', png, 'image/png'],
       ['1000x1000 JPEG', photo, 'image/jpeg'],
-    ] as const) {
+    ];
+    for (const [label, body, type] of values['png-only'] ? images.slice(0, 1) : images) {
       const sum = { plain: 0, explained: 0, plainCpu: 0, explainedCpu: 0 };
       for (let r = 0; r < rounds; r++) {
         const a = await measure(`${base}/classify?model=${model}`, body, type);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS, NUM_CLASSES } from '@fmnist/core';
-import { Batcher } from './batcher.ts';
+import { Batcher, BatchQueue } from './batcher.ts';
 import { HttpError } from './errors.ts';
 
 /** A fake model: each image's "logits" are its first pixel repeated, so rows can be told apart. */
@@ -66,5 +66,35 @@ describe('Batcher', () => {
   it('rejects an input of the wrong size', async () => {
     const b = new Batcher(fakeRun([]), { maxBatch: 8, maxDelayMs: 0, maxQueue: 100 });
     await expect(b.submit(new Float32Array(10))).rejects.toThrow(RangeError);
+  });
+
+  it('runs up to `concurrency` batches at once, and one at a time by default', async () => {
+    const peakOf = async (concurrency?: number) => {
+      let running = 0;
+      let peak = 0;
+      const sizes: number[] = [];
+      const q = new BatchQueue<number, number>(
+        async (items) => {
+          sizes.push(items.length);
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return items.map((x) => 2 * x);
+        },
+        { maxBatch: 4, maxDelayMs: 0, maxQueue: 100 },
+        {},
+        'explanation',
+        concurrency,
+      );
+      const out = await Promise.all(Array.from({ length: 12 }, (_, i) => q.submit(i)));
+      expect(out).toEqual(Array.from({ length: 12 }, (_, i) => 2 * i));
+      await q.drain();
+      return { peak, sizes };
+    };
+    expect((await peakOf()).peak).toBe(1);
+    const two = await peakOf(2);
+    expect(two.peak).toBe(2);
+    expect(two.sizes.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(Math.max(...two.sizes)).toBeLessThanOrEqual(4);
   });
 });

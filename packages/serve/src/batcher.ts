@@ -34,14 +34,15 @@ export interface BatchObserver {
 
 /**
  * Dynamic batching for one graph: concurrent single-item requests are
- * coalesced into one session run. One run at a time per graph, so while a
- * batch runs the next one fills up: under load batches grow by themselves,
- * and an idle server adds at most `maxDelayMs` to a lone request.
+ * coalesced into one session run. At most `concurrency` runs at a time per
+ * graph (one unless the graph has several sessions), so while a batch runs
+ * the next one fills up: under load batches grow by themselves, and an idle
+ * server adds at most `maxDelayMs` to a lone request.
  * `runBatch` answers one output per item, in order.
  */
 export class BatchQueue<In, Out> {
   private queue: Pending<In, Out>[] = [];
-  private running = false;
+  private running = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -50,6 +51,8 @@ export class BatchQueue<In, Out> {
     private readonly observer: BatchObserver = {},
     /** What the queue holds, for the 503 message ('inference', 'explanation'). */
     private readonly what = 'inference',
+    /** Batches that may run at once: the sessions `runBatch` spreads them over. */
+    private readonly concurrency = 1,
   ) {}
 
   get depth(): number {
@@ -77,7 +80,7 @@ export class BatchQueue<In, Out> {
   }
 
   private schedule(): void {
-    if (this.running) return; // the running batch's completion schedules the next
+    if (this.running >= this.concurrency) return; // a running batch's completion schedules the next
     if (this.queue.length >= this.options.maxBatch || this.options.maxDelayMs <= 0) {
       this.flush();
     } else if (!this.timer) {
@@ -90,10 +93,10 @@ export class BatchQueue<In, Out> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.running || this.queue.length === 0) return;
+    if (this.running >= this.concurrency || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxBatch);
     this.observer.depth?.(this.queue.length);
-    this.running = true;
+    this.running++;
     const started = performance.now();
     this.runBatch(batch.map((p) => p.item))
       .then((outputs) => {
@@ -102,7 +105,7 @@ export class BatchQueue<In, Out> {
       })
       .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
       .finally(() => {
-        this.running = false;
+        this.running--;
         // Work that queued up during the run goes at once: it has waited long enough.
         if (this.queue.length > 0) this.flush();
       });
@@ -110,7 +113,7 @@ export class BatchQueue<In, Out> {
 
   /** Resolves once the queue is empty and no batch is running (graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.running || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.running > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
   }
 }
 

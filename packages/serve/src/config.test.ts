@@ -39,6 +39,17 @@ describe('parseConfig', () => {
     expect(e.dataDir).toBe(join(root, 'data/x'));
   });
 
+  it('explanation lanes: auto (absent) by default, a number from the flag or EXPLAIN_LANES', () => {
+    const auto = parseConfig([], {});
+    const fromEnv = parseConfig([], { EXPLAIN_LANES: '3' });
+    const fromFlag = parseConfig(['--explain-lanes', '1'], { EXPLAIN_LANES: '3' });
+    const explicitAuto = parseConfig(['--explain-lanes', 'auto'], { EXPLAIN_LANES: '3' });
+    if (auto === 'help' || fromEnv === 'help' || fromFlag === 'help' || explicitAuto === 'help') throw new Error('unexpected help');
+    expect([auto.explainLanes, fromEnv.explainLanes, fromFlag.explainLanes, explicitAuto.explainLanes]).toEqual([undefined, 3, 1, undefined]);
+    expect(() => parseConfig(['--explain-lanes', '0'], {})).toThrow(/--explain-lanes/);
+    expect(SERVE_USAGE).toContain('--explain-lanes');
+  });
+
   it('rejects bad values with a message naming the flag', () => {
     expect(() => parseConfig(['--device', 'gpu'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port/);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEGACY_MODELS_DIR_ENV, MODELS_DIR_ENV, repoRoot, resolveDataDir, resolveModelsDir, SHIPPED_MODELS, userPath } from '@fmnist/core/node';
 import { DEFAULT_BATCHING } from './batcher.ts';
+import { LANE_MS_PER_IMAGE } from './explain-lanes.ts';
 import { flagDefault, LIMIT_FLAGS } from './limits.ts';
 import type { Device } from './session-types.ts';
 import type { ServerOptions } from './server.ts';
@@ -17,6 +18,8 @@ export const SERVE_USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options
   --max-batch N       dynamic batching: largest batch per session run (env MAX_BATCH; default ${DEFAULT_BATCHING.maxBatch}; 1 = off)
   --max-delay-ms N    dynamic batching: longest wait for a batch to fill (env MAX_DELAY_MS; default ${DEFAULT_BATCHING.maxDelayMs})
   --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default ${DEFAULT_BATCHING.maxQueue})
+  --explain-lanes N   sessions per explanation graph, each in a thread of its own (env EXPLAIN_LANES; default auto:
+                      more for a graph slower than ${LANE_MS_PER_IMAGE} ms an image on this machine, up to the cores)
   --static-dir DIR    web demo build served at / (default packages/web-demo/dist, if it exists)
   -h, --help
 
@@ -44,6 +47,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'max-queue': { type: 'string' },
       ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
       'static-dir': { type: 'string' },
+      'explain-lanes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +79,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     (options[f.group] as Record<string, number>)[f.key as string] = int(f.flag, raw, f.min, f.max) * f.unit;
   }
   if (values['default-model']) options.defaultModel = values['default-model'];
+  const lanes = values['explain-lanes'] ?? env.EXPLAIN_LANES ?? 'auto';
+  if (lanes !== 'auto') options.explainLanes = int('explain-lanes', lanes, 1, 64);
   return options;
 }
 

@@ -87,7 +87,13 @@ export function makeExplainBatchers(registry: ModelRegistry, options: BatcherOpt
     const maxQueue = Math.max(Math.min(options.maxQueue, minQueue), Math.floor(options.maxQueue / m.explainer.relativeCost));
     batchers.set(
       m.name,
-      new BatchQueue(explainRows(m.explainer), { ...options, maxQueue }, batchObserver(metrics, m.explainer.name, 'explanation'), 'explanation'),
+      new BatchQueue(
+        explainRows(m.explainer),
+        { ...options, maxQueue },
+        batchObserver(metrics, m.explainer.name, 'explanation'),
+        'explanation',
+        m.explainer.lanes,
+      ),
     );
   }
   return batchers;

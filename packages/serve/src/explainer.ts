@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   EXPLAIN_DIR,
@@ -19,6 +20,7 @@ import {
   type SessionRunner,
   type TensorValue,
 } from '@fmnist/core';
+import { explainLanes, pooledRunner } from './explain-lanes.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { openOnDevice } from './open-session.ts';
 import type { DeviceOptions, Provider } from './session-types.ts';
@@ -39,9 +41,14 @@ export interface LoadedExplainer {
   info: OnnxModelInfo;
   /** Read from the graph's metadata: which map `heatmap` holds, never assumed per model. */
   explanation: ExplanationInfo;
+  /** Its sessions (`lanes` of them) behind one runner. */
   session: SessionRunner;
+  /** Sessions, each in a thread of its own, that may run batches at once (explain-lanes.ts): more for a slow graph. */
+  lanes: number;
   /** An explanation run's cost per image over the classifier's, measured at load (at least 1). */
   relativeCost: number;
+  /** Milliseconds per image of a serving batch, measured at load: what decides `lanes`. */
+  msPerImage: number;
   /** The graph's `probabilities` agree with the classifier's (calibration included), so they can be served. */
   ownProbabilities: boolean;
   /** Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in SessionRunner.run. */
@@ -94,7 +101,8 @@ export async function loadExplainer(modelsDir: string, model: ExplainedModel, op
   }
   const name = explainModelName(model.name);
   // The classifier's provider question is settled: the graph runs on the same one.
-  const { session } = await openOnDevice(bytes, name, { ...options, device: model.provider, lane: 'explain' });
+  const open = async () => (await openOnDevice(bytes, name, { ...options, device: model.provider, lane: 'explain' })).session;
+  const session = await open();
   const needed = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass];
   if (!Object.values(EXPLAIN_INPUTS).every((i) => session.inputNames.includes(i)) || !needed.every((o) => session.outputNames.includes(o))) {
     await session.release();
@@ -103,11 +111,21 @@ export async function loadExplainer(modelsDir: string, model: ExplainedModel, op
     };
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let runner = session;
   const run = (input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]) =>
-    session.run({ [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(n)), [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]) }, outputs);
+    runner.run({ [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(n)), [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]) }, outputs);
   // Warm-up, as for the classifier: the first run plans and allocates.
   await run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
-  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session, run, ...(await compare(model, run)) };
+  const measured = await compare(model, run);
+  const lanes = options.explainLanes ?? (model.provider === 'cpu' ? explainLanes(measured.msPerImage, availableParallelism()) : 1);
+  if (lanes > 1) {
+    const more = await Promise.all(Array.from({ length: lanes - 1 }, open));
+    runner = pooledRunner([session, ...more]);
+    // Each new session plans on its first run; the pool sends idle ones first, so warm them all at once.
+    const warm = Array.from({ length: lanes }, () => run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1));
+    await Promise.all(warm);
+  }
+  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session: runner, lanes, run, ...measured };
 }
 
 /**
@@ -119,7 +137,7 @@ export async function loadExplainer(modelsDir: string, model: ExplainedModel, op
  * queues hold about the same backlog in time: best of a few runs of a serving
  * batch, both graphs timed alternately, so that a busy machine slows both alike.
  */
-async function compare(model: ExplainedModel, run: LoadedExplainer['run']): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities'>> {
+async function compare(model: ExplainedModel, run: LoadedExplainer['run']): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities' | 'msPerImage'>> {
   // A serving batch (DEFAULT_BATCHING.maxBatch) of a fixed pattern: all zeros would leave the ReLUs and pools idle.
   const n = 16;
   const input = Float32Array.from({ length: n * IMAGE_PIXELS }, (_, i) => ((i * 7919) % 256) / 255);
@@ -135,7 +153,7 @@ async function compare(model: ExplainedModel, run: LoadedExplainer['run']): Prom
     const theirs = out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array;
     scores.probabilities.forEach((p, j) => (gap = Math.max(gap, Math.abs(p - theirs[j]!))));
   }
-  return { relativeCost: Math.max(1, explain / Math.max(classify, 1e-3)), ownProbabilities: gap <= PROBABILITY_TOLERANCE };
+  return { relativeCost: Math.max(1, explain / Math.max(classify, 1e-3)), ownProbabilities: gap <= PROBABILITY_TOLERANCE, msPerImage: explain / n };
 }
 
 /** Float rounding between two graphs' softmax over the same logits. */

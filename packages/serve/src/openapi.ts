@@ -222,7 +222,7 @@ export const openapi = {
     '/models': {
       get: {
         summary:
-          'Loaded models: version, provider, ONNX metadata, and `explanation` (v2 name, version, default method, maps, relativeCost) for those with an explanation graph',
+          'Loaded models: version, provider, ONNX metadata, and `explanation` (v2 name, version, default method, maps, relativeCost, lanes: the sessions that run it side by side) for those with an explanation graph',
         responses: { '200': json({ type: 'object', required: ['default', 'models'] }), '503': shuttingDown },
       },
     },

@@ -117,7 +117,10 @@ export class ModelRegistry {
       registry.add(model);
     }
     const [able, unable] = [registry.list().filter((m) => m.explainer), registry.list().filter((m) => !m.explainer)];
-    const costs = able.map((m) => `${m.explainer!.name} (${m.explainer!.relativeCost.toFixed(1)}x its classifier)`);
+    const costs = able.map(
+      (m) =>
+        `${m.explainer!.name} (${m.explainer!.relativeCost.toFixed(1)}x its classifier, ${m.explainer!.msPerImage.toFixed(2)} ms an image, ${m.explainer!.lanes} lane${m.explainer!.lanes > 1 ? 's' : ''})`,
+    );
     options.log?.(`explanations: ${costs.join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
     return registry;
   }

@@ -29,6 +29,8 @@ export interface ServerOptions {
   decode?: Partial<DecodeBudget>;
   connections?: Partial<ConnectionLimits>;
   preprocess?: PreprocessOptions;
+  /** Sessions per explanation graph; absent: each graph's own, from its measured cost (explain-lanes.ts). */
+  explainLanes?: number;
   /** Tests inject failing or slow sessions here. */
   sessionFactory?: SessionFactory;
   log?: (message: string) => void;
@@ -47,6 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const registry = await ModelRegistry.load(options.modelsDir, {
     device: options.device,
     ...(options.sessionFactory ? { factory: options.sessionFactory } : {}),
+    ...(options.explainLanes ? { explainLanes: options.explainLanes } : {}),
     log,
   });
   const metrics = createMetrics();

@@ -22,4 +22,6 @@ export interface DeviceOptions {
   factory?: SessionFactory;
   lane?: SessionLane;
   log?: (message: string) => void;
+  /** Sessions per explanation graph; absent: decided from its measured cost (explain-lanes.ts). */
+  explainLanes?: number;
 }

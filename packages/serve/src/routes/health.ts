@@ -61,5 +61,6 @@ function describeExplainer(e: LoadedExplainer) {
     ...(e.explanation.target ? { target: e.explanation.target } : {}),
     maps: e.explanation.maps,
     relativeCost: Math.round(e.relativeCost * 10) / 10,
+    lanes: e.lanes,
   };
 }

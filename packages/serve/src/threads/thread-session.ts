@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { SessionRunner, TensorValue } from '@fmnist/core';
 import type { Provider, SessionFactory, SessionLane } from '../session-types.ts';
@@ -11,6 +12,10 @@ import { tsxWorker } from './worker-file.ts';
 class SessionThread {
   private pool: Piscina<SessionTask, SessionTaskResult> | undefined;
   private open = 0;
+
+  get sessions(): number {
+    return this.open;
+  }
 
   run(task: SessionTask): Promise<SessionTaskResult> {
     this.pool ??= new Piscina({ ...tsxWorker('./session-task.ts'), minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
@@ -37,8 +42,14 @@ class SessionThread {
  */
 const serving = new SessionThread();
 const bulk = new SessionThread();
-/** Explanation graphs run many times longer than their classifiers: in a thread of their own, a plain /classify batch never waits behind one. */
-const explaining = new SessionThread();
+/**
+ * Explanation graphs run many times longer than their classifiers: in threads
+ * of their own, a plain /classify batch never waits behind one. One thread per
+ * core at most; a new session goes to the thread holding fewest, so the lanes
+ * of one explanation graph (explain-lanes.ts) run in different threads.
+ */
+const explaining = Array.from({ length: availableParallelism() }, () => new SessionThread());
+const leastBusy = (threads: SessionThread[]) => threads.reduce((a, b) => (b.sessions < a.sessions ? b : a));
 let nextId = 1;
 
 /**
@@ -49,7 +60,7 @@ let nextId = 1;
  * session itself, so a CUDA failure surfaces here just as in-thread.
  */
 export const threadSessionFactory: SessionFactory = async (bytes: Uint8Array, provider: Provider, threads = 1, lane?: SessionLane): Promise<SessionRunner> => {
-  const thread = threads > 1 ? bulk : lane === 'explain' ? explaining : serving;
+  const thread = threads > 1 ? bulk : lane === 'explain' ? leastBusy(explaining) : serving;
   const id = nextId++;
   thread.opened();
   let description: SessionDescription;
