@@ -30,5 +30,9 @@ export const ortSessionFactory: SessionFactory = async (bytes, provider, threads
     // Serving sessions get one intra-op thread: on two cores that leaves the other to HTTP and sharp, and batching supplies the parallelism.
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    // The all-core sessions behind /evaluate allocate hundreds of MB for a test-set run; onnxruntime's arena kept
+    // them after it (bench:abuse case 2: RSS 30 s after +15-28%), malloc (jemalloc) gives them back (-10-17%), for
+    // 7-33% of the evaluation's speed (docs/benchmarks.md, "Abuse", session 14). Serving sessions keep the arena.
+    ...(threads > 1 ? { enableCpuMemArena: false } : {}),
   });
 };
