@@ -14,7 +14,6 @@ import {
   accepts,
   argmaxRows,
   confidences,
-  crossFittedCalibrationError,
   expectedCalibrationError,
   fitTemperature,
   fitTemperatureBy,
@@ -28,7 +27,7 @@ import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { photoInputs } from '../src/photos/photo-data.ts';
-import { CALIBRATION_GROUPS } from '../src/photos/photo-report.ts';
+import { CALIBRATION_GROUPS, photographerCrossFittedEce } from '../src/photos/photo-report.ts';
 
 const FOLDS = 5;
 const SPLIT_SEED = 42;
@@ -59,15 +58,18 @@ for (let f = 0; f < FOLDS; f++) {
   const logits = predictInputs(await loadLayersModel(join(userPath(cvDir), `fold-${f}`)), photoInputs(photos, idx), idx.length);
   const top = argmaxRows(logits, NUM_CLASSES);
   const right = idx.map((i, j) => accepts(acceptMask(set.entries[i]!.accept), top[j]!));
-  const groups = photographerFolds(
-    idx.map((i) => set.entries[i]!),
-    CALIBRATION_GROUPS,
-    SPLIT_SEED,
-  );
   for (const [name, fit] of Object.entries(objectives)) {
     const row = table.get(name) ?? { own: [], crossFitted: [] };
     row.own.push(expectedCalibrationError(confidences(softmaxRows(logits, fit(logits, right))), right));
-    row.crossFitted.push(crossFittedCalibrationError(logits, right, groups, NUM_CLASSES, 15, fit));
+    row.crossFitted.push(
+      photographerCrossFittedEce(
+        logits,
+        right,
+        idx.map((i) => set.entries[i]!),
+        SPLIT_SEED,
+        fit,
+      ),
+    );
     table.set(name, row);
   }
 }

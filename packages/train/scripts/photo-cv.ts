@@ -19,7 +19,6 @@ import {
   accepts,
   argmaxRows,
   confidences,
-  crossFittedCalibrationError,
   expectedCalibrationError,
   fitTemperature,
   NUM_CLASSES,
@@ -35,7 +34,7 @@ import { loadLayersModel } from '../src/model/artifacts.ts';
 import { predictInputs } from '../src/model/evaluate.ts';
 import { loadCachedPhotos, resolvePhotoCacheDir } from '../src/photos/cache.ts';
 import { photoInputs } from '../src/photos/photo-data.ts';
-import { CALIBRATION_GROUPS } from '../src/photos/photo-report.ts';
+import { CALIBRATION_GROUPS, photographerCrossFittedEce } from '../src/photos/photo-report.ts';
 
 const split = process.argv.indexOf('--');
 const own = split < 0 ? process.argv.slice(2) : process.argv.slice(2, split);
@@ -122,14 +121,11 @@ const calibration = [...Array(folds).keys()].map((f) => {
     rowsOf(others),
     others.map((i) => right[i]!),
   );
-  const withinFold = crossFittedCalibrationError(
+  const withinFold = photographerCrossFittedEce(
     rowsOf(own),
     ownRight,
-    photographerFolds(
-      own.map((i) => set.entries[i]!),
-      CALIBRATION_GROUPS,
-      seed,
-    ),
+    own.map((i) => set.entries[i]!),
+    seed,
   );
   return { before: ece(1), temperature: tOwn, after: ece(tOwn), withinFold, crossTemperature: tCross, crossFitted: ece(tCross) };
 });

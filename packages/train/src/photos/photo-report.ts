@@ -12,6 +12,7 @@ import {
   photographerFolds,
   softmaxRows,
   uncertainThreshold,
+  type PhotoEntry,
   type PhotoRunFigures,
 } from '@fmnist/core';
 import { preprocessVersion } from '@fmnist/core/node';
@@ -21,6 +22,21 @@ import { photoBatch, trainablePhotos, type PhotoData } from './photo-data.ts';
 
 /** Photographer groups of the validation split for the cross-fitted calibration error. */
 export const CALIBRATION_GROUPS = 5;
+
+/**
+ * The calibration error to expect on new photographers: `entries` (one per
+ * row of `logits`) dealt by photographer into CALIBRATION_GROUPS groups, each
+ * calibrated by `fit` (fitTemperature by default) on the others.
+ */
+export function photographerCrossFittedEce(
+  logits: ArrayLike<number>,
+  right: ArrayLike<boolean>,
+  entries: readonly PhotoEntry[],
+  splitSeed: number,
+  fit?: (logits: Float32Array, right: boolean[]) => number,
+): number {
+  return crossFittedCalibrationError(logits, right, photographerFolds(entries, CALIBRATION_GROUPS, splitSeed), NUM_CLASSES, 15, fit);
+}
 
 const photographers = (data: PhotoData, idx: number[]) => new Set(idx.map((i) => data.entries[i]!.senderId ?? `photo:${i}`)).size;
 
@@ -39,8 +55,7 @@ export function photoRunFigures(model: tfl.LayersModel, data: PhotoData, recipe:
   const labelledLogits = Float32Array.from(entries.flatMap((_, j) => (labelled[j] ? Array.from(logits.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES)) : [])));
   const temperature = fitTemperature(labelledLogits, pick(right));
   // The same fit judged on photographers it did not see: what the next photos will get.
-  const labelledEntries = pick(entries);
-  const eceCrossFitted = crossFittedCalibrationError(labelledLogits, pick(right), photographerFolds(labelledEntries, CALIBRATION_GROUPS, recipe.splitSeed));
+  const eceCrossFitted = photographerCrossFittedEce(labelledLogits, pick(right), pick(entries), recipe.splitSeed);
   const before = confidences(softmaxRows(logits));
   const after = confidences(softmaxRows(logits, temperature));
   const flag = uncertainThreshold(
