@@ -67,7 +67,8 @@ export interface EmitContext {
   /**
    * Set by the explanation builder, which differentiates the graph: each
    * emitter appends what its backward pass needs (tensor and weight names),
-   * and MaxPool also outputs its argmax indices.
+   * and a MaxPool whose windows do not tile its input also outputs its argmax
+   * indices (tiling windows find their maxima from the pooled values).
    */
   trace?: TraceEntry[];
 }
@@ -90,7 +91,7 @@ export type TraceEntry =
       kernel: string;
       activation: ActivationName;
     } & SlidingWindow)
-  | ({ kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices: string } & SlidingWindow)
+  | ({ kind: 'maxPooling2d'; layerName: string; input: TensorState; output: TensorState; indices?: string } & SlidingWindow)
   | { kind: 'flatten'; layerName: string; input: TensorState; output: TensorState; transposed: boolean }
   | { kind: 'activation'; layerName: string; input: TensorState; output: TensorState; activation: ActivationName }
   | { kind: 'add'; layerName: string; inputs: TensorState[]; output: TensorState }

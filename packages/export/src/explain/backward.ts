@@ -29,12 +29,12 @@ import { traceInputs, type TensorState, type TraceEntry } from '../convert/types
  *    inference-mode per-channel scale is differentiated with it.
  *  - Add: every input receives the output's gradient.
  *  - GlobalAveragePool: the gradient / (H·W), broadcast over the map.
- *  - MaxPool: each gradient goes to its window's argmax, taken from MaxPool's
- *    Indices output; onnxruntime and tfjs both keep the first maximum in
- *    row-major window order, so ties (all-zero windows after a ReLU) route alike.
+ *  - MaxPool: each gradient goes to its window's first maximum in row-major
+ *    order, as tfjs routes it, ties (all-zero windows after a ReLU) included.
  *    Windows that tile the input (stride = size, no padding: the CNNs' 2x2)
- *    are put back by MaxUnpool, faster over a whole CNN explanation than the
- *    ScatterElements that overlapping windows need, where gradients add (same section).
+ *    find it from the pooled values (emitTiledMaxPoolGrad) and are put back by
+ *    MaxUnpool; overlapping windows take MaxPool's Indices output (onnxruntime
+ *    keeps the first maximum too) and a ScatterElements, where gradients add.
  *  - Flatten: a Reshape back (and the inverse Transpose if Flatten had one).
  */
 export interface BackwardResult {
@@ -103,6 +103,9 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
     gradients.set(tensor.name, sum);
   };
   let target: BackwardResult['target'];
+  // ReLU outputs whose mask a max-pool's backward already applied on its (smaller) pooled grid.
+  const maskedBelow = new Set<string>();
+  let batchIndex: string | undefined; // [N, 1, 1, 1] int64 0..N-1, made on first use
   for (let i = trace.length - 1; i >= 0; i--) {
     const entry = trace[i]!;
     const incoming = gradients.get(entry.output.name);
@@ -112,7 +115,7 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
     if (i === targetIndex) target = { layerName: entry.layerName, activation: entry.output, gradient: g };
     const name = (what: string) => graph.uniqueName(`${entry.layerName}/grad/${what}`);
     const activationGrad = (activation: string): string => {
-      if (activation === 'linear') return g;
+      if (activation === 'linear' || maskedBelow.has(entry.output.name)) return g;
       if (activation !== 'relu')
         throw new UnsupportedLayerError(
           entry.layerName,
@@ -180,14 +183,23 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
       case 'maxPooling2d': {
         const shape = name('shape');
         graph.addNode('Shape', [entry.input.name], [shape]);
-        const [kh, kw] = entry.kernelShape;
-        if (entry.strides[0] === kh && entry.strides[1] === kw && entry.pads.every((p) => p === 0)) {
-          // Windows that tile the input: each index is written once, so MaxUnpool's placement is the scatter's sum.
-          const placed = name('input');
-          graph.addNode('MaxUnpool', [g, entry.indices, shape], [placed], { kernel_shape: [kh, kw], strides: [kh, kw] });
-          g = placed;
+        if (entry.indices === undefined) {
+          // Only the ReLU's mask moves onto the pooled grid, and only when the pool is its output's sole reader: the
+          // gradient lands on each window's maximum, which is > 0 exactly where the pooled value is.
+          const producer = trace[i - 1];
+          const reluBelow =
+            producer !== undefined &&
+            i - 1 !== targetIndex &&
+            producer.output.name === entry.input.name &&
+            (producer.kind === 'activation' || producer.kind === 'conv2d') &&
+            producer.activation === 'relu' &&
+            trace.filter((other) => traceInputs(other).some((t) => t.name === entry.input.name)).length === 1;
+          if (reluBelow) maskedBelow.add(producer.output.name);
+          batchIndex ??= emitBatchIndex(graph, inputName);
+          g = emitTiledMaxPoolGrad(graph, entry, g, shape, batchIndex, reluBelow ? zero : undefined, name);
           break;
         }
+        // Overlapping windows (or cells no window reads): scatter the gradients by MaxPool's Indices.
         const zeros = name('zeros');
         graph.addNode('ConstantOfShape', [shape], [zeros]);
         const [flatZeros, flatIndices, flatGrad, scattered] = [name('zeros_flat'), name('indices_flat'), name('flat'), name('scattered')];
@@ -233,4 +245,104 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
   const inputGradient = gradients.get(inputName);
   if (inputGradient === undefined) throw new Error(`internal: the logits do not depend on the input '${inputName}'`);
   return { inputGradient, ...(target ? { target } : {}) };
+}
+
+/** The sample index of every batch row as an int64 [N, 1, 1, 1] column: MaxUnpool's indices count across the batch. */
+function emitBatchIndex(graph: GraphBuilder, inputName: string): string {
+  const [dims, n, range, column] = ['grad/batch/dims', 'grad/batch/n', 'grad/batch/range', 'grad/batch/index'].map((x) => graph.uniqueName(x)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  graph.addNode('Shape', [inputName], [dims]);
+  graph.addNode('Gather', [dims, graph.addInt64Initializer('grad/batch/axis', [0], [])], [n], { axis: 0 });
+  graph.addNode('Range', [graph.addInt64Initializer('grad/batch/start', [0], []), n, graph.addInt64Initializer('grad/batch/step', [1], [])], [range]);
+  graph.addNode('Reshape', [range, graph.addInt64Initializer('grad/batch/column', [-1, 1, 1, 1])], [column]);
+  return column;
+}
+
+/**
+ * The backward pass of a max-pool whose windows tile its input, without
+ * MaxPool's Indices output: onnxruntime computes that output in a plain loop
+ * outside its blocked layout, at 10-20x the pool itself (a third of a CNN
+ * explanation). Each window's first maximum in row-major order is found as
+ * tfjs and MaxPool's Indices find it, ties (all-zero windows after a ReLU)
+ * included: the cells equal to the upsampled maximum are marked, the marks
+ * weighted by a rank that falls in row-major order (area - offset), and the
+ * max-pool of those weights is the first marked cell's rank, from which its
+ * flat index follows; MaxUnpool then places the gradients as before.
+ * `reluZero`, when set, applies the ReLU mask that reads the pool's input on
+ * the pooled grid, a quarter of the values.
+ */
+function emitTiledMaxPoolGrad(
+  graph: GraphBuilder,
+  entry: Extract<TraceEntry, { kind: 'maxPooling2d' }>,
+  g: string,
+  inputShape: string,
+  batchIndex: string,
+  reluZero: string | undefined,
+  name: (what: string) => string,
+): string {
+  const [kh, kw] = entry.kernelShape;
+  const [h, w, c] = entry.input.shape as [number, number, number];
+  const area = h * w;
+  // Ranks are exact in float32 below 2^24.
+  if (area >= 2 ** 24) throw new UnsupportedLayerError(entry.layerName, entry.kind, `a ${h}x${w} input`, 'explanations pool maps of fewer than 2^24 cells');
+  const at = (what: string) => `${entry.layerName}/grad/${what}`;
+  const [upMax, isMax, isMaxF, ranked, firstRank, firstRankI, sampleTop, planeTop, index] = [
+    'up_max',
+    'is_max',
+    'is_max_f',
+    'ranked',
+    'first_rank',
+    'first_rank_i',
+    'sample_top',
+    'plane_top',
+    'index',
+  ].map(name) as [string, string, string, string, string, string, string, string, string];
+  const scales = graph.addInitializer(at('scales'), Float32Array.of(1, 1, kh, kw), [4]);
+  graph.addNode('Resize', [entry.output.name, '', scales], [upMax], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  graph.addNode('Equal', [entry.input.name, upMax], [isMax]);
+  graph.addNode('Cast', [isMax], [isMaxF], { to: 1 });
+  graph.addNode(
+    'Mul',
+    [
+      isMaxF,
+      graph.addInitializer(
+        at('rank'),
+        Float32Array.from({ length: area }, (_, k) => area - k),
+        [1, 1, h, w],
+      ),
+    ],
+    [ranked],
+  );
+  graph.addNode('MaxPool', [ranked], [firstRank], { kernel_shape: [kh, kw], strides: [kh, kw], pads: [0, 0, 0, 0] });
+  // Flat index = (n·C + c)·area + (area - rank) = (n·C + c + 1)·area - rank.
+  graph.addNode('Cast', [firstRank], [firstRankI], { to: 7 });
+  graph.addNode('Mul', [batchIndex, graph.addInt64Initializer(at('volume'), [c * area], [])], [sampleTop]);
+  graph.addNode(
+    'Add',
+    [
+      sampleTop,
+      graph.addInt64Initializer(
+        at('plane_top'),
+        Array.from({ length: c }, (_, k) => (k + 1) * area),
+        [1, c, 1, 1],
+      ),
+    ],
+    [planeTop],
+  );
+  graph.addNode('Sub', [planeTop, firstRankI], [index]);
+  let pooled = g;
+  if (reluZero !== undefined) {
+    const [positive, mask, masked] = [name('pooled_relu_mask'), name('pooled_relu_mask_f'), name('pooled_relu')];
+    graph.addNode('Greater', [entry.output.name, reluZero], [positive]);
+    graph.addNode('Cast', [positive], [mask], { to: 1 });
+    graph.addNode('Mul', [g, mask], [masked]);
+    pooled = masked;
+  }
+  const placed = name('input');
+  graph.addNode('MaxUnpool', [pooled, index, inputShape], [placed], { kernel_shape: [kh, kw], strides: [kh, kw] });
+  return placed;
 }

@@ -21,12 +21,14 @@ export function emitMaxPooling2D(op: MaxPooling2DOp, ctx: EmitContext, x: Tensor
   const rows = padsFor(op.padding, h, op.poolSize[0], op.strides[0]);
   const cols = padsFor(op.padding, w, op.poolSize[1], op.strides[1]);
   const out = ctx.graph.uniqueName(`${layer.name}/out`);
-  // The backward pass routes each gradient to the window's argmax: ONNX MaxPool's optional Indices output.
-  const indices = ctx.trace ? ctx.graph.uniqueName(`${layer.name}/indices`) : undefined;
+  // The backward pass routes each gradient to the window's argmax: for windows that do not tile the input, by ONNX
+  // MaxPool's optional Indices output, which onnxruntime computes far more slowly than the pool alone.
   const pads = [rows.before, cols.before, rows.after, cols.after];
+  const tiles =
+    op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1] && pads.every((p) => p === 0) && h % op.poolSize[0] === 0 && w % op.poolSize[1] === 0;
+  const indices = ctx.trace && !tiles ? ctx.graph.uniqueName(`${layer.name}/indices`) : undefined;
   ctx.graph.addNode('MaxPool', [x.name], indices ? [out, indices] : [out], { kernel_shape: op.poolSize, strides: op.strides, pads }, `${layer.name}/MaxPool`);
   const y: TensorState = { name: out, layout: 'spatial', shape: [rows.out, cols.out, c] };
-  if (indices)
-    ctx.trace?.push({ kind: 'maxPooling2d', layerName: layer.name, input: x, output: y, indices, kernelShape: op.poolSize, strides: op.strides, pads });
+  ctx.trace?.push({ kind: 'maxPooling2d', layerName: layer.name, input: x, output: y, indices, kernelShape: op.poolSize, strides: op.strides, pads });
   return y;
 }
