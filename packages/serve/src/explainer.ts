@@ -23,6 +23,7 @@ import {
 import { explainLanes, pooledRunner } from './explain-lanes.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { openOnDevice } from './open-session.ts';
+import { type PrunedGraph, pruneToOutputs } from './prune-graph.ts';
 import type { DeviceOptions, Provider } from './session-types.ts';
 
 /**
@@ -41,9 +42,11 @@ export interface LoadedExplainer {
   info: OnnxModelInfo;
   /** Read from the graph's metadata: which map `heatmap` holds, never assumed per model. */
   explanation: ExplanationInfo;
-  /** Its sessions (`lanes` of them) behind one runner. */
-  session: SessionRunner;
-  /** Sessions, each in a thread of its own, that may run batches at once (explain-lanes.ts): more for a slow graph. */
+  /** The graph's outputs, in its order. */
+  outputNames: string[];
+  /** The graph's node count, and that of the copy /classify?explain=1 runs, cut to the outputs it reads (prune-graph.ts). */
+  servedNodes: { before: number; after: number };
+  /** Sessions of that copy, each in a thread of its own, that may run batches at once (explain-lanes.ts): more for a slow graph. */
   lanes: number;
   /** An explanation run's cost per image over the classifier's, measured at load (at least 1). */
   relativeCost: number;
@@ -51,12 +54,21 @@ export interface LoadedExplainer {
   msPerImage: number;
   /** The graph's `probabilities` agree with the classifier's (calibration included), so they can be served. */
   ownProbabilities: boolean;
-  /** Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in SessionRunner.run. */
+  /**
+   * Runs n images (n x 784 floats), each with its class to explain (or TOP_CLASS); `outputs` as in
+   * SessionRunner.run. Outputs within SERVED_OUTPUTS run on the cut copy's lanes, others on the whole graph.
+   */
   run(input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]): Promise<Record<string, TensorValue>>;
+  /** Releases every session. */
+  release(): Promise<void>;
 }
 
-/** What /classify reads: skipping the other maps and the raw gradient cut a CNN batch's run time by about a fifth. */
-const SERVED_OUTPUTS = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
+/**
+ * What /classify reads. Its sessions run a copy of the graph cut to these: onnxruntime runs every node
+ * whatever a run fetches, and the other maps cost a CNN's explanation 8%, and a ResNet explained by
+ * Grad-CAM its whole backward pass (2.4-2.6x; docs/benchmarks.md).
+ */
+const SERVED_OUTPUTS: readonly string[] = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
 
 /** What an explanation graph needs of its classifier (a LoadedModel has it). */
 export interface ExplainedModel {
@@ -101,31 +113,71 @@ export async function loadExplainer(modelsDir: string, model: ExplainedModel, op
   }
   const name = explainModelName(model.name);
   // The classifier's provider question is settled: the graph runs on the same one.
-  const open = async () => (await openOnDevice(bytes, name, { ...options, device: model.provider, lane: 'explain' })).session;
-  const session = await open();
+  const openBytes = async (graph: Uint8Array) => (await openOnDevice(graph, name, { ...options, device: model.provider, lane: 'explain' })).session;
   const needed = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass];
+  let served: PrunedGraph;
+  try {
+    served = pruneToOutputs(bytes, SERVED_OUTPUTS);
+  } catch (err) {
+    const outputs = err instanceof Error ? err.message : String(err);
+    return { missing: `${relative}: ${outputs}; explanations need inputs ${Object.values(EXPLAIN_INPUTS).join(', ')} and outputs ${needed.join(', ')}` };
+  }
+  const open = () => openBytes(served.bytes);
+  const session = await open();
   if (!Object.values(EXPLAIN_INPUTS).every((i) => session.inputNames.includes(i)) || !needed.every((o) => session.outputNames.includes(o))) {
     await session.release();
     return {
-      missing: `${relative} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; explanations need inputs ${Object.values(EXPLAIN_INPUTS).join(', ')} and outputs ${needed.join(', ')}`,
+      missing: `${relative} has inputs [${session.inputNames.join(', ')}] and outputs [${served.allOutputs.join(', ')}]; explanations need inputs ${Object.values(EXPLAIN_INPUTS).join(', ')} and outputs ${needed.join(', ')}`,
     };
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let runner = session;
-  const run = (input: Float32Array, classes: BigInt64Array, n: number, outputs?: readonly string[]) =>
-    runner.run({ [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(n)), [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]) }, outputs);
+  const feeds = (input: Float32Array, classes: BigInt64Array, n: number) => ({
+    [EXPLAIN_INPUTS.image]: float32Tensor(input, onnxInputDims(n)),
+    [EXPLAIN_INPUTS.class]: int64Tensor(classes, [n]),
+  });
+  const runServed = (input: Float32Array, classes: BigInt64Array, n: number) => runner.run(feeds(input, classes, n), SERVED_OUTPUTS);
   // Warm-up, as for the classifier: the first run plans and allocates.
-  await run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
-  const measured = await compare(model, run);
+  await runServed(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1);
+  const measured = await compare(model, runServed);
   const lanes = options.explainLanes ?? (model.provider === 'cpu' ? explainLanes(measured.msPerImage, availableParallelism()) : 1);
   if (lanes > 1) {
     const more = await Promise.all(Array.from({ length: lanes - 1 }, open));
     runner = pooledRunner([session, ...more]);
     // Each new session plans on its first run; the pool sends idle ones first, so warm them all at once.
-    const warm = Array.from({ length: lanes }, () => run(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1));
+    const warm = Array.from({ length: lanes }, () => runServed(new Float32Array(IMAGE_PIXELS), BigInt64Array.of(-1n), 1));
     await Promise.all(warm);
   }
-  return { name, model: model.name, file, version: sha256.slice(0, 12), sha256, info, explanation, session: runner, lanes, run, ...measured };
+  // The whole graph (every map, the raw gradient) only for the v2 endpoint's requests that ask for more: opened on first use.
+  let whole: Promise<SessionRunner> | undefined;
+  const wholeRunner = (): Promise<SessionRunner> => {
+    if (served.bytes === bytes) return Promise.resolve(runner);
+    whole ??= openBytes(bytes);
+    return whole;
+  };
+  const run: LoadedExplainer['run'] = async (input, classes, n, outputs) => {
+    if (outputs?.every((o) => SERVED_OUTPUTS.includes(o))) return runner.run(feeds(input, classes, n), outputs);
+    return (await wholeRunner()).run(feeds(input, classes, n), outputs);
+  };
+  const release = async () => {
+    await runner.release();
+    await (await whole)?.release();
+  };
+  return {
+    name,
+    model: model.name,
+    file,
+    version: sha256.slice(0, 12),
+    sha256,
+    info,
+    explanation,
+    outputNames: served.allOutputs,
+    servedNodes: served.nodes,
+    lanes,
+    run,
+    release,
+    ...measured,
+  };
 }
 
 /**
@@ -137,7 +189,10 @@ export async function loadExplainer(modelsDir: string, model: ExplainedModel, op
  * queues hold about the same backlog in time: best of a few runs of a serving
  * batch, both graphs timed alternately, so that a busy machine slows both alike.
  */
-async function compare(model: ExplainedModel, run: LoadedExplainer['run']): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities' | 'msPerImage'>> {
+async function compare(
+  model: ExplainedModel,
+  run: (input: Float32Array, classes: BigInt64Array, n: number) => Promise<Record<string, TensorValue>>,
+): Promise<Pick<LoadedExplainer, 'relativeCost' | 'ownProbabilities' | 'msPerImage'>> {
   // A serving batch (DEFAULT_BATCHING.maxBatch) of a fixed pattern: all zeros would leave the ReLUs and pools idle.
   const n = 16;
   const input = Float32Array.from({ length: n * IMAGE_PIXELS }, (_, i) => ((i * 7919) % 256) / 255);
@@ -148,7 +203,7 @@ async function compare(model: ExplainedModel, run: LoadedExplainer['run']): Prom
     const scores = await model.run(input, n);
     classify = Math.min(classify, performance.now() - t);
     t = performance.now();
-    const out = await run(input, classes, n, SERVED_OUTPUTS);
+    const out = await run(input, classes, n);
     explain = Math.min(explain, performance.now() - t);
     const theirs = out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array;
     scores.probabilities.forEach((p, j) => (gap = Math.max(gap, Math.abs(p - theirs[j]!))));

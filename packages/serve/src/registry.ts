@@ -119,7 +119,7 @@ export class ModelRegistry {
     const [able, unable] = [registry.list().filter((m) => m.explainer), registry.list().filter((m) => !m.explainer)];
     const costs = able.map(
       (m) =>
-        `${m.explainer!.name} (${m.explainer!.relativeCost.toFixed(1)}x its classifier, ${m.explainer!.msPerImage.toFixed(2)} ms an image, ${m.explainer!.lanes} lane${m.explainer!.lanes > 1 ? 's' : ''})`,
+        `${m.explainer!.name} (${m.explainer!.relativeCost.toFixed(1)}x its classifier, ${m.explainer!.msPerImage.toFixed(2)} ms an image, ${m.explainer!.lanes} lane${m.explainer!.lanes > 1 ? 's' : ''}, ${m.explainer!.servedNodes.after} of ${m.explainer!.servedNodes.before} nodes served)`,
     );
     options.log?.(`explanations: ${costs.join(', ') || 'none'}${unable.length > 0 ? `; none for ${unable.map((m) => m.name).join(', ')}` : ''}`);
     return registry;
@@ -146,7 +146,7 @@ export class ModelRegistry {
     for (const m of this.models.values()) {
       await m.session.release();
       await m.bulkSession.release();
-      await m.explainer?.session.release();
+      await m.explainer?.release();
     }
     this.models.clear();
   }

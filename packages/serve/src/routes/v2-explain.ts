@@ -22,7 +22,7 @@ const OUTPUTS: Record<string, { datatype: string; shape: number[] }> = {
 
 /** The outputs this graph has, in the graph's order (Grad-CAM only where there is a conv layer). */
 function outputNames(e: LoadedExplainer): string[] {
-  return e.session.outputNames.filter((n) => n in OUTPUTS);
+  return e.outputNames.filter((n) => n in OUTPUTS);
 }
 
 export function explainerMetadata(e: LoadedExplainer) {
