@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_PIXELS } from '@fmnist/core';
 import { repoRoot } from '@fmnist/core/node';
-import { pruneToOutputs } from './prune-graph.ts';
+import { pruneToOutputs } from '../src/prune-graph.ts';
 
 const SERVED = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
 const shipped = (model: string) => new Uint8Array(readFileSync(join(repoRoot(), 'models', EXPLAIN_DIR, `${model}.onnx`)));
