@@ -5,6 +5,7 @@ export * from './predictions.ts';
 export * from './image-format.ts';
 export * from './run-dir.ts';
 export * from './onnx-metadata.ts';
+export * from './onnx-prune.ts';
 export * from './explain.ts';
 export * from './errors.ts';
 export * from './metrics.ts';

@@ -17,13 +17,14 @@ import {
   sourceSha256,
   type ClassifierScores,
   type ExplanationInfo,
+  type PrunedGraph,
+  pruneToOutputs,
   type SessionRunner,
   type TensorValue,
 } from '@fmnist/core';
 import { explainLanes, pooledRunner } from './explain-lanes.ts';
 import { readOnnxInfo, type OnnxModelInfo } from './onnx-meta.ts';
 import { openOnDevice } from './open-session.ts';
-import { type PrunedGraph, pruneToOutputs } from './prune-graph.ts';
 import type { DeviceOptions, Provider } from './session-types.ts';
 
 /**
@@ -44,7 +45,7 @@ export interface LoadedExplainer {
   explanation: ExplanationInfo;
   /** The graph's outputs, in its order. */
   outputNames: string[];
-  /** The graph's node count, and that of the copy /classify?explain=1 runs, cut to the outputs it reads (prune-graph.ts). */
+  /** The graph's node count, and that of the copy /classify?explain=1 runs, cut to the outputs it reads (core's onnx-prune.ts). */
   servedNodes: { before: number; after: number };
   /** Sessions of that copy, each in a thread of its own, that may run batches at once (explain-lanes.ts): more for a slow graph. */
   lanes: number;

@@ -10,6 +10,7 @@ import {
   onnxInputDims,
   openSessionRunner,
   OUTPUT_NAMES,
+  pruneToOutputs,
   TOP_CLASS,
   type SessionRunner,
 } from '@fmnist/core';
@@ -20,6 +21,9 @@ import type { Backend, ModelName } from '../config.ts';
 import { MANIFEST_FILE, MODELS_FOLDER, parseManifest, type ManifestEntry, type ModelManifest } from './manifest.ts';
 import { ModelUnavailableError, type ExplainScores, type LoadedInfo, type Runtime, type Scores, type WorkerOptions } from './protocol.ts';
 import { SESSION_OPTIONS } from './session-options.ts';
+
+/** What the demo reads of an explanation graph. */
+const DEMO_EXPLAIN_OUTPUTS: readonly string[] = [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities];
 
 type OrtModule = typeof Ort;
 type Answerer = { runner: SessionRunner; runtime: Runtime };
@@ -148,9 +152,9 @@ export class Engine {
   }
 
   /**
-   * The explanation graph's session (wasm only: its ops, among them
-   * ScatterElements for the max-pool backward, are what the wasm backend
-   * runs everywhere; the maps are small, a GPU would not pay for itself).
+   * The explanation graph's session, on a copy cut to the outputs the demo
+   * reads (wasm only: its ops are what the wasm backend runs everywhere; the
+   * maps are small, a GPU would not pay for itself).
    */
   private explainSession(name: ModelName): Promise<SessionRunner> {
     return once(this.sessions, `explain:${name}`, async () => {
@@ -160,9 +164,14 @@ export class Engine {
           `The ${name} model has no explanation graph in this build (models/explain/${name}.onnx); export it and rebuild the demo.`,
         );
       const [ort, bytes] = await Promise.all([this.module('wasm'), this.fileBytes(graph.file, `${name} explanation graph`)]);
-      const session = await openSessionRunner(ort, bytes, SESSION_OPTIONS('wasm'));
-      const missing = [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities].filter((o) => !session.outputNames.includes(o));
-      if (missing.length > 0) throw new ModelUnavailableError(`The ${name} explanation graph lacks the outputs ${missing.join(', ')}.`);
+      // Only what the demo shows: onnxruntime would run the other maps' nodes too (for a ResNet explained by Grad-CAM, its whole backward pass).
+      let cut: Uint8Array;
+      try {
+        cut = pruneToOutputs(bytes, DEMO_EXPLAIN_OUTPUTS).bytes;
+      } catch (err) {
+        throw new ModelUnavailableError(`The ${name} explanation graph cannot be used: ${err instanceof Error ? err.message : String(err)}.`);
+      }
+      const session = await openSessionRunner(ort, cut, SESSION_OPTIONS('wasm'));
       // Warm-up, as for the classifiers.
       await this.runExplain(session, new Float32Array(IMAGE_PIXELS), TOP_CLASS);
       return session;
@@ -175,7 +184,7 @@ export class Engine {
       [EXPLAIN_INPUTS.class]: int64Tensor(BigInt64Array.of(BigInt(explainClass))),
     };
     const t0 = performance.now();
-    const out = await session.run(feeds, [EXPLAIN_OUTPUTS.heatmap, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.probabilities]);
+    const out = await session.run(feeds, DEMO_EXPLAIN_OUTPUTS);
     const explainMs = performance.now() - t0;
     const heatmap = Float32Array.from(out[EXPLAIN_OUTPUTS.heatmap]!.data as Float32Array);
     const probabilities = Float32Array.from(out[EXPLAIN_OUTPUTS.probabilities]!.data as Float32Array);

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_PIXELS } from '@fmnist/core';
+import { EXPLAIN_DIR, EXPLAIN_INPUTS, EXPLAIN_OUTPUTS, IMAGE_PIXELS, pruneToOutputs } from '@fmnist/core';
 import { repoRoot } from '@fmnist/core/node';
-import { pruneToOutputs } from '../src/prune-graph.ts';
 
 const SERVED = [EXPLAIN_OUTPUTS.logits, EXPLAIN_OUTPUTS.probabilities, EXPLAIN_OUTPUTS.explainedClass, EXPLAIN_OUTPUTS.heatmap];
 const shipped = (model: string) => new Uint8Array(readFileSync(join(repoRoot(), 'models', EXPLAIN_DIR, `${model}.onnx`)));

@@ -12,11 +12,11 @@ export interface PrunedGraph {
 }
 
 /**
- * An ONNX model reduced to what some of its outputs need. onnxruntime runs
- * every node of a graph whatever outputs a run fetches, so a caller that
- * reads only some of them (/classify?explain=1 reads the heatmap, not the
- * other maps) pays for the rest unless they are cut away before the session
- * is made. Nodes whose outputs nothing kept reads are dropped, walking the
+ * An ONNX model reduced to what some of its outputs need. onnxruntime (node
+ * and web) runs every node of a graph whatever outputs a run fetches, so a
+ * caller that reads only some of them (the server's /classify?explain=1 and
+ * the web demo read the heatmap, not the other maps of an explanation graph)
+ * pays for the rest unless they are cut away before the session is made. Nodes whose outputs nothing kept reads are dropped, walking the
  * (topologically ordered) node list backwards; graph inputs stay as they are.
  * A graph with control flow (subgraphs may read outer names) is returned whole.
  */
