@@ -50,6 +50,18 @@ describe('parseConfig', () => {
     expect(SERVE_USAGE).toContain('--explain-lanes');
   });
 
+  it('background niceness: the server default when absent, 0-19 from the flag or BACKGROUND_NICE', () => {
+    const [absent, fromEnv, fromFlag] = [
+      parseConfig([], {}),
+      parseConfig([], { BACKGROUND_NICE: '0' }),
+      parseConfig(['--background-nice', '5'], { BACKGROUND_NICE: '0' }),
+    ];
+    if (absent === 'help' || fromEnv === 'help' || fromFlag === 'help') throw new Error('unexpected help');
+    expect([absent.backgroundNiceness, fromEnv.backgroundNiceness, fromFlag.backgroundNiceness]).toEqual([undefined, 0, 5]);
+    expect(() => parseConfig(['--background-nice', '20'], {})).toThrow(/--background-nice must be an integer from 0 to 19/);
+    expect(SERVE_USAGE).toContain('--background-nice');
+  });
+
   it('rejects bad values with a message naming the flag', () => {
     expect(() => parseConfig(['--device', 'gpu'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port/);

@@ -4,6 +4,7 @@ import { LEGACY_MODELS_DIR_ENV, MODELS_DIR_ENV, repoRoot, resolveDataDir, resolv
 import { DEFAULT_BATCHING } from './batcher.ts';
 import { LANE_MS_PER_IMAGE } from './explain-lanes.ts';
 import { flagDefault, LIMIT_FLAGS } from './limits.ts';
+import { DEFAULT_BACKGROUND_NICENESS } from './threads/background-priority.ts';
 import type { Device } from './session-types.ts';
 import type { ServerOptions } from './server.ts';
 
@@ -20,6 +21,8 @@ export const SERVE_USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options
   --max-queue N       queued images before 503 + Retry-After (env MAX_QUEUE; default ${DEFAULT_BATCHING.maxQueue})
   --explain-lanes N   sessions per explanation graph, each in a thread of its own (env EXPLAIN_LANES; default auto:
                       more for a graph slower than ${LANE_MS_PER_IMAGE} ms an image on this machine, up to the cores)
+  --background-nice N niceness (0-19) of the threads that decode photos and run /evaluate, below the event loop's
+                      (env BACKGROUND_NICE; default ${DEFAULT_BACKGROUND_NICENESS}; 0 = the default priority; Linux)
   --static-dir DIR    web demo build served at / (default packages/web-demo/dist, if it exists)
   -h, --help
 
@@ -48,6 +51,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
       'static-dir': { type: 'string' },
       'explain-lanes': { type: 'string' },
+      'background-nice': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,6 +85,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (values['default-model']) options.defaultModel = values['default-model'];
   const lanes = values['explain-lanes'] ?? env.EXPLAIN_LANES ?? 'auto';
   if (lanes !== 'auto') options.explainLanes = int('explain-lanes', lanes, 1, 64);
+  const nice = values['background-nice'] ?? env.BACKGROUND_NICE;
+  if (nice !== undefined) options.backgroundNiceness = int('background-nice', nice, 0, 19);
   return options;
 }
 

@@ -14,7 +14,9 @@ import { createMetrics } from './metrics.ts';
 import { testSetLoader } from './test-set.ts';
 import { ModelRegistry } from './registry.ts';
 import type { Device, SessionFactory } from './session-types.ts';
+import { DEFAULT_BACKGROUND_NICENESS } from './threads/background-priority.ts';
 import { ImagePool } from './threads/image-pool.ts';
+import { setBackgroundNiceness } from './threads/thread-session.ts';
 
 export interface ServerOptions {
   modelsDir: string;
@@ -31,6 +33,8 @@ export interface ServerOptions {
   preprocess?: PreprocessOptions;
   /** Sessions per explanation graph; absent: each graph's own, from its measured cost (explain-lanes.ts). */
   explainLanes?: number;
+  /** Niceness of the photo-decoding and /evaluate threads (threads/background-priority.ts); absent: the default, 0: as they are. */
+  backgroundNiceness?: number;
   /** Tests inject failing or slow sessions here. */
   sessionFactory?: SessionFactory;
   log?: (message: string) => void;
@@ -46,6 +50,8 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.error(m));
+  const niceness = options.backgroundNiceness ?? DEFAULT_BACKGROUND_NICENESS;
+  setBackgroundNiceness(niceness);
   const registry = await ModelRegistry.load(options.modelsDir, {
     device: options.device,
     ...(options.sessionFactory ? { factory: options.sessionFactory } : {}),
@@ -57,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const names = registry.list().map((m) => m.name);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const connections = { ...DEFAULT_CONNECTIONS, ...options.connections };
-  const images = new ImagePool();
+  const images = new ImagePool(undefined, niceness);
   const ctx: ServeContext = {
     registry,
     batchers: makeBatchers(registry, batching, metrics),

@@ -5,6 +5,7 @@ import type { ImagePlan } from '../decode-budget.ts';
 import type { DecodeOptions } from '../decode.ts';
 import { HttpError } from '../errors.ts';
 import type { PreparedImage } from '../prepare.ts';
+import { DEFAULT_BACKGROUND_NICENESS } from './background-priority.ts';
 import { movable } from './movable.ts';
 import type { ImageTask, ImageTaskResult } from './protocol.ts';
 import { tsxWorker } from './worker-file.ts';
@@ -18,8 +19,12 @@ import { tsxWorker } from './worker-file.ts';
 export class ImagePool {
   private readonly pool: Piscina<ImageTask, ImageTaskResult>;
 
-  constructor(readonly threads = availableParallelism()) {
-    this.pool = new Piscina({ ...tsxWorker('./image-task.ts'), minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+  /** `niceness`: the threads' CPU priority (background-priority.ts), below the event loop's. */
+  constructor(
+    readonly threads = availableParallelism(),
+    niceness = DEFAULT_BACKGROUND_NICENESS,
+  ) {
+    this.pool = new Piscina({ ...tsxWorker('./image-task.ts', { niceness }), minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
   }
 
   /**

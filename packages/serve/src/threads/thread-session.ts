@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import type { SessionRunner, TensorValue } from '@fmnist/core';
 import type { Provider, SessionFactory, SessionLane } from '../session-types.ts';
 import type { SessionDescription, SessionTask, SessionTaskResult } from './protocol.ts';
+import { DEFAULT_BACKGROUND_NICENESS } from './background-priority.ts';
 import { tsxWorker } from './worker-file.ts';
 
 /**
@@ -13,12 +14,20 @@ class SessionThread {
   private pool: Piscina<SessionTask, SessionTaskResult> | undefined;
   private open = 0;
 
+  /** `background`: the thread takes the background niceness (set by setBackgroundNiceness) when it starts. */
+  constructor(private readonly background = false) {}
+
   get sessions(): number {
     return this.open;
   }
 
   run(task: SessionTask): Promise<SessionTaskResult> {
-    this.pool ??= new Piscina({ ...tsxWorker('./session-task.ts'), minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+    this.pool ??= new Piscina({
+      ...tsxWorker('./session-task.ts', this.background ? { niceness: backgroundNiceness } : {}),
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Infinity,
+    });
     return this.pool.run(task);
   }
 
@@ -38,10 +47,21 @@ class SessionThread {
  * Serving sessions (one intra-op thread each) share one thread: the batchers
  * keep them busy one batch at a time, and on two cores a thread per model
  * would only contend. Bulk sessions (/evaluate, all cores) get their own,
- * so a test-set evaluation never holds up a /classify batch.
+ * so a test-set evaluation never holds up a /classify batch, at background
+ * priority, so that it does not slow the event loop either.
  */
 const serving = new SessionThread();
-const bulk = new SessionThread();
+const bulk = new SessionThread(true);
+let backgroundNiceness = DEFAULT_BACKGROUND_NICENESS;
+
+/**
+ * The niceness of the bulk (/evaluate) session thread, and so of the
+ * onnxruntime threads its sessions start; takes effect for a thread started
+ * after the call (the server calls it before loading models).
+ */
+export function setBackgroundNiceness(niceness: number): void {
+  backgroundNiceness = niceness;
+}
 /**
  * Explanation graphs run many times longer than their classifiers: in threads
  * of their own, a plain /classify batch never waits behind one. One thread per
