@@ -5,6 +5,7 @@ import { explainRows, type ExplainedRow, type ExplainRow } from './explainer.ts'
 import { HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 import type { Metrics } from './metrics.ts';
+import { PhotoAdmission } from './photo-admission.ts';
 import { WorkQueue, type WorkQueueObserver } from './work-queue.ts';
 import type { ImagePool } from './threads/image-pool.ts';
 import type { LoadedModel, ModelRegistry } from './registry.ts';
@@ -22,6 +23,8 @@ export interface ServeContext {
   decode: DecodeBudget;
   /** Photos waiting for (and running in) the image threads: the bottleneck under photo load. */
   decodeQueue: WorkQueue;
+  /** Photo uploads being read, at most what the decode queue can take. */
+  photoAdmission: PhotoAdmission;
   /** /evaluate runs, one at a time by default. */
   evalQueue: WorkQueue;
   /** The data directory's test split, read once. */
@@ -45,9 +48,14 @@ function queueObserver(metrics: Metrics): WorkQueueObserver {
   };
 }
 
-export function makeQueues(limits: Limits, imageThreads: number, metrics: Metrics): { decodeQueue: WorkQueue; evalQueue: WorkQueue } {
+export function makeQueues(
+  limits: Limits,
+  imageThreads: number,
+  metrics: Metrics,
+): { decodeQueue: WorkQueue; photoAdmission: PhotoAdmission; evalQueue: WorkQueue } {
   const observer = queueObserver(metrics);
   return {
+    photoAdmission: new PhotoAdmission(imageThreads + limits.decodeQueue),
     decodeQueue: new WorkQueue({ name: 'decode', concurrency: imageThreads, maxWaiting: limits.decodeQueue, maxWaitingCost: limits.decodeQueueCost }, observer),
     // Evaluations are weighed by count only: their size is capped on upload.
     evalQueue: new WorkQueue({ name: 'evaluate', concurrency: limits.evalConcurrency, maxWaiting: limits.evalQueue, maxWaitingCost: Infinity }, observer),

@@ -5,7 +5,8 @@ import { HttpError } from './errors.ts';
 
 /**
  * Photo uploads refused before their body is read while the decode queue is
- * full. Shedding after the read (as the queue itself does) still costs the
+ * full, or while as many uploads as it can take are being read
+ * (photo-admission.ts). Shedding after the read (as the queue itself does) still costs the
  * event loop the whole body: under 300 connections sending 660 kB JPEGs that
  * was over 200 MB/s of bodies read only to answer 503, and every other
  * client, /healthz included, waited behind it. A body too small to leave the
@@ -15,10 +16,16 @@ import { HttpError } from './errors.ts';
 export function shedPhotosEarly(ctx: ServeContext): MiddlewareHandler {
   return async (c, next) => {
     const length = Number(c.req.header('content-length') ?? Number.POSITIVE_INFINITY); // chunked: size unknown, judged as large
-    if (length > SMALL_PNG_BYTES && ctx.decodeQueue.full) {
+    if (length <= SMALL_PNG_BYTES) return next();
+    if (ctx.decodeQueue.full || ctx.photoAdmission.full) {
       ctx.metrics.shed.inc({ queue: 'decode' });
       throw new HttpError('queue_full', 'the server is decoding as many photos as it can queue; retry shortly', { 'Retry-After': '1', Connection: 'close' });
     }
-    await next();
+    const release = ctx.photoAdmission.admit();
+    try {
+      await next();
+    } finally {
+      release();
+    }
   };
 }

@@ -12,6 +12,11 @@ import { fixtureModelsDir, form, pngOf, type Json } from './helpers.ts';
 import { startTestServer } from './helpers.ts';
 import { metric, openRequest, readUntilClose } from './raw-http.ts';
 
+/** Waits on the server's own state, not on a clock, so that a loaded machine cannot reorder what a test sets up. */
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 20));
+}
+
 let modelsDir: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => {
@@ -73,9 +78,6 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       // Running + one waiting: the third is shed.
       // Waits on the queue's own state, not on a clock, so that a loaded machine cannot reorder the three.
       const queue = server.ctx.evalQueue;
-      const until = async (ok: () => boolean) => {
-        while (!ok()) await new Promise((r) => setTimeout(r, 20));
-      };
       const first = evaluate();
       await until(() => queue.active === 1);
       const second = evaluate();
@@ -140,6 +142,42 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       expect(small.status).toBe(200);
       release();
       await Promise.all(holders);
+      const photo = await fetch(`${server.url}/classify`, { method: 'POST', body: await photoJpeg(400), headers: { 'content-type': 'image/jpeg' } });
+      expect(photo.status).toBe(200);
+    });
+  });
+
+  it('case 4: while as many photos as the decode queue can take are still arriving, the next is refused before its body is read', async () => {
+    await withServer({ modelsDir, limits: { decodeQueue: 1 } }, async (server) => {
+      const admission = server.ctx.photoAdmission;
+      expect(admission.capacity).toBe(server.ctx.decodeQueue.options.concurrency + 1);
+      // Uploads whose bodies are still arriving: a real JPEG's first bytes of an announced 1 MB.
+      const start = await photoJpeg(300);
+      const arriving = await Promise.all(
+        Array.from({ length: admission.capacity }, async () => {
+          const socket = await openRequest(server.url, 'POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: 1000000');
+          socket.write(start.subarray(0, 1000));
+          return socket;
+        }),
+      );
+      await until(() => admission.full);
+      // The decode queue itself is empty: nothing has been read whole yet.
+      expect(server.ctx.decodeQueue.full).toBe(false);
+      const socket = await openRequest(server.url, 'POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: 1000000');
+      const refused = await readUntilClose(socket, 5000);
+      expect(refused.status).toBe(503);
+      expect(refused.closed).toBe(true);
+      expect(JSON.parse(refused.body).error.code).toBe('queue_full');
+      // A small PNG never waits for a place.
+      const small = await fetch(`${server.url}/classify`, {
+        method: 'POST',
+        body: await pngOf(new Uint8Array(28 * 28).fill(200)),
+        headers: { 'content-type': 'image/png' },
+      });
+      expect(small.status).toBe(200);
+      // Their clients gone, their places are free again.
+      for (const s of arriving) s.destroy();
+      await until(() => admission.admitted === 0);
       const photo = await fetch(`${server.url}/classify`, { method: 'POST', body: await photoJpeg(400), headers: { 'content-type': 'image/jpeg' } });
       expect(photo.status).toBe(200);
     });
