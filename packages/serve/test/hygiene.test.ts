@@ -120,5 +120,13 @@ describe('issue 12: v2 tensors, headers and methods', () => {
     open();
     await Promise.all(jobs);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    // As many photo uploads being read as the queue can take: new ones would be shed too.
+    const admission = server.ctx.photoAdmission;
+    const places = Array.from({ length: admission.capacity }, () => admission.admit());
+    const reading = await fetch(`${server.url}/readyz`);
+    expect(reading.status).toBe(503);
+    expect(((await reading.json()) as Json).error.message).toMatch(/photo uploads full/);
+    for (const release of places) release();
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
 });

@@ -40,10 +40,11 @@ export function describe(m: LoadedModel) {
   };
 }
 
-/** What is full, if anything: the decode queue, an inference queue, the evaluation queue or the upload budget. */
+/** What is full, if anything: the decode queue or the photo uploads it can take, an inference queue, the evaluation queue or the upload budget. */
 export function overload(ctx: ServeContext): string | undefined {
   const full: string[] = [];
   if (ctx.decodeQueue.full) full.push('decode queue full');
+  else if (ctx.photoAdmission.full) full.push('photo uploads full');
   for (const [name, b] of ctx.batchers) if (b.full) full.push(`${name} inference queue full`);
   for (const [name, b] of ctx.explainBatchers) if (b.full) full.push(`${name} explanation queue full`);
   if (ctx.evalQueue.full) full.push('evaluate queue full');
