@@ -54,9 +54,14 @@ export function makeQueues(
   metrics: Metrics,
 ): { decodeQueue: WorkQueue; photoAdmission: PhotoAdmission; evalQueue: WorkQueue } {
   const observer = queueObserver(metrics);
+  const decodeQueue = new WorkQueue(
+    { name: 'decode', concurrency: imageThreads, maxWaiting: limits.decodeQueue, maxWaitingCost: limits.decodeQueueCost },
+    observer,
+  );
   return {
-    photoAdmission: new PhotoAdmission(imageThreads + limits.decodeQueue),
-    decodeQueue: new WorkQueue({ name: 'decode', concurrency: imageThreads, maxWaiting: limits.decodeQueue, maxWaitingCost: limits.decodeQueueCost }, observer),
+    decodeQueue,
+    // As many uploads read at once as the decode queue can take: running and waiting.
+    photoAdmission: new PhotoAdmission(decodeQueue.options.concurrency + decodeQueue.options.maxWaiting),
     // Evaluations are weighed by count only: their size is capped on upload.
     evalQueue: new WorkQueue({ name: 'evaluate', concurrency: limits.evalConcurrency, maxWaiting: limits.evalQueue, maxWaitingCost: Infinity }, observer),
   };

@@ -184,7 +184,7 @@ export function emitBackward(graph: GraphBuilder, trace: readonly TraceEntry[], 
         const shape = name('shape');
         graph.addNode('Shape', [entry.input.name], [shape]);
         if (entry.indices === undefined) {
-          // Only the ReLU's mask moves onto the pooled grid, and only when the pool is its output's sole reader: the
+          // The ReLU's mask moves onto the pooled grid only when the pool is the ReLU output's sole reader: the
           // gradient lands on each window's maximum, which is > 0 exactly where the pooled value is.
           const producer = trace[i - 1];
           const reluBelow =
