@@ -22,43 +22,35 @@ function threadNiceness(): Map<number, number> {
   return out;
 }
 
+/** Niceness of each thread a new image pool started while preparing one small photo (the pool is closed after). */
+async function poolThreadNiceness(nice: number): Promise<number[]> {
+  const known = new Set(threadNiceness().keys());
+  const pool = new ImagePool(1, nice);
+  try {
+    const photo = new Uint8Array(
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: '#203060' } })
+        .png()
+        .toBuffer(),
+    );
+    await pool.prepare(photo, DEFAULT_DECODE, {});
+    return [...threadNiceness()].filter(([tid]) => !known.has(tid)).map(([, n]) => n);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe.runIf(process.platform === 'linux')('background priority of the photo threads', () => {
   it('runs the image pool at the niceness it is given, and leaves the calling thread as it was', async () => {
     const before = getPriority(0);
-    const known = new Set(threadNiceness().keys());
-    const pool = new ImagePool(1, 7);
-    try {
-      const photo = new Uint8Array(
-        await sharp({ create: { width: 64, height: 48, channels: 3, background: '#203060' } })
-          .png()
-          .toBuffer(),
-      );
-      await pool.prepare(photo, DEFAULT_DECODE, {});
-      const started = [...threadNiceness()].filter(([tid]) => !known.has(tid));
-      // The pool's thread took 7.
-      expect(started.some(([, nice]) => nice === 7)).toBe(true);
-      expect(getPriority(0)).toBe(before);
-    } finally {
-      await pool.close();
-    }
+    // The pool's thread took 7.
+    expect(await poolThreadNiceness(7)).toContain(7);
+    expect(getPriority(0)).toBe(before);
   });
 
   it("0 leaves the pool's threads at the process's priority", async () => {
-    const known = new Set(threadNiceness().keys());
-    const pool = new ImagePool(1, 0);
-    try {
-      const photo = new Uint8Array(
-        await sharp({ create: { width: 32, height: 32, channels: 3, background: '#806040' } })
-          .png()
-          .toBuffer(),
-      );
-      await pool.prepare(photo, DEFAULT_DECODE, {});
-      const started = [...threadNiceness()].filter(([tid]) => !known.has(tid)).map(([, nice]) => nice);
-      expect(started.length).toBeGreaterThan(0);
-      expect(started.every((nice) => nice === getPriority(0))).toBe(true);
-    } finally {
-      await pool.close();
-    }
+    const started = await poolThreadNiceness(0);
+    expect(started.length).toBeGreaterThan(0);
+    expect(started.every((nice) => nice === getPriority(0))).toBe(true);
   });
 
   it("never raises a thread's priority (that would need a privilege, and undo an operator's choice)", () => {

@@ -15,6 +15,8 @@ export const TRAIN_USAGE = `pnpm train --model mlp|cnn|resnet [options]      pnp
   --rotation DEG / --flip P / --shift PX / --erase P   override one setting
                         (--shift PX is a random crop of the image zero-padded by PX;
                          --erase P random erasing; resnet default: flip 0.5, shift 2, erase 0.5)
+  --pixel-drop F        input dropout: each image sets a share drawn from [0, F] of its pixels to 0 (0)
+  --pixel-drop-p P      share of images that get it (1)
   --resume RUN_DIR      continue an interrupted run from its last checkpoint (written after
                         every epoch) with its own recipe; only --backend, --workers,
                         --data-dir and --test-limit may be given beside it
@@ -105,6 +107,8 @@ const PARSE_CONFIG = {
     depth: { type: 'string' },
     width: { type: 'string' },
     erase: { type: 'string' },
+    'pixel-drop': { type: 'string' },
+    'pixel-drop-p': { type: 'string' },
     resume: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },

@@ -30,15 +30,20 @@ export function recipeFromFlags(v: CliFlags, checkpoint: Checkpoint | undefined)
   function augmentation(): Recipe['augment'] {
     if (v.augment === false) return null;
     const preset = v.augment ? DEFAULT_AUGMENT : base.augment;
-    if (!preset && !v.rotation && !v.flip && !v.shift && !v.erase) return null;
+    if (!preset && !v.rotation && !v.flip && !v.shift && !v.erase && !v['pixel-drop']) return null;
     const from = preset ?? { maxRotationDeg: 0, flipProbability: 0, maxShift: 0 };
     const erase = numberFlag(v.erase, 'erase', from.eraseProbability ?? 0, false);
     if (erase > 1) fail('--erase must be a probability (0 to 1)');
+    const pixelDrop = numberFlag(v['pixel-drop'], 'pixel-drop', from.pixelDrop ?? 0, false);
+    if (pixelDrop >= 1) fail('--pixel-drop must be a share below 1');
+    const pixelDropP = numberFlag(v['pixel-drop-p'], 'pixel-drop-p', from.pixelDropProbability ?? 1, false);
+    if (pixelDropP > 1) fail('--pixel-drop-p must be a probability (0 to 1)');
     return {
       maxRotationDeg: numberFlag(v.rotation, 'rotation', from.maxRotationDeg, false),
       flipProbability: numberFlag(v.flip, 'flip', from.flipProbability, false),
       maxShift: numberFlag(v.shift, 'shift', from.maxShift, false),
       ...(erase > 0 ? { eraseProbability: erase } : {}),
+      ...(pixelDrop > 0 ? { pixelDrop, ...(pixelDropP < 1 ? { pixelDropProbability: pixelDropP } : {}) } : {}),
     };
   }
   const recipe: Recipe = checkpoint

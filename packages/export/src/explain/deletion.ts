@@ -1,4 +1,5 @@
 import { bytesToInput, IMAGE_PIXELS, onnxInputDims, runClassifier, type SessionRunner } from '@fmnist/core';
+import type { SaliencyForm } from './contract.ts';
 
 /**
  * The deletion test: remove (set to 0, the background) the pixels a map
@@ -24,6 +25,12 @@ export function randomGarmentOrder(image: Uint8Array, rng: () => number): Int32A
     [garment[i], garment[j]] = [garment[j]!, garment[i]!];
   }
   return Int32Array.from([...garment, ...background]);
+}
+
+/** A saliency map's pixel scores, before normalisation (which does not change the ranking): see SALIENCY_FORMS. */
+export function saliencyScores(form: SaliencyForm, gradient: Float32Array, pixels: Float32Array): Float32Array {
+  if (form === 'abs-gradient') return gradient.map(Math.abs);
+  return gradient.map((g, j) => (form === 'abs-gradient-x-input' ? Math.abs(g * pixels[j]!) : Math.max(0, g * pixels[j]!)));
 }
 
 export interface DeletionCurve {

@@ -69,3 +69,47 @@ describe('random erasing', () => {
     expect(run({ ...opts, eraseProbability: 0 }, 4)).toEqual(run(opts, 4));
   });
 });
+
+describe('pixel dropout', () => {
+  const ones = new Uint8Array(784).fill(255);
+  const drop = (pixelDrop: number, seed: number) => {
+    const out = new Float32Array(784);
+    augmentInto(ones, 0, out, 0, { maxRotationDeg: 0, flipProbability: 0, maxShift: 0, pixelDrop }, createRng(seed));
+    return out;
+  };
+
+  it('sets scattered pixels to background at a rate drawn per image up to the maximum, and leaves the others', () => {
+    const shares = Array.from({ length: 200 }, (_, seed) => {
+      const out = drop(0.3, seed + 1);
+      expect(out.every((v) => v === 0 || v === 1)).toBe(true);
+      return out.filter((v) => v === 0).length / 784;
+    });
+    expect(Math.max(...shares)).toBeLessThan(0.3 + 0.06);
+    expect(Math.min(...shares)).toBeLessThan(0.03);
+    // Rates are uniform on [0, 0.3]: their mean is near 0.15, and images differ.
+    const mean = shares.reduce((s, v) => s + v, 0) / shares.length;
+    expect(mean).toBeGreaterThan(0.12);
+    expect(mean).toBeLessThan(0.18);
+    // Not a block: the dropped pixels of one image are spread over most rows.
+    const out = drop(0.3, 7);
+    const rows = new Set([...out.keys()].filter((i) => out[i] === 0).map((i) => Math.floor(i / 28)));
+    expect(rows.size).toBeGreaterThan(20);
+  });
+
+  it('at 0 draws nothing from the stream (older recipes keep their batches)', () => {
+    const opts = { maxRotationDeg: 0, flipProbability: 0.5, maxShift: 2 };
+    expect(run({ ...opts, pixelDrop: 0 }, 4)).toEqual(run(opts, 4));
+  });
+
+  it('reaches only the share of images it is given; the others stay whole', () => {
+    const whole = Array.from({ length: 400 }, (_, seed) => {
+      const out = new Float32Array(784);
+      const opts = { maxRotationDeg: 0, flipProbability: 0, maxShift: 0, pixelDrop: 0.3, pixelDropProbability: 0.25 };
+      augmentInto(ones, 0, out, 0, opts, createRng(seed + 1));
+      return out.every((v) => v === 1);
+    }).filter(Boolean).length;
+    // 75% whole, and a few more whose drawn rate dropped nothing; 400 draws: well within ±10%.
+    expect(whole / 400).toBeGreaterThan(0.68);
+    expect(whole / 400).toBeLessThan(0.85);
+  });
+});

@@ -9,6 +9,16 @@ export interface AugmentOptions {
   maxShift: number;
   /** Probability of random erasing (Zhong et al. 2020): one rectangle set to background (absent: 0). */
   eraseProbability?: number;
+  /**
+   * Input dropout without rescaling (absent: 0): each image draws a rate
+   * uniformly from [0, pixelDrop] and sets each pixel to background (0) with
+   * that rate. Teaches the model that scattered missing pixels are not
+   * evidence, so removing pixels measures what they meant to it
+   * (docs/explanations.md, the deletion test).
+   */
+  pixelDrop?: number;
+  /** Share of images that get pixel dropout at all (absent: 1); the others stay whole. */
+  pixelDropProbability?: number;
 }
 
 /** Random erasing's rectangle: 2-40% of the image, aspect ratio 0.3-3.3 (the paper's settings). */
@@ -26,6 +36,12 @@ export function augmentInto(src: Uint8Array, srcOffset: number, out: Float32Arra
   transformInto(src, srcOffset, out, outOffset, opts, rng);
   // Drawn only when enabled, so recipes without erasing keep their random streams.
   if ((opts.eraseProbability ?? 0) > 0 && rng() < opts.eraseProbability!) eraseInto(out, outOffset, rng);
+  if ((opts.pixelDrop ?? 0) > 0 && (opts.pixelDropProbability === undefined || rng() < opts.pixelDropProbability))
+    dropPixelsInto(out, outOffset, rng() * opts.pixelDrop!, rng);
+}
+
+function dropPixelsInto(out: Float32Array, offset: number, rate: number, rng: () => number): void {
+  for (let i = offset; i < offset + IMAGE_HEIGHT * IMAGE_WIDTH; i++) if (rng() < rate) out[i] = 0;
 }
 
 /**

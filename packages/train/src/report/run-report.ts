@@ -13,7 +13,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function recipeLine(r: Recipe): string {
   const aug = r.augment
-    ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px${r.augment.eraseProbability ? `, random erasing p=${r.augment.eraseProbability}` : ''}`
+    ? `rotation ±${r.augment.maxRotationDeg}°, flip p=${r.augment.flipProbability}, shift ±${r.augment.maxShift}px${r.augment.eraseProbability ? `, random erasing p=${r.augment.eraseProbability}` : ''}${r.augment.pixelDrop ? `, pixel dropout up to ${r.augment.pixelDrop}` : ''}`
     : 'none';
   const optimizer = r.optimizer === 'sgd' ? `SGD (Nesterov momentum ${r.momentum ?? 0.9})` : 'Adam';
   const architecture = r.model === 'resnet' ? `ResNet-${r.depth ?? 20} (width ${r.width ?? 16}), ` : '';
