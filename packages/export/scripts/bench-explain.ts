@@ -26,8 +26,8 @@ import {
   type ExplainTarget,
   type SaliencyForm,
 } from '../src/explain/contract.ts';
-import { deletionCurve, randomGarmentOrder, rankPixels, saliencyScores } from '../src/explain/deletion.ts';
-import { deletionChartSpec, deletionMarkdown, deletionRows, type RankedCurve } from '../src/explain/deletion-report.ts';
+import { DELETION_TOP_K, deletionCurve, randomGarmentOrder, rankPixels, saliencyScores } from '../src/explain/deletion.ts';
+import { deletionChartSpec, deletionMarkdown, deletionRows, type CandidateRow, type RankedCurve } from '../src/explain/deletion-report.ts';
 import { runExplanation, type ExplainOutputs } from '../src/explain/run.ts';
 import { heldOutImages } from '../src/explain/validation.ts';
 import { explainOnnxPath, shippedOnnxPath } from '../src/locations.ts';
@@ -50,8 +50,7 @@ const seed = Number(values.seed ?? 1);
 const part = values.part ?? 'all';
 if (!['deletion', 'timing', 'all', 'none'].includes(part))
   throw new Error(`--part ${part}: use deletion, timing, all or none (with --write: render the docs from the saved results)`);
-/** The issue's 10%: 78 of 784 pixels. */
-const TOP_K = Math.round(0.1 * IMAGE_PIXELS);
+const TOP_K = DELETION_TOP_K;
 const REMOVED = Array.from({ length: 11 }, (_, i) => Math.round(i * 0.05 * IMAGE_PIXELS));
 const OUT_DIR = join(repoRoot(), 'docs', 'runs', 'explain');
 const DELETION_JSON = join(OUT_DIR, 'deletion.json');
@@ -261,18 +260,6 @@ function keepOtherModels(result: DeletionResult): DeletionResult {
   for (const slice of ['validation', 'test'] as const)
     merged.slices[slice] = [...saved.slices[slice].filter((c) => !measured.has(c.model)), ...result.slices[slice]];
   return merged;
-}
-
-/** A row of docs/runs/explain/deletion-runs.json (scripts/deletion-runs.ts). */
-interface CandidateRow {
-  run: string;
-  recipe: string;
-  map: string;
-  validationAccuracy: number;
-  intact: number;
-  mapDrop: number;
-  randomDrop: number;
-  ratio: number;
 }
 
 /**

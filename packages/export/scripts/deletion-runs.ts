@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { bytesToInput, createRng, IMAGE_PIXELS, type RunRecipe } from '@fmnist/core';
 import { loadSplit, readRunMetrics, repoRoot, resolveDataDir, userPath } from '@fmnist/core/node';
 import { explanationChoiceFor, TOP_CLASS } from '../src/explain/contract.ts';
-import { deletionCurve, randomGarmentOrder, rankPixels, saliencyScores } from '../src/explain/deletion.ts';
+import { DELETION_TOP_K, deletionCurve, randomGarmentOrder, rankPixels, saliencyScores } from '../src/explain/deletion.ts';
+import type { CandidateRow } from '../src/explain/deletion-report.ts';
 import { runExplanation } from '../src/explain/run.ts';
 import { heldOutImages } from '../src/explain/validation.ts';
 import { openCpuSession } from '../src/ort.ts';
@@ -32,23 +33,7 @@ if (!values.run?.length) throw new Error('--run DIR is required (a run directory
 const count = Number(values.images ?? 1000);
 const seed = Number(values.seed ?? 1);
 const as = values.as ?? 'cnn';
-const TOP_K = Math.round(0.1 * IMAGE_PIXELS);
 const OUT = join(repoRoot(), 'docs', 'runs', 'explain', 'deletion-runs.json');
-
-interface RunRow {
-  run: string;
-  as: string;
-  map: string;
-  images: number;
-  seed: number;
-  /** What the run changed from the model it started from (pixel dropout, rate, epochs). */
-  recipe: string;
-  validationAccuracy: number;
-  intact: number;
-  mapDrop: number;
-  randomDrop: number;
-  ratio: number;
-}
 
 /** What this script reads of train's recipe (metrics.json). */
 interface CandidateRecipe extends RunRecipe {
@@ -61,7 +46,7 @@ interface CandidateRecipe extends RunRecipe {
 }
 
 const train = await loadSplit(resolveDataDir(values['data-dir']), 'train');
-const rows: RunRow[] = [];
+const rows: CandidateRow[] = [];
 for (const given of values.run) {
   const dir = userPath(given);
   const metrics = await readRunMetrics<CandidateRecipe>(dir);
@@ -87,8 +72,8 @@ for (const given of values.run) {
   }
   const rng = createRng(seed);
   const randomOrder = Array.from({ length: count }, (_, i) => randomGarmentOrder(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), rng));
-  const byMap = await deletionCurve(classifier, images, classes, mapOrder, [0, TOP_K]);
-  const byRandom = await deletionCurve(classifier, images, classes, randomOrder, [0, TOP_K]);
+  const byMap = await deletionCurve(classifier, images, classes, mapOrder, [0, DELETION_TOP_K]);
+  const byRandom = await deletionCurve(classifier, images, classes, randomOrder, [0, DELETION_TOP_K]);
   await classifier.release();
   await explainer.release();
   const intact = byMap.meanProbability[0]!;
@@ -118,14 +103,14 @@ function recipeSummary(rec: CandidateRecipe): string {
   return `${drop}, --lr ${rec.learningRate} --epochs ${rec.epochs}${seed}${rec.initFrom ? ` from ${rec.initFrom}` : ' from scratch'}`;
 }
 
-console.log(`| run | validation accuracy | p(class) intact | drop, top ${TOP_K} of the map | drop, ${TOP_K} random garment pixels | ratio |`);
+console.log(`| run | validation accuracy | p(class) intact | drop, top ${DELETION_TOP_K} of the map | drop, ${DELETION_TOP_K} random garment pixels | ratio |`);
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of rows)
   console.log(
     `| ${r.run} (${r.recipe}) | ${(r.validationAccuracy * 100).toFixed(2)}% | ${r.intact.toFixed(3)} | ${r.mapDrop.toFixed(3)} | ${r.randomDrop.toFixed(3)} | ${r.ratio.toFixed(2)}x |`,
   );
 if (values.write) {
-  const saved: RunRow[] = existsSync(OUT) ? JSON.parse(await readFile(OUT, 'utf8')) : [];
+  const saved: CandidateRow[] = existsSync(OUT) ? JSON.parse(await readFile(OUT, 'utf8')) : [];
   const merged = [...saved.filter((s) => !rows.some((r) => r.run === s.run)), ...rows];
   await mkdir(join(OUT, '..'), { recursive: true });
   await writeFile(OUT, `${JSON.stringify(merged, null, 1)}\n`);

@@ -3,6 +3,23 @@ import { IMAGE_PIXELS } from '@fmnist/core';
 import { areaBetween, type DeletionCurve } from './deletion.ts';
 
 /** One ranking's curve for one model ('random' is the baseline). */
+/** A row of docs/runs/explain/deletion-runs.json: a candidate run scored on validation (scripts/deletion-runs.ts). */
+export interface CandidateRow {
+  run: string;
+  /** The shipped name whose default map was scored. */
+  as: string;
+  map: string;
+  images: number;
+  seed: number;
+  /** What the run changed from the model it started from (pixel dropout, rate, epochs). */
+  recipe: string;
+  validationAccuracy: number;
+  intact: number;
+  mapDrop: number;
+  randomDrop: number;
+  ratio: number;
+}
+
 export interface RankedCurve {
   model: string;
   ranking: string;
