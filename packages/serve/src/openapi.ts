@@ -1,5 +1,6 @@
 import { DEFAULT_MODEL } from '@fmnist/core';
 import { ERROR_STATUS } from './errors.ts';
+import { HEATMAP_DECIMALS } from './explain-image.ts';
 
 /**
  * The OpenAPI 3.1 document, hand-written: the routes validate by hand
@@ -329,7 +330,7 @@ export const openapi = {
                   minItems: 28,
                   maxItems: 28,
                   items: { type: 'array', minItems: 28, maxItems: 28, items: { type: 'number', minimum: 0, maximum: 1 } },
-                  description: "row y, column x of the 28x28 input; the graph's float32 values exactly",
+                  description: `row y, column x of the 28x28 input; the graph's float32 values rounded to ${HEATMAP_DECIMALS} decimals`,
                 },
                 overlay: { type: 'string', description: 'PNG data URL: the 28x28 input in gray, the map blended over it in the cividis colour map' },
               },

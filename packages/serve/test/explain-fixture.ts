@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { bytesToInput, DEFAULT_MODEL, EXPLAIN_DIR, IMAGE_PIXELS, METADATA_KEYS } from '@fmnist/core';
 import { repoRoot } from '@fmnist/core/node';
 import { DEFAULT_DECODE } from '../src/decode-budget.ts';
@@ -82,6 +82,18 @@ export async function direct(session: ort.InferenceSession, bytes: Uint8Array, c
 }
 
 export const flat = (rows: number[][]) => Float32Array.from(rows.flat());
+
+/**
+ * A heatmap as /classify serves it against the graph's own values: 28 rows of
+ * 28, each value the graph's rounded to 6 decimals, so within 5e-7 of it.
+ */
+export function expectServedMap(rows: number[][], graph: Float32Array): void {
+  expect(rows).toHaveLength(28);
+  for (const row of rows) expect(row).toHaveLength(28);
+  const served = rows.flat();
+  expect(served).toEqual(Array.from(graph, (v) => Math.round(v * 1e6) / 1e6 + 0));
+  expect(Math.max(...served.map((v, i) => Math.abs(v - graph[i]!)))).toBeLessThanOrEqual(5e-7);
+}
 
 /** The graph's float32 values as JSON carries them: exactly, except that -0 (which JSON cannot write) reads back as 0. */
 export const asJson = (values: Float32Array) => Float32Array.from(values, (v) => v + 0);
