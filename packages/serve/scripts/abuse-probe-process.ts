@@ -4,6 +4,7 @@
  * (autocannon's 300 connections), so its latencies measured the bench as
  * much as the server. Started with the server's URL and a PNG's path; runs
  * until a line arrives on stdin, then prints its samples as JSON and exits.
+ * It warms up (unrecorded requests) before it says it has started.
  */
 import { readFileSync } from 'node:fs';
 import { Probe } from './abuse-probe.ts';
@@ -11,6 +12,7 @@ import { Probe } from './abuse-probe.ts';
 const [base, pngPath] = process.argv.slice(2);
 if (!base || !pngPath) throw new Error('usage: abuse-probe-process.ts BASE_URL PNG_PATH');
 const probe = new Probe(base, readFileSync(pngPath));
+await probe.warmUp();
 probe.start();
 process.stdout.write('started\n');
 process.stdin.once('data', async () => {
