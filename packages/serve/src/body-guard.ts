@@ -12,17 +12,15 @@ import { unreadable } from './upload.ts';
  * just before their end cannot hold gigabytes between them.
  */
 export function bodyGuard(ctx: ServeContext): MiddlewareHandler {
-  const { maxBodyBytes, maxInflightBodyBytes } = ctx.limits;
+  const { maxBodyBytes } = ctx.limits;
   const tooLarge = () => {
     // The unread rest of the body makes the connection unusable for keep-alive: tell the client to close it.
     throw new HttpError('payload_too_large', `the request body is over the ${maxBodyBytes} byte limit`, { Connection: 'close' });
   };
   const streamedLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
   const reserve = async (_c: Context, bytes: number, next: () => Promise<void>) => {
-    if (ctx.state.inflightBodyBytes + bytes > maxInflightBodyBytes) {
-      ctx.metrics.shed.inc({ queue: 'bodies' });
-      throw new HttpError('queue_full', 'the server is receiving too many uploads at once; retry shortly', { 'Retry-After': '2', Connection: 'close' });
-    }
+    const refusal = bodyBudgetRefusal(ctx, bytes);
+    if (refusal) throw refusal;
     ctx.state.inflightBodyBytes += bytes;
     ctx.metrics.inflightBodyBytes.set(ctx.state.inflightBodyBytes);
     try {
@@ -55,4 +53,11 @@ export function bodyGuard(ctx: ServeContext): MiddlewareHandler {
       }
     });
   };
+}
+
+/** The answer to a body that would take the bytes being received over --max-inflight-body-bytes, counted as shed; undefined when it fits. */
+export function bodyBudgetRefusal(ctx: ServeContext, bytes: number): HttpError | undefined {
+  if (ctx.state.inflightBodyBytes + bytes <= ctx.limits.maxInflightBodyBytes) return undefined;
+  ctx.metrics.shed.inc({ queue: 'bodies' });
+  return new HttpError('queue_full', 'the server is receiving too many uploads at once; retry shortly', { 'Retry-After': '2', Connection: 'close' });
 }

@@ -17,10 +17,8 @@ export function shedPhotosEarly(ctx: ServeContext): MiddlewareHandler {
   return async (c, next) => {
     const length = Number(c.req.header('content-length') ?? Number.POSITIVE_INFINITY); // chunked: size unknown, judged as large
     if (length <= SMALL_PNG_BYTES) return next();
-    if (ctx.decodeQueue.full || ctx.photoAdmission.full) {
-      ctx.metrics.shed.inc({ queue: 'decode' });
-      throw new HttpError('queue_full', 'the server is decoding as many photos as it can queue; retry shortly', { 'Retry-After': '1', Connection: 'close' });
-    }
+    const refusal = photoRefusal(ctx);
+    if (refusal) throw refusal;
     const release = ctx.photoAdmission.admit();
     try {
       await next();
@@ -28,4 +26,11 @@ export function shedPhotosEarly(ctx: ServeContext): MiddlewareHandler {
       release();
     }
   };
+}
+
+/** The answer to a photo upload while the decode queue is full or as many uploads as it can take are being read, counted as shed; undefined when it is admitted. */
+export function photoRefusal(ctx: ServeContext): HttpError | undefined {
+  if (!ctx.decodeQueue.full && !ctx.photoAdmission.full) return undefined;
+  ctx.metrics.shed.inc({ queue: 'decode' });
+  return new HttpError('queue_full', 'the server is decoding as many photos as it can queue; retry shortly', { 'Retry-After': '1', Connection: 'close' });
 }

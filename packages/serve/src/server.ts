@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { SHIPPED_MODELS, type PreprocessOptions } from '@fmnist/core';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
 import { guardConnections, httpServerOptions } from './connections.ts';
@@ -13,6 +13,7 @@ import { DEFAULT_CONNECTIONS, DEFAULT_LIMITS, type ConnectionLimits, type Limits
 import { createMetrics } from './metrics.ts';
 import { testSetLoader } from './test-set.ts';
 import { ModelRegistry } from './registry.ts';
+import { shedBeforeApp } from './shed-before-app.ts';
 import type { Device, SessionFactory } from './session-types.ts';
 import { DEFAULT_BACKGROUND_NICENESS } from './threads/background-priority.ts';
 import { ImagePool } from './threads/image-pool.ts';
@@ -83,7 +84,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.staticDir && existsSync(options.staticDir)) ctx.staticDir = options.staticDir;
   const app = createApp(ctx, log);
 
-  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions: httpServerOptions(connections) }) as Server;
+  // serve() would build the same server; this one lets the cheapest refusals skip the app (shed-before-app.ts).
+  const appListener = getRequestListener(app.fetch, { hostname: options.host });
+  const shed = shedBeforeApp(ctx);
+  const server: Server = createServer(httpServerOptions(connections), (req, res) => {
+    if (!shed(req, res)) void appListener(req, res);
+  });
+  server.listen(options.port, options.host);
   guardConnections(server, connections, metrics);
   lingerOnClose(server);
   await new Promise<void>((resolve, reject) => {

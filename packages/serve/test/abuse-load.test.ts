@@ -4,6 +4,7 @@
  * bound on the bytes being received) and 8 (an aborted upload is not a 500).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.ts';
 import { ortSessionFactory } from '../src/ort-session.ts';
 import type { SessionFactory } from '../src/session-types.ts';
 import type { RunningServer } from '../src/server.ts';
@@ -144,6 +145,40 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       await Promise.all(holders);
       const photo = await fetch(`${server.url}/classify`, { method: 'POST', body: await photoJpeg(400), headers: { 'content-type': 'image/jpeg' } });
       expect(photo.status).toBe(200);
+    });
+  });
+
+  it('case 4: a photo shed on its headers is answered before the app as the app answers it: status, body, headers, metrics', async () => {
+    await withServer({ modelsDir, limits: { decodeQueue: 0 } }, async (server) => {
+      const queue = server.ctx.decodeQueue;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const holders = Array.from({ length: queue.options.concurrency }, () => queue.run(0, undefined, () => held));
+      for (const path of ['/classify?model=mlp', '/classify/batch']) {
+        const socket = await openRequest(server.url, `POST ${path} HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: 1000000`);
+        const fast = await readUntilClose(socket, 5000);
+        // The same request through the app itself (hono's app.request: no socket, so no shortcut).
+        const app = createApp(server.ctx);
+        const viaApp = await app.request(path, { method: 'POST', headers: { 'content-type': 'image/jpeg', 'content-length': '1000000' }, body: 'x' });
+        expect(fast.status).toBe(viaApp.status);
+        expect(JSON.parse(fast.body)).toEqual(await viaApp.json());
+        const head = new Headers(
+          fast.head
+            .split('\r\n')
+            .slice(1)
+            .filter(Boolean)
+            .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]),
+        );
+        for (const name of ['content-type', 'retry-after', 'connection', 'x-content-type-options', 'content-security-policy']) {
+          expect(head.get(name), name).toBe(viaApp.headers.get(name));
+        }
+      }
+      // Counted as the app counts its answers: per route, and as shed.
+      expect(await metric(server.url, 'fmnist_http_requests_total', { route: '/classify', method: 'POST', status: '503' })).toBe(2);
+      expect(await metric(server.url, 'fmnist_http_requests_total', { route: '/classify/batch', method: 'POST', status: '503' })).toBe(2);
+      expect(await metric(server.url, 'fmnist_shed_total', { queue: 'decode' })).toBe(4);
+      release();
+      await Promise.all(holders);
     });
   });
 
