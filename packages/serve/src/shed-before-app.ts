@@ -23,8 +23,12 @@ const PHOTO_ROUTES = new Set(['/classify', '/classify/batch']);
  * Returns whether it answered.
  */
 export function shedBeforeApp(ctx: ServeContext): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { maxBodyBytes, maxInflightBodyBytes } = ctx.limits;
   return (req, res) => {
-    if (req.method !== 'POST' || ctx.state.shuttingDown) return false;
+    // Whether any refusal is possible at all, from the server's state alone: a request is looked at (its
+    // headers object, which Node builds on first read) only then, so the path costs the normal case nothing.
+    const mayShed = ctx.decodeQueue.full || ctx.photoAdmission.full || ctx.state.inflightBodyBytes + maxBodyBytes > maxInflightBodyBytes;
+    if (!mayShed || req.method !== 'POST' || ctx.state.shuttingDown) return false;
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const route = query < 0 ? url : url.slice(0, query);
@@ -32,8 +36,8 @@ export function shedBeforeApp(ctx: ServeContext): (req: IncomingMessage, res: Se
     const started = performance.now();
     // As the body guard judges it: a chunked body may grow to the limit; a stated length is taken at its word.
     const chunked = req.headers['transfer-encoding'] !== undefined;
-    const length = chunked ? ctx.limits.maxBodyBytes : Number(req.headers['content-length'] ?? 0);
-    if (!(length > SMALL_PNG_BYTES) || length > ctx.limits.maxBodyBytes) return false;
+    const length = chunked ? maxBodyBytes : Number(req.headers['content-length'] ?? 0);
+    if (!(length > SMALL_PNG_BYTES) || length > maxBodyBytes) return false;
     const refusal = bodyBudgetRefusal(ctx, length) ?? photoRefusal(ctx);
     if (!refusal) return false;
     answer(ctx, res, route, refusal, started);
