@@ -269,12 +269,19 @@ function keepOtherModels(result: DeletionResult): DeletionResult {
  */
 /** What a run trained from scratch shows beside the fine-tunes: how far robustness to holes goes. */
 function scratchNote(candidates: CandidateRow[]): string {
-  const scratch = candidates.filter((r) => r.recipe.endsWith('from scratch')).sort((a, b) => b.ratio - a.ratio)[0];
-  const tuned = candidates.filter((r) => !r.recipe.endsWith('from scratch'));
+  const fromScratch = candidates.filter((r) => r.recipe.endsWith('from scratch'));
+  // Runs trained from scratch with pixel dropout, and the warm restarts that start from one of them.
+  const lineage = candidates.filter((r) => fromScratch.includes(r) || fromScratch.some((s) => r.recipe.endsWith(`from runs/${s.run}`)));
+  const scratch = [...fromScratch].sort((a, b) => b.ratio - a.ratio)[0];
+  const tuned = candidates.filter((r) => !lineage.includes(r));
   if (!scratch || !tuned.length) return '';
   const maxTunedRandom = Math.max(...tuned.map((r) => r.randomDrop));
   const minTunedRandom = Math.min(...tuned.map((r) => r.randomDrop));
-  return `Trained from scratch with pixel dropout (${scratch.run}), the CNN shrugs off random holes as the MLP does (a drop of ${scratch.randomDrop.toFixed(3)}, against ${minTunedRandom.toFixed(3)}-${maxTunedRandom.toFixed(3)} for the fine-tunes) and its map reaches ${scratch.ratio.toFixed(2)}x, but at ${(scratch.validationAccuracy * 100).toFixed(2)}% on validation.`;
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const note = `Trained from scratch with pixel dropout (${scratch.run}), the CNN shrugs off random holes as the MLP does (a drop of ${scratch.randomDrop.toFixed(3)}, against ${minTunedRandom.toFixed(3)}-${maxTunedRandom.toFixed(3)} for the fine-tunes of the shipped CNN) and its map reaches ${scratch.ratio.toFixed(2)}x, but at ${pct(scratch.validationAccuracy)} on validation.`;
+  const closest = [...lineage].sort((a, b) => b.validationAccuracy - a.validationAccuracy)[0]!;
+  if (closest === scratch) return note;
+  return `${note} The closest of that family, ${closest.run} (${closest.recipe}), keeps a random drop of ${closest.randomDrop.toFixed(3)} and a ratio of ${closest.ratio.toFixed(2)}x at ${pct(closest.validationAccuracy)}.`;
 }
 
 async function pixelDropoutSection(k: number): Promise<string> {
