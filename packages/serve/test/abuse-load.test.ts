@@ -45,6 +45,18 @@ function slowBulk(ms: number, runs: { count: number }): SessionFactory {
   };
 }
 
+/** Holds every decoding slot of a server whose decode queue has no waiting places, so that it is full; the returned function frees them. */
+function holdDecodeQueue(server: RunningServer): () => Promise<void> {
+  const queue = server.ctx.decodeQueue;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const holders = Array.from({ length: queue.options.concurrency }, () => queue.run(0, undefined, () => held));
+  return async () => {
+    release();
+    await Promise.all(holders);
+  };
+}
+
 async function withServer(options: Parameters<typeof startTestServer>[0], body: (s: RunningServer) => Promise<void>): Promise<void> {
   const server = await startTestServer(options);
   try {
@@ -125,10 +137,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
   it('case 4: while the decode queue is full, a photo is refused before its body is read; a small PNG still gets through', async () => {
     await withServer({ modelsDir, limits: { decodeQueue: 0 } }, async (server) => {
       const queue = server.ctx.decodeQueue;
-      // Hold every decoding slot, so that the queue is full (no room to wait).
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      const holders = Array.from({ length: queue.options.concurrency }, () => queue.run(0, undefined, () => held));
+      const release = holdDecodeQueue(server);
       expect(queue.full).toBe(true);
       // The head announces a 1 MB photo and no byte of it is ever sent: only a refusal that does not read it can answer.
       const socket = await openRequest(server.url, 'POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: 1000000');
@@ -141,8 +150,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const png = await pngOf(new Uint8Array(28 * 28).fill(200));
       const small = await fetch(`${server.url}/classify`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
       expect(small.status).toBe(200);
-      release();
-      await Promise.all(holders);
+      await release();
       const photo = await fetch(`${server.url}/classify`, { method: 'POST', body: await photoJpeg(400), headers: { 'content-type': 'image/jpeg' } });
       expect(photo.status).toBe(200);
     });
@@ -150,10 +158,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
 
   it('case 4: a photo shed on its headers is answered before the app as the app answers it: status, body, headers, metrics', async () => {
     await withServer({ modelsDir, limits: { decodeQueue: 0 } }, async (server) => {
-      const queue = server.ctx.decodeQueue;
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      const holders = Array.from({ length: queue.options.concurrency }, () => queue.run(0, undefined, () => held));
+      const release = holdDecodeQueue(server);
       for (const path of ['/classify?model=mlp', '/classify/batch']) {
         const socket = await openRequest(server.url, `POST ${path} HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: 1000000`);
         const fast = await readUntilClose(socket, 5000);
@@ -177,8 +182,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       expect(await metric(server.url, 'fmnist_http_requests_total', { route: '/classify', method: 'POST', status: '503' })).toBe(2);
       expect(await metric(server.url, 'fmnist_http_requests_total', { route: '/classify/batch', method: 'POST', status: '503' })).toBe(2);
       expect(await metric(server.url, 'fmnist_shed_total', { queue: 'decode' })).toBe(4);
-      release();
-      await Promise.all(holders);
+      await release();
     });
   });
 
