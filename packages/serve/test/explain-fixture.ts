@@ -84,18 +84,19 @@ export async function direct(session: ort.InferenceSession, bytes: Uint8Array, c
 export const flat = (rows: number[][]) => Float32Array.from(rows.flat());
 
 /**
- * A heatmap as /classify serves it against the graph's own values: 28 rows of
- * 28, each value the graph's rounded to 6 decimals, so within 5e-7 of it.
+ * A heatmap as /classify serves it against the graph's own values from a run
+ * of the test's: 28 rows of 28, each value with at most 6 decimals and within
+ * 1e-6 of the graph's (the rounding's 5e-7, and the last bits by which the
+ * server's batch, in another session, can differ from the test's run).
  */
 export function expectServedMap(rows: number[][], graph: Float32Array): void {
   expect(rows).toHaveLength(28);
   for (const row of rows) expect(row).toHaveLength(28);
   const served = rows.flat();
-  expect(served).toEqual(Array.from(graph, (v) => Math.round(v * 1e6) / 1e6 + 0));
-  expect(Math.max(...served.map((v, i) => Math.abs(v - graph[i]!)))).toBeLessThanOrEqual(5e-7);
+  expect(served.filter((v) => Math.round(v * 1e6) / 1e6 !== v)).toEqual([]);
+  expect(Math.max(...served.map((v, i) => Math.abs(v - graph[i]!)))).toBeLessThanOrEqual(1e-6);
 }
 
-/** The graph's float32 values as JSON carries them: exactly, except that -0 (which JSON cannot write) reads back as 0. */
 export const asJson = (values: Float32Array) => Float32Array.from(values, (v) => v + 0);
 
 /** The default map a shipped graph names in its metadata. */
