@@ -50,7 +50,6 @@ const seed = Number(values.seed ?? 1);
 const part = values.part ?? 'all';
 if (!['deletion', 'timing', 'all', 'none'].includes(part))
   throw new Error(`--part ${part}: use deletion, timing, all or none (with --write: render the docs from the saved results)`);
-const TOP_K = DELETION_TOP_K;
 const REMOVED = Array.from({ length: 11 }, (_, i) => Math.round(i * 0.05 * IMAGE_PIXELS));
 const OUT_DIR = join(repoRoot(), 'docs', 'runs', 'explain');
 const DELETION_JSON = join(OUT_DIR, 'deletion.json');
@@ -179,8 +178,8 @@ async function runDeletion(): Promise<DeletionResult> {
     await classifier.release();
     await Promise.all(explainers.map((e) => e.session.release()));
   }
-  for (const slice of ['validation', 'test'] as const) console.log(`\n${slice}:\n${deletionMarkdown(slices[slice], TOP_K)}`);
-  return { images: count, seed, topK: TOP_K, date: new Date().toISOString().slice(0, 10), slices };
+  for (const slice of ['validation', 'test'] as const) console.log(`\n${slice}:\n${deletionMarkdown(slices[slice], DELETION_TOP_K)}`);
+  return { images: count, seed, topK: DELETION_TOP_K, date: new Date().toISOString().slice(0, 10), slices };
 }
 
 async function explainAll(session: SessionRunner, images: Uint8Array): Promise<ExplainOutputs> {
@@ -262,11 +261,9 @@ function keepOtherModels(result: DeletionResult): DeletionResult {
   return merged;
 }
 
-/**
- * The CNN runs trained with input pixel dropout, scored on validation by
- * scripts/deletion-runs.ts: the deletion ratio each would give as the
- * shipped CNN, beside its validation accuracy (the rule that picks models).
- */
+/** A share as a percentage with two decimals. */
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
 /** What a run trained from scratch shows beside the fine-tunes: how far robustness to holes goes. */
 function scratchNote(candidates: CandidateRow[]): string {
   const fromScratch = candidates.filter((r) => r.recipe.endsWith('from scratch'));
@@ -277,13 +274,17 @@ function scratchNote(candidates: CandidateRow[]): string {
   if (!scratch || !tuned.length) return '';
   const maxTunedRandom = Math.max(...tuned.map((r) => r.randomDrop));
   const minTunedRandom = Math.min(...tuned.map((r) => r.randomDrop));
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const note = `Trained from scratch with pixel dropout (${scratch.run}), the CNN shrugs off random holes as the MLP does (a drop of ${scratch.randomDrop.toFixed(3)}, against ${minTunedRandom.toFixed(3)}-${maxTunedRandom.toFixed(3)} for the fine-tunes of the shipped CNN) and its map reaches ${scratch.ratio.toFixed(2)}x, but at ${pct(scratch.validationAccuracy)} on validation.`;
   const closest = [...lineage].sort((a, b) => b.validationAccuracy - a.validationAccuracy)[0]!;
   if (closest === scratch) return note;
   return `${note} The closest of that family, ${closest.run} (${closest.recipe}), keeps a random drop of ${closest.randomDrop.toFixed(3)} and a ratio of ${closest.ratio.toFixed(2)}x at ${pct(closest.validationAccuracy)}.`;
 }
 
+/**
+ * The CNN runs trained with input pixel dropout, scored on validation by
+ * scripts/deletion-runs.ts: the deletion ratio each would give as the
+ * shipped CNN, beside its validation accuracy (the rule that picks models).
+ */
 async function pixelDropoutSection(k: number): Promise<string> {
   const file = join(OUT_DIR, 'deletion-runs.json');
   if (!existsSync(file)) return '';
@@ -291,7 +292,6 @@ async function pixelDropoutSection(k: number): Promise<string> {
   const shipped = rows.find((r) => r.run === 'cnn');
   const candidates = rows.filter((r) => r.run !== 'cnn');
   if (!shipped || !candidates.length) return '';
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const table = [
     `| run | what changed | validation accuracy | p(class) intact | drop, top ${k} of the map | drop, ${k} random garment pixels | ratio |`,
     '|---|---|---:|---:|---:|---:|---:|',

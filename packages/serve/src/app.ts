@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { samplesRoutes } from './routes/samples.ts';
 import { staticRoutes } from './routes/static.ts';
+import { recordRequest } from './metrics.ts';
 import { isV2Path, v2Routes } from './routes/v2.ts';
 import { routeOf } from './route-label.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -39,8 +40,7 @@ export function createApp(ctx: ServeContext, log: (message: string) => void = co
       // routePath is the matched pattern ('/v2/models/:name/infer'), which keeps label cardinality bounded.
       const matched = c.req.routePath;
       const route = matched === '*' || matched === '/*' ? (addressed(c.req.method, c.req.path) ?? 'unmatched') : matched;
-      ctx.metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
-      ctx.metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+      recordRequest(ctx.metrics, route, c.req.method, c.res.status, started);
     }
   });
 

@@ -30,7 +30,12 @@ export function shedPhotosEarly(ctx: ServeContext): MiddlewareHandler {
 
 /** The answer to a photo upload while the decode queue is full or as many uploads as it can take are being read, counted as shed; undefined when it is admitted. */
 export function photoRefusal(ctx: ServeContext): HttpError | undefined {
-  if (!ctx.decodeQueue.full && !ctx.photoAdmission.full) return undefined;
+  if (!photoIntakeFull(ctx)) return undefined;
   ctx.metrics.shed.inc({ queue: 'decode' });
   return new HttpError('queue_full', 'the server is decoding as many photos as it can queue; retry shortly', { 'Retry-After': '1', Connection: 'close' });
+}
+
+/** Whether a photo upload would be refused now: the decode queue is full, or as many uploads as it can take are being read. */
+export function photoIntakeFull(ctx: ServeContext): boolean {
+  return ctx.decodeQueue.full || ctx.photoAdmission.full;
 }

@@ -68,3 +68,9 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** One answered request in the per-route counters and latency histogram: the app's answers and those given before it (shed-before-app.ts). */
+export function recordRequest(metrics: Metrics, route: string, method: string, status: number, startedMs: number): void {
+  metrics.requests.inc({ route, method, status: String(status) });
+  metrics.latency.observe({ route }, (performance.now() - startedMs) / 1000);
+}

@@ -29,6 +29,12 @@ export const CONTENT_SECURITY_POLICY_VALUE = Object.entries(CONTENT_SECURITY_POL
   .map(([directive, sources]) => `${directive.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${sources.join(' ')}`)
   .join('; ');
 
+/** The two headers as Node writes them (answers given before the app use them too, shed-before-app.ts). */
+export const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY_VALUE,
+} as const;
+
 /**
  * Two headers only. frame-ancestors stands in for X-Frame-Options, and the
  * rest of secureHeaders' defaults do not apply to a JSON API (HSTS belongs
@@ -41,11 +47,11 @@ export const CONTENT_SECURITY_POLICY_VALUE = Object.entries(CONTENT_SECURITY_POL
  */
 export function securityHeaders(): MiddlewareHandler {
   const portable = portableSecurityHeaders();
+  const headers = Object.entries(SECURITY_HEADERS);
   return (c, next) => {
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (!outgoing) return portable(c, next);
-    outgoing.setHeader('X-Content-Type-Options', 'nosniff');
-    outgoing.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY_VALUE);
+    for (const [name, value] of headers) outgoing.setHeader(name, value);
     return next();
   };
 }

@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyBudgetRefusal } from './body-guard.ts';
 import type { ServeContext } from './context.ts';
 import { SMALL_PNG_BYTES } from './decode.ts';
-import { photoRefusal } from './early-shed.ts';
+import { photoIntakeFull, photoRefusal } from './early-shed.ts';
 import type { HttpError } from './errors.ts';
-import { CONTENT_SECURITY_POLICY_VALUE } from './security-headers.ts';
+import { recordRequest } from './metrics.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 /** The routes that take photo uploads, whose refusals a flood makes frequent. */
 const PHOTO_ROUTES = new Set(['/classify', '/classify/batch']);
@@ -27,7 +28,7 @@ export function shedBeforeApp(ctx: ServeContext): (req: IncomingMessage, res: Se
   return (req, res) => {
     // Whether any refusal is possible at all, from the server's state alone: a request is looked at (its
     // headers object, which Node builds on first read) only then, so the path costs the normal case nothing.
-    const mayShed = ctx.decodeQueue.full || ctx.photoAdmission.full || ctx.state.inflightBodyBytes + maxBodyBytes > maxInflightBodyBytes;
+    const mayShed = photoIntakeFull(ctx) || ctx.state.inflightBodyBytes + maxBodyBytes > maxInflightBodyBytes;
     if (!mayShed || req.method !== 'POST' || ctx.state.shuttingDown) return false;
     const url = req.url ?? '';
     const query = url.indexOf('?');
@@ -48,14 +49,12 @@ export function shedBeforeApp(ctx: ServeContext): (req: IncomingMessage, res: Se
 function answer(ctx: ServeContext, res: ServerResponse, route: string, e: HttpError, started: number): void {
   const body = JSON.stringify(e.toJSON());
   res.writeHead(e.status, {
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY_VALUE,
+    ...SECURITY_HEADERS,
     ...e.headers,
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);
   ctx.metrics.errors.inc({ code: e.code });
-  ctx.metrics.requests.inc({ route, method: 'POST', status: String(e.status) });
-  ctx.metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+  recordRequest(ctx.metrics, route, 'POST', e.status, started);
 }

@@ -97,6 +97,7 @@ export function expectServedMap(rows: number[][], graph: Float32Array): void {
   expect(Math.max(...served.map((v, i) => Math.abs(v - graph[i]!)))).toBeLessThanOrEqual(1e-6);
 }
 
+/** The graph's float32 values as JSON carries them: exactly, except that -0 (which JSON cannot write) reads back as 0. */
 export const asJson = (values: Float32Array) => Float32Array.from(values, (v) => v + 0);
 
 /** The default map a shipped graph names in its metadata. */

@@ -2,7 +2,6 @@ import type { TopLevelSpec } from 'vega-lite';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { areaBetween, type DeletionCurve } from './deletion.ts';
 
-/** One ranking's curve for one model ('random' is the baseline). */
 /** A row of docs/runs/explain/deletion-runs.json: a candidate run scored on validation (scripts/deletion-runs.ts). */
 export interface CandidateRow {
   run: string;
@@ -20,6 +19,7 @@ export interface CandidateRow {
   ratio: number;
 }
 
+/** One ranking's curve for one model ('random' is the baseline). */
 export interface RankedCurve {
   model: string;
   ranking: string;
