@@ -261,8 +261,11 @@ function keepOtherModels(result: DeletionResult): DeletionResult {
   return merged;
 }
 
+// A declaration, not a const: the document is written by top-level code above this line, before a const here would exist.
 /** A share as a percentage with two decimals. */
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
 
 /** What a run trained from scratch shows beside the fine-tunes: how far robustness to holes goes. */
 function scratchNote(candidates: CandidateRow[]): string {
@@ -278,6 +281,15 @@ function scratchNote(candidates: CandidateRow[]): string {
   const closest = [...lineage].sort((a, b) => b.validationAccuracy - a.validationAccuracy)[0]!;
   if (closest === scratch) return note;
   return `${note} The closest of that family, ${closest.run} (${closest.recipe}), keeps a random drop of ${closest.randomDrop.toFixed(3)} and a ratio of ${closest.ratio.toFixed(2)}x at ${pct(closest.validationAccuracy)}.`;
+}
+
+/** The runs below 3x that match the shipped CNN on validation: what they show about the trade, or nothing. */
+function aheadNote(shipped: CandidateRow, candidates: CandidateRow[]): string {
+  const ahead = candidates.filter((r) => r.ratio < 3 && r.validationAccuracy >= shipped.validationAccuracy);
+  if (!ahead.length) return '';
+  const images = (r: CandidateRow) => Math.round((r.validationAccuracy - shipped.validationAccuracy) * 5000);
+  const list = ahead.map((r) => `${r.run} (${r.recipe}: ${pct(r.validationAccuracy)}, ${images(r)} image(s) ahead, ${r.ratio.toFixed(2)}x)`).join('; ');
+  return `The runs that do match it stay below 3x: ${list}. The mildest fine-tunes stay closest to the shipped CNN in accuracy and in its random baseline alike, and a lead of a few images of 5,000 is within the noise of one run to the next, so none of them replaces it without the target. `;
 }
 
 /**
@@ -306,7 +318,7 @@ async function pixelDropoutSection(k: number): Promise<string> {
     ? 'None of them reaches 3x.'
     : best.validationAccuracy >= shipped.validationAccuracy
       ? `${best.run} reaches ${best.ratio.toFixed(2)}x with a validation accuracy of ${pct(best.validationAccuracy)}, not below the shipped CNN's ${pct(shipped.validationAccuracy)}.`
-      : `Every run with pixel dropout reaches 3x on validation (${passing.length} of ${candidates.length}), but none matches the shipped CNN's validation accuracy (${pct(shipped.validationAccuracy)}): the closest, ${best.run}, is ${((shipped.validationAccuracy - best.validationAccuracy) * 100).toFixed(2)} points behind (${Math.round((shipped.validationAccuracy - best.validationAccuracy) * 5000)} of the 5,000 validation images). Models change only for a better run by validation, so the shipped CNN stays, and the target stays missed on it: on this CNN, faithful deletion costs accuracy on whole images. ${scratchNote(candidates)}`;
+      : `${passing.length === candidates.length ? 'Every run with pixel dropout reaches' : `${passing.length} of the ${candidates.length} runs with pixel dropout reach`} 3x on validation, but none of them matches the shipped CNN's validation accuracy (${pct(shipped.validationAccuracy)}): the closest, ${best.run}, is ${((shipped.validationAccuracy - best.validationAccuracy) * 100).toFixed(2)} points behind (${Math.round((shipped.validationAccuracy - best.validationAccuracy) * 5000)} of the 5,000 validation images). ${aheadNote(shipped, candidates)}Models change only for a better run by validation, so the shipped CNN stays, and the target stays missed on it: on this CNN, faithful deletion costs accuracy on whole images. ${scratchNote(candidates)}`;
   return `### The CNN's random baseline: pixel dropout in training
 
 The CNN misses because of its random baseline: ${k} random garment pixels cost the shipped CNN

@@ -1,6 +1,7 @@
 /** What the serving benchmarks share: the request image, starting a server, loading it with autocannon, printing a result. */
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -43,10 +44,15 @@ export function servingPid(pid: number): number {
   }
 }
 
-/** Runs `node --import tsx ...args` on a free port; resolves once it prints the port it listens on, with the serving process's pid. */
-export function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number; pid: number }> {
+/**
+ * Runs `node --import tsx ...args` on a free port; resolves once it prints the port it listens on, with the serving process's pid.
+ * `niceness`, when not 0, is set on the process as it starts, so that its threads and the process it starts under jemalloc
+ * inherit it, as under `nice -n N` (a negative one needs root or CAP_SYS_NICE).
+ */
+export function start(args: string[], env: Record<string, string> = {}, niceness = 0): Promise<{ child: ChildProcess; port: number; pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PORT: '0' } });
+    if (niceness !== 0) setPriority(child.pid!, niceness);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
