@@ -1,7 +1,10 @@
 import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { bodyTimedOut } from './connections.ts';
 import { HttpError } from './errors.ts';
+import { type FormEntry, parseMultipart } from './multipart.ts';
 import { ClientGoneError } from './work-queue.ts';
 
 /** What a classify request carried: image bytes plus the fields that may come as query or form fields. */
@@ -121,16 +124,14 @@ export function mediaType(c: Context): string {
 }
 
 /** A multipart/form-data body as [field, text or file bytes] pairs, in order; a malformed body is the client's 400. */
-export async function readForm(c: Context): Promise<[string, string | Uint8Array][]> {
-  let form: FormData;
+export async function readForm(c: Context): Promise<FormEntry[]> {
+  const body = c.req.raw.body;
+  if (!body) throw new HttpError('bad_request', 'the multipart/form-data body is empty');
   try {
-    form = await c.req.formData();
+    return await parseMultipart(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), c.req.header('content-type') ?? '');
   } catch (err) {
     throw unreadable(c, err, 'the multipart/form-data body is malformed');
   }
-  const entries: [string, string | Uint8Array][] = [];
-  for (const [key, value] of form.entries()) entries.push([key, typeof value === 'string' ? value : new Uint8Array(await value.arrayBuffer())]);
-  return entries;
 }
 
 /** A JSON body of at most `maxBytes` (413 beyond); malformed JSON is the client's 400. */
