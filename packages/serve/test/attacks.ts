@@ -17,6 +17,17 @@ export function multipart(files: Record<string, Uint8Array | Uint8Array[]>, type
   return fd;
 }
 
+/** A form encoded as a client sends it (the Fetch API's encoder): the body and its content type, boundary included. */
+export async function encodeForm(form: FormData): Promise<{ body: Buffer; type: string }> {
+  const request = new Request('http://localhost/', { method: 'POST', body: form });
+  return { body: Buffer.from(await request.arrayBuffer()), type: request.headers.get('content-type')! };
+}
+
+/** `body` as a stream of `size`-byte chunks, as a socket delivers it. */
+export function inChunks(body: Buffer, size: number): Readable {
+  return Readable.from(Array.from({ length: Math.ceil(body.length / size) }, (_, k) => body.subarray(k * size, (k + 1) * size)));
+}
+
 /** Gzipped bytes of `header` followed by `zeros` zero bytes, streamed so the plain text never exists in memory. */
 export async function gzipOfZeros(header: Uint8Array, zeros: number): Promise<Buffer> {
   const block = Buffer.alloc(1024 * 1024);
