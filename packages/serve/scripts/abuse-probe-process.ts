@@ -4,7 +4,9 @@
  * (autocannon's 300 connections), so its latencies measured the bench as
  * much as the server. Started with the server's URL and a PNG's path; runs
  * until a line arrives on stdin, then prints its samples as JSON and exits.
- * It warms up (unrecorded requests) before it says it has started.
+ * It warms up (unrecorded requests) before it says it has started, and
+ * exits when stdin closes without a line: a bench that was killed left its
+ * probe sending requests for the rest of the session, beside later runs.
  */
 import { readFileSync } from 'node:fs';
 import { Probe } from './abuse-probe.ts';
@@ -15,8 +17,11 @@ const probe = new Probe(base, readFileSync(pngPath));
 await probe.warmUp();
 probe.start();
 process.stdout.write('started\n');
+let stopping = false;
 process.stdin.once('data', async () => {
+  stopping = true;
   await probe.stop();
   process.stdout.write(`${JSON.stringify({ classify: probe.classify, health: probe.health })}\n`);
   process.exit(0);
 });
+process.stdin.once('end', () => stopping || process.exit(1));

@@ -4,11 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openRequest, readUntilClose } from '../test/raw-http.ts';
 import { lingerOnClose, type LingerCount } from './linger.ts';
 
-/** A server that refuses every request from its head alone, as the body budget does, and closes the connection. */
-async function refusingServer(lingerMs: number, maxLingering: number): Promise<{ url: string; count: LingerCount }> {
+/** A server that refuses every request from its head alone, as the body limit does (413; `status` 503: as load shedding does), and closes the connection. */
+async function refusingServer(lingerMs: number, maxLingering: number, status = 413): Promise<{ url: string; count: LingerCount }> {
   const server = createServer((_req, res) => {
-    res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
-    res.end('{"error":{"code":"queue_full"}}');
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(status === 503 ? '{"error":{"code":"queue_full"}}' : '{"error":{"code":"payload_too_large"}}');
   });
   const count = lingerOnClose(server, lingerMs, maxLingering);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,9 +56,20 @@ describe('lingerOnClose', () => {
     socket.on('error', () => (reset = true));
     socket.resume();
     const answer = await readUntilClose(socket, 5000);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(413);
     expect(reset).toBe(false);
     expect(count.peak).toBe(1);
     expect(count.lingering).toBe(0);
+  });
+
+  it('never lingers after a 503: a shed connection closes at once, and a client reading while it sends still reads the answer', async () => {
+    const { url, count } = await refusingServer(5000, 16, 503);
+    const socket = await openRequest(url, `POST /upload HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${20 * MB}`);
+    opened.push(socket);
+    socket.on('error', () => {});
+    const answer = readUntilClose(socket, 5000);
+    socket.write(Buffer.alloc(4 * MB, 0x41));
+    expect((await answer).status).toBe(503);
+    expect(count.peak).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** How long a closing connection keeps reading (and dropping) what its client still sends: nginx's lingering_timeout is 5 s. */
@@ -32,15 +32,24 @@ export interface LingerCount {
  * `maxLingering` connections linger at once; beyond that a connection
  * closes as Node closes it, which a client that reads while it sends (every
  * browser, curl, undici) survives with its answer read.
+ * A connection whose last answer was a 503 (load shed) never lingers: the
+ * drain is the work the server is shedding. Under a flood of refused uploads
+ * the lingering connections were read at full speed, each body through
+ * Node's HTTP parser and copied into the JS heap, and that was most of what
+ * held up every other client (docs/benchmarks.md, session 19: bench:abuse
+ * case 4's other clients' p99 from about 1.5 s to 0.3 s). Such a client
+ * learns what a 503 would have told it, to come back later, from a reset.
  * Returns the count of lingering connections, now and at most (for tests).
  */
 export function lingerOnClose(server: Server, lingerMs = LINGER_MS, maxLingering = LINGER_MAX_CONNECTIONS): LingerCount {
   const count: LingerCount = { lingering: 0, peak: 0 };
+  const lastAnswer = new WeakMap<Socket, ServerResponse>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => lastAnswer.set(req.socket, res));
   server.on('connection', (socket: Socket) => {
     // Node's HTTP server closes a `Connection: close` response's socket with destroySoon (end, then destroy).
     const closeAtOnce = socket.destroySoon.bind(socket);
     socket.destroySoon = function lingeringClose(this: Socket): void {
-      if (count.lingering >= maxLingering || !this.readable) {
+      if (count.lingering >= maxLingering || !this.readable || lastAnswer.get(this)?.statusCode === 503) {
         closeAtOnce();
         return;
       }
