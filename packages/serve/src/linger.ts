@@ -15,6 +15,17 @@ export const LINGER_MS = 2000;
  */
 export const LINGER_MAX_CONNECTIONS = 16;
 
+/**
+ * How many of those may be connections refused with a 503 (load shed). A
+ * shed connection's drain is the work the server is shedding: 300 refused
+ * 10 MB uploads, 16 of them lingering at a time, cost the server twice the
+ * CPU of closing them at once, and held /healthz for 3-3.6 s
+ * (docs/benchmarks.md, session 19, bench:abuse case 6). Closed at once, a
+ * client that has not yet read its 503 when the reset arrives loses it
+ * (the kernel drops what it has not read), so a few still linger.
+ */
+export const LINGER_MAX_SHED = 2;
+
 export interface LingerCount {
   lingering: number;
   peak: number;
@@ -32,30 +43,30 @@ export interface LingerCount {
  * `maxLingering` connections linger at once; beyond that a connection
  * closes as Node closes it, which a client that reads while it sends (every
  * browser, curl, undici) survives with its answer read.
- * A connection whose last answer was a 503 (load shed) never lingers: the
- * drain is the work the server is shedding. Under a flood of refused uploads
- * the lingering connections were read at full speed, each body through
- * Node's HTTP parser and copied into the JS heap, and that was most of what
- * held up every other client (docs/benchmarks.md, session 19: bench:abuse
- * case 4's other clients' p99 from about 1.5 s to 0.3 s). Such a client
- * learns what a 503 would have told it, to come back later, from a reset.
+ * Of those, at most `maxShed` are connections whose last answer was a 503.
  * Returns the count of lingering connections, now and at most (for tests).
  */
-export function lingerOnClose(server: Server, lingerMs = LINGER_MS, maxLingering = LINGER_MAX_CONNECTIONS): LingerCount {
+export function lingerOnClose(server: Server, lingerMs = LINGER_MS, maxLingering = LINGER_MAX_CONNECTIONS, maxShed = LINGER_MAX_SHED): LingerCount {
   const count: LingerCount = { lingering: 0, peak: 0 };
+  let shedLingering = 0;
   const lastAnswer = new WeakMap<Socket, ServerResponse>();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => lastAnswer.set(req.socket, res));
   server.on('connection', (socket: Socket) => {
     // Node's HTTP server closes a `Connection: close` response's socket with destroySoon (end, then destroy).
     const closeAtOnce = socket.destroySoon.bind(socket);
     socket.destroySoon = function lingeringClose(this: Socket): void {
-      if (count.lingering >= maxLingering || !this.readable || lastAnswer.get(this)?.statusCode === 503) {
+      const shed = lastAnswer.get(this)?.statusCode === 503;
+      if (count.lingering >= maxLingering || !this.readable || (shed && shedLingering >= maxShed)) {
         closeAtOnce();
         return;
       }
       count.lingering += 1;
+      if (shed) shedLingering += 1;
       count.peak = Math.max(count.peak, count.lingering);
-      this.once('close', () => (count.lingering -= 1));
+      this.once('close', () => {
+        count.lingering -= 1;
+        if (shed) shedLingering -= 1;
+      });
       if (this.writable) this.end();
       const stop = () => this.destroy();
       this.once('end', stop);
