@@ -1,5 +1,6 @@
-import type { IncomingMessage, Server, ServerOptions as HttpServerOptions, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions as HttpServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
+import { trackExchanges } from './exchanges.ts';
 import type { ConnectionLimits } from './limits.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -32,10 +33,9 @@ export function bodyTimedOut(req: IncomingMessage | undefined): boolean {
  */
 export function guardConnections(server: Server, limits: ConnectionLimits, metrics: Metrics): void {
   server.maxConnections = limits.maxConnections;
-  const current = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => current.set(req.socket, { req, res }));
+  const exchangeOf = trackExchanges(server);
   server.setTimeout(limits.bodyIdleTimeoutMs, (socket: Socket) => {
-    const active = current.get(socket);
+    const active = exchangeOf(socket);
     if (!active || active.res.writableFinished) {
       socket.destroy(); // idle between requests
       return;

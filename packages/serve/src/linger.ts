@@ -1,5 +1,6 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { trackExchanges } from './exchanges.ts';
 
 /** How long a closing connection keeps reading (and dropping) what its client still sends: nginx's lingering_timeout is 5 s. */
 export const LINGER_MS = 2000;
@@ -49,13 +50,12 @@ export interface LingerCount {
 export function lingerOnClose(server: Server, lingerMs = LINGER_MS, maxLingering = LINGER_MAX_CONNECTIONS, maxShed = LINGER_MAX_SHED): LingerCount {
   const count: LingerCount = { lingering: 0, peak: 0 };
   let shedLingering = 0;
-  const lastAnswer = new WeakMap<Socket, ServerResponse>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => lastAnswer.set(req.socket, res));
+  const exchangeOf = trackExchanges(server);
   server.on('connection', (socket: Socket) => {
     // Node's HTTP server closes a `Connection: close` response's socket with destroySoon (end, then destroy).
     const closeAtOnce = socket.destroySoon.bind(socket);
     socket.destroySoon = function lingeringClose(this: Socket): void {
-      const shed = lastAnswer.get(this)?.statusCode === 503;
+      const shed = exchangeOf(this)?.res.statusCode === 503;
       if (count.lingering >= maxLingering || !this.readable || (shed && shedLingering >= maxShed)) {
         closeAtOnce();
         return;
