@@ -30,7 +30,7 @@ export interface ServeContext {
   /** The data directory's test split, read once. */
   testSet: () => Promise<Split>;
   preprocess: PreprocessOptions;
-  /** Threads that decode and preprocess photos. */
+  /** Threads that decode and preprocess photos, and unpack /evaluate's datasets. */
   images: ImagePool;
   defaultModel: string;
   /** Fashion-MNIST folder for /evaluate and /samples. */

@@ -49,4 +49,25 @@ describe('parseMultipart', () => {
     });
     await expect(parseMultipart(source, type)).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
+
+  it('shows each file part its first bytes as they arrive, and stops at a refusal without waiting for the rest', async () => {
+    const { body, type } = await encodeForm(testForm());
+    const seen: [string, number, number][] = [];
+    const parts = await parseMultipart(inChunks(body, 1000), type, (name, head) => seen.push([name, head.length, head[0]!]), 100);
+    // The long file's first 100 bytes; the empty one whole.
+    expect(seen).toEqual([
+      ['images', 100, file[0]!],
+      ['images', 0, undefined as unknown as number],
+    ]);
+    expect(parts).toHaveLength(4);
+    // A body whose first 4 kB arrive and then nothing more: only a refusal from those can end the parse.
+    const stalled = new Readable({ read() {} });
+    stalled.push(body.subarray(0, 4096));
+    const refusal = new Error('refused from its head');
+    await expect(
+      parseMultipart(stalled, type, () => {
+        throw refusal;
+      }),
+    ).rejects.toBe(refusal);
+  });
 });

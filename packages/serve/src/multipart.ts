@@ -15,8 +15,17 @@ export type FormEntry = [name: string, value: string | Uint8Array];
  * one upload takes the event loop for long.
  * Rejects a malformed body (no boundary, a form that does not end) and a
  * body that fails to arrive (the source's error).
+ * `inspect`, when given, sees each file part's first `inspectBytes` bytes
+ * (all of a shorter part) as soon as they arrive, and may throw to refuse
+ * the form: the rejection is its error, and the rest of the body is not
+ * read.
  */
-export function parseMultipart(source: Readable, contentType: string): Promise<FormEntry[]> {
+export function parseMultipart(
+  source: Readable,
+  contentType: string,
+  inspect?: (name: string, head: Uint8Array) => void,
+  inspectBytes = 512,
+): Promise<FormEntry[]> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -35,8 +44,28 @@ export function parseMultipart(source: Readable, contentType: string): Promise<F
     parser.on('file', (name, stream) => {
       const slot = entries.push([name, new Uint8Array(0)]) - 1;
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => (entries[slot] = [name, Buffer.concat(chunks)]));
+      let length = 0;
+      let inspected = inspect === undefined;
+      // Whether the form may go on: false once `inspect` has refused it.
+      const check = (): boolean => {
+        inspected = true;
+        try {
+          inspect?.(name, Buffer.concat(chunks, Math.min(length, inspectBytes)));
+          return true;
+        } catch (err) {
+          fail(err);
+          return false;
+        }
+      };
+      stream.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        length += chunk.length;
+        if (!inspected && length >= inspectBytes) check();
+      });
+      stream.on('end', () => {
+        if (!inspected && !check()) return;
+        entries[slot] = [name, Buffer.concat(chunks, length)];
+      });
     });
     parser.on('close', () => resolve(entries));
     parser.on('error', fail);

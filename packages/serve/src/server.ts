@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits,
     decode: { ...DEFAULT_DECODE, ...options.decode },
     ...makeQueues(limits, images.threads, metrics),
-    testSet: testSetLoader(options.dataDir),
+    testSet: testSetLoader(options.dataDir, images),
     preprocess: options.preprocess ?? {},
     images,
     // The first shipped model present (core's list: the photo-tuned CNN first); otherwise whatever is there, so a lone mlp.onnx still works.

@@ -67,16 +67,20 @@ export interface ReadOptions {
 const INSPECT_BYTES = 256 * 1024;
 
 /**
- * The Node request behind `c` when its body has a stated length over
- * INSPECT_BYTES: the body guard has already checked that length, so it can
- * be read directly.
- * (A chunked body is read through the guard's size-limiting stream instead.)
+ * The Node request behind `c` when its body has a stated length (not
+ * chunked), which the body guard has already checked, so that the body can
+ * be read from it directly; undefined otherwise (a chunked body is read
+ * through the guard's size-limiting stream).
  */
-function sizedIncoming(c: Context): IncomingMessage | undefined {
+function statedIncoming(c: Context): IncomingMessage | undefined {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  const length = c.req.header('content-length');
-  // A body shorter than the prefix is judged whole anyway: hono's direct read takes it faster than the inspecting stream.
-  return incoming && length !== undefined && Number(length) > INSPECT_BYTES && c.req.header('transfer-encoding') === undefined ? incoming : undefined;
+  return incoming && c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined ? incoming : undefined;
+}
+
+/** statedIncoming, for a body over INSPECT_BYTES: a shorter one is judged whole anyway, and hono's direct read takes it faster. */
+function sizedIncoming(c: Context): IncomingMessage | undefined {
+  const incoming = statedIncoming(c);
+  return incoming && Number(c.req.header('content-length')) > INSPECT_BYTES ? incoming : undefined;
 }
 
 /**
@@ -131,12 +135,29 @@ export function mediaType(c: Context): string {
   return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** A multipart/form-data body as [field, text or file bytes] pairs, in order; a malformed body is the client's 400. */
-export async function readForm(c: Context): Promise<FormEntry[]> {
-  const body = c.req.raw.body;
-  if (!body) throw new HttpError('bad_request', 'the multipart/form-data body is empty');
+/**
+ * A multipart/form-data body as [field, text or file bytes] pairs, in order;
+ * a malformed body is the client's 400. `inspect` sees each file part's
+ * first `inspectBytes` as they arrive and may throw to refuse the upload
+ * there (parseMultipart).
+ */
+export async function readForm(c: Context, inspect?: (name: string, head: Uint8Array) => void, inspectBytes?: number): Promise<FormEntry[]> {
+  const empty = () => new HttpError('bad_request', 'the multipart/form-data body is empty');
+  let source: Readable;
+  const incoming = statedIncoming(c);
+  if (incoming) {
+    if (Number(c.req.header('content-length')) === 0) throw empty();
+    // busboy reads the Node request itself: through the web stream hono builds for `c.req.raw.body`, each chunk
+    // was copied once more (Readable.toWeb) and passed through two stream adapters, on the event loop; two clients
+    // posting 1 MB datasets spent a tenth of it there (docs/benchmarks.md, session 20).
+    source = incoming;
+  } else {
+    const body = c.req.raw.body;
+    if (!body) throw empty();
+    source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+  }
   try {
-    return await parseMultipart(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), c.req.header('content-type') ?? '');
+    return await parseMultipart(source, c.req.header('content-type') ?? '', inspect, inspectBytes);
   } catch (err) {
     throw unreadable(c, err, 'the multipart/form-data body is malformed');
   }

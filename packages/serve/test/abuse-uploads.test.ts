@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DEFAULT_DECODE, planDecode } from '../src/decode-budget.ts';
 import { isSmallPng } from '../src/decode.ts';
-import { avifClaiming, idxBomb, idxPair, jpegClaiming, pngClaiming, pngWithEmptyChunks } from './attacks.ts';
+import { avifClaiming, encodeForm, idxBomb, idxPair, jpegClaiming, pngClaiming, pngWithEmptyChunks } from './attacks.ts';
 import { form, pngOf, useFixtureServer, type Json } from './helpers.ts';
 import { openRequest, readUntilClose } from './raw-http.ts';
 
@@ -47,6 +47,21 @@ describe('issue 12: costly uploads are refused before the work starts', () => {
     const res = await post('/evaluate', form(ok, {}, 'application/octet-stream'));
     expect(res.status).toBe(200);
     expect(((await res.json()) as Json).count).toBe(100);
+  });
+
+  it('cases 1-2: a dataset whose header states too many images is refused from its first bytes; the rest is never read', async () => {
+    for (const images of [(await idxPair(1_000_000)).images, await idxBomb(2 ** 30)]) {
+      const { body, type } = await encodeForm(form({ images, labels: (await idxPair(10)).labels }, {}, 'application/octet-stream'));
+      expect(body.length).toBeGreaterThan(500_000);
+      // Only the first 20 kB are ever sent: an answer can only come from a refusal that does not wait for the rest.
+      const socket = await openRequest(current().url, `POST /evaluate HTTP/1.1\nHost: x\nContent-Type: ${type}\nContent-Length: ${body.length}`);
+      socket.write(body.subarray(0, 20_000));
+      const answer = await readUntilClose(socket, 10_000);
+      expect(answer.status).toBe(413);
+      expect(answer.closed).toBe(true);
+      expect(answer.head).toMatch(/connection: close/i);
+      expect(JSON.parse(answer.body).error.code).toBe('dataset_too_large');
+    }
   });
 
   it('case 3: a 7000x7000 AVIF and a 10x4,900,000 PNG are refused from their headers (422)', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { float32Tensor, IMAGE_PIXELS } from '@fmnist/core';
+import { gzipSync } from 'node:zlib';
+import { encodeIdx, float32Tensor, IMAGE_PIXELS } from '@fmnist/core';
 import { DEFAULT_DECODE } from '../src/decode.ts';
 import { HttpError } from '../src/errors.ts';
 import { prepareImage } from '../src/prepare.ts';
@@ -8,6 +9,7 @@ import { ortSessionFactory } from '../src/ort-session.ts';
 import { ImagePool } from '../src/threads/image-pool.ts';
 import { threadSessionFactory } from '../src/threads/thread-session.ts';
 import { fixtureModel, randomWeights } from '@fmnist/export/test/fixture-model';
+import { idxBomb } from './attacks.ts';
 
 const model = fixtureModel(randomWeights(7, 0.2), 'fixture');
 
@@ -76,5 +78,42 @@ describe('the image pool', () => {
     expect(err).toBeInstanceOf(HttpError);
     expect((err as HttpError).code).toBe('corrupt_image');
     expect((err as HttpError).status).toBe(422);
+  });
+});
+
+describe('datasets in the image pool', () => {
+  const pool = new ImagePool(1);
+  afterAll(() => pool.close());
+  const n = 300;
+  const pixels = new Uint8Array(n * IMAGE_PIXELS).map((_, i) => (i * 31) % 256);
+  const classes = new Uint8Array(n).map((_, i) => (i * 7) % 10);
+
+  it('unpacks an IDX pair, gzipped or raw, into the images and labels it holds', async () => {
+    for (const pack of [(b: Uint8Array) => new Uint8Array(gzipSync(b)), (b: Uint8Array) => b]) {
+      const images = pack(encodeIdx([n, 28, 28], pixels));
+      const labels = pack(encodeIdx([n], classes));
+      const split = await pool.unpackDataset(images, labels, 1000);
+      expect(split.count).toBe(n);
+      expect(Buffer.from(split.images).equals(Buffer.from(pixels))).toBe(true);
+      expect(Array.from(split.labels)).toEqual(Array.from(classes));
+    }
+  });
+
+  it('answers a bomb and a corrupt stream with the client errors, and keeps working after', async () => {
+    const refusal = async (images: Uint8Array, labels: Uint8Array, max: number) => {
+      const err = await pool.unpackDataset(images, labels, max).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      return `${(err as HttpError).status} ${(err as HttpError).code}`;
+    };
+    // Each call moves its buffers to the thread: every call gets its own.
+    const labels = () => new Uint8Array(gzipSync(encodeIdx([n], classes)));
+    // 1 GiB of zeros stated in its header; the same stream with a header that understates its count.
+    expect(await refusal(new Uint8Array(await idxBomb()), labels(), 10_000)).toBe('413 dataset_too_large');
+    const lying = encodeIdx([n, 28, 28], new Uint8Array(50_000 * IMAGE_PIXELS));
+    expect(await refusal(new Uint8Array(gzipSync(lying)), labels(), 10_000)).toBe('413 dataset_too_large');
+    const whole = new Uint8Array(gzipSync(encodeIdx([n, 28, 28], pixels)));
+    const cut = whole.slice(0, whole.length - 100);
+    expect(await refusal(cut, labels(), 1000)).toBe('400 bad_dataset');
+    expect((await pool.unpackDataset(new Uint8Array(gzipSync(encodeIdx([n, 28, 28], pixels))), labels(), 1000)).count).toBe(n);
   });
 });

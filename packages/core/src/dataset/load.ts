@@ -16,8 +16,8 @@ export function md5Hex(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 
-/** Reads one file of the dataset, checks its md5 and returns the decompressed IDX bytes. */
-export async function readDatasetFile(dir: string, file: DatasetFile, { verify = true }: LoadOptions = {}): Promise<Uint8Array> {
+/** Reads one file of the dataset as stored (gzipped or raw IDX), checking its md5. */
+export async function readStoredDatasetFile(dir: string, file: DatasetFile, { verify = true }: LoadOptions = {}): Promise<Uint8Array> {
   const path = join(dir, file.name);
   let raw: Uint8Array;
   try {
@@ -35,7 +35,12 @@ export async function readDatasetFile(dir: string, file: DatasetFile, { verify =
     if (sum !== file.md5)
       throw new DatasetError('checksum', path, `md5 ${sum} differs from the official ${file.md5}; the file is corrupt or not the official release`);
   }
-  return decompressIfGzip(raw, path);
+  return raw;
+}
+
+/** Reads one file of the dataset, checks its md5 and returns the decompressed IDX bytes. */
+export async function readDatasetFile(dir: string, file: DatasetFile, options: LoadOptions = {}): Promise<Uint8Array> {
+  return decompressIfGzip(await readStoredDatasetFile(dir, file, options), join(dir, file.name));
 }
 
 /** Accepts gzip or raw IDX bytes, so users may keep the files unpacked. */

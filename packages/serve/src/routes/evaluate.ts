@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { DatasetError, type Split } from '@fmnist/core';
 import { getModel, type ServeContext } from '../context.ts';
-import { splitFromUpload } from '../dataset-upload.ts';
+import { refuseStatedHead, STATED_COUNT_BYTES } from '../dataset-upload.ts';
 import { HttpError } from '../errors.ts';
 import { evaluateSplit } from '../evaluation.ts';
 import { mediaType, readForm, readJson } from '../upload.ts';
@@ -56,7 +56,9 @@ async function readSplit(c: Context, ctx: ServeContext): Promise<{ split: Split;
   const type = mediaType(c);
   if (type === 'multipart/form-data') {
     const files: Record<string, Uint8Array> = {};
-    for (const [key, value] of await readForm(c)) {
+    const max = ctx.limits.maxEvalImages;
+    const statedHead = (name: string, head: Uint8Array) => (name === 'images' || name === 'labels' ? refuseStatedHead(head, max) : undefined);
+    for (const [key, value] of await readForm(c, statedHead, STATED_COUNT_BYTES)) {
       if (typeof value === 'string') fields[key] = value;
       else files[key] = value;
     }
@@ -64,7 +66,7 @@ async function readSplit(c: Context, ctx: ServeContext): Promise<{ split: Split;
     const labels = files.labels;
     if (images || labels) {
       if (!images || !labels) throw new HttpError('bad_dataset', "upload both IDX files: fields 'images' and 'labels'");
-      return { split: await splitFromUpload(images, labels, ctx.limits.maxEvalImages), source: 'upload', fields };
+      return { split: await ctx.images.unpackDataset(images, labels, max), source: 'upload', fields };
     }
   } else if (type === 'application/json') {
     const body = await readJson(c, ctx.limits.maxJsonBytes);

@@ -1,23 +1,28 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { PreprocessOptions } from '@fmnist/core';
+import type { PreprocessOptions, Split } from '@fmnist/core';
 import type { ImagePlan } from '../decode-budget.ts';
 import type { DecodeOptions } from '../decode.ts';
 import { HttpError } from '../errors.ts';
 import type { PreparedImage } from '../prepare.ts';
 import { DEFAULT_BACKGROUND_NICENESS } from './background-priority.ts';
-import { movable } from './movable.ts';
-import type { ImageTask, ImageTaskResult } from './protocol.ts';
+import { movable, spansBuffer } from './movable.ts';
+import type { DatasetTask, DatasetTaskResult, ImageTask, ImageTaskResult } from './protocol.ts';
 import { tsxWorker } from './worker-file.ts';
 
+/** The task module that unpacks datasets, run in the same threads: they have registered tsx's loader by then. */
+const DATASET_TASK = fileURLToPath(new URL('./dataset-task.ts', import.meta.url));
+
 /**
- * Threads that decode and preprocess photos. Core's preprocessing is
- * JavaScript: on the main thread a 1000x1000 photo held the event loop for
- * about 10 ms, and every other request waited behind it. Here photos use
- * every core while the main thread keeps parsing requests and batching.
+ * Threads that decode and preprocess photos, and unpack /evaluate's
+ * datasets. Core's preprocessing is JavaScript: on the main thread a
+ * 1000x1000 photo held the event loop for about 10 ms, and every other
+ * request waited behind it. Here photos use every core while the main
+ * thread keeps parsing requests and batching.
  */
 export class ImagePool {
-  private readonly pool: Piscina<ImageTask, ImageTaskResult>;
+  private readonly pool: Piscina<ImageTask | DatasetTask, ImageTaskResult | DatasetTaskResult>;
 
   /** `niceness`: the threads' CPU priority (background-priority.ts), below the event loop's. */
   constructor(
@@ -35,12 +40,30 @@ export class ImagePool {
    * more than the copy itself.
    */
   async prepare(bytes: Uint8Array, decode: DecodeOptions, preprocess: PreprocessOptions, plan?: ImagePlan): Promise<PreparedImage> {
-    const owned = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const task: ImageTask = { bytes, decode, preprocess, ...(plan ? { plan } : {}) };
-    const result = await this.pool.run(owned ? movable(task, [bytes.buffer]) : task);
+    const result = (await this.pool.run(spansBuffer(bytes) ? movable(task, [bytes.buffer]) : task)) as ImageTaskResult;
     if (!result.ok) throw new HttpError(result.code, result.message);
     const { ok: _, ...prepared } = result;
     return prepared;
+  }
+
+  /**
+   * The split in an IDX pair (gzipped or raw) of at most `maxImages` images
+   * (no cap when absent; dataset-upload.ts: unpackDataset): header counts,
+   * inflation and parsing. On the event loop, reading the header of a gzip
+   * bomb inflated half a megabyte per upload, the capped inflation on
+   * libuv's pool came back in hundreds of 16 kB chunks to be gathered and
+   * joined there, and the test split took 50-180 ms to inflate: two clients
+   * posting 1 MB bombs held every other request up (docs/benchmarks.md,
+   * session 20). `images` and `labels` are moved to the thread when each is
+   * the whole of its buffer: the caller must not read them after.
+   */
+  async unpackDataset(images: Uint8Array, labels: Uint8Array, maxImages?: number): Promise<Split> {
+    const task: DatasetTask = { images, labels, ...(maxImages === undefined ? {} : { maxImages }) };
+    const owned = [images, labels].filter(spansBuffer).map((b) => b.buffer);
+    const result = (await this.pool.run(owned.length > 0 ? movable(task, owned) : task, { filename: DATASET_TASK })) as DatasetTaskResult;
+    if (!result.ok) throw new HttpError(result.code, result.message);
+    return { count: result.count, images: result.images, labels: result.labels };
   }
 
   async close(): Promise<void> {

@@ -9,3 +9,8 @@ export function movable<T extends object>(value: T, buffers: ArrayBufferLike[]):
   // piscina unwraps a moved object carrying these two symbols, so the receiver sees T itself.
   return move({ [transferableSymbol]: unique, [valueSymbol]: value }) as unknown as T;
 }
+
+/** Whether `bytes` spans the whole of its buffer, which can then be moved to a thread instead of copied. */
+export function spansBuffer(bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+}

@@ -1,4 +1,4 @@
-import type { PreprocessOptions, TensorValue } from '@fmnist/core';
+import type { PreprocessOptions, Split, TensorValue } from '@fmnist/core';
 import type { ImagePlan } from '../decode-budget.ts';
 import type { DecodeOptions } from '../decode.ts';
 import type { ErrorCode } from '../errors.ts';
@@ -28,3 +28,12 @@ export interface ImageTask {
 
 /** Client faults cross threads as data (an HttpError would arrive as a plain Error); the pool rebuilds them. */
 export type ImageTaskResult = ({ ok: true } & PreparedImage) | { ok: false; code: ErrorCode; message: string };
+
+export interface DatasetTask {
+  images: Uint8Array;
+  labels: Uint8Array;
+  /** No cap when absent. */
+  maxImages?: number;
+}
+
+export type DatasetTaskResult = ({ ok: true } & Split) | { ok: false; code: ErrorCode; message: string };
