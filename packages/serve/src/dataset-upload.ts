@@ -5,11 +5,6 @@ import { HttpError } from './errors.ts';
 const IMAGES_HEADER = 16;
 const LABELS_HEADER = 8;
 
-/** Refuses (413) an IDX pair whose headers state more than `maxImages` items. */
-export function refuseStatedTooLarge(images: Uint8Array, labels: Uint8Array, maxImages: number): void {
-  for (const raw of [images, labels]) if ((statedCount(raw) ?? 0) > maxImages) throw tooLarge(maxImages);
-}
-
 /**
  * Refuses (413) an uploaded IDX file from its first STATED_COUNT_BYTES, as
  * they arrive (readForm's `inspect`), when its header states more than
@@ -33,7 +28,7 @@ export function refuseStatedHead(head: Uint8Array, maxImages: number): void {
  * `maxImages`: the data directory's own files).
  */
 export function unpackDataset(images: Uint8Array, labels: Uint8Array, maxImages = Number.POSITIVE_INFINITY): Split {
-  refuseStatedTooLarge(images, labels, maxImages);
+  for (const raw of [images, labels]) if ((statedCount(raw) ?? 0) > maxImages) throw tooLarge(maxImages);
   const imageBytes = inflateCapped(images, 'images', IMAGES_HEADER + maxImages * IMAGE_PIXELS, maxImages);
   const labelBytes = inflateCapped(labels, 'labels', LABELS_HEADER + maxImages, maxImages);
   let split: Split;
@@ -49,7 +44,7 @@ export function unpackDataset(images: Uint8Array, labels: Uint8Array, maxImages 
 
 /**
  * A gzipped header is read from compressed prefixes growing by this step,
- * up to HEADER_SCAN bytes: every prefix but the last gave fewer than the 8
+ * up to STATED_COUNT_BYTES: every prefix but the last gave fewer than the 8
  * bytes wanted, and the last, 16 bytes longer, can add at most about
  * 16 kB (deflate's 1,032:1). Inflating 512 bytes at once, as before, gave a
  * gzip bomb's first half megabyte on the event loop for every upload
@@ -57,9 +52,8 @@ export function unpackDataset(images: Uint8Array, labels: Uint8Array, maxImages 
  * 128-144 bytes (their code tables come first), a bomb's about as many.
  */
 const HEADER_STEP = 16;
-const HEADER_SCAN = 512;
 /** How much of an IDX file statedCount reads, at most. */
-export const STATED_COUNT_BYTES = HEADER_SCAN;
+export const STATED_COUNT_BYTES = 512;
 
 /**
  * The item count an IDX file states in its header (bytes 4-7, big-endian),
@@ -70,7 +64,7 @@ export const STATED_COUNT_BYTES = HEADER_SCAN;
 export function statedCount(raw: Uint8Array): number | undefined {
   let head = raw.subarray(0, 8);
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    for (let n = HEADER_STEP; n <= HEADER_SCAN; n += HEADER_STEP) {
+    for (let n = HEADER_STEP; n <= STATED_COUNT_BYTES; n += HEADER_STEP) {
       try {
         head = gunzipSync(raw.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, 8);
       } catch {

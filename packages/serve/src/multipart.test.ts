@@ -53,7 +53,7 @@ describe('parseMultipart', () => {
   it('shows each file part its first bytes as they arrive, and stops at a refusal without waiting for the rest', async () => {
     const { body, type } = await encodeForm(testForm());
     const seen: [string, number, number][] = [];
-    const parts = await parseMultipart(inChunks(body, 1000), type, (name, head) => seen.push([name, head.length, head[0]!]), 100);
+    const parts = await parseMultipart(inChunks(body, 1000), type, { bytes: 100, head: (name, head) => seen.push([name, head.length, head[0]!]) });
     // The long file's first 100 bytes; the empty one whole.
     expect(seen).toEqual([
       ['images', 100, file[0]!],
@@ -65,8 +65,11 @@ describe('parseMultipart', () => {
     stalled.push(body.subarray(0, 4096));
     const refusal = new Error('refused from its head');
     await expect(
-      parseMultipart(stalled, type, () => {
-        throw refusal;
+      parseMultipart(stalled, type, {
+        bytes: 512,
+        head: () => {
+          throw refusal;
+        },
       }),
     ).rejects.toBe(refusal);
   });

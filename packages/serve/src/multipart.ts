@@ -4,6 +4,12 @@ import busboy from 'busboy';
 /** A part of a multipart/form-data body: a text field's value, or a file's bytes. */
 export type FormEntry = [name: string, value: string | Uint8Array];
 
+/** Looks at each file part's first `bytes` bytes (all of a shorter part) as they arrive, and throws to refuse the form. */
+export interface PartInspector {
+  bytes: number;
+  head(name: string, head: Uint8Array): void;
+}
+
 /**
  * The parts of a multipart/form-data body, in order: text fields as strings,
  * parts with a filename as their bytes (as the Fetch API's formData() tells
@@ -15,17 +21,11 @@ export type FormEntry = [name: string, value: string | Uint8Array];
  * one upload takes the event loop for long.
  * Rejects a malformed body (no boundary, a form that does not end) and a
  * body that fails to arrive (the source's error).
- * `inspect`, when given, sees each file part's first `inspectBytes` bytes
- * (all of a shorter part) as soon as they arrive, and may throw to refuse
- * the form: the rejection is its error, and the rest of the body is not
- * read.
+ * `inspect`, when given, sees each file part's beginning as soon as it
+ * arrives, and may throw to refuse the form: the rejection is its error, and
+ * the rest of the body is not read.
  */
-export function parseMultipart(
-  source: Readable,
-  contentType: string,
-  inspect?: (name: string, head: Uint8Array) => void,
-  inspectBytes = 512,
-): Promise<FormEntry[]> {
+export function parseMultipart(source: Readable, contentType: string, inspect?: PartInspector): Promise<FormEntry[]> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -45,12 +45,13 @@ export function parseMultipart(
       const slot = entries.push([name, new Uint8Array(0)]) - 1;
       const chunks: Buffer[] = [];
       let length = 0;
+      const wanted = inspect?.bytes ?? Number.POSITIVE_INFINITY;
       let inspected = inspect === undefined;
       // Whether the form may go on: false once `inspect` has refused it.
       const check = (): boolean => {
         inspected = true;
         try {
-          inspect?.(name, Buffer.concat(chunks, Math.min(length, inspectBytes)));
+          inspect?.head(name, Buffer.concat(chunks, Math.min(length, wanted)));
           return true;
         } catch (err) {
           fail(err);
@@ -60,7 +61,7 @@ export function parseMultipart(
       stream.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         length += chunk.length;
-        if (!inspected && length >= inspectBytes) check();
+        if (!inspected && length >= wanted) check();
       });
       stream.on('end', () => {
         if (!inspected && !check()) return;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { bodyTimedOut } from './connections.ts';
 import { HttpError } from './errors.ts';
-import { type FormEntry, parseMultipart } from './multipart.ts';
+import { type FormEntry, type PartInspector, parseMultipart } from './multipart.ts';
 import { ClientGoneError } from './work-queue.ts';
 
 /** What a classify request carried: image bytes plus the fields that may come as query or form fields. */
@@ -138,10 +138,10 @@ export function mediaType(c: Context): string {
 /**
  * A multipart/form-data body as [field, text or file bytes] pairs, in order;
  * a malformed body is the client's 400. `inspect` sees each file part's
- * first `inspectBytes` as they arrive and may throw to refuse the upload
- * there (parseMultipart).
+ * beginning as it arrives and may throw to refuse the upload there
+ * (parseMultipart).
  */
-export async function readForm(c: Context, inspect?: (name: string, head: Uint8Array) => void, inspectBytes?: number): Promise<FormEntry[]> {
+export async function readForm(c: Context, inspect?: PartInspector): Promise<FormEntry[]> {
   const empty = () => new HttpError('bad_request', 'the multipart/form-data body is empty');
   let source: Readable;
   const incoming = statedIncoming(c);
@@ -157,7 +157,7 @@ export async function readForm(c: Context, inspect?: (name: string, head: Uint8A
     source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
   }
   try {
-    return await parseMultipart(source, c.req.header('content-type') ?? '', inspect, inspectBytes);
+    return await parseMultipart(source, c.req.header('content-type') ?? '', inspect);
   } catch (err) {
     throw unreadable(c, err, 'the multipart/form-data body is malformed');
   }

@@ -57,8 +57,11 @@ async function readSplit(c: Context, ctx: ServeContext): Promise<{ split: Split;
   if (type === 'multipart/form-data') {
     const files: Record<string, Uint8Array> = {};
     const max = ctx.limits.maxEvalImages;
-    const statedHead = (name: string, head: Uint8Array) => (name === 'images' || name === 'labels' ? refuseStatedHead(head, max) : undefined);
-    for (const [key, value] of await readForm(c, statedHead, STATED_COUNT_BYTES)) {
+    const statedCounts = {
+      bytes: STATED_COUNT_BYTES,
+      head: (name: string, head: Uint8Array) => (name === 'images' || name === 'labels' ? refuseStatedHead(head, max) : undefined),
+    };
+    for (const [key, value] of await readForm(c, statedCounts)) {
       if (typeof value === 'string') fields[key] = value;
       else files[key] = value;
     }

@@ -1,7 +1,7 @@
 import { unpackDataset } from '../dataset-upload.ts';
-import { HttpError } from '../errors.ts';
 import { movable } from './movable.ts';
 import type { DatasetTask, DatasetTaskResult } from './protocol.ts';
+import { faultAsData } from './task-fault.ts';
 
 /**
  * Node's allocation pool hands out slices of shared 8 kB buffers: moving one
@@ -20,7 +20,6 @@ export default function task(t: DatasetTask): DatasetTaskResult {
     const labels = ownBuffer(split.labels);
     return movable({ ok: true, count: split.count, images, labels }, [images.buffer, labels.buffer]);
   } catch (err) {
-    if (err instanceof HttpError) return { ok: false, code: err.code, message: err.message };
-    throw err;
+    return faultAsData(err);
   }
 }

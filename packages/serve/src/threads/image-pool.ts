@@ -4,11 +4,11 @@ import { Piscina } from 'piscina';
 import type { PreprocessOptions, Split } from '@fmnist/core';
 import type { ImagePlan } from '../decode-budget.ts';
 import type { DecodeOptions } from '../decode.ts';
-import { HttpError } from '../errors.ts';
 import type { PreparedImage } from '../prepare.ts';
 import { DEFAULT_BACKGROUND_NICENESS } from './background-priority.ts';
 import { movable, spansBuffer } from './movable.ts';
 import type { DatasetTask, DatasetTaskResult, ImageTask, ImageTaskResult } from './protocol.ts';
+import { unlessFault } from './task-fault.ts';
 import { tsxWorker } from './worker-file.ts';
 
 /** The task module that unpacks datasets, run in the same threads: they have registered tsx's loader by then. */
@@ -42,8 +42,7 @@ export class ImagePool {
   async prepare(bytes: Uint8Array, decode: DecodeOptions, preprocess: PreprocessOptions, plan?: ImagePlan): Promise<PreparedImage> {
     const task: ImageTask = { bytes, decode, preprocess, ...(plan ? { plan } : {}) };
     const result = (await this.pool.run(spansBuffer(bytes) ? movable(task, [bytes.buffer]) : task)) as ImageTaskResult;
-    if (!result.ok) throw new HttpError(result.code, result.message);
-    const { ok: _, ...prepared } = result;
+    const { ok: _, ...prepared } = unlessFault(result);
     return prepared;
   }
 
@@ -62,8 +61,8 @@ export class ImagePool {
     const task: DatasetTask = { images, labels, ...(maxImages === undefined ? {} : { maxImages }) };
     const owned = [images, labels].filter(spansBuffer).map((b) => b.buffer);
     const result = (await this.pool.run(owned.length > 0 ? movable(task, owned) : task, { filename: DATASET_TASK })) as DatasetTaskResult;
-    if (!result.ok) throw new HttpError(result.code, result.message);
-    return { count: result.count, images: result.images, labels: result.labels };
+    const { ok: _, ...split } = unlessFault(result);
+    return split;
   }
 
   async close(): Promise<void> {

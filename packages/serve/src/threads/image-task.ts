@@ -1,7 +1,7 @@
-import { HttpError } from '../errors.ts';
 import { prepareImage } from '../prepare.ts';
 import { movable } from './movable.ts';
 import type { ImageTask, ImageTaskResult } from './protocol.ts';
+import { faultAsData } from './task-fault.ts';
 
 /** Decode and preprocess one upload in a pool thread; client faults come back as data, anything else as a thrown error. */
 export default async function task(t: ImageTask): Promise<ImageTaskResult> {
@@ -9,7 +9,6 @@ export default async function task(t: ImageTask): Promise<ImageTaskResult> {
     const prepared = await prepareImage(t.bytes, t.decode, t.preprocess, t.plan);
     return movable({ ok: true, ...prepared }, [prepared.pixels.buffer]);
   } catch (err) {
-    if (err instanceof HttpError) return { ok: false, code: err.code, message: err.message };
-    throw err;
+    return faultAsData(err);
   }
 }

@@ -26,8 +26,10 @@ export interface ImageTask {
   plan?: ImagePlan;
 }
 
-/** Client faults cross threads as data (an HttpError would arrive as a plain Error); the pool rebuilds them. */
-export type ImageTaskResult = ({ ok: true } & PreparedImage) | { ok: false; code: ErrorCode; message: string };
+/** Client faults cross threads as data (an HttpError would arrive as a plain Error); the pool rebuilds them (task-fault.ts). */
+export type TaskFault = { ok: false; code: ErrorCode; message: string };
+
+export type ImageTaskResult = ({ ok: true } & PreparedImage) | TaskFault;
 
 export interface DatasetTask {
   images: Uint8Array;
@@ -36,4 +38,4 @@ export interface DatasetTask {
   maxImages?: number;
 }
 
-export type DatasetTaskResult = ({ ok: true } & Split) | { ok: false; code: ErrorCode; message: string };
+export type DatasetTaskResult = ({ ok: true } & Split) | TaskFault;
