@@ -4,7 +4,9 @@
  * and, for a fine-tuned run, the figures of the run it started from
  * (models/<kind>/base-run/).
  * `pnpm --filter @fmnist/train run ship --model cnn --run runs/cnn-best --default runs/cnn-default [--base runs/cnn-first] [--name cnn-photo]`
- * (`--name`: the shipped name, models/<name>/, when it is not the architecture's: the photo-tuned CNN).
+ * (`--name`: the shipped name, models/<name>/, when it is not the architecture's: the photo-tuned CNN;
+ * `--keep-base-weights`: the starting run's weights ship too, where other shipped figures were measured
+ * on them: the photo-tuned CNN and its cross-validation start from the CNN shipped before the soup).
  */
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -16,7 +18,14 @@ import { metricsSection, recipeLine } from '../src/report/run-report.ts';
 import { RUN_FILES } from '@fmnist/core';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, run: { type: 'string' }, default: { type: 'string' }, base: { type: 'string' }, name: { type: 'string' } },
+  options: {
+    model: { type: 'string' },
+    run: { type: 'string' },
+    default: { type: 'string' },
+    base: { type: 'string' },
+    name: { type: 'string' },
+    'keep-base-weights': { type: 'boolean' },
+  },
 });
 if (!values.model || !values.run) throw new Error('usage: ship --model mlp|cnn --run RUN_DIR [--default DEFAULT_RUN_DIR] [--base STARTING_RUN_DIR]');
 const run = userPath(values.run);
@@ -38,7 +47,8 @@ for (const f of [
   RUN_FILES.weights,
   RUN_FILES.metrics,
   RUN_FILES.history,
-  RUN_FILES.curves,
+  // A soup (scripts/soup.ts) trained no epochs of its own: no curves.
+  ...(shipped.recipe.soup ? [] : [RUN_FILES.curves]),
   RUN_FILES.confusion,
   ...(shipped.photos ? [RUN_FILES.photoConfusion] : []),
 ])
@@ -46,10 +56,17 @@ for (const f of [
 let report = await readFile(join(run, RUN_FILES.report), 'utf8');
 
 /** Copies a comparison run's figures into models/<kind>/<folder>/ and describes it in the report. */
-async function besideRun(dir: string, folder: string, title: string): Promise<void> {
+async function besideRun(dir: string, folder: string, title: string, weights = false): Promise<void> {
   const metrics = await requireRunMetrics<Recipe>(dir);
   await mkdir(join(target, folder));
-  for (const f of [RUN_FILES.metrics, RUN_FILES.history, RUN_FILES.curves, RUN_FILES.confusion, RUN_FILES.report])
+  for (const f of [
+    RUN_FILES.metrics,
+    RUN_FILES.history,
+    RUN_FILES.curves,
+    RUN_FILES.confusion,
+    RUN_FILES.report,
+    ...(weights ? [RUN_FILES.model, RUN_FILES.weights] : []),
+  ])
     await copyFile(join(dir, f), join(target, folder, f));
   report += [
     '',
@@ -65,7 +82,13 @@ async function besideRun(dir: string, folder: string, title: string): Promise<vo
   ].join('\n');
 }
 
-if (values.base) await besideRun(userPath(values.base), 'base-run', 'The run it was fine-tuned from');
+if (values.base)
+  await besideRun(
+    userPath(values.base),
+    'base-run',
+    shipped.recipe.soup ? 'The run its ingredients were fine-tuned from' : 'The run it was fine-tuned from',
+    values['keep-base-weights'],
+  );
 
 if (values.default && userPath(values.default) !== run) {
   await besideRun(userPath(values.default), 'default-recipe', 'The default recipe, for comparison');

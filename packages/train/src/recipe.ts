@@ -6,6 +6,7 @@ import type { PartialLoss } from './model/loss.ts';
 import type { DistillRecipe } from './model/teacher.ts';
 import type { OptimizerName } from './parallel/flat-optimizer.ts';
 import type { LrSchedule } from './lr-schedule.ts';
+import type { SoupIngredient } from './model/soup.ts';
 
 export interface Recipe {
   model: ModelKind;
@@ -61,6 +62,12 @@ export interface Recipe {
   depth?: number;
   /** ResNet first-stage channels (absent: 16). */
   width?: number;
+  /**
+   * A weight average of these runs (see model/soup.ts), not a trained run:
+   * the other fields are the first ingredient's, each ingredient's own
+   * recipe is in its metrics.json.
+   */
+  soup?: SoupIngredient[];
 }
 
 /**
