@@ -43,6 +43,8 @@ interface CandidateRecipe extends RunRecipe {
   initFrom?: string;
   shuffleSeed?: number;
   augment: { pixelDrop?: number; pixelDropProbability?: number } | null;
+  /** A model soup's ingredients (train's scripts/soup.ts). */
+  soup?: { run: string; weight: number }[];
 }
 
 const train = await loadSplit(resolveDataDir(values['data-dir']), 'train');
@@ -96,6 +98,10 @@ for (const given of values.run) {
 
 /** The flags a reader needs to tell the runs apart. */
 function recipeSummary(rec: CandidateRecipe): string {
+  if (rec.soup) {
+    const total = rec.soup.reduce((a, i) => a + i.weight, 0);
+    return `model soup of ${rec.soup.map((i) => `${i.run} × ${i.weight}/${total}`).join(', ')}`;
+  }
   const drop = rec.augment?.pixelDrop
     ? `--pixel-drop ${rec.augment.pixelDrop}${rec.augment.pixelDropProbability !== undefined ? ` --pixel-drop-p ${rec.augment.pixelDropProbability}` : ''}`
     : 'no pixel dropout';
