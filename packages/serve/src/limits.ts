@@ -24,6 +24,12 @@ export interface Limits {
   evalQueue: number;
   /** Request bodies being received at once, in bytes (by Content-Length, bodies of 32 kB or less not counted; a chunked body counts as maxBodyBytes); 503 beyond. */
   maxInflightBodyBytes: number;
+  /**
+   * Bytes of large photo bodies (over 256 kB) the event loop reads per turn, all uploads together
+   * (body-pacer.ts): libuv accepts one new connection per turn, so a turn spent copying megabytes
+   * keeps every new connection waiting.
+   */
+  bodyBytesPerTurn: number;
 }
 
 /** Connection hygiene: applied to the Node HTTP server. */
@@ -60,6 +66,8 @@ export const DEFAULT_LIMITS: Limits = {
   // Six 10 MB uploads, or 15-30 phone photos: more than two cores decode at once (about 7 photos/s of
   // 12 MP), while 300 stalled uploads can hold (and the event loop read) no more than this between them.
   maxInflightBodyBytes: 64 * MB,
+  // bench:abuse case 6 (session 21): /healthz p99 60-91 ms at 64 kB against 108-182 ms at 256 kB and 71-1,048 ms unpaced.
+  bodyBytesPerTurn: 64 * 1024,
 };
 
 export const DEFAULT_CONNECTIONS: ConnectionLimits = {
@@ -124,6 +132,16 @@ export const LIMIT_FLAGS: LimitFlag[] = [
     1,
     65_536,
     'request bodies over 32 kB being received at once, in MB (503 beyond)',
+  ),
+  flag(
+    'body-kb-per-turn',
+    'BODY_KB_PER_TURN',
+    'limits',
+    'bodyBytesPerTurn',
+    1024,
+    16,
+    1_048_576,
+    'kB of photo bodies over 256 kB read per event-loop turn, all uploads together (new connections are accepted one per turn)',
   ),
   flag('max-pixels-mp', 'MAX_PIXELS_MP', 'decode', 'maxPixels', MP, 1, 1000, 'pixel cap for JPEG, PNG, GIF, TIFF in megapixels (422 beyond)'),
   flag('max-avif-mp', 'MAX_AVIF_MP', 'decode', 'maxPixelsAvif', MP, 1, 1000, 'pixel cap for AVIF/HEIF in megapixels'),

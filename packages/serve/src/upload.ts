@@ -1,3 +1,4 @@
+import type { BodyPacer } from './body-pacer.ts';
 import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
@@ -46,7 +47,7 @@ export async function readUpload(c: Context, options: ReadOptions = {}): Promise
   let body: Uint8Array;
   try {
     const incoming = sizedIncoming(c);
-    body = incoming && options.inspect ? await readInspecting(incoming, options.inspect) : new Uint8Array(await c.req.arrayBuffer());
+    body = incoming && options.inspect ? await readInspecting(incoming, options.inspect, options.pacer) : new Uint8Array(await c.req.arrayBuffer());
   } catch (err) {
     throw unreadable(c, err, 'the request body could not be read');
   }
@@ -61,6 +62,8 @@ export interface ReadOptions {
    * inspected: it is already whole.)
    */
   inspect?: (prefix: Uint8Array) => void;
+  /** Paces the read of an inspected body with the other uploads' (body-pacer.ts). */
+  pacer?: BodyPacer;
 }
 
 /** Enough for a PNG's first 10,000 chunk headers (the chunk cap) and any image header. */
@@ -92,12 +95,13 @@ function sizedIncoming(c: Context): IncomingMessage | undefined {
  * under a flood of uploads was the event loop's largest cost
  * (docs/benchmarks.md, session 19).
  */
-function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array) => void): Promise<Uint8Array> {
+export function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array) => void, pacer?: BodyPacer): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     // sizedIncoming checked the stated length, and Node's parser ends a body there.
     const body = Buffer.allocUnsafe(Number(incoming.headers['content-length']));
     let length = 0;
     let inspected = false;
+    let reading = true;
     const check = () => {
       inspected = true;
       try {
@@ -111,6 +115,11 @@ function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array)
     const onData = (chunk: Buffer) => {
       length += chunk.copy(body, length);
       if (!inspected && length >= INSPECT_BYTES) check();
+      if (pacer && !pacer.take(chunk.length) && !incoming.isPaused()) {
+        incoming.pause();
+        // Not once the read has ended: a refused upload stays paused, never drained.
+        pacer.next(() => reading && incoming.resume());
+      }
     };
     const onEnd = () => {
       cleanup();
@@ -124,6 +133,7 @@ function readInspecting(incoming: IncomingMessage, inspect: (prefix: Uint8Array)
     };
     const onAborted = () => onError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
     const cleanup = () => {
+      reading = false;
       incoming.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
     };
     incoming.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);

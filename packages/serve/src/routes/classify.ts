@@ -8,6 +8,7 @@ import { parseExplain } from '../explain-request.ts';
 import { Semaphore } from '../semaphore.ts';
 import { parseTopK } from '../topk.ts';
 import { readUpload } from '../upload.ts';
+import { BodyPacer } from '../body-pacer.ts';
 
 /**
  * POST /classify: one image (multipart field `image`, or a raw image body).
@@ -18,9 +19,11 @@ import { readUpload } from '../upload.ts';
 export function classifyRoutes(ctx: ServeContext) {
   const shed = shedPhotosEarly(ctx);
   const inspect = (prefix: Uint8Array) => refuseFromPrefix(prefix, ctx.decode);
+  // One budget for both routes: every large photo body the server is reading shares it.
+  const pacer = new BodyPacer(ctx.limits.bodyBytesPerTurn);
   return new Hono()
     .post('/classify', shed, async (c) => {
-      const { images, fields } = await readUpload(c, { inspect });
+      const { images, fields } = await readUpload(c, { inspect, pacer });
       if (images.length > 1) throw new HttpError('too_many_images', `POST /classify takes one image, got ${images.length}; use POST /classify/batch`);
       const { model, batcher } = getModel(ctx, fields.model);
       const k = parseTopK(fields.topk, model.classNames.length);
@@ -29,7 +32,7 @@ export function classifyRoutes(ctx: ServeContext) {
       return c.json({ model: { name: model.name, version: model.version, provider: model.provider }, ...result });
     })
     .post('/classify/batch', shed, async (c) => {
-      const { images, fields } = await readUpload(c, { inspect });
+      const { images, fields } = await readUpload(c, { inspect, pacer });
       if (images.length > ctx.limits.maxBatchImages) {
         throw new HttpError('too_many_images', `at most ${ctx.limits.maxBatchImages} images per batch, got ${images.length}`);
       }
