@@ -60,6 +60,12 @@ export function averageWeights(models: readonly (readonly tf.Tensor[])[], shares
         throw new SoupError(`weight ${i} of model ${k + 1} has shape [${w.shape}], model 1's has [${first[i]!.shape}]`);
     });
   });
+  const fractions = shareFractions(shares);
+  return tf.tidy(() => first.map((_, i) => tf.addN(models.map((m, k) => tf.mul(m[i]!, fractions[k]!)))));
+}
+
+/** Each share as a fraction of their sum: what the soup's weights are multiplied by. */
+export function shareFractions(shares: readonly number[]): number[] {
   const total = shares.reduce((a, b) => a + b, 0);
-  return tf.tidy(() => first.map((_, i) => tf.addN(models.map((m, k) => tf.mul(m[i]!, shares[k]! / total)))));
+  return shares.map((s) => s / total);
 }

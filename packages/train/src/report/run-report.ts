@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CLASS_NAMES, RUN_FILES, topConfusions, type ClassificationMetrics, type RunHistory, type RunMetrics } from '@fmnist/core';
 import { renderSvg, writeRunJson } from '@fmnist/core/node';
 import type { Recipe } from '../recipe.ts';
-import type { SoupIngredient } from '../model/soup.ts';
+import { shareFractions, type SoupIngredient } from '../model/soup.ts';
 import { photoConfusionSpec, photoSection } from './photo-section.ts';
 import { confusionSpec, curvesSpec } from './charts.ts';
 
@@ -31,9 +31,9 @@ export function recipeLine(r: Recipe): string {
 
 /** A soup's recipe: its ingredients and their shares (each ingredient's recipe is in its own report). */
 function soupLine(ingredients: readonly SoupIngredient[]): string {
-  const total = ingredients.reduce((a, i) => a + i.weight, 0);
+  const fractions = shareFractions(ingredients.map((i) => i.weight));
   const parts = ingredients.map(
-    (i) => `${i.run} × ${(i.weight / total).toFixed(3)}${i.validationAccuracy !== undefined ? ` (validation ${pct(i.validationAccuracy)})` : ''}`,
+    (i, k) => `${i.run} × ${fractions[k]!.toFixed(3)}${i.validationAccuracy !== undefined ? ` (validation ${pct(i.validationAccuracy)})` : ''}`,
   );
   return `model soup, the weighted mean of the weights of ${parts.join(', ')}; no training of its own`;
 }
