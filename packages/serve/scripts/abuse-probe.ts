@@ -29,17 +29,20 @@ export async function timed(url: string, init: RequestInit = {}, timeoutMs = 15_
 /**
  * The concurrent client of the targets: a 28x28 PNG to /classify and a
  * GET /healthz every 100 ms, each on its own schedule, whatever the answers
- * take (requests overlap rather than wait for each other).
+ * take (requests overlap rather than wait for each other); with an admin
+ * base URL, a GET /healthz there too, on the same schedule.
  */
 export class Probe {
   readonly classify: Sample[] = [];
   readonly health: Sample[] = [];
+  readonly adminHealth: Sample[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly base: string,
     private readonly png: Buffer,
+    private readonly adminBase?: string,
   ) {}
 
   /**
@@ -54,6 +57,7 @@ export class Probe {
       await Promise.all([
         timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }),
         timed(`${this.base}/healthz`),
+        ...(this.adminBase ? [timed(`${this.adminBase}/healthz`)] : []),
       ]);
     }
   }
@@ -68,6 +72,7 @@ export class Probe {
         ),
       );
       this.track(timed(`${this.base}/healthz`).then((s) => void this.health.push({ ...s, at })));
+      if (this.adminBase) this.track(timed(`${this.adminBase}/healthz`).then((s) => void this.adminHealth.push({ ...s, at })));
     }, 100);
   }
 
@@ -82,13 +87,13 @@ export class Probe {
   }
 
   summary(): string {
-    return probeSummary(this.classify, this.health);
+    return probeSummary(this.classify, this.health, this.adminHealth);
   }
 }
 
-/** The probe's figures against the targets. */
-export function probeSummary(c: Sample[], h: Sample[]): string {
-  const missed = c.filter((s) => s.status !== 200).length + h.filter((s) => s.status !== 200).length;
+/** The probe's figures against the targets; `a`: the /healthz samples from the admin port, if it was probed. */
+export function probeSummary(c: Sample[], h: Sample[], a: Sample[] = []): string {
+  const missed = [...c, ...h, ...a].filter((s) => s.status !== 200).length;
   return `probe /classify n=${c.length} p50 ${percentile(
     c.map((s) => s.ms),
     50,
@@ -98,7 +103,14 @@ export function probeSummary(c: Sample[], h: Sample[]): string {
   ).toFixed(0)} ms (target <= 250); /healthz p99 ${percentile(
     h.map((s) => s.ms),
     99,
-  ).toFixed(0)} ms (target <= 50); not answered 200: ${missed}`;
+  ).toFixed(0)} ms (target <= 50)${
+    a.length > 0
+      ? `, on the admin port p99 ${percentile(
+          a.map((s) => s.ms),
+          99,
+        ).toFixed(0)} ms`
+      : ''
+  }; not answered 200: ${missed}`;
 }
 
 /** When the probe's slow answers were asked (s since the probe started) and how long they took: bursts, or spread out. */

@@ -1,11 +1,12 @@
 /**
  * Issue 12's attacks 1-6 against the real server (loopback only, bounded
  * loops), each on a fresh server, while a well-behaved client sends a 28x28
- * PNG to /classify every 100 ms and polls /healthz. Prints per case: the
+ * PNG to /classify every 100 ms and polls /healthz, on the main port and on
+ * the admin port (--admin-port; --no-admin-port leaves it out). Prints per case: the
  * probe's p99s, how the attack requests were answered and how fast the
  * refused ones were, RSS at rest before the attack and 30 s after it, and 5xx
  * answers other than 503 (load shedding).
- * Usage: pnpm bench:abuse [--cases 1,2,3,4,5,6 --seconds 15 --settle 30 --models DIR --server-nice N]
+ * Usage: pnpm bench:abuse [--cases 1,2,3,4,5,6 --seconds 15 --settle 30 --models DIR --server-nice N --no-admin-port]
  * --server-nice N starts the server as `nice -n N` would (a negative N needs root or CAP_SYS_NICE): the
  * deployment the serve README suggests where the server shares its cores with other busy processes.
  * The server runs under jemalloc where installed (src/allocator.ts); SERVE_ALLOCATOR=system compares with the system allocator.
@@ -30,12 +31,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     settle: { type: 'string', default: '30' },
     'server-nice': { type: 'string', default: '0' },
+    'no-admin-port': { type: 'boolean', default: false },
     models: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const settle = Number(values.settle);
 const serverNice = Number(values['server-nice']);
+const adminPort = !values['no-admin-port'];
 const dataDir = resolveDataDir(undefined);
 const split = await loadSplit(dataDir, 'test', { verify: false });
 const png = await testImagePng(split);
@@ -43,8 +46,13 @@ const pngPath = join(await mkdtemp(join(tmpdir(), 'fmnist-probe-')), 'probe.png'
 await writeFile(pngPath, png);
 
 /** The well-behaved client, in its own process (abuse-probe-process.ts); stop() returns its samples. */
-async function startProbe(base: string, path: string): Promise<{ stop(): Promise<{ classify: Sample[]; health: Sample[] }> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path], {
+async function startProbe(
+  base: string,
+  path: string,
+  adminBase: string | undefined,
+): Promise<{ stop(): Promise<{ classify: Sample[]; health: Sample[]; adminHealth: Sample[] }> }> {
+  const probeArgs = [fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path, ...(adminBase ? [adminBase] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -58,7 +66,7 @@ async function startProbe(base: string, path: string): Promise<{ stop(): Promise
       const exited = new Promise((r) => child.once('exit', r));
       child.stdin!.write('stop\n');
       await exited;
-      return JSON.parse(out.slice(out.indexOf('\n') + 1)) as { classify: Sample[]; health: Sample[] };
+      return JSON.parse(out.slice(out.indexOf('\n') + 1)) as { classify: Sample[]; health: Sample[]; adminHealth: Sample[] };
     },
   };
 }
@@ -227,13 +235,22 @@ function machineTicks(): { busy: number; total: number } {
 console.log(
   `bench:abuse on ${availableParallelism()} cores, node ${process.version}; ${seconds} s per attack, RSS at rest ${settle} s before and after it; server niceness ${serverNice}; allocator: ${process.env.SERVE_ALLOCATOR === 'system' ? 'system (SERVE_ALLOCATOR=system)' : 'jemalloc where installed (src/allocator.ts)'}`,
 );
+/** The server's major garbage collections since start (prom-client's histogram): how many, and how many paused it over 10 ms. */
+function gcSummary(metrics: string): string {
+  const read = (pattern: string) => Number(new RegExp(`^${pattern} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN);
+  const count = read('nodejs_gc_duration_seconds_count\\{kind="major"\\}');
+  const short = read('nodejs_gc_duration_seconds_bucket\\{le="0.01",kind="major"\\}');
+  return `${count}, ${count - short} of them over 10 ms`;
+}
+
 try {
   for (const id of values.cases.split(',')) {
     const c = cases[id];
     if (!c) throw new Error(`no case ${id}; cases are 1-6`);
     const attack = await c.prepare();
-    const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir]), {}, serverNice);
+    const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir, ...(adminPort ? ['--admin-port', '0'] : [])]), {}, serverNice);
     const base = `http://127.0.0.1:${server.port}`;
+    const adminBase = server.adminPort ? `http://127.0.0.1:${server.adminPort}` : undefined;
     const pid = server.pid;
     // Warm-up: the probe's path and a photo, then the resting RSS after the same idle time as the RSS after the
     // attack, so that both are read at rest: 2 s after the warm-up, the allocator and V8 still held memory they
@@ -242,7 +259,7 @@ try {
     await timed(`${base}/classify`, { method: 'POST', body: await photoJpeg(1000), headers: { 'content-type': 'image/jpeg' } });
     await new Promise((r) => setTimeout(r, settle * 1000));
     const before = rssMb(pid);
-    const probe = await startProbe(base, pngPath);
+    const probe = await startProbe(base, pngPath, adminBase);
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
     // A scrape resets prom-client's event-loop delay histogram: the next one covers the attack alone.
@@ -260,8 +277,9 @@ try {
     const counted = (name: string) => [...metrics.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\d+)`, 'gm'))].map((m) => `${m[1]}=${m[2]}`).join(' ') || 'none';
     await stop(server.child);
     console.log(`\ncase ${id}: ${c.name}`);
-    console.log(`  ${probeSummary(probed.classify, probed.health)}`);
+    console.log(`  ${probeSummary(probed.classify, probed.health, probed.adminHealth)}`);
     console.log(`  slow /healthz answers: ${slowSamples(probed.health, 50)}`);
+    if (adminBase) console.log(`  slow /healthz answers on the admin port: ${slowSamples(probed.adminHealth, 50)}`);
     console.log(`  ${attackSummary(samples)}`);
     if (note) console.log(`  ${note}`);
     const busy = (cpu1.machine.busy - cpu0.machine.busy) / Math.max(1, cpu1.machine.total - cpu0.machine.total);
@@ -271,8 +289,9 @@ try {
     console.log(
       `  RSS at rest before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, ${settle} s after ${after.toFixed(0)} MB (${(((after - before) / before) * 100).toFixed(0)}%; target within 25%)`,
     );
+    console.log(`  major GCs in the server: ${gcSummary(metrics)}`);
     console.log(
-      `  5xx other than 503: ${serverFaults(samples, probed.classify, probed.health)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`,
+      `  5xx other than 503: ${serverFaults(samples, probed.classify, probed.health, probed.adminHealth)}; /metrics shed: ${counted('fmnist_shed_total')}; cancelled: ${counted('fmnist_cancelled_total')}; timeouts: ${counted('fmnist_timeouts_total')}`,
     );
   }
 } finally {

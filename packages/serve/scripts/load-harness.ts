@@ -49,7 +49,11 @@ export function servingPid(pid: number): number {
  * `niceness`, when not 0, is set on the process as it starts, so that its threads and the process it starts under jemalloc
  * inherit it, as under `nice -n N` (a negative one needs root or CAP_SYS_NICE).
  */
-export function start(args: string[], env: Record<string, string> = {}, niceness = 0): Promise<{ child: ChildProcess; port: number; pid: number }> {
+export function start(
+  args: string[],
+  env: Record<string, string> = {},
+  niceness = 0,
+): Promise<{ child: ChildProcess; port: number; adminPort?: number; pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PORT: '0' } });
     if (niceness !== 0) setPriority(child.pid!, niceness);
@@ -57,7 +61,8 @@ export function start(args: string[], env: Record<string, string> = {}, niceness
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /(?:listening |127\.0\.0\.1:)(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]), pid: servingPid(child.pid!) });
+      const admin = /also on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), ...(admin ? { adminPort: Number(admin[1]) } : {}), pid: servingPid(child.pid!) });
     });
     child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));

@@ -62,6 +62,19 @@ describe('parseConfig', () => {
     expect(SERVE_USAGE).toContain('--background-nice');
   });
 
+  it('admin port: none by default, a port from the flag or ADMIN_PORT, never the main port', () => {
+    const read = (argv: string[], env: NodeJS.ProcessEnv) => {
+      const o = parseConfig(argv, env);
+      if (o === 'help') throw new Error('unexpected help');
+      return o.adminPort;
+    };
+    expect([read([], {}), read([], { ADMIN_PORT: '9091' }), read(['--admin-port', '9092'], { ADMIN_PORT: '9091' })]).toEqual([undefined, 9091, 9092]);
+    expect(read(['--port', '0', '--admin-port', '0'], {})).toBe(0);
+    expect(() => parseConfig(['--port', '9090', '--admin-port', '9090'], {})).toThrow(/--admin-port must differ from --port/);
+    expect(() => parseConfig([], { ADMIN_PORT: '-1' })).toThrow(/--admin-port must be an integer/);
+    expect(SERVE_USAGE).toContain('--admin-port');
+  });
+
   it('rejects bad values with a message naming the flag', () => {
     expect(() => parseConfig(['--device', 'gpu'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--port', '70000'], {})).toThrow(/--port/);

@@ -13,6 +13,9 @@ export const SERVE_USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options
   --models DIR        folder of *.onnx models (env ${MODELS_DIR_ENV}, or the deprecated ${LEGACY_MODELS_DIR_ENV}; default <repo>/models)
   --port N            port (env PORT; default 3000; 0 = any free port)
   --host HOST         interface to bind (env HOST; default 0.0.0.0)
+  --admin-port N      a second port, on the same interface, for /healthz, /readyz and /metrics only, for probes
+                      that must answer while the main port is flooded with connections (env ADMIN_PORT;
+                      default none; 0 = any free port)
   --device D          auto | cuda | cpu (env DEVICE; default auto: CUDA if it works, else CPU)
   --data-dir DIR      Fashion-MNIST folder for /evaluate and /samples (env FMNIST_DIR; default <repo>/data/fashion-mnist)
   --default-model M   model used when a request names none (default: the first of ${SHIPPED_MODELS.join(', ')} present)
@@ -41,6 +44,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     options: {
       models: { type: 'string' },
       port: { type: 'string' },
+      'admin-port': { type: 'string' },
       host: { type: 'string' },
       device: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -82,6 +86,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     if (raw === undefined) continue;
     (options[f.group] as Record<string, number>)[f.key as string] = int(f.flag, raw, f.min, f.max) * f.unit;
   }
+  const adminPort = values['admin-port'] ?? env.ADMIN_PORT;
+  if (adminPort !== undefined) options.adminPort = int('admin-port', adminPort, 0, 65535);
+  if (options.adminPort !== undefined && options.adminPort !== 0 && options.adminPort === options.port)
+    throw new ConfigError(`--admin-port must differ from --port (both ${options.port})`);
   if (values['default-model']) options.defaultModel = values['default-model'];
   const lanes = values['explain-lanes'] ?? env.EXPLAIN_LANES ?? 'auto';
   if (lanes !== 'auto') options.explainLanes = int('explain-lanes', lanes, 1, 64);

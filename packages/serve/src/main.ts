@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      console.error(`cannot listen on ${options.host}:${options.port} (${code}); choose another --port or --host`);
+      const ports = options.adminPort === undefined ? `${options.port}` : `${options.port} or admin port ${options.adminPort}`;
+      console.error(`cannot listen on ${options.host}:${ports} (${code}); choose another --port, --admin-port or --host`);
       process.exit(1);
     }
     throw err;
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     .map((m) => `${m.name} (${m.provider}, ${m.version})`)
     .join(', ');
   console.log(
-    `fmnist serve on ${server.url} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`,
+    `fmnist serve on ${server.url}${server.adminUrl ? ` (probes and metrics also on ${server.adminUrl})` : ''} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`,
   );
 
   let stopping = false;

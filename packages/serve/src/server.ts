@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
 import { guardConnections, httpServerOptions } from './connections.ts';
+import { listenAdmin } from './admin-listener.ts';
 import { lingerOnClose } from './linger.ts';
 import { makeBatchers, makeExplainBatchers, makeQueues, type ServeContext } from './context.ts';
 import { DEFAULT_DECODE, type DecodeBudget } from './decode-budget.ts';
@@ -23,6 +24,8 @@ export interface ServerOptions {
   modelsDir: string;
   port: number;
   host: string;
+  /** A second port for /healthz, /readyz and /metrics only (admin-listener.ts); absent: none. */
+  adminPort?: number;
   device: Device;
   dataDir: string;
   defaultModel?: string;
@@ -44,6 +47,8 @@ export interface ServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** The admin listener's base URL, when --admin-port was given. */
+  adminUrl?: string;
   ctx: ServeContext;
   /** Stops accepting, lets in-flight requests finish (up to `timeoutMs`), releases the sessions. */
   close(timeoutMs?: number): Promise<void>;
@@ -100,6 +105,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let admin: Server | undefined;
+  try {
+    if (options.adminPort !== undefined) admin = await listenAdmin(ctx, options.adminPort, options.host, connections, log);
+  } catch (err) {
+    server.close();
+    await Promise.all([registry.release(), ctx.images.close()]);
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   const close = (timeoutMs = 10_000) =>
@@ -117,7 +130,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const b of [...ctx.batchers.values(), ...ctx.explainBatchers.values()]) await b.drain();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
+      if (admin) {
+        const adminClosed = new Promise<void>((resolve) => admin.close(() => resolve()));
+        admin.closeAllConnections();
+        await adminClosed;
+      }
       await Promise.all([registry.release(), ctx.images.close()]);
     })());
-  return { url: `http://${host}:${port}`, port, ctx, close };
+  const adminUrl = admin ? `http://${host}:${(admin.address() as AddressInfo).port}` : undefined;
+  return { url: `http://${host}:${port}`, port, ...(adminUrl ? { adminUrl } : {}), ctx, close };
 }

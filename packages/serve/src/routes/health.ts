@@ -4,8 +4,8 @@ import { HttpError } from '../errors.ts';
 import type { LoadedExplainer } from '../explainer.ts';
 import type { LoadedModel } from '../registry.ts';
 
-/** Liveness, readiness and the model list (with the provider each model runs on and its ONNX metadata). */
-export function healthRoutes(ctx: ServeContext) {
+/** Liveness and readiness: what a load balancer or an orchestrator polls, on the main port and on --admin-port. */
+export function probeRoutes(ctx: ServeContext) {
   return new Hono()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', (c) => {
@@ -15,7 +15,12 @@ export function healthRoutes(ctx: ServeContext) {
       const load = overload(ctx);
       if (load) throw new HttpError('overloaded', `the server is shedding load (${load}); retry shortly`, { 'Retry-After': '1' });
       return c.json({ status: 'ready', models: ctx.registry.list().map((m) => ({ name: m.name, provider: m.provider })) });
-    })
+    });
+}
+
+/** The probes and the model list (with the provider each model runs on and its ONNX metadata). */
+export function healthRoutes(ctx: ServeContext) {
+  return probeRoutes(ctx)
     .get('/models', (c) => c.json({ default: ctx.defaultModel, models: ctx.registry.list().map(describe) }))
     .get('/models/:name', (c) => {
       const m = ctx.registry.get(c.req.param('name'));
