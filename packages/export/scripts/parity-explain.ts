@@ -1,6 +1,7 @@
 // Explanations: tfjs autodiff vs the ONNX explanation graph on the Fashion-MNIST test images.
 //   tsx packages/export/scripts/parity-explain.ts [--model mlp|cnn|<run dir>]... [--data-dir DIR]
 //       [--from I --count N] [--backend cpu|wasm] [--json FILE] [--merge FILE...] [--write] [--write-to FILE]
+//       [--level all|extended|basic|disabled] (onnxruntime's graph optimizations, 'all' as served: a diagnostic)
 // Defaults: every shipped model, all 10,000 test images, data from FMNIST_DIR, the cpu backend
 // (--backend wasm: ~12x faster, see src/explain/reference-backend.ts).
 // --from/--count check a slice (shards can run in parallel processes, each with --json);
@@ -44,8 +45,12 @@ const { values } = parseArgs({
     /** A sentence for the doc, e.g. which slices a merged run covers. */
     note: { type: 'string' },
     backend: { type: 'string' },
+    level: { type: 'string', default: 'all' },
   },
 });
+const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+const level = values.level as (typeof LEVELS)[number];
+if (!LEVELS.includes(level)) throw new Error(`--level ${values.level}: use ${LEVELS.join(', ')}`);
 const cwd = callerDir();
 const writeTo = values['write-to'] ? resolve(cwd, values['write-to']) : values.write ? join(repoRoot(), 'docs', 'explain-parity.md') : undefined;
 
@@ -84,7 +89,7 @@ async function compute(): Promise<ExplainParityRow[]> {
       if (sha !== exported.artifact.sha256) console.log(`${relative(repoRoot(), file)} was exported from another version of models/${name}: re-run the export`);
       else candidates.push({ label: relative(repoRoot(), file), bytes });
     }
-    const sessions = await Promise.all(candidates.map((c) => openCpuSession(c.bytes)));
+    const sessions = await Promise.all(candidates.map((c) => openCpuSession(c.bytes, { level })));
     let last = 0;
     const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!), {
       offset: from,
@@ -131,7 +136,7 @@ ${values.note ? `${values.note}\n\n` : ''}Every test image checked (${rows
     .join(', ')}) is explained twice: by
 TensorFlow.js's own autodiff (\`tf.grad\` on the trained layers model loaded from
 \`models/<name>/\`, BatchNormalization as a layer in inference mode, ${(values.backend ?? 'cpu') === 'wasm' ? "tfjs's wasm backend with its MaxPoolGrad bridged to the cpu backend's kernel and the unused filter gradient skipped, see `src/explain/reference-backend.ts`" : 'pure-JS CPU backend'})
-and by the explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: 'all'\`), whose
+and by the explanation graph in onnxruntime-node (CPU, \`graphOptimizationLevel: '${level}'\`), whose
 batch normalization is folded into the preceding kernels.
 "converted in memory" is a fresh export; \`models/explain/<name>.onnx\` is the shipped
 file (its \`source_sha256\` must name the current source).
