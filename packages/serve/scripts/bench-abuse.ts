@@ -248,7 +248,7 @@ try {
     const c = cases[id];
     if (!c) throw new Error(`no case ${id}; cases are 1-6`);
     const attack = await c.prepare();
-    const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir, ...(adminPort ? ['--admin-port', '0'] : [])]), {}, serverNice);
+    const server = await start(serverArgs(modelsDir, ['--data-dir', dataDir, '--admin-port', adminPort ? '0' : 'off']), {}, serverNice);
     const base = `http://127.0.0.1:${server.port}`;
     const adminBase = server.adminPort ? `http://127.0.0.1:${server.adminPort}` : undefined;
     const pid = server.pid;

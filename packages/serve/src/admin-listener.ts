@@ -1,68 +1,142 @@
-import { createServer, type Server } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
-import { guardConnections, httpServerOptions } from './connections.ts';
+import { Worker } from 'node:worker_threads';
 import type { ServeContext } from './context.ts';
 import { HttpError } from './errors.ts';
 import type { ConnectionLimits } from './limits.ts';
-import { recordRequest } from './metrics.ts';
-import { unmatched } from './method-not-allowed.ts';
-import { probeRoutes } from './routes/health.ts';
-import { metricsRoutes } from './routes/metrics.ts';
-import { securityHeaders } from './security-headers.ts';
+import { readiness } from './routes/health.ts';
+import type { AdminThreadData, Answer, FromAdmin, ToAdmin } from './threads/admin-protocol.ts';
 
-/**
- * /healthz, /readyz and /metrics on a listening socket of their own
- * (--admin-port). Node 20's libuv accepts one connection per listening socket
- * per event-loop turn, so under a flood of new connections a probe's new
- * connection on the main port waits one turn for each connection ahead of it
- * in the kernel's accept queue (about 100 ms behind 300, docs/benchmarks.md);
- * on this socket it waits behind other probes only. Probes are not work: they
- * are neither counted in flight nor refused while shutting down (/readyz says so).
- */
-export function createAdminApp(ctx: ServeContext, log: (message: string) => void): Hono {
-  const app = new Hono();
-  app.use('*', securityHeaders());
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      const matched = c.req.routePath;
-      recordRequest(ctx.metrics, matched === '*' || matched === '/*' ? 'unmatched' : matched, c.req.method, c.res.status, started);
-    }
-  });
-  app.route('/', probeRoutes(ctx));
-  app.route('/', metricsRoutes(ctx));
-  const noRoute = unmatched(app);
-  app.notFound((c) => {
-    throw noRoute(c.req.method, c.req.path);
-  });
-  app.onError((err, c) => {
-    if (!(err instanceof HttpError))
-      log(`internal error on the admin port, ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    const e = err instanceof HttpError ? err : new HttpError('internal', 'internal error');
-    ctx.metrics.errors.inc({ code: e.code });
-    return c.json(e.toJSON(), e.status, e.headers);
-  });
-  return app;
+/** How often the event loop's heartbeat and readiness reach the admin thread. */
+export const HEARTBEAT_MS = 25;
+
+/** The admin port's /healthz says 503 once the event loop has not turned for this long (--stall-s). */
+export const DEFAULT_MAX_STALL_MS = 5_000;
+
+export interface AdminOptions {
+  port: number;
+  host: string;
+  connections: ConnectionLimits;
+  maxStallMs?: number;
+  log: (message: string) => void;
 }
 
-/** Starts the admin listener on `port` (0: any free one); resolves once it listens. */
-export async function listenAdmin(
-  ctx: ServeContext,
-  port: number,
-  host: string,
-  connections: ConnectionLimits,
-  log: (message: string) => void,
-): Promise<Server> {
-  const listener = getRequestListener(createAdminApp(ctx, log).fetch, { hostname: host });
-  const server = createServer(httpServerOptions(connections), (req, res) => void listener(req, res));
-  guardConnections(server, connections, ctx.metrics);
-  server.listen(port, host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', () => resolve());
-    server.once('error', reject);
+export interface AdminListener {
+  port: number;
+  /** Sends the current readiness at once (shutdown does not wait for the next heartbeat). */
+  publish(): void;
+  close(): Promise<void>;
+}
+
+/** An error of the admin port's listen, with the errno code main.ts reports (EADDRINUSE, EACCES). */
+export class AdminListenError extends Error {
+  override readonly name = 'AdminListenError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * /healthz, /readyz and /metrics on a port of their own (--admin-port),
+ * served by a thread of their own (threads/admin-thread.ts). On the main
+ * port a probe's new connection waits in the kernel's accept queue one
+ * event-loop turn per connection ahead of it (libuv accepts one per
+ * listening socket per turn), and its request waits for the turn in
+ * progress; under a flood both are long (docs/benchmarks.md, session 22).
+ * Here the answers come from what this thread publishes every
+ * HEARTBEAT_MS: the time of its last turn (liveness: a loop stalled longer
+ * than maxStallMs is 503, so the probe still catches a hung server) and
+ * /readyz's answer, computed by the same function as the main port's.
+ */
+export async function startAdminListener(ctx: ServeContext, options: AdminOptions): Promise<AdminListener> {
+  const heartbeatBuffer = new SharedArrayBuffer(8);
+  const heartbeat = new BigInt64Array(heartbeatBuffer);
+  const beat = () => Atomics.store(heartbeat, 0, BigInt(Date.now()));
+  beat();
+  const data: AdminThreadData = {
+    module: new URL('./threads/admin-thread.ts', import.meta.url).href,
+    port: options.port,
+    host: options.host,
+    heartbeat: heartbeatBuffer,
+    maxStallMs: options.maxStallMs ?? DEFAULT_MAX_STALL_MS,
+    headersTimeoutMs: options.connections.headersTimeoutMs,
+    requestTimeoutMs: options.connections.requestTimeoutMs,
+    keepAliveTimeoutMs: options.connections.keepAliveTimeoutMs,
+    idleTimeoutMs: options.connections.bodyIdleTimeoutMs,
+    maxConnections: options.connections.maxConnections,
+  };
+  const worker = new Worker(new URL('./threads/tsx-thread.mjs', import.meta.url), { workerData: data });
+  const send = (message: ToAdmin) => worker.postMessage(message);
+
+  let published = '';
+  const publish = () => {
+    const state = readiness(ctx);
+    const answer: Answer =
+      state instanceof HttpError
+        ? { status: state.status, headers: { ...state.headers, 'Content-Type': 'application/json' }, body: JSON.stringify(state.toJSON()) }
+        : { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(state) };
+    const key = `${answer.status} ${answer.body}`;
+    if (key === published) return;
+    published = key;
+    send({ type: 'readiness', answer });
+  };
+
+  let closed: (() => void) | undefined;
+  worker.on('message', (message: FromAdmin) => {
+    if (message.type === 'metrics')
+      ctx.metrics.registry.metrics().then(
+        (body) => send({ type: 'metrics', id: message.id, answer: { status: 200, headers: { 'Content-Type': ctx.metrics.registry.contentType }, body } }),
+        (err: unknown) => {
+          options.log(`metrics for the admin port failed: ${String(err)}`);
+          const e = new HttpError('internal', 'internal error');
+          send({
+            type: 'metrics',
+            id: message.id,
+            answer: { status: e.status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(e.toJSON()) },
+          });
+        },
+      );
+    else if (message.type === 'closed') closed?.();
   });
-  return server;
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const onMessage = (message: FromAdmin) => {
+      if (message.type === 'listening') resolve(message.port);
+      else if (message.type === 'listen-error') reject(new AdminListenError(message.code, `admin port ${options.port}: ${message.message}`));
+      else return;
+      worker.off('message', onMessage);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the admin thread exited with ${code} before it listened`)));
+  }).catch(async (err: unknown) => {
+    await worker.terminate();
+    throw err;
+  });
+  worker.on('error', (err) => options.log(`the admin thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+
+  publish();
+  const timer = setInterval(() => {
+    beat();
+    publish();
+  }, HEARTBEAT_MS);
+  timer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    publish,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(timer);
+        const done = new Promise<void>((resolve) => {
+          closed = resolve;
+          worker.once('exit', () => resolve());
+        });
+        send({ type: 'close' });
+        await done;
+        await worker.terminate();
+      })()),
+  };
 }

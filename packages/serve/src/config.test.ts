@@ -62,17 +62,26 @@ describe('parseConfig', () => {
     expect(SERVE_USAGE).toContain('--background-nice');
   });
 
-  it('admin port: none by default, a port from the flag or ADMIN_PORT, never the main port', () => {
+  it('admin port: the main port + 1 by default (any free one beside port 0), a port from the flag or ADMIN_PORT, off, never the main port', () => {
     const read = (argv: string[], env: NodeJS.ProcessEnv) => {
       const o = parseConfig(argv, env);
       if (o === 'help') throw new Error('unexpected help');
       return o.adminPort;
     };
-    expect([read([], {}), read([], { ADMIN_PORT: '9091' }), read(['--admin-port', '9092'], { ADMIN_PORT: '9091' })]).toEqual([undefined, 9091, 9092]);
-    expect(read(['--port', '0', '--admin-port', '0'], {})).toBe(0);
+    expect([read([], {}), read(['--port', '8080'], {}), read(['--port', '0'], {})]).toEqual([3001, 8081, 0]);
+    expect([read([], { ADMIN_PORT: '9091' }), read(['--admin-port', '9092'], { ADMIN_PORT: '9091' })]).toEqual([9091, 9092]);
+    expect([read(['--admin-port', 'off'], {}), read([], { ADMIN_PORT: 'off' })]).toEqual([undefined, undefined]);
+    expect(() => parseConfig(['--port', '65535'], {})).toThrow(/the main port \+ 1 is 65536; name a port, or off/);
     expect(() => parseConfig(['--port', '9090', '--admin-port', '9090'], {})).toThrow(/--admin-port must differ from --port/);
     expect(() => parseConfig([], { ADMIN_PORT: '-1' })).toThrow(/--admin-port must be an integer/);
     expect(SERVE_USAGE).toContain('--admin-port');
+    const stall = (argv: string[], env: NodeJS.ProcessEnv) => {
+      const o = parseConfig(argv, env);
+      if (o === 'help') throw new Error('unexpected help');
+      return o.adminStallMs;
+    };
+    expect([stall([], {}), stall([], { STALL_S: '2' }), stall(['--stall-s', '9'], { STALL_S: '2' })]).toEqual([undefined, 2000, 9000]);
+    expect(() => parseConfig(['--stall-s', '0'], {})).toThrow(/--stall-s must be an integer from 1 to 600/);
   });
 
   it('rejects bad values with a message naming the flag', () => {

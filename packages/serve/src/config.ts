@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEGACY_MODELS_DIR_ENV, MODELS_DIR_ENV, repoRoot, resolveDataDir, resolveModelsDir, SHIPPED_MODELS, userPath } from '@fmnist/core/node';
+import { DEFAULT_MAX_STALL_MS } from './admin-listener.ts';
 import { DEFAULT_BATCHING } from './batcher.ts';
 import { LANE_MS_PER_IMAGE } from './explain-lanes.ts';
 import { flagDefault, LIMIT_FLAGS } from './limits.ts';
@@ -13,9 +14,11 @@ export const SERVE_USAGE = `Usage: pnpm --filter @fmnist/serve start -- [options
   --models DIR        folder of *.onnx models (env ${MODELS_DIR_ENV}, or the deprecated ${LEGACY_MODELS_DIR_ENV}; default <repo>/models)
   --port N            port (env PORT; default 3000; 0 = any free port)
   --host HOST         interface to bind (env HOST; default 0.0.0.0)
-  --admin-port N      a second port, on the same interface, for /healthz, /readyz and /metrics only, for probes
-                      that must answer while the main port is flooded with connections (env ADMIN_PORT;
-                      default none; 0 = any free port)
+  --admin-port N|off  a second port, on the same interface, for /healthz, /readyz and /metrics only, served by a
+                      thread of its own, for probes that must answer while the main port is flooded (env ADMIN_PORT;
+                      default the main port + 1, or any free port when --port is 0; off = none)
+  --stall-s N         on the admin port, /healthz and /readyz say 503 once the event loop has not turned for N s
+                      (env STALL_S; default ${DEFAULT_MAX_STALL_MS / 1000})
   --device D          auto | cuda | cpu (env DEVICE; default auto: CUDA if it works, else CPU)
   --data-dir DIR      Fashion-MNIST folder for /evaluate and /samples (env FMNIST_DIR; default <repo>/data/fashion-mnist)
   --default-model M   model used when a request names none (default: the first of ${SHIPPED_MODELS.join(', ')} present)
@@ -45,6 +48,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       models: { type: 'string' },
       port: { type: 'string' },
       'admin-port': { type: 'string' },
+      'stall-s': { type: 'string' },
       host: { type: 'string' },
       device: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -87,9 +91,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     (options[f.group] as Record<string, number>)[f.key as string] = int(f.flag, raw, f.min, f.max) * f.unit;
   }
   const adminPort = values['admin-port'] ?? env.ADMIN_PORT;
-  if (adminPort !== undefined) options.adminPort = int('admin-port', adminPort, 0, 65535);
-  if (options.adminPort !== undefined && options.adminPort !== 0 && options.adminPort === options.port)
-    throw new ConfigError(`--admin-port must differ from --port (both ${options.port})`);
+  if (adminPort !== 'off') {
+    // As Triton opens its metrics port beside its API port: on unless switched off, next to the main port.
+    options.adminPort = adminPort === undefined ? (options.port === 0 ? 0 : options.port + 1) : int('admin-port', adminPort, 0, 65535);
+    if (options.adminPort > 65535) throw new ConfigError(`--admin-port: the main port + 1 is ${options.adminPort}; name a port, or off`);
+    if (options.adminPort !== 0 && options.adminPort === options.port) throw new ConfigError(`--admin-port must differ from --port (both ${options.port})`);
+  }
+  const stall = values['stall-s'] ?? env.STALL_S;
+  if (stall !== undefined) options.adminStallMs = int('stall-s', stall, 1, 600) * 1000;
   if (values['default-model']) options.defaultModel = values['default-model'];
   const lanes = values['explain-lanes'] ?? env.EXPLAIN_LANES ?? 'auto';
   if (lanes !== 'auto') options.explainLanes = int('explain-lanes', lanes, 1, 64);

@@ -29,6 +29,7 @@ export const ERROR_STATUS = {
   not_ready: 503,
   overloaded: 503,
   shutting_down: 503,
+  event_loop_stalled: 503,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

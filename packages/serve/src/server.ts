@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { createApp } from './app.ts';
 import { DEFAULT_BATCHING, type BatcherOptions } from './batcher.ts';
 import { guardConnections, httpServerOptions } from './connections.ts';
-import { listenAdmin } from './admin-listener.ts';
+import { type AdminListener, startAdminListener } from './admin-listener.ts';
 import { lingerOnClose } from './linger.ts';
 import { makeBatchers, makeExplainBatchers, makeQueues, type ServeContext } from './context.ts';
 import { DEFAULT_DECODE, type DecodeBudget } from './decode-budget.ts';
@@ -24,8 +24,10 @@ export interface ServerOptions {
   modelsDir: string;
   port: number;
   host: string;
-  /** A second port for /healthz, /readyz and /metrics only (admin-listener.ts); absent: none. */
+  /** A second port for /healthz, /readyz and /metrics only, served by a thread of its own (admin-listener.ts); absent: none. */
   adminPort?: number;
+  /** On the admin port, how long the event loop may go without a turn before /healthz says 503. */
+  adminStallMs?: number;
   device: Device;
   dataDir: string;
   defaultModel?: string;
@@ -105,9 +107,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  let admin: Server | undefined;
+  let admin: AdminListener | undefined;
   try {
-    if (options.adminPort !== undefined) admin = await listenAdmin(ctx, options.adminPort, options.host, connections, log);
+    if (options.adminPort !== undefined)
+      admin = await startAdminListener(ctx, {
+        port: options.adminPort,
+        host: options.host,
+        connections,
+        log,
+        ...(options.adminStallMs ? { maxStallMs: options.adminStallMs } : {}),
+      });
   } catch (err) {
     server.close();
     await Promise.all([registry.release(), ctx.images.close()]);
@@ -119,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     (closing ??= (async () => {
       ctx.state.shuttingDown = true;
       ctx.state.ready = false;
+      admin?.publish();
       // Stop accepting; idle keep-alive sockets would otherwise hold close() open.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();
@@ -130,13 +140,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const b of [...ctx.batchers.values(), ...ctx.explainBatchers.values()]) await b.drain();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
-      if (admin) {
-        const adminClosed = new Promise<void>((resolve) => admin.close(() => resolve()));
-        admin.closeAllConnections();
-        await adminClosed;
-      }
+      await admin?.close();
       await Promise.all([registry.release(), ctx.images.close()]);
     })());
-  const adminUrl = admin ? `http://${host}:${(admin.address() as AddressInfo).port}` : undefined;
+  const adminUrl = admin ? `http://${host}:${admin.port}` : undefined;
   return { url: `http://${host}:${port}`, port, ...(adminUrl ? { adminUrl } : {}), ctx, close };
 }

@@ -1,10 +1,13 @@
 /**
  * --admin-port: the probes and /metrics on a listening socket of their own,
- * with the main port's answers, headers and errors; nothing else there.
+ * in a thread of their own, with the main port's answers, headers and
+ * errors; nothing else there. Liveness there is the event loop's heartbeat.
  */
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEARTBEAT_MS } from '../src/admin-listener.ts';
 import { CONTENT_SECURITY_POLICY_VALUE } from '../src/security-headers.ts';
 import type { RunningServer } from '../src/server.ts';
 import { fixtureModelsDir, startTestServer, type Json } from './helpers.ts';
@@ -44,11 +47,12 @@ describe('the admin port', () => {
     expect(ready.models.map((m: Json) => m.name)).toContain('mlp');
   });
 
-  it('serves /metrics, counting its own answers', async () => {
-    await fetch(`${admin}/healthz`);
+  it('serves /metrics, as the main port does', async () => {
+    await fetch(`${server.url}/healthz`);
     const res = await fetch(`${admin}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await res.text()).toMatch(/^fmnist_http_requests_total\{route="\/healthz",method="GET",status="200"\} [1-9]/m);
   });
 
@@ -59,18 +63,23 @@ describe('the admin port', () => {
     const models = await fetch(`${admin}/models`);
     expect(models.status).toBe(404);
     await models.body?.cancel();
+    const head = await fetch(`${admin}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
     const post = await fetch(`${admin}/healthz`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect(((await post.json()) as Json).error.code).toBe('method_not_allowed');
   });
 
-  it('/readyz there says 503 while new work would be shed; /healthz stays 200', async () => {
+  it('/readyz there says 503 while new work would be shed, one heartbeat later; /healthz stays 200', async () => {
     const queue = server.ctx.decodeQueue;
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     const jobs: Promise<unknown>[] = [];
     while (!queue.full) jobs.push(queue.run(1, undefined, () => gate));
+    // The admin thread serves the readiness the event loop last published: at most a heartbeat old.
+    const heartbeat = () => new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+    await heartbeat();
     const res = await fetch(`${admin}/readyz`);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
@@ -78,7 +87,58 @@ describe('the admin port', () => {
     expect((await fetch(`${admin}/healthz`)).status).toBe(200);
     open();
     await Promise.all(jobs);
+    await heartbeat();
     expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+  });
+});
+
+/**
+ * GETs `url` from another thread after `delayMs`, while this thread is blocked (as a flood's long turns
+ * block the event loop): resolves with the answer, or 'no answer' if none came while this thread was blocked.
+ */
+function fetchWhileBlocked(url: string, delayMs: number): { status: number; body: string } | 'no answer' {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const result = new SharedArrayBuffer(4096);
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     setTimeout(async () => {
+       const res = await fetch(workerData.url);
+       const text = new TextEncoder().encode(JSON.stringify({ status: res.status, body: await res.text() }));
+       new Uint8Array(workerData.result).set(text.subarray(0, 4000));
+       Atomics.store(workerData.flag, 0, text.length);
+       Atomics.notify(workerData.flag, 0);
+     }, workerData.delayMs);`,
+    { eval: true, workerData: { url, delayMs, flag, result } },
+  );
+  // Blocks this thread, event loop and all, until the other thread has its answer (or 10 s pass).
+  const woke = Atomics.wait(flag, 0, 0, 10_000);
+  void worker.terminate();
+  if (woke === 'timed-out') return 'no answer';
+  return JSON.parse(new TextDecoder().decode(new Uint8Array(result, 0, Atomics.load(flag, 0)))) as { status: number; body: string };
+}
+
+describe("liveness on the admin port: the event loop's heartbeat", () => {
+  it('answers while the event loop is blocked, 200 within the allowed stall', () => {
+    const answer = fetchWhileBlocked(`${admin}/healthz`, 300);
+    expect(answer).not.toBe('no answer');
+    expect(answer).toMatchObject({ status: 200, body: '{"status":"ok"}' });
+  });
+
+  it('says 503 event_loop_stalled on /healthz and /readyz once the loop has stalled longer, and 200 again after', async () => {
+    const stalling = await startTestServer({ modelsDir: fixture.dir, adminPort: 0, adminStallMs: 200 });
+    try {
+      for (const path of ['/healthz', '/readyz']) {
+        const answer = fetchWhileBlocked(`${stalling.adminUrl}${path}`, 600);
+        if (answer === 'no answer') throw new Error(`no answer from ${path} while the event loop was blocked`);
+        expect(answer.status).toBe(503);
+        expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'event_loop_stalled', message: expect.stringMatching(/has not turned for \d+ ms/) } });
+        // Once the loop turns again, its heartbeat does too.
+        await new Promise((r) => setTimeout(r, 100));
+        expect((await fetch(`${stalling.adminUrl}${path}`)).status).toBe(200);
+      }
+    } finally {
+      await stalling.close();
+    }
   });
 });
 
@@ -103,11 +163,18 @@ describe('starting and stopping with an admin port', () => {
     }
   });
 
-  it('close() stops the admin listener too', async () => {
+  it('shutting down: /readyz there says 503 shutting_down at once; close() stops the admin thread', async () => {
     const other = await startTestServer({ modelsDir: fixture.dir, adminPort: 0 });
     const url = other.adminUrl!;
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    await other.close();
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // A request in flight holds the shutdown open while /readyz is asked.
+    other.ctx.state.inFlight++;
+    const closing = other.close(2000);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as Json).error.code).toBe('shutting_down');
+    other.ctx.state.inFlight--;
+    await closing;
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });

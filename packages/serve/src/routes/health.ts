@@ -4,29 +4,31 @@ import { HttpError } from '../errors.ts';
 import type { LoadedExplainer } from '../explainer.ts';
 import type { LoadedModel } from '../registry.ts';
 
-/** Liveness and readiness: what a load balancer or an orchestrator polls, on the main port and on --admin-port. */
-export function probeRoutes(ctx: ServeContext) {
+/** Liveness, readiness and the model list (with the provider each model runs on and its ONNX metadata). */
+export function healthRoutes(ctx: ServeContext) {
   return new Hono()
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', (c) => {
-      if (ctx.state.shuttingDown) throw new HttpError('shutting_down', 'the server is shutting down');
-      if (!ctx.state.ready) throw new HttpError('not_ready', 'models are still loading');
-      // Truthful under overload: while new work would be shed, send traffic elsewhere (liveness stays /healthz).
-      const load = overload(ctx);
-      if (load) throw new HttpError('overloaded', `the server is shedding load (${load}); retry shortly`, { 'Retry-After': '1' });
-      return c.json({ status: 'ready', models: ctx.registry.list().map((m) => ({ name: m.name, provider: m.provider })) });
-    });
-}
-
-/** The probes and the model list (with the provider each model runs on and its ONNX metadata). */
-export function healthRoutes(ctx: ServeContext) {
-  return probeRoutes(ctx)
+      const answer = readiness(ctx);
+      if (answer instanceof HttpError) throw answer;
+      return c.json(answer);
+    })
     .get('/models', (c) => c.json({ default: ctx.defaultModel, models: ctx.registry.list().map(describe) }))
     .get('/models/:name', (c) => {
       const m = ctx.registry.get(c.req.param('name'));
       if (!m) throw new HttpError('unknown_model', `no model named '${c.req.param('name').slice(0, 100)}'`);
       return c.json(describe(m));
     });
+}
+
+/** /readyz's answer: ready with the models, or the error that says why not (the admin thread serves the same). */
+export function readiness(ctx: ServeContext): HttpError | { status: 'ready'; models: { name: string; provider: string }[] } {
+  if (ctx.state.shuttingDown) return new HttpError('shutting_down', 'the server is shutting down');
+  if (!ctx.state.ready) return new HttpError('not_ready', 'models are still loading');
+  // Truthful under overload: while new work would be shed, send traffic elsewhere (liveness stays /healthz).
+  const load = overload(ctx);
+  if (load) return new HttpError('overloaded', `the server is shedding load (${load}); retry shortly`, { 'Retry-After': '1' });
+  return { status: 'ready', models: ctx.registry.list().map((m) => ({ name: m.name, provider: m.provider })) };
 }
 
 export function describe(m: LoadedModel) {
