@@ -4,6 +4,7 @@
  * work, release sessions, exit).
  */
 import { MetadataError } from '@fmnist/core';
+import { AdminListenError } from './admin-listener.ts';
 import { jemallocToPreload, loadedAllocator, relaunchWith } from './allocator.ts';
 import { ConfigError, parseConfig, SERVE_USAGE } from './config.ts';
 import { ModelLoadError } from './open-session.ts';
@@ -34,8 +35,9 @@ async function main(): Promise<void> {
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      const ports = options.adminPort === undefined ? `${options.port}` : `${options.port} or admin port ${options.adminPort}`;
-      console.error(`cannot listen on ${options.host}:${ports} (${code}); choose another --port, --admin-port or --host`);
+      if (err instanceof AdminListenError)
+        console.error(`cannot listen on ${options.host}:${options.adminPort} for the admin port (${code}); choose another --admin-port (or off) or --host`);
+      else console.error(`cannot listen on ${options.host}:${options.port} (${code}); choose another --port or --host`);
       process.exit(1);
     }
     throw err;

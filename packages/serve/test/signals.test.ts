@@ -10,8 +10,8 @@ import { fixtureModelsDir, form, type Json } from './helpers.ts';
 const main = join(import.meta.dirname, '..', 'src', 'main.ts');
 
 /** The entry point on a free port with the fixture models; `output()` is everything it printed so far. */
-function startEntry(modelsDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', modelsDir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu'], {
+function startEntry(modelsDir: string, extra: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--models', modelsDir, '--port', '0', '--host', '127.0.0.1', '--device', 'cpu', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -43,6 +43,22 @@ describe('the process entry', () => {
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+    }
+  });
+
+  it('prints both URLs, and a taken admin port stops the start with a message naming it (exit 1)', async () => {
+    const fx = await fixtureModelsDir();
+    try {
+      const first = startEntry(fx.dir);
+      const [, adminPort] = await first.waitFor(/also on http:\/\/127\.0\.0\.1:(\d+)/);
+      expect((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status).toBe(200);
+      const second = startEntry(fx.dir, ['--admin-port', adminPort!]);
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(`cannot listen on 127.0.0.1:${adminPort} for the admin port (EADDRINUSE); choose another --admin-port (or off)`);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    } finally {
+      await fx.cleanup();
     }
   });
 
