@@ -3,7 +3,7 @@ import type { ServeContext } from './context.ts';
 import { HttpError } from './errors.ts';
 import type { ConnectionLimits } from './limits.ts';
 import { readiness } from './routes/health.ts';
-import type { AdminThreadData, Answer, FromAdmin, ToAdmin } from './threads/admin-protocol.ts';
+import { type AdminThreadData, errorAnswer, type FromAdmin, jsonAnswer, type ToAdmin } from './threads/admin-protocol.ts';
 
 /** How often the event loop's heartbeat and readiness reach the admin thread. */
 export const HEARTBEAT_MS = 25;
@@ -69,17 +69,14 @@ export async function startAdminListener(ctx: ServeContext, options: AdminOption
   const worker = new Worker(new URL('./threads/tsx-thread.mjs', import.meta.url), { workerData: data });
   const send = (message: ToAdmin) => worker.postMessage(message);
 
+  // What the last published answer said; the answer is built and sent only when that changes.
   let published = '';
   const publish = () => {
     const state = readiness(ctx);
-    const answer: Answer =
-      state instanceof HttpError
-        ? { status: state.status, headers: { ...state.headers, 'Content-Type': 'application/json' }, body: JSON.stringify(state.toJSON()) }
-        : { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(state) };
-    const key = `${answer.status} ${answer.body}`;
+    const key = state instanceof HttpError ? `${state.code} ${state.message}` : 'ready';
     if (key === published) return;
     published = key;
-    send({ type: 'readiness', answer });
+    send({ type: 'readiness', answer: state instanceof HttpError ? errorAnswer(state) : jsonAnswer(200, state) });
   };
 
   let closed: (() => void) | undefined;
@@ -89,12 +86,7 @@ export async function startAdminListener(ctx: ServeContext, options: AdminOption
         (body) => send({ type: 'metrics', id: message.id, answer: { status: 200, headers: { 'Content-Type': ctx.metrics.registry.contentType }, body } }),
         (err: unknown) => {
           options.log(`metrics for the admin port failed: ${String(err)}`);
-          const e = new HttpError('internal', 'internal error');
-          send({
-            type: 'metrics',
-            id: message.id,
-            answer: { status: e.status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(e.toJSON()) },
-          });
+          send({ type: 'metrics', id: message.id, answer: errorAnswer(new HttpError('internal', 'internal error')) });
         },
       );
     else if (message.type === 'closed') closed?.();

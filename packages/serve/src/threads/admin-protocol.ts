@@ -1,4 +1,5 @@
-/** Messages between the event loop's thread and the admin thread (admin-listener.ts, admin-thread.ts). */
+/** Messages between the event loop's thread and the admin thread (admin-listener.ts, admin-thread.ts), and the answers they carry. */
+import type { HttpError } from '../errors.ts';
 
 /** What the admin thread reads at start. */
 export interface AdminThreadData {
@@ -22,6 +23,16 @@ export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: string;
+}
+
+/** A JSON answer. */
+export function jsonAnswer(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
+  return { status, headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(value) };
+}
+
+/** An HttpError as the server's own routes answer it: status, its headers, `{"error": {"code", "message"}}`. */
+export function errorAnswer(e: HttpError): Answer {
+  return jsonAnswer(e.status, e.toJSON(), e.headers);
 }
 
 export type ToAdmin = { type: 'readiness'; answer: Answer } | { type: 'metrics'; id: number; answer: Answer } | { type: 'close' };

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpError } from '../errors.ts';
 import { SECURITY_HEADERS } from '../security-headers.ts';
-import type { AdminThreadData, Answer, FromAdmin, ToAdmin } from './admin-protocol.ts';
+import { type AdminThreadData, type Answer, errorAnswer, type FromAdmin, jsonAnswer, type ToAdmin } from './admin-protocol.ts';
 
 const data = workerData as AdminThreadData;
 const port = parentPort!;
@@ -24,10 +24,6 @@ let readiness: Answer = errorAnswer(new HttpError('not_ready', 'models are still
 const pendingMetrics = new Map<number, (answer: Answer) => void>();
 let nextId = 0;
 
-function errorAnswer(e: HttpError): Answer {
-  return { status: e.status, headers: { ...e.headers, 'Content-Type': 'application/json' }, body: JSON.stringify(e.toJSON()) };
-}
-
 /** How long ago the serving loop last turned, if longer than allowed. */
 function stalledFor(): number | undefined {
   const age = Date.now() - Number(Atomics.load(heartbeat, 0));
@@ -40,8 +36,7 @@ function stalledAnswer(age: number): Answer {
 
 async function answerFor(path: string): Promise<Answer> {
   const stalled = stalledFor();
-  if (path === '/healthz')
-    return stalled === undefined ? { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"status":"ok"}' } : stalledAnswer(stalled);
+  if (path === '/healthz') return stalled === undefined ? jsonAnswer(200, { status: 'ok' }) : stalledAnswer(stalled);
   if (path === '/readyz') return stalled === undefined ? readiness : stalledAnswer(stalled);
   const id = nextId++;
   return new Promise<Answer>((resolve) => {
