@@ -42,14 +42,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const models = server.ctx.registry
-    .list()
-    .map((m) => `${m.name} (${m.provider}, ${m.version})`)
-    .join(', ');
-  console.log(
-    `fmnist serve on ${server.url}${server.adminUrl ? ` (probes and metrics also on ${server.adminUrl})` : ''} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`,
-  );
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -68,6 +60,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Printed only once the signal handlers are in place: whoever waits for this line may stop the server at once (a SIGTERM that came before the handlers killed it with 143).
+  const models = server.ctx.registry
+    .list()
+    .map((m) => `${m.name} (${m.provider}, ${m.version})`)
+    .join(', ');
+  console.log(
+    `fmnist serve on ${server.url}${server.adminUrl ? ` (probes and metrics also on ${server.adminUrl})` : ''} in ${Math.round(performance.now() - started)} ms: models ${models}; default ${server.ctx.defaultModel}; allocator ${loadedAllocator()}; data ${options.dataDir}${server.ctx.staticDir ? `; web demo from ${server.ctx.staticDir}` : ''}`,
+  );
 }
 
 await main();
