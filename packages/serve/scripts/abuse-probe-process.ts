@@ -22,7 +22,7 @@ let stopping = false;
 process.stdin.once('data', async () => {
   stopping = true;
   await probe.stop();
-  process.stdout.write(`${JSON.stringify({ classify: probe.classify, health: probe.health, adminHealth: probe.adminHealth })}\n`);
+  process.stdout.write(`${JSON.stringify({ classify: probe.classify, health: probe.health, adminHealth: probe.adminHealth, connects: probe.connects })}\n`);
   process.exit(0);
 });
 process.stdin.once('end', () => stopping || process.exit(1));

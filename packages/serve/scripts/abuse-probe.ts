@@ -1,4 +1,5 @@
 /** bench:abuse's instruments: the well-behaved client that runs beside each attack, and the figures it prints. */
+import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 
 export interface Sample {
@@ -36,6 +37,13 @@ export class Probe {
   readonly classify: Sample[] = [];
   readonly health: Sample[] = [];
   readonly adminHealth: Sample[] = [];
+  /**
+   * When fetch opened a connection to the main port after start(), in ms since
+   * then: a new connection waits in the server's accept queue behind the
+   * attack's, where a kept-alive one does not.
+   */
+  readonly connects: number[] = [];
+  private started = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly pending = new Set<Promise<void>>();
 
@@ -63,9 +71,15 @@ export class Probe {
   }
 
   start(): void {
-    const started = performance.now();
+    this.started = performance.now();
+    const port = new URL(this.base).port;
+    // undici (fetch) announces each connection it opens on this channel.
+    subscribe('undici:client:connected', (message) => {
+      const params = (message as { connectParams?: { port?: string | number } }).connectParams;
+      if (String(params?.port) === port) this.connects.push(performance.now() - this.started);
+    });
     this.timer = setInterval(() => {
-      const at = performance.now() - started;
+      const at = performance.now() - this.started;
       this.track(
         timed(`${this.base}/classify`, { method: 'POST', body: this.png, headers: { 'content-type': 'image/png' } }).then(
           (s) => void this.classify.push({ ...s, at }),

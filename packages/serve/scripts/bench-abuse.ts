@@ -3,8 +3,9 @@
  * loops), each on a fresh server, while a well-behaved client sends a 28x28
  * PNG to /classify every 100 ms and polls /healthz, on the main port and on
  * the admin port (--admin-port; --no-admin-port leaves it out). Prints per case: the
- * probe's p99s, how the attack requests were answered and how fast the
- * refused ones were, RSS at rest before the attack and 30 s after it, and 5xx
+ * probe's p99s, its slow answers and the connections it had to open during
+ * the attack (they wait in the accept queue behind the attack's), how the
+ * attack requests were answered and how fast the refused ones were, RSS at rest before the attack and 30 s after it, and 5xx
  * answers other than 503 (load shedding).
  * Usage: pnpm bench:abuse [--cases 1,2,3,4,5,6 --seconds 15 --settle 30 --models DIR --server-nice N --no-admin-port]
  * --server-nice N starts the server as `nice -n N` would (a negative N needs root or CAP_SYS_NICE): the
@@ -46,11 +47,15 @@ const pngPath = join(await mkdtemp(join(tmpdir(), 'fmnist-probe-')), 'probe.png'
 await writeFile(pngPath, png);
 
 /** The well-behaved client, in its own process (abuse-probe-process.ts); stop() returns its samples. */
-async function startProbe(
-  base: string,
-  path: string,
-  adminBase: string | undefined,
-): Promise<{ stop(): Promise<{ classify: Sample[]; health: Sample[]; adminHealth: Sample[] }> }> {
+/** What the probe process prints when stopped (abuse-probe-process.ts). */
+interface ProbeResult {
+  classify: Sample[];
+  health: Sample[];
+  adminHealth: Sample[];
+  connects: number[];
+}
+
+async function startProbe(base: string, path: string, adminBase: string | undefined): Promise<{ stop(): Promise<ProbeResult> }> {
   const probeArgs = [fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path, ...(adminBase ? [adminBase] : [])];
   const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -66,7 +71,7 @@ async function startProbe(
       const exited = new Promise((r) => child.once('exit', r));
       child.stdin!.write('stop\n');
       await exited;
-      return JSON.parse(out.slice(out.indexOf('\n') + 1)) as { classify: Sample[]; health: Sample[]; adminHealth: Sample[] };
+      return JSON.parse(out.slice(out.indexOf('\n') + 1)) as ProbeResult;
     },
   };
 }
@@ -280,6 +285,10 @@ try {
     console.log(`  ${probeSummary(probed.classify, probed.health, probed.adminHealth)}`);
     console.log(`  slow /healthz answers: ${slowSamples(probed.health, 50)}`);
     if (adminBase) console.log(`  slow /healthz answers on the admin port: ${slowSamples(probed.adminHealth, 50)}`);
+    console.log(`  slow /classify answers: ${slowSamples(probed.classify, 100)}`);
+    console.log(
+      `  connections the probe opened to the main port: ${probed.connects.length}${probed.connects.length ? `, at ${probed.connects.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ')}` : ''}`,
+    );
     console.log(`  ${attackSummary(samples)}`);
     if (note) console.log(`  ${note}`);
     const busy = (cpu1.machine.busy - cpu0.machine.busy) / Math.max(1, cpu1.machine.total - cpu0.machine.total);

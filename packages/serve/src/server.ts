@@ -60,18 +60,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? ((m: string) => console.error(m));
   const niceness = options.backgroundNiceness ?? DEFAULT_BACKGROUND_NICENESS;
   setBackgroundNiceness(niceness);
-  const registry = await ModelRegistry.load(options.modelsDir, {
-    device: options.device,
-    ...(options.sessionFactory ? { factory: options.sessionFactory } : {}),
-    ...(options.explainLanes ? { explainLanes: options.explainLanes } : {}),
-    log,
-  });
+  // The image threads start while the models load.
+  const images = new ImagePool(undefined, niceness);
+  const registry = await Promise.all([
+    ModelRegistry.load(options.modelsDir, {
+      device: options.device,
+      ...(options.sessionFactory ? { factory: options.sessionFactory } : {}),
+      ...(options.explainLanes ? { explainLanes: options.explainLanes } : {}),
+      log,
+    }),
+    images.warm(),
+  ]).then(
+    ([loaded]) => loaded,
+    async (err: unknown) => {
+      await images.close();
+      throw err;
+    },
+  );
   const metrics = createMetrics();
   const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const names = registry.list().map((m) => m.name);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const connections = { ...DEFAULT_CONNECTIONS, ...options.connections };
-  const images = new ImagePool(undefined, niceness);
   const ctx: ServeContext = {
     registry,
     batchers: makeBatchers(registry, batching, metrics),

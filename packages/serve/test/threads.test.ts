@@ -71,6 +71,17 @@ describe('the image pool', () => {
     }
   });
 
+  it('runs every thread from the start, so that none starts under load', async () => {
+    const fresh = new ImagePool(2);
+    try {
+      expect(fresh.running).toBe(2);
+      await fresh.warm();
+      expect(fresh.running).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('turns a corrupt upload into the same client error', async () => {
     // A JPEG's first segment header, and nothing after it.
     const truncated = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]);

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PreprocessOptions, Split } from '@fmnist/core';
-import type { ImagePlan } from '../decode-budget.ts';
+import { DEFAULT_DECODE, type ImagePlan } from '../decode-budget.ts';
 import type { DecodeOptions } from '../decode.ts';
 import type { PreparedImage } from '../prepare.ts';
+import { encodeRgbPng } from '../png.ts';
 import { DEFAULT_BACKGROUND_NICENESS } from './background-priority.ts';
 import { movable, spansBuffer } from './movable.ts';
 import type { DatasetTask, DatasetTaskResult, ImageTask, ImageTaskResult } from './protocol.ts';
@@ -29,7 +30,21 @@ export class ImagePool {
     readonly threads = availableParallelism(),
     niceness = DEFAULT_BACKGROUND_NICENESS,
   ) {
-    this.pool = new Piscina({ ...tsxWorker('./image-task.ts', { niceness }), minThreads: 1, maxThreads: threads, idleTimeout: 60_000 });
+    // Every thread from the start, kept: a thread that started under a flood loaded tsx, its task modules and
+    // sharp while the photos queued behind the one thread that was there (docs/benchmarks.md, session 24).
+    this.pool = new Piscina({ ...tsxWorker('./image-task.ts', { niceness }), minThreads: threads, maxThreads: threads });
+  }
+
+  /**
+   * Resolves once every thread has decoded a photo through sharp: its modules
+   * loaded and the decoding path compiled, so the first real photos are not
+   * the ones that pay for it.
+   */
+  async warm(): Promise<void> {
+    // Larger than decode.ts's small-PNG side, so it takes the sharp path a photo takes.
+    const side = 80;
+    const png = encodeRgbPng(new Uint8Array(side * side * 3), side, side);
+    await Promise.all(Array.from({ length: this.threads }, () => this.prepare(new Uint8Array(png), DEFAULT_DECODE, {})));
   }
 
   /**
@@ -63,6 +78,11 @@ export class ImagePool {
     const result = (await this.pool.run(owned.length > 0 ? movable(task, owned) : task, { filename: DATASET_TASK })) as DatasetTaskResult;
     const { ok: _, ...split } = unlessFault(result);
     return split;
+  }
+
+  /** Threads alive now. */
+  get running(): number {
+    return this.pool.threads.length;
   }
 
   async close(): Promise<void> {
