@@ -46,7 +46,6 @@ const png = await testImagePng(split);
 const pngPath = join(await mkdtemp(join(tmpdir(), 'fmnist-probe-')), 'probe.png');
 await writeFile(pngPath, png);
 
-/** The well-behaved client, in its own process (abuse-probe-process.ts); stop() returns its samples. */
 /** What the probe process prints when stopped (abuse-probe-process.ts). */
 interface ProbeResult {
   classify: Sample[];
@@ -55,6 +54,7 @@ interface ProbeResult {
   connects: number[];
 }
 
+/** The well-behaved client, in its own process (abuse-probe-process.ts); stop() returns its samples. */
 async function startProbe(base: string, path: string, adminBase: string | undefined): Promise<{ stop(): Promise<ProbeResult> }> {
   const probeArgs = [fileURLToPath(new URL('./abuse-probe-process.ts', import.meta.url)), base, path, ...(adminBase ? [adminBase] : [])];
   const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs], {
