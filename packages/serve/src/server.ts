@@ -62,7 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   setBackgroundNiceness(niceness);
   // The image threads start while the models load.
   const images = new ImagePool(undefined, niceness);
-  const registry = await Promise.all([
+  const [loaded, warmed] = await Promise.allSettled([
     ModelRegistry.load(options.modelsDir, {
       device: options.device,
       ...(options.sessionFactory ? { factory: options.sessionFactory } : {}),
@@ -70,13 +70,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
     }),
     images.warm(),
-  ]).then(
-    ([loaded]) => loaded,
-    async (err: unknown) => {
-      await images.close();
-      throw err;
-    },
-  );
+  ]);
+  if (loaded.status === 'rejected' || warmed.status === 'rejected') {
+    // Whichever half succeeded holds threads that would keep the process alive.
+    await Promise.all([images.close(), loaded.status === 'fulfilled' ? loaded.value.release() : undefined]);
+    throw loaded.status === 'rejected' ? loaded.reason : (warmed as PromiseRejectedResult).reason;
+  }
+  const registry = loaded.value;
   const metrics = createMetrics();
   const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const names = registry.list().map((m) => m.name);
