@@ -230,7 +230,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const start = await photoJpeg(300);
       stalled.write(Buffer.concat([start, Buffer.alloc(2 * 1024 * 1024 - 100 - start.length)]));
       const response = readUntilClose(stalled);
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => server.ctx.state.inflightBodyBytes > 0);
       // A second 2 MB upload would take the bytes being received over 3 MB.
       const second = await openRequest(server.url, head(2 * 1024 * 1024));
       const refused = await readUntilClose(second);
@@ -252,7 +252,7 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
       const head = (length: number) => `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${length}`;
       const holder = await openRequest(server.url, head(2 * 1024 * 1024));
       holder.write(Buffer.alloc(1024));
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => server.ctx.state.inflightBodyBytes > 0);
       // Refused at once (the bytes being received would pass 3 MB); the client keeps sending, never idle.
       const total = 8 * 1024 * 1024;
       const refused = await openRequest(server.url, head(total));
