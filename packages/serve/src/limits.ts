@@ -30,6 +30,12 @@ export interface Limits {
    * keeps every new connection waiting.
    */
   bodyBytesPerTurn: number;
+  /**
+   * How long a photo upload shed on its headers (shed-before-app.ts) waits for its 503, its body unread:
+   * a flood's clients that retry at once then retry once per delay per connection, where an immediate
+   * answer let 300 connections make 1,100-2,000 refusals a second, most of the event loop's time. 0: at once.
+   */
+  shedDelayMs: number;
 }
 
 /** Connection hygiene: applied to the Node HTTP server. */
@@ -68,6 +74,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxInflightBodyBytes: 64 * MB,
   // bench:abuse case 6 (session 21): /healthz p99 60-91 ms at 64 kB against 108-182 ms at 256 kB and 71-1,048 ms unpaced.
   bodyBytesPerTurn: 64 * 1024,
+  // bench:abuse case 4 (session 25): refusals fell from 1,100-2,000 to about 270 a second, photos served
+  // during the attack rose from 120-146 to 270-422, the probe's p99 from 109-338 to 72-140 ms. As Retry-After says.
+  shedDelayMs: 1000,
 };
 
 export const DEFAULT_CONNECTIONS: ConnectionLimits = {
@@ -142,6 +151,16 @@ export const LIMIT_FLAGS: LimitFlag[] = [
     16,
     1_048_576,
     'kB of photo bodies over 256 kB read per event-loop turn, all uploads together (new connections are accepted one per turn)',
+  ),
+  flag(
+    'shed-delay-ms',
+    'SHED_DELAY_MS',
+    'limits',
+    'shedDelayMs',
+    1,
+    0,
+    2000,
+    'ms a photo upload shed on its headers waits for its 503, its body unread (0: at once)',
   ),
   flag('max-pixels-mp', 'MAX_PIXELS_MP', 'decode', 'maxPixels', MP, 1, 1000, 'pixel cap for JPEG, PNG, GIF, TIFF in megapixels (422 beyond)'),
   flag('max-avif-mp', 'MAX_AVIF_MP', 'decode', 'maxPixelsAvif', MP, 1, 1000, 'pixel cap for AVIF/HEIF in megapixels'),

@@ -21,10 +21,15 @@ const PHOTO_ROUTES = new Set(['/classify', '/classify/batch']);
  * takes them), and so is the answer: status, JSON error, headers, metrics.
  * Anything else (small bodies, other routes, sizes over the limit, a server
  * shutting down) goes to the app, which answers it as before.
- * Returns whether it answered.
+ * The answer waits limits.shedDelayMs, the body unread: a flood's clients reconnect
+ * and retry as soon as they are answered, so an immediate 503 let 300
+ * connections make 1,100-2,000 refusals a second, and the event loop spent
+ * its time on them instead of the photos it had admitted and the other
+ * clients (docs/benchmarks.md, session 25).
+ * Returns whether it took the request (answered, or will).
  */
 export function shedBeforeApp(ctx: ServeContext): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const { maxBodyBytes, maxInflightBodyBytes } = ctx.limits;
+  const { maxBodyBytes, maxInflightBodyBytes, shedDelayMs } = ctx.limits;
   return (req, res) => {
     // Whether any refusal is possible at all, from the server's state alone: a request is looked at (its
     // headers object, which Node builds on first read) only then, so the path costs the normal case nothing.
@@ -41,7 +46,15 @@ export function shedBeforeApp(ctx: ServeContext): (req: IncomingMessage, res: Se
     if (!(length > SMALL_PNG_BYTES) || length > maxBodyBytes) return false;
     const refusal = bodyBudgetRefusal(ctx, length) ?? photoRefusal(ctx);
     if (!refusal) return false;
-    answer(ctx, res, route, refusal, started);
+    if (shedDelayMs <= 0) {
+      answer(ctx, res, route, refusal, started);
+      return true;
+    }
+    // Held. Its body stays unread meanwhile: nothing reads the request, so Node stops reading the socket once
+    // its buffer is full (about 80 kB in).
+    setTimeout(() => {
+      if (!res.destroyed && !res.socket?.destroyed) answer(ctx, res, route, refusal, started);
+    }, shedDelayMs).unref();
     return true;
   };
 }

@@ -136,6 +136,36 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
     });
   });
 
+  it('case 4: a photo shed on its headers gets its 503 after --shed-delay-ms, and its body is not read meanwhile', async () => {
+    await withServer({ modelsDir, limits: { decodeQueue: 0, shedDelayMs: 800 } }, async (server) => {
+      const release = holdDecodeQueue(server);
+      const MB = 1024 * 1024;
+      const head = (length: number) => `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${length}`;
+      const shed = () => metric(server.url, 'fmnist_shed_total', { queue: 'decode' });
+      // 9 MB: under the body limit (a larger one is refused 413 by the app, which drains it).
+      const socket = await openRequest(server.url, head(9 * MB));
+      const sent = performance.now();
+      const refused = readUntilClose(socket, 5000);
+      socket.write(Buffer.alloc(9 * MB, 0x41), () => {});
+      await new Promise((r) => setTimeout(r, 400));
+      // Read by the server, the 9 MB write would have completed in well under 400 ms on loopback; unread, it
+      // cannot (the kernel's buffers take a few MB), and the stream still counts all of it as pending.
+      expect(socket.writableLength).toBe(9 * MB);
+      const answer = await refused;
+      expect(performance.now() - sent).toBeGreaterThanOrEqual(800 - 5);
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.body).error.code).toBe('queue_full');
+      expect(await shed()).toBe(1);
+      // A client that leaves while held is not answered, and nothing breaks.
+      const gone = await openRequest(server.url, head(MB));
+      while ((await shed()) < 2) await new Promise((r) => setTimeout(r, 20));
+      gone.destroy();
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      await release();
+    });
+  });
+
   it('case 4: while the decode queue is full, a photo is refused before its body is read; a small PNG still gets through', async () => {
     await withServer({ modelsDir, limits: { decodeQueue: 0 } }, async (server) => {
       const queue = server.ctx.decodeQueue;
