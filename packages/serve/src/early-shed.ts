@@ -12,6 +12,11 @@ import { HttpError } from './errors.ts';
  * client, /healthz included, waited behind it. A body too small to leave the
  * small-PNG path is let through: it never waits for the decode queue.
  * `Connection: close` stops the unread body from being drained for keep-alive.
+ * Under server.ts, shedBeforeApp takes these refusals first (and holds them
+ * for --shed-delay-ms); this middleware answers the ones it did not see: an
+ * app run without that listener (app.request, another HTTP server). They
+ * are answered at once: the hold is a measure against a flood of
+ * connections, which server.ts's listener is the one to see.
  */
 export function shedPhotosEarly(ctx: ServeContext): MiddlewareHandler {
   return async (c, next) => {
