@@ -279,6 +279,30 @@ describe('issue 12: load shedding, cancellation and connection hygiene', () => {
     });
   });
 
+  it('connection hygiene: an upload that keeps sending, however slowly, is not cut off (a photo trickled over twice the body idle timeout gets 200)', async () => {
+    // A 10 MB photo over a 2 Mbit/s uplink takes about 42 s: the idle timeout must measure silence, not the body's whole time.
+    await withServer({ modelsDir, connections: { bodyIdleTimeoutMs: 1000 } }, async (server) => {
+      const photo = await photoJpeg(300);
+      const socket = await openRequest(
+        server.url,
+        `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nConnection: close\nContent-Length: ${photo.length}`,
+      );
+      const answer = readUntilClose(socket);
+      const pieces = 10; // 250 ms apart: 2.25 s in all, no silence longer than a quarter of the timeout
+      const size = Math.ceil(photo.length / pieces);
+      const started = performance.now();
+      for (let i = 0; i < pieces; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 250));
+        socket.write(photo.subarray(i * size, (i + 1) * size));
+      }
+      expect(performance.now() - started).toBeGreaterThan(2000);
+      const res = await answer;
+      expect(res.status).toBe(200);
+      expect((JSON.parse(res.body) as Json).predictions).toHaveLength(3);
+      expect(await metric(server.url, 'fmnist_timeouts_total', { kind: 'body_idle' })).toBe(0);
+    });
+  });
+
   it('case 6: a refused upload ends its connection without the rest of its body being read', async () => {
     await withServer({ modelsDir, limits: { maxInflightBodyBytes: 3 * 1024 * 1024 } }, async (server) => {
       const head = (length: number) => `POST /classify HTTP/1.1\nHost: x\nContent-Type: image/jpeg\nContent-Length: ${length}`;
