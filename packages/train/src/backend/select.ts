@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFastWasmKernels } from './kernels/register-all.ts';
+import { oneDnn } from './native/onednn.ts';
 import type { ModelKind } from '@fmnist/core';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -101,5 +102,9 @@ export function defaultWorkers(used: BackendSelection['used'], model: ModelKind 
 export function describeSelection(s: BackendSelection): string {
   const lines = [`backend: ${s.used}${s.choice === 'auto' ? ' (auto)' : ''}`];
   for (const { backend, reason } of s.skipped) lines.push(`  skipped ${backend}: ${reason}`);
+  if (s.used === 'wasm') {
+    const native = oneDnn();
+    lines.push(native.loaded ? `  convolutions: oneDNN ${native.version} (native/)` : `  convolutions: wasm (oneDNN ${native.reason})`);
+  }
   return lines.join('\n');
 }

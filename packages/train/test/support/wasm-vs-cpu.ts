@@ -9,15 +9,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, expect } from 'vitest';
+import { disableOneDnn } from '../../src/backend/native/onednn.ts';
 import { selectBackend } from '../../src/backend/select.ts';
 import { createRng } from '../../src/random.ts';
 
 export const TOLERANCE = 1e-4;
 export const GRAD_SCALE = 0.1;
 
-/** Activates wasm with the fast kernels before the file's tests (the cpu backend registers on import). */
-export function useWasmKernels(): void {
+/**
+ * Activates wasm with the fast kernels before the file's tests (the cpu backend registers on import).
+ * Without oneDNN unless asked: the convolution kernels of this folder are what those files test, and
+ * where the oneDNN addon is built it would take their place.
+ */
+export function useWasmKernels(options: { oneDnn?: boolean } = {}): void {
   beforeAll(async () => {
+    if (!options.oneDnn) disableOneDnn('the wasm kernels under test');
     await selectBackend('wasm');
   });
 }

@@ -14,6 +14,8 @@
  * - Conv2DBackpropInput: a forward convolution of the (stride-dilated,
  *   padded) output gradient with the flipped, channel-swapped filter.
  * - MaxPoolGrad: one pass over the pooled windows, straight on the wasm heap.
+ * - Where the oneDNN addon is built (native/), the convolutions and both
+ *   their gradients run on it instead (OneDnnConv.ts).
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { batchMatMulReplacement } from './BatchMatMul.ts';
@@ -24,6 +26,12 @@ import { conv2DBackpropInputReplacement } from './Conv2DBackpropInput.ts';
 import { identityReplacement } from './Identity.ts';
 import { maxPoolGradReplacement } from './MaxPoolGrad.ts';
 import { meanReplacement } from './Mean.ts';
+import {
+  oneDnnConv2DBackpropFilterReplacement,
+  oneDnnConv2DBackpropInputReplacement,
+  oneDnnConv2DReplacement,
+  oneDnnFusedConv2DReplacement,
+} from './OneDnnConv.ts';
 import { sumReplacement } from './Sum.ts';
 import { tileReplacement } from './Tile.ts';
 import { BACKEND, type WasmKernelReplacement } from './wasm-backend.ts';
@@ -40,6 +48,11 @@ const REPLACEMENTS: readonly WasmKernelReplacement[] = [
   identityReplacement,
   castReplacement,
   batchNormTrainingGradReplacement,
+  // Last, so that where oneDNN is not built (or not asked to) they fall back on the replacements above.
+  oneDnnConv2DReplacement,
+  oneDnnFusedConv2DReplacement,
+  oneDnnConv2DBackpropInputReplacement,
+  oneDnnConv2DBackpropFilterReplacement,
 ];
 
 let registered = false;
