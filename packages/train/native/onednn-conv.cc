@@ -6,8 +6,8 @@
 //
 // Primitives are built once per shape and kept per thread (each training
 // worker is a thread with its own wasm backend); each call runs on the
-// calling thread's OpenMP team, one thread unless setThreads says otherwise,
-// so that the gradient workers do not oversubscribe the cores.
+// calling thread with one OpenMP thread, so that the gradient workers do not
+// oversubscribe the cores.
 #include <node_api.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -178,24 +178,12 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value SetThreads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t n = 1;
-  if (argc > 0) napi_get_value_int32(env, argv[0], &n);
-  omp_set_num_threads(n < 1 ? 1 : n);
-  return nullptr;
-}
-
 napi_value Init(napi_env env, napi_value exports) {
-  // One thread per calling thread unless told otherwise (OpenMP's setting is per thread).
+  // One OpenMP thread per calling thread (the setting is per thread): the gradient workers share the cores.
   omp_set_num_threads(1);
   napi_value fn;
   napi_create_function(env, "conv", NAPI_AUTO_LENGTH, Conv, nullptr, &fn);
   napi_set_named_property(env, exports, "conv", fn);
-  napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, SetThreads, nullptr, &fn);
-  napi_set_named_property(env, exports, "setThreads", fn);
   const dnnl_version_t* v = dnnl_version();
   napi_value version;
   std::string text = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);

@@ -79,35 +79,42 @@ function forward(original: KernelFunc, fused: boolean): KernelFunc {
   };
 }
 
-function backpropInput(original: KernelFunc): KernelFunc {
-  return (args) => {
+/**
+ * A gradient pass: dx (mode 1, from dy and the filter) or dfilter (mode 2, from x and dy). `shapes` names,
+ * from the kernel's inputs and attributes, its two operands, the conv's input and filter shapes and the output's.
+ */
+function gradient(
+  mode: 1 | 2,
+  shapes: (
+    inputs: Record<string, TensorInfo>,
+    attrs: GradientAttrs,
+  ) => { a: TensorInfo; b: TensorInfo; xShape: number[]; filterShape: number[]; outShape: number[] },
+): (original: KernelFunc) => KernelFunc {
+  return (original) => (args) => {
     const native = addon();
-    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-    const a = args.attrs as unknown as ConvGradAttrs & { inputShape: number[] };
-    if (!native || !channelsLast(a)) return original(args);
-    const b = args.backend as unknown as WasmBackend;
-    const info = convInfoOf(a.inputShape, filter.shape, a);
+    const attrs = args.attrs as unknown as GradientAttrs;
+    if (!native || !channelsLast(attrs)) return original(args);
+    const { a, b: operand, xShape, filterShape, outShape } = shapes(args.inputs as Record<string, TensorInfo>, attrs);
+    const info = convInfoOf(xShape, filterShape, attrs);
     if (!nonEmpty(info)) return original(args);
-    const out = b.makeOutput(info.inShape as number[], 'float32');
-    native.conv(1, b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out), geometry(info));
+    const b = args.backend as unknown as WasmBackend;
+    const out = b.makeOutput(outShape, 'float32');
+    native.conv(mode, b.typedArrayFromHeap(a), b.typedArrayFromHeap(operand), b.typedArrayFromHeap(out), geometry(info));
     return out;
   };
 }
 
-function backpropFilter(original: KernelFunc): KernelFunc {
-  return (args) => {
-    const native = addon();
-    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-    const a = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
-    if (!native || !channelsLast(a)) return original(args);
-    const b = args.backend as unknown as WasmBackend;
-    const info = convInfoOf(x.shape, a.filterShape, a);
-    if (!nonEmpty(info)) return original(args);
-    const out = b.makeOutput(a.filterShape, 'float32');
-    native.conv(2, b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out), geometry(info));
-    return out;
-  };
-}
+type GradientAttrs = ConvGradAttrs & { inputShape?: number[]; filterShape?: number[] };
+
+const backpropInput = gradient(1, ({ dy, filter }, { inputShape }) => ({
+  a: dy!,
+  b: filter!,
+  xShape: inputShape!,
+  filterShape: filter!.shape,
+  outShape: inputShape!,
+}));
+
+const backpropFilter = gradient(2, ({ x, dy }, { filterShape }) => ({ a: x!, b: dy!, xShape: x!.shape, filterShape: filterShape!, outShape: filterShape! }));
 
 export const oneDnnConv2DReplacement: WasmKernelReplacement = { kernelName: 'Conv2D', wrap: (original) => forward(original, false) };
 export const oneDnnFusedConv2DReplacement: WasmKernelReplacement = { kernelName: 'FusedConv2D', wrap: (original) => forward(original, true) };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * The optional oneDNN convolution addon (packages/train/native/), built at
  * install where oneDNN is installed. Its kernels use the CPU's widest vectors
  * with fused multiply-add (AVX-512 or AVX2), where tfjs-backend-wasm's are
- * 128-bit without it: 5-18x faster per convolution pass on this machine
+ * 128-bit without it: 4-15x faster per convolution pass on this machine
  * (docs/benchmarks.md). FMNIST_ONEDNN=0 turns it off.
  */
 export interface OneDnnConv {
@@ -15,7 +15,6 @@ export interface OneDnnConv {
    * a, b, out: (x, filter, y), (dy, filter, dx) or (x, dy, dfilter) in tfjs layouts (NHWC, HWIO).
    */
   conv(mode: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: number[], bias?: Float32Array | null, relu?: boolean): void;
-  setThreads(n: number): void;
   version: string;
 }
 
