@@ -56,6 +56,9 @@ export function demoScenario(opts: { label: string; dataDir: string; models: () 
   it(`${opts.label}: loads cross-origin isolated, with the model ready and the gallery filled`, async () => {
     expect(await page.$eval('#app', (el) => (el as HTMLElement).dataset.state)).toBe('ready');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // The gallery is probed in parallel with the model's warm-up (app.ts), so on a busy machine it may fill after
+    // the page says ready: wait for it rather than race it.
+    await page.locator('#gallery button').first().waitFor({ state: 'visible', timeout: 30_000 });
     expect(await page.locator('#gallery button').count()).toBeGreaterThan(0);
     expect(await page.locator('#compare').isVisible()).toBe(false); // no image yet, result hidden
     expect(errors).toEqual([]);
