@@ -1,8 +1,8 @@
-// pnpm --filter @fmnist/export run export -- --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain]
+// pnpm --filter @fmnist/export run export -- --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain [--exact-first-layer]]
 import { parseArgs } from 'node:util';
 import { runExportCommand } from './export-command.ts';
 
-const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain]
+const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain [--exact-first-layer]]
 
   --model   mlp or cnn (the shipped runs under models/) or a run directory
             holding model.json + weights.bin (+ metrics.json)
@@ -15,6 +15,10 @@ const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [
             saliency and the input gradient for a chosen class; input
             'class' int64 [N], -1 = top class) and, with --triton,
             REPO/<name>_explain
+  --exact-first-layer  with --explain: compute the graph's one-channel first
+            convolution and its batch norm as tfjs's wasm backend does, bit
+            for bit (fewer maps differ from tfjs autodiff; slower, see
+            docs/explain-parity.md)
   Repeat --model to export several models.`;
 
 async function main(): Promise<void> {
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
       triton: { type: 'string' },
       int8: { type: 'boolean' },
       explain: { type: 'boolean' },
+      'exact-first-layer': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
       model,
       int8: values.int8 ?? false,
       explain: values.explain ?? false,
+      exactFirstLayer: values['exact-first-layer'] ?? false,
       ...(values.out ? { out: values.out } : {}),
       ...(values.triton ? { triton: values.triton } : {}),
     });

@@ -20,6 +20,8 @@ export interface ExportCommandOptions {
   int8?: boolean;
   /** Also write the explanation graph `explain/<name>.onnx` (and `<name>_explain` in the Triton repository). */
   explain?: boolean;
+  /** The explanation graph's first layer as tfjs computes it (ExplainOptions.exactFirstLayer). */
+  exactFirstLayer?: boolean;
   log?: (line: string) => void;
 }
 
@@ -44,7 +46,11 @@ const SELF_CHECK_LIMIT = 1e-4;
 export async function runExportCommand(options: ExportCommandOptions): Promise<ExportCommandResult> {
   const log = options.log ?? console.log;
   const { name, dir } = resolveModelArg(options.model, callerDir());
-  const exported = await exportRunDir(dir, name, { int8: options.int8 ?? false, explain: options.explain ?? false });
+  const exported = await exportRunDir(dir, name, {
+    int8: options.int8 ?? false,
+    explain: options.explain ?? false,
+    exactFirstLayer: options.exactFirstLayer ?? false,
+  });
   const outDir = options.out ? resolve(callerDir(), options.out) : defaultModelsDir();
   await mkdir(outDir, { recursive: true });
   const onnxPath = join(outDir, `${name}.onnx`);

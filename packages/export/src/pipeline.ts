@@ -30,7 +30,12 @@ export interface ExportedRun extends ConvertResult {
 export async function exportRunDir(
   dir: string,
   name = basename(resolve(dir)),
-  { int8 = false, explain = false, explainChoice }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice> } = {},
+  {
+    int8 = false,
+    explain = false,
+    explainChoice,
+    exactFirstLayer = false,
+  }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice>; exactFirstLayer?: boolean } = {},
 ): Promise<ExportedRun> {
   await useCpuBackend();
   const artifact = await readLayersArtifact(dir);
@@ -55,6 +60,7 @@ export async function exportRunDir(
       name,
       metadata: (facts) => buildExplanationMetadata(source, facts),
       choice: { ...explanationChoiceFor(name, modelKindOf(spec)), ...explainChoice },
+      exactFirstLayer,
       ...(temperature ? { temperature } : {}),
     });
   }

@@ -6,19 +6,23 @@ import { requireModelFiles, testDataDir } from '@fmnist/core/testing';
 import { describe, expect, it } from 'vitest';
 import { explanationChoiceFor } from '../src/explain/contract.ts';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, explainParityMarkdown, referenceOptionsOf } from '../src/explain/parity.ts';
+import { useReferenceBackend } from '../src/explain/reference-backend.ts';
 import { explainOnnxPath } from '../src/locations.ts';
 import { decodeModel } from '../src/onnx/proto.ts';
 import { openCpuSession } from '../src/ort.ts';
 import { exportRunDir } from '../src/pipeline.ts';
 
 // Real data: the shipped explanation graphs against tfjs autodiff on a slice
-// of the test set (the full 10,000 images: `pnpm parity:explain`, hours of
-// pure-JS gradients for the CNN). Each slice holds every class index and
+// of the test set (the full 10,000 images: `pnpm parity:explain`). Each slice holds every class index and
 // the top-class path (see parityClass). A missing shipped model or graph fails.
 const dataDir = testDataDir();
-const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 300, 'cnn-photo': 300, resnet: 100, 'resnet-photo': 100 };
-/** Near-threshold maps a slice may hold (see the assertion): ten times the issue's share, 3 of the CNNs' 300 images. */
-const SLICE_NEAR_THRESHOLD_SHARE = 10 * EXPLAIN_PARITY_LIMITS.nearThresholdShare;
+const SLICE: Record<(typeof SHIPPED_MODELS)[number], number> = { mlp: 2000, cnn: 1000, 'cnn-photo': 1000, resnet: 200, 'resnet-photo': 200 };
+/**
+ * Near-threshold maps a slice may hold (see the assertion): twenty times the issue's share, 20 of the CNNs' 1,000
+ * images. The full runs (docs/explain-parity.md) put the CNNs near 0.2% and the ResNets near 1%; a systematic miss,
+ * such as a wrong tie rule, moves tens of percent.
+ */
+const SLICE_NEAR_THRESHOLD_SHARE = 20 * EXPLAIN_PARITY_LIMITS.nearThresholdShare;
 
 describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on real test images', (name) => {
   const file = explainOnnxPath(name);
@@ -50,6 +54,9 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
         default_method: choice.heatmap === 'gradcam' ? 'gradcam' : choice.saliencyForm,
       });
       expect(exported.explain!.target).toBe(choice.target);
+      // The reference on tfjs's wasm backend, as the full run (`pnpm parity:explain --backend wasm`): about 3x faster than
+      // the cpu backend on the CNNs, so a slice three times larger fits the same time.
+      await useReferenceBackend('wasm');
       const sessions = [await openCpuSession(exported.explain!.bytes), await openCpuSession(bytes)];
       const results = await compareExplanations(exported.model, sessions, set, referenceOptionsOf(exported.explain!));
       console.log(
@@ -63,8 +70,8 @@ describe.each(SHIPPED_MODELS)('shipped %s explanation graph vs tfjs autodiff on 
           expect(m.count).toBe(count);
           expect(m.unexplained, `${m.map}: maps beyond the bound with no decision near its threshold`).toEqual([]);
           // Not the issue's 0.1%: that share is measured on all 10,000 images (`pnpm parity:explain`, docs/explain-parity.md,
-          // missed on the CNNs). Which maps meet a tie depends on the CPU's float rounding (the CNN's first 300 images hold
-          // one on the AMD EPYC, two on an Intel Xeon), so on a slice this only guards against a systematic miss.
+          // missed on the CNNs). Which maps meet a tie depends on the CPU's float rounding, so on a slice this only guards
+          // against a systematic miss.
           expect(m.nearThreshold).toBeLessThanOrEqual(Math.ceil(SLICE_NEAR_THRESHOLD_SHARE * count));
         }
       }

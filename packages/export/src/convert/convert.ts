@@ -68,7 +68,11 @@ export interface EmittedClassifier {
  * calibrated model. With `trace`, every emitter records what a backward
  * pass needs.
  */
-export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: TraceEntry[], temperature?: number): EmittedClassifier {
+export function emitClassifier(
+  spec: ModelSpec,
+  graph: GraphBuilder,
+  { trace, temperature, tfjsFirstLayer = false }: { trace?: TraceEntry[]; temperature?: number | undefined; tfjsFirstLayer?: boolean } = {},
+): EmittedClassifier {
   const plan = isBranching(spec) ? planGraph(spec.layers) : planLayers(spec.layers);
   const inputName = graph.uniqueName(INPUT_CONTRACT.name);
   let x: TensorState;
@@ -84,11 +88,12 @@ export function emitClassifier(spec: ModelSpec, graph: GraphBuilder, trace?: Tra
     throw new UnsupportedModelError(`input shape [${spec.inputShape}]: the exporter handles [H, W, C] images and [F] vectors`);
   }
 
-  if ('nodes' in plan) x = emitGraph(plan, { graph, ...(trace ? { trace } : {}) }, x, emit);
+  const context = { graph, tfjsFirstLayer, ...(trace ? { trace } : {}) };
+  if ('nodes' in plan) x = emitGraph(plan, context, x, emit);
   else {
     const { ops } = plan;
     ops.forEach((op, i) => {
-      x = emit(op, { graph, rest: ops.slice(i + 1), ...(trace ? { trace } : {}) }, x);
+      x = emit(op, { ...context, rest: ops.slice(i + 1) }, x);
     });
   }
   if (x.name === inputName) throw new UnsupportedModelError('the model computes nothing (no layer maps to an ONNX node)');
@@ -122,7 +127,7 @@ function renameInTrace(trace: TraceEntry[], from: string, to: string): void {
 /** Converts a layer chain to an ONNX classifier (see emitClassifier). */
 export function convertSpec(spec: ModelSpec, options: ConvertOptions): ConvertResult {
   const graph = new GraphBuilder({ int8Weights: options.int8 ?? false });
-  const { inputName, inputDims, classes, sourceOutputsProbabilities } = emitClassifier(spec, graph, undefined, options.temperature);
+  const { inputName, inputDims, classes, sourceOutputsProbabilities } = emitClassifier(spec, graph, { temperature: options.temperature });
   const bytes = graph.build({
     graphName: options.name,
     producerName: EXPORTER_NAME,

@@ -36,6 +36,19 @@ export interface Conv2DOp {
   activation: ActivationName;
   strides: [number, number];
   padding: 'valid' | 'same';
+  /** Set when a BatchNormalization was folded into `kernel` and `bias`: the layers as tfjs runs them. */
+  unfolded?: UnfoldedBatchNorm;
+}
+
+/** A Conv2D's own weights and the inference-mode BatchNormalization folded into it, kept for tfjs-exact arithmetic. */
+export interface UnfoldedBatchNorm {
+  kernel: WeightSpec;
+  bias: WeightSpec | undefined;
+  gamma: ArrayLike<number>;
+  beta: ArrayLike<number>;
+  mean: ArrayLike<number>;
+  variance: ArrayLike<number>;
+  epsilon: number;
 }
 
 export interface MaxPooling2DOp {
@@ -71,6 +84,13 @@ export interface EmitContext {
    * indices (tiling windows find their maxima from the pooled values).
    */
   trace?: TraceEntry[];
+  /**
+   * Set by the explanation builder: a one-channel Conv2D (a CNN's first
+   * layer) and the BatchNormalization folded into it are computed as tfjs's
+   * wasm backend computes them, bit for bit (conv2d-as-tfjs.ts), so that the
+   * ReLU and max-pool decisions below them fall as in tfjs's autodiff.
+   */
+  tfjsFirstLayer?: boolean;
 }
 
 /** A convolution's or pooling's window over the input, as ONNX states it (pads: top, left, bottom, right). */

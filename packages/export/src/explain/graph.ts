@@ -26,6 +26,12 @@ export interface ExplainOptions {
   choice?: Partial<ExplanationChoice>;
   /** Calibration: `probabilities` = Softmax(logits / temperature), as in the classifier. */
   temperature?: number;
+  /**
+   * Write a one-channel first convolution and its batch norm out as tfjs's wasm backend computes them
+   * (conv2d-as-tfjs.ts): fewer maps differ from tfjs's autodiff, at a cost; off in the shipped graphs
+   * (docs/explain-parity.md, "The first layer, written out as tfjs computes it").
+   */
+  exactFirstLayer?: boolean;
 }
 
 export interface ExplainFacts {
@@ -63,7 +69,7 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
   const trace: TraceEntry[] = [];
   const choice = { ...DEFAULT_EXPLANATION, ...options.choice };
   const temperature = options.temperature ?? 1;
-  const classifier = emitClassifier(spec, graph, trace, options.temperature);
+  const classifier = emitClassifier(spec, graph, { trace, temperature: options.temperature, tfjsFirstLayer: options.exactFirstLayer ?? false });
   if (classifier.inputDims.length !== 4) throw new UnsupportedModelError(`explanations need an image input [H, W, C]; this model takes [${spec.inputShape}]`);
   const [, channels, height, width] = classifier.inputDims as [string, number, number, number];
   if (channels !== 1 || height !== MAP_SIZE[0] || width !== MAP_SIZE[1])

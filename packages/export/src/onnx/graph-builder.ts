@@ -67,6 +67,18 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Adds a float64 initializer (arithmetic that must round as a float64 computation does) and returns its name. */
+  addDoubleInitializer(baseName: string, data: Float64Array, dims: number[]): string {
+    const expected = dims.reduce((a, b) => a * b, 1);
+    if (expected !== data.length) throw new RangeError(`initializer ${baseName}: ${data.length} values for dims [${dims}]`);
+    const name = this.uniqueName(baseName);
+    const bytes = new Uint8Array(data.length * 8);
+    const view = new DataView(bytes.buffer);
+    data.forEach((v, i) => view.setFloat64(i * 8, v, true));
+    this.initializers.set(name, { name, dataType: DataType.DOUBLE, dims, rawData: bytes });
+    return name;
+  }
+
   /** Adds an int64 initializer (shapes, axes, class indices) and returns its name. */
   addInt64Initializer(baseName: string, values: readonly number[], dims: number[] = [values.length]): string {
     const expected = dims.reduce((a, b) => a * b, 1);

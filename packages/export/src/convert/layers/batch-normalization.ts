@@ -56,7 +56,8 @@ export function foldBatchNormalization(layer: LayerSpec, previous: Op | undefine
   for (let c = 0; c < channels; c++) bias[c] = ((previous.bias?.data[c] ?? 0) - mean[c]!) * scale[c]! + beta[c]!;
 
   const folded = { shape: previous.kernel.shape, data: kernel } satisfies WeightSpec;
-  return { ...previous, kernel: folded, bias: { shape: [channels], data: bias } };
+  const unfolded = previous.kind === 'conv2d' ? { unfolded: { kernel: previous.kernel, bias: previous.bias, gamma, beta, mean, variance, epsilon } } : {};
+  return { ...previous, kernel: folded, bias: { shape: [channels], data: bias }, ...unfolded };
 }
 
 function channelVector(layer: LayerSpec, name: string, channels: number, fallback: number, required: boolean): ArrayLike<number> {

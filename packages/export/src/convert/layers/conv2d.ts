@@ -2,6 +2,7 @@ import { UnsupportedLayerError } from '../../errors.ts';
 import type { LayerSpec } from '../../model/spec.ts';
 import type { Conv2DOp, EmitContext, TensorState } from '../types.ts';
 import { applyActivation } from './activation.ts';
+import { emitConv2DAsTfjs } from './conv2d-as-tfjs.ts';
 import { readActivation, readBias, readPadding, readPair, requireChannelsLast, requireWeight } from './config.ts';
 import { padsFor } from './padding.ts';
 
@@ -33,18 +34,31 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
   if (cin !== c) throw new UnsupportedLayerError(layer.name, layer.className, `kernel shape [${op.kernel.shape}]`, `input has ${c} channels`);
   const rows = padsFor(op.padding, h, kh, op.strides[0]);
   const cols = padsFor(op.padding, w, kw, op.strides[1]);
-  const inputs = [x.name, ctx.graph.addWeight(`${layer.name}/kernel`, hwioToOihw(op.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw], 0)];
-  if (op.bias) inputs.push(ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [cout]));
-  const out = ctx.graph.uniqueName(`${layer.name}/out`);
   const pads = [rows.before, cols.before, rows.after, cols.after];
-  ctx.graph.addNode('Conv', inputs, [out], { kernel_shape: [kh, kw], strides: op.strides, pads, dilations: [1, 1], group: 1 }, `${layer.name}/Conv`);
+  const asTfjs = ctx.tfjsFirstLayer === true && cin === 1;
+  // The folded kernel is what a backward pass differentiates through, even where the forward pass is written out as tfjs's.
+  const kernel =
+    !asTfjs || ctx.trace ? ctx.graph.addWeight(`${layer.name}/kernel`, hwioToOihw(op.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw], 0) : '';
+  let out: string;
+  if (asTfjs) out = emitConv2DAsTfjs(ctx.graph, op, x, rows, cols);
+  else {
+    out = ctx.graph.uniqueName(`${layer.name}/out`);
+    const bias = op.bias ? [ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [cout])] : [];
+    ctx.graph.addNode(
+      'Conv',
+      [x.name, kernel, ...bias],
+      [out],
+      { kernel_shape: [kh, kw], strides: op.strides, pads, dilations: [1, 1], group: 1 },
+      `${layer.name}/Conv`,
+    );
+  }
   const y = applyActivation(ctx, { name: out, layout: 'spatial', shape: [rows.out, cols.out, cout] }, op.activation, layer.name);
   ctx.trace?.push({
     kind: 'conv2d',
     layerName: layer.name,
     input: x,
     output: y,
-    kernel: inputs[1]!,
+    kernel,
     activation: op.activation,
     kernelShape: [kh, kw],
     strides: op.strides,
