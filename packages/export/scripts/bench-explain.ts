@@ -294,15 +294,16 @@ function aheadNote(shipped: CandidateRow, candidates: CandidateRow[]): string {
   return `The runs that do match it stay below 3x: ${list}. The mildest fine-tunes stay closest to ${PREVIOUS_CNN} in accuracy and in its random baseline alike, and a lead of a few images of 5,000 is within the noise of one run to the next, so none of them alone would replace it without the target. `;
 }
 
+/** A candidate that is a weight average of runs (train's soup script), not a run of its own. */
+function isSoup(row: CandidateRow): boolean {
+  return row.recipe.startsWith('model soup');
+}
+
 /**
  * The CNN runs trained with input pixel dropout, scored on validation by
  * scripts/deletion-runs.ts: the deletion ratio each would give as the
  * shipped CNN, beside its validation accuracy (the rule that picks models).
  */
-function isSoup(row: CandidateRow): boolean {
-  return row.recipe.startsWith('model soup');
-}
-
 async function pixelDropoutSection(k: number, testRatio: string): Promise<string> {
   const file = join(OUT_DIR, 'deletion-runs.json');
   if (!existsSync(file)) return '';

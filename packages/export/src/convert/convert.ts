@@ -71,7 +71,7 @@ export interface EmittedClassifier {
 export function emitClassifier(
   spec: ModelSpec,
   graph: GraphBuilder,
-  { trace, temperature, tfjsFirstLayer = false }: { trace?: TraceEntry[]; temperature?: number | undefined; tfjsFirstLayer?: boolean } = {},
+  { trace, temperature, exactFirstLayer = false }: { trace?: TraceEntry[]; temperature?: number | undefined; exactFirstLayer?: boolean } = {},
 ): EmittedClassifier {
   const plan = isBranching(spec) ? planGraph(spec.layers) : planLayers(spec.layers);
   const inputName = graph.uniqueName(INPUT_CONTRACT.name);
@@ -88,7 +88,7 @@ export function emitClassifier(
     throw new UnsupportedModelError(`input shape [${spec.inputShape}]: the exporter handles [H, W, C] images and [F] vectors`);
   }
 
-  const context = { graph, tfjsFirstLayer, ...(trace ? { trace } : {}) };
+  const context = { graph, exactFirstLayer, ...(trace ? { trace } : {}) };
   if ('nodes' in plan) x = emitGraph(plan, context, x, emit);
   else {
     const { ops } = plan;

@@ -90,7 +90,7 @@ export interface EmitContext {
    * wasm backend computes them, bit for bit (conv2d-as-tfjs.ts), so that the
    * ReLU and max-pool decisions below them fall as in tfjs's autodiff.
    */
-  tfjsFirstLayer?: boolean;
+  exactFirstLayer?: boolean;
 }
 
 /** A convolution's or pooling's window over the input, as ONNX states it (pads: top, left, bottom, right). */

@@ -69,7 +69,7 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
   const trace: TraceEntry[] = [];
   const choice = { ...DEFAULT_EXPLANATION, ...options.choice };
   const temperature = options.temperature ?? 1;
-  const classifier = emitClassifier(spec, graph, { trace, temperature: options.temperature, tfjsFirstLayer: options.exactFirstLayer ?? false });
+  const classifier = emitClassifier(spec, graph, { trace, temperature: options.temperature, exactFirstLayer: options.exactFirstLayer ?? false });
   if (classifier.inputDims.length !== 4) throw new UnsupportedModelError(`explanations need an image input [H, W, C]; this model takes [${spec.inputShape}]`);
   const [, channels, height, width] = classifier.inputDims as [string, number, number, number];
   if (channels !== 1 || height !== MAP_SIZE[0] || width !== MAP_SIZE[1])

@@ -71,23 +71,29 @@ export class GraphBuilder {
   addDoubleInitializer(baseName: string, data: Float64Array, dims: number[]): string {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (expected !== data.length) throw new RangeError(`initializer ${baseName}: ${data.length} values for dims [${dims}]`);
-    const name = this.uniqueName(baseName);
-    const bytes = new Uint8Array(data.length * 8);
-    const view = new DataView(bytes.buffer);
-    data.forEach((v, i) => view.setFloat64(i * 8, v, true));
-    this.initializers.set(name, { name, dataType: DataType.DOUBLE, dims, rawData: bytes });
-    return name;
+    return this.addEightByteInitializer(baseName, DataType.DOUBLE, dims, data.length, (view, i) => view.setFloat64(i * 8, data[i]!, true));
   }
 
   /** Adds an int64 initializer (shapes, axes, class indices) and returns its name. */
   addInt64Initializer(baseName: string, values: readonly number[], dims: number[] = [values.length]): string {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (expected !== values.length) throw new RangeError(`initializer ${baseName}: ${values.length} values for dims [${dims}]`);
+    return this.addEightByteInitializer(baseName, DataType.INT64, dims, values.length, (view, i) => view.setBigInt64(i * 8, BigInt(values[i]!), true));
+  }
+
+  /** Stores `count` little-endian 8-byte values, each written by `put`, as one initializer. */
+  private addEightByteInitializer(
+    baseName: string,
+    dataType: (typeof DataType)[keyof typeof DataType],
+    dims: number[],
+    count: number,
+    put: (view: DataView, i: number) => void,
+  ): string {
     const name = this.uniqueName(baseName);
-    const bytes = new Uint8Array(values.length * 8);
+    const bytes = new Uint8Array(count * 8);
     const view = new DataView(bytes.buffer);
-    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-    this.initializers.set(name, { name, dataType: DataType.INT64, dims, rawData: bytes });
+    for (let i = 0; i < count; i++) put(view, i);
+    this.initializers.set(name, { name, dataType, dims, rawData: bytes });
     return name;
   }
 

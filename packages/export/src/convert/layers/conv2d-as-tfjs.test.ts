@@ -23,10 +23,10 @@ function images(seed: number): Float32Array {
 }
 
 /** The Conv2D op (BatchNormalization folded in) emitted alone, run in onnxruntime with all optimizations: NHWC values. */
-async function runEmitted(op: Conv2DOp, input: Float32Array, tfjsFirstLayer: boolean): Promise<Float32Array> {
+async function runEmitted(op: Conv2DOp, input: Float32Array, exactFirstLayer: boolean): Promise<Float32Array> {
   const graph = new GraphBuilder();
   const x: TensorState = { name: 'x', layout: 'spatial', shape: [H, W, 1] };
-  const y = emitConv2D({ ...op, activation: 'linear' }, { graph, rest: [], tfjsFirstLayer }, x);
+  const y = emitConv2D({ ...op, activation: 'linear' }, { graph, rest: [], exactFirstLayer }, x);
   graph.renameTensor(y.name, 'y');
   const [oh, ow, c] = y.shape as [number, number, number];
   const bytes = graph.build({

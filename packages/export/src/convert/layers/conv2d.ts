@@ -35,7 +35,7 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
   const rows = padsFor(op.padding, h, kh, op.strides[0]);
   const cols = padsFor(op.padding, w, kw, op.strides[1]);
   const pads = [rows.before, cols.before, rows.after, cols.after];
-  const asTfjs = ctx.tfjsFirstLayer === true && cin === 1;
+  const asTfjs = ctx.exactFirstLayer === true && cin === 1;
   // The folded kernel is what a backward pass differentiates through, even where the forward pass is written out as tfjs's.
   const kernel =
     !asTfjs || ctx.trace ? ctx.graph.addWeight(`${layer.name}/kernel`, hwioToOihw(op.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw], 0) : '';
