@@ -32,6 +32,12 @@ export interface Checkpoint {
   dataDraws: number;
   mathRandomDraws: number;
   best: { epoch: number; score: number; weights: Float32Array[] } | null;
+  /**
+   * The run's --test-limit: a resumed run measures the test set as the run was
+   * started to (a run that was told to spare the test set must not measure it
+   * because the flag was not given again).
+   */
+  testLimit?: number | undefined;
 }
 
 interface StoredState extends Omit<Checkpoint, 'weights' | 'stepper' | 'best' | 'order'> {
@@ -76,6 +82,7 @@ export async function writeCheckpoint(runDir: string, c: Checkpoint): Promise<vo
     optimizerScalars: c.stepper.optimizer.scalars,
     randomDraws: c.stepper.randomDraws,
     best: c.best ? { epoch: c.best.epoch, score: c.best.score } : null,
+    ...(c.testLimit === undefined ? {} : { testLimit: c.testLimit }),
     savedAt: new Date().toISOString(),
   };
   const dir = join(runDir, CHECKPOINT_DIR);
@@ -130,5 +137,6 @@ export async function readCheckpoint(runDir: string): Promise<Checkpoint> {
     dataDraws: state.dataDraws,
     mathRandomDraws: state.mathRandomDraws,
     best: state.best ? { ...state.best, weights: best } : null,
+    ...(state.testLimit === undefined ? {} : { testLimit: state.testLimit }),
   };
 }

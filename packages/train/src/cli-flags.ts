@@ -19,7 +19,8 @@ export const TRAIN_USAGE = `pnpm train --model mlp|cnn|resnet [options]      pnp
   --pixel-drop-p P      share of images that get it (1)
   --resume RUN_DIR      continue an interrupted run from its last checkpoint (written after
                         every epoch) with its own recipe; only --backend, --workers,
-                        --data-dir and --test-limit may be given beside it
+                        --data-dir and --test-limit may be given beside it (the run's
+                        own --test-limit holds unless another is given)
   --batch-norm          (off)         --dropout X          (0.3)
   --conv-dropout X      (cnn 0.3)     --validation N       (5000)
   --padding valid|same  convolution padding (cnn: same)

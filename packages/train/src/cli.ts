@@ -86,6 +86,8 @@ if (checkpoint)
   console.log(
     `resuming ${out} after epoch ${checkpoint.epoch}/${recipe.epochs} (${(checkpoint.history.reduce((s, h) => s + h.seconds, 0) / 60).toFixed(1)} training minutes so far)`,
   );
+if (checkpoint?.testLimit !== undefined && !v['test-limit'])
+  console.log(`test set: the first ${checkpoint.testLimit} image(s), as the run was started (--test-limit)`);
 console.log(`data: ${dataDir} (${train.count} train, ${test.count} test) -> ${out}`);
 
 // The bar draws only on a terminal; a log file gets one line per epoch instead.
@@ -94,6 +96,7 @@ const result = await trainRun(train, test, recipe, {
   out,
   backend: selection.used,
   workers,
+  // Absent under --resume: the run's own limit, kept in its checkpoint.
   testLimit: v['test-limit'] ? numberFlag(v['test-limit'], 'test-limit', 0) : undefined,
   ...(initialWeights ? { initialWeights } : {}),
   ...(photos ? { photos } : {}),

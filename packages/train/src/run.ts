@@ -17,6 +17,7 @@ export interface RunOptions {
   backend: string;
   hooks?: FitHooks;
   workers?: number;
+  /** Evaluate on the first N test images only; absent: the resumed checkpoint's, else all. */
   testLimit?: number | undefined;
   /** Starting weights (fine-tuning); see fit(). */
   initialWeights?: Float32Array[];
@@ -42,7 +43,8 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
   return withSeededMathRandom(mathRandom, async () => {
     const started = performance.now();
     const { hooks, workers, backend, initialWeights, photos, teacher, resume } = options;
-    const onCheckpoint = options.checkpoints === false ? undefined : (c: Checkpoint) => writeCheckpoint(options.out, c);
+    const testLimit = options.testLimit ?? resume?.testLimit;
+    const onCheckpoint = options.checkpoints === false ? undefined : (c: Checkpoint) => writeCheckpoint(options.out, { ...c, testLimit });
     const result = await fit(train, recipe, {
       hooks,
       workers,
@@ -56,7 +58,7 @@ export async function trainRun(train: Split, test: Split, recipe: Recipe, option
     });
     const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
     const images = result.history.reduce((s, h) => s + h.imagesPerSecond * h.seconds, 0);
-    const testMetrics = evaluateView(result.model, wholeView(test, options.testLimit));
+    const testMetrics = evaluateView(result.model, wholeView(test, testLimit));
     const best = result.history[result.bestEpoch - 1];
     const metrics: TrainRunMetrics = {
       ...testMetrics,

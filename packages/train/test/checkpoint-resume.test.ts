@@ -73,6 +73,24 @@ describe('checkpoints and --resume', () => {
     240_000,
   );
 
+  it("keeps the run's --test-limit across a resume, so a run told to spare the test set never measures it", async () => {
+    const mlp: Recipe = { ...defaultRecipe('mlp'), epochs: 2, batchSize: 50, validationCount: 100 };
+    const dir = join(root, 'test-limit');
+    const stop = {
+      onEpochStart: (epoch: number) => {
+        if (epoch === 2) throw new Interrupted();
+      },
+    };
+    await expect(trainRun(train, test, mlp, { out: dir, backend: 'wasm', testLimit: 7, hooks: stop })).rejects.toBeInstanceOf(Interrupted);
+    const halfway = await readCheckpoint(dir);
+    expect(halfway.testLimit).toBe(7);
+    const resumed = await trainRun(train, test, halfway.recipe, { out: dir, backend: 'wasm', resume: halfway });
+    expect(resumed.metrics.count).toBe(7);
+    // Given again, another limit wins.
+    const again = await trainRun(train, test, halfway.recipe, { out: join(root, 'test-limit-2'), backend: 'wasm', resume: halfway, testLimit: 11 });
+    expect(again.metrics.count).toBe(11);
+  }, 120_000);
+
   it('refuses a directory without a checkpoint, saying what --resume needs', async () => {
     await expect(readCheckpoint(join(root, 'nothing'))).rejects.toThrow(CheckpointError);
     await expect(readCheckpoint(join(root, 'nothing'))).rejects.toThrow(/completed at least one epoch/);
