@@ -294,6 +294,17 @@ function aheadNote(shipped: CandidateRow, candidates: CandidateRow[]): string {
   return `The runs that do match it stay below 3x: ${list}. The mildest fine-tunes stay closest to ${PREVIOUS_CNN} in accuracy and in its random baseline alike, and a lead of a few images of 5,000 is within the noise of one run to the next, so none of them alone would replace it without the target. `;
 }
 
+/**
+ * The best ratio among the soups within 0.1 points (5 validation images) of
+ * the shipped soup: the trade-off a change of the shipped CNN would make.
+ */
+function nearNote(shipped: CandidateRow, soups: CandidateRow[]): string {
+  const near = soups.filter((r) => shipped.validationAccuracy - r.validationAccuracy <= 0.001 + 1e-9);
+  const top = [...near].sort((a, b) => b.ratio - a.ratio)[0];
+  if (!top || top.ratio <= shipped.ratio) return '';
+  return `: within 0.1 points (5 validation images) of the shipped soup, the highest ratio is ${top.run}'s ${top.ratio.toFixed(2)}x at ${pct(top.validationAccuracy)}`;
+}
+
 /** A candidate that is a weight average of runs (train's soup script), not a run of its own. */
 function isSoup(row: CandidateRow): boolean {
   return row.recipe.startsWith('model soup');
@@ -336,7 +347,7 @@ async function pixelDropoutSection(k: number, testRatio: string): Promise<string
       : `The shipped CNN reaches ${shipped.ratio.toFixed(2)}x at ${pct(shipped.validationAccuracy)} on validation.`;
   const closest = [...otherSoups].sort((a, b) => b.validationAccuracy - a.validationAccuracy)[0];
   const moreSoups = closest
-    ? `\n\nOther soups of ${PREVIOUS_CNN} and its fine-tunes (${otherSoups.map((r) => `${r.run}: ${pct(r.validationAccuracy)} at ${r.ratio.toFixed(2)}x`).join('; ')}) ${otherSoups.every((r) => r.validationAccuracy < shipped.validationAccuracy) ? "stay below the shipped soup's validation accuracy" : "reach the shipped soup's validation accuracy"}; the closest to it, ${closest.run}, scores ${closest.ratio.toFixed(2)}x against its ${shipped.ratio.toFixed(2)}x. More fine-tunes and other shares move along the same trade-off between accuracy and ratio, not past it. Session 27's runs and soups (the rows from cnn-pd20h-s50 on; a fine-tune took 8 minutes with the convolutions on oneDNN) were made with \`--test-limit 1\`, so that the candidates' test accuracy was not measured; a soup: \`pnpm --filter @fmnist/train run soup --run models/cnn/base-run:1 --run runs/<a>:1 ... --out runs/<soup> --test-limit 1\`.`
+    ? `\n\nOther soups of ${PREVIOUS_CNN} and its fine-tunes (${otherSoups.map((r) => `${r.run}: ${pct(r.validationAccuracy)} at ${r.ratio.toFixed(2)}x`).join('; ')}) ${otherSoups.every((r) => r.validationAccuracy < shipped.validationAccuracy) ? "stay below the shipped soup's validation accuracy" : "reach the shipped soup's validation accuracy"}; the closest to it, ${closest.run}, scores ${closest.ratio.toFixed(2)}x against its ${shipped.ratio.toFixed(2)}x. More fine-tunes and other shares move along the same trade-off between accuracy and ratio, not past it${nearNote(shipped, otherSoups)}. Session 27's and 28's runs and soups (the rows from cnn-pd20h-s50 on; a fine-tune took 8 minutes with the convolutions on oneDNN) were made with \`--test-limit 1\`, so that the candidates' test accuracy was not measured, but for cnn-pd10h-ft-s61: resumed after an interruption, it measured the whole test set, as a resume without the flag did until session 28 (now a resume keeps the run's own \`--test-limit\`), and that figure chose nothing. A soup: \`pnpm --filter @fmnist/train run soup --run models/cnn/base-run:1 --run runs/<a>:1 ... --out runs/<soup> --test-limit 1\`.`
     : '';
   return `### The CNN's random baseline: pixel dropout in training and a model soup
 
