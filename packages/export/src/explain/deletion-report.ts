@@ -26,6 +26,8 @@ export interface RankedCurve {
   curve: DeletionCurve;
   /** The map `heatmap` returns. */
   isDefault: boolean;
+  /** The default map's ratio at the issue's 10%, a 95% bootstrap interval over the images (deletion.ts ratioInterval). */
+  ratioInterval?: [number, number];
 }
 
 export interface DeletionRow {

@@ -1,6 +1,6 @@
 import { createRng, IMAGE_PIXELS, INPUT_CONTRACT, OUTPUT_NAMES, type SessionRunner, type TensorValue } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
-import { areaBetween, deletionCurve, randomGarmentOrder, rankPixels, saliencyScores } from './deletion.ts';
+import { areaBetween, deletionCurve, randomGarmentOrder, rankPixels, ratioInterval, saliencyScores } from './deletion.ts';
 
 /**
  * A classifier whose class-0 probability is the share of the image's
@@ -67,5 +67,43 @@ describe('the deletion test', () => {
     // 78 of 784 random pixels take about a tenth of the ten watched ones.
     expect(byRandom.meanProbability[3]).toBeGreaterThan(0.6);
     expect(areaBetween(byMap, byRandom)).toBeGreaterThan(0);
+  });
+
+  it("keeps each image's probability intact and at one point of the curve, the same as the mean", async () => {
+    const count = 5;
+    const images = new Uint8Array(count * IMAGE_PIXELS).fill(255);
+    const rng = createRng(2);
+    const random = Array.from({ length: count }, (_, i) => randomGarmentOrder(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), rng));
+    const curve = await deletionCurve(watchingTen, images, [0, 0, 0, 0, 0], random, [0, 40, 400], 2, 400);
+    const kept = curve.perImage!;
+    expect([...kept.intact]).toEqual([1, 1, 1, 1, 1]);
+    // Different draws remove a different number of the ten watched pixels.
+    expect(new Set(kept.at).size).toBeGreaterThan(1);
+    expect(kept.at.reduce((a, b) => a + b, 0) / count).toBeCloseTo(curve.meanProbability[2]!, 6);
+    await expect(deletionCurve(watchingTen, images, [0, 0, 0, 0, 0], random, [40, 400], 2, 400)).rejects.toThrow(RangeError);
+  });
+
+  it('brackets the ratio by resampling images: a point when every image drops alike, wider on fewer images', () => {
+    const alike = { intact: new Float32Array(50).fill(0.9), at: new Float32Array(50).fill(0.3) };
+    const randomAlike = { intact: new Float32Array(50).fill(0.9), at: new Float32Array(50).fill(0.7) };
+    const [lo, hi] = ratioInterval(alike, randomAlike, createRng(1));
+    expect(lo).toBeCloseTo(3, 5);
+    expect(hi).toBeCloseTo(3, 5);
+
+    const noisy = (n: number, seed: number) => {
+      const rng = createRng(seed);
+      const map = { intact: new Float32Array(n).fill(1), at: Float32Array.from({ length: n }, () => 1 - 0.6 * rng()) };
+      const random = { intact: new Float32Array(n).fill(1), at: Float32Array.from({ length: n }, () => 1 - 0.2 * rng()) };
+      const ratio = map.at.reduce((s, p) => s + 1 - p, 0) / random.at.reduce((s, p) => s + 1 - p, 0);
+      return { ratio, interval: ratioInterval(map, random, createRng(7)) };
+    };
+    const many = noisy(2000, 3);
+    const few = noisy(50, 3);
+    expect(many.interval[0]).toBeLessThan(many.ratio);
+    expect(many.interval[1]).toBeGreaterThan(many.ratio);
+    // Both drops are uniform with means 0.3 and 0.1: the true ratio is 3.
+    expect(many.interval[0]).toBeLessThan(3);
+    expect(many.interval[1]).toBeGreaterThan(3);
+    expect(few.interval[1] - few.interval[0]).toBeGreaterThan(3 * (many.interval[1] - many.interval[0]));
   });
 });

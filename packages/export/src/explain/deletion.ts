@@ -41,6 +41,8 @@ export interface DeletionCurve {
   removed: number[];
   /** Mean probability of the explained class after removing them (removed[0] = 0: the intact images). */
   meanProbability: number[];
+  /** With `keepAt`: each image's probability intact and after removing `keepAt` pixels (for ratioInterval). */
+  perImage?: { intact: Float32Array; at: Float32Array };
 }
 
 /**
@@ -55,10 +57,15 @@ export async function deletionCurve(
   orders: readonly Int32Array[],
   removed: readonly number[],
   batch = 250,
+  keepAt?: number,
 ): Promise<DeletionCurve> {
   const count = orders.length;
   const meanProbability: number[] = [];
+  if (keepAt !== undefined && (removed[0] !== 0 || !removed.includes(keepAt)))
+    throw new RangeError(`keepAt ${keepAt} needs removed to start at 0 and include it`);
+  const kept = keepAt === undefined ? undefined : { intact: new Float32Array(count), at: new Float32Array(count) };
   for (const k of removed) {
+    const keep = kept && (k === 0 ? kept.intact : k === keepAt ? kept.at : undefined);
     let sum = 0;
     for (let start = 0; start < count; start += batch) {
       const n = Math.min(batch, count - start);
@@ -68,11 +75,47 @@ export async function deletionCurve(
         for (let j = 0; j < k; j++) input[i * IMAGE_PIXELS + order[j]!] = 0;
       }
       const { probabilities } = await runClassifier(classifier, input, onnxInputDims(n));
-      for (let i = 0; i < n; i++) sum += probabilities[i * 10 + classes[start + i]!]!;
+      for (let i = 0; i < n; i++) {
+        const p = probabilities[i * 10 + classes[start + i]!]!;
+        sum += p;
+        if (keep) keep[start + i] = p;
+      }
     }
     meanProbability.push(sum / count);
   }
-  return { removed: [...removed], meanProbability };
+  return { removed: [...removed], meanProbability, ...(kept ? { perImage: kept } : {}) };
+}
+
+/**
+ * A bootstrap percentile interval of the deletion ratio, mean drop by the map
+ * over mean drop by random pixels, resampling the images (each image's two
+ * drops stay paired): how far the ratio measured on these images could move
+ * on another draw of as many images. `rng` seeds the resampling.
+ */
+export function ratioInterval(
+  map: { intact: Float32Array; at: Float32Array },
+  random: { intact: Float32Array; at: Float32Array },
+  rng: () => number,
+  resamples = 2000,
+  level = 0.95,
+): [number, number] {
+  const n = map.intact.length;
+  if (n === 0 || random.intact.length !== n) throw new RangeError('ratioInterval needs the same, non-empty set of images for the map and the random pixels');
+  const ratios = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let byMap = 0;
+    let byRandom = 0;
+    for (let j = 0; j < n; j++) {
+      const i = Math.floor(rng() * n);
+      byMap += map.intact[i]! - map.at[i]!;
+      byRandom += random.intact[i]! - random.at[i]!;
+    }
+    ratios[r] = byMap / byRandom;
+  }
+  ratios.sort();
+  const tail = (1 - level) / 2;
+  const pick = (q: number) => ratios[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  return [pick(tail), pick(1 - tail)];
 }
 
 /** Area between two curves over the removed fraction (trapezoids): how much lower `map` keeps the probability than `random`. */
