@@ -47,6 +47,9 @@ const { values } = parseArgs({
 });
 const count = Number(values.images ?? 1000);
 const seed = Number(values.seed ?? 1);
+/** The validation split every CNN candidate was scored on (train's default --validation). */
+const VALIDATION_IMAGES = 5000;
+
 const part = values.part ?? 'all';
 if (!['deletion', 'timing', 'all', 'none'].includes(part))
   throw new Error(`--part ${part}: use deletion, timing, all or none (with --write: render the docs from the saved results)`);
@@ -294,7 +297,7 @@ function scratchNote(candidates: CandidateRow[]): string {
 function aheadNote(shipped: CandidateRow, candidates: CandidateRow[]): string {
   const ahead = candidates.filter((r) => r.ratio < 3 && r.validationAccuracy >= shipped.validationAccuracy);
   if (!ahead.length) return '';
-  const images = (r: CandidateRow) => Math.round((r.validationAccuracy - shipped.validationAccuracy) * 5000);
+  const images = (r: CandidateRow) => Math.round((r.validationAccuracy - shipped.validationAccuracy) * VALIDATION_IMAGES);
   const list = ahead.map((r) => `${r.run} (${r.recipe}: ${pct(r.validationAccuracy)}, ${images(r)} image(s) ahead, ${r.ratio.toFixed(2)}x)`).join('; ');
   return `The runs that do match it stay below 3x: ${list}. The mildest fine-tunes stay closest to ${PREVIOUS_CNN} in accuracy and in its random baseline alike, and a lead of a few images of 5,000 is within the noise of one run to the next, so none of them alone would replace it without the target. `;
 }
@@ -321,14 +324,25 @@ function intervalNote(slices: DeletionResult['slices'], k: number): string {
 }
 
 /**
- * The best ratio among the soups within 0.1 points (5 validation images) of
- * the shipped soup: the trade-off a change of the shipped CNN would make.
+ * The trade-off a change of the shipped CNN would make: the highest ratios
+ * among the candidates (runs and soups) within one standard error of the
+ * shipped soup's validation accuracy, where the 5,000 images cannot tell
+ * the accuracies apart.
  */
-function nearNote(shipped: CandidateRow, soups: CandidateRow[]): string {
-  const near = soups.filter((r) => shipped.validationAccuracy - r.validationAccuracy <= 0.001 + 1e-9);
-  const top = [...near].sort((a, b) => b.ratio - a.ratio)[0];
-  if (!top || top.ratio <= shipped.ratio) return '';
-  return `: within 0.1 points (5 validation images) of the shipped soup, the highest ratio is ${top.run}'s ${top.ratio.toFixed(2)}x at ${pct(top.validationAccuracy)}`;
+function nearNote(shipped: CandidateRow, rows: CandidateRow[]): string {
+  const p = shipped.validationAccuracy;
+  const standardError = Math.sqrt((p * (1 - p)) / VALIDATION_IMAGES);
+  const near = rows.filter((r) => p - r.validationAccuracy <= standardError && r.ratio > shipped.ratio).sort((a, b) => b.ratio - a.ratio);
+  if (!near.length) return '';
+  const list = near.slice(0, 4).map((r) => `${r.run} ${r.ratio.toFixed(2)}x at ${pct(r.validationAccuracy)}`);
+  return `: within one standard error of the shipped soup's validation accuracy (${(100 * standardError).toFixed(2)} points, ${Math.round(standardError * VALIDATION_IMAGES)} of the ${VALIDATION_IMAGES.toLocaleString('en-US')} images), the highest ratios are ${list.join(', ')}`;
+}
+
+/** Candidates trained to match the shipped CNN's logits (train's --distill-from), beside the same recipe without. */
+function distilledNote(candidates: CandidateRow[]): string {
+  const distilled = candidates.filter((r) => r.recipe.includes('--distill-from'));
+  if (!distilled.length) return '';
+  return ` Distilled from the shipped soup (${distilled.map((r) => `${r.run}: ${pct(r.validationAccuracy)}, a random drop of ${r.randomDrop.toFixed(3)}, ${r.ratio.toFixed(2)}x`).join('; ')}), the stronger fine-tunes of cnn-ft-c lose accuracy against their undistilled twins and shrug off random holes better.`;
 }
 
 /** A candidate that is a weight average of runs (train's soup script), not a run of its own. */
@@ -366,14 +380,14 @@ async function pixelDropoutSection(k: number, testRatio: string): Promise<string
     ? 'None of the single runs reaches 3x.'
     : best.validationAccuracy >= before.validationAccuracy
       ? `${best.run} reaches ${best.ratio.toFixed(2)}x with a validation accuracy of ${pct(best.validationAccuracy)}, not below ${PREVIOUS_CNN}'s ${pct(before.validationAccuracy)}.`
-      : `${passing.length === candidates.length ? 'Every run with pixel dropout reaches' : `${passing.length} of the ${candidates.length} runs with pixel dropout reach`} 3x on validation, but none of them matches ${PREVIOUS_CNN}'s validation accuracy (${pct(before.validationAccuracy)}): the closest, ${best.run}, is ${((before.validationAccuracy - best.validationAccuracy) * 100).toFixed(2)} points behind (${Math.round((before.validationAccuracy - best.validationAccuracy) * 5000)} of the 5,000 validation images). ${aheadNote(before, candidates)}${scratchNote(candidates)}`;
+      : `${passing.length === candidates.length ? 'Every run with pixel dropout reaches' : `${passing.length} of the ${candidates.length} runs with pixel dropout reach`} 3x on validation, but none of them matches ${PREVIOUS_CNN}'s validation accuracy (${pct(before.validationAccuracy)}): the closest, ${best.run}, is ${((before.validationAccuracy - best.validationAccuracy) * 100).toFixed(2)} points behind (${Math.round((before.validationAccuracy - best.validationAccuracy) * VALIDATION_IMAGES)} of the ${VALIDATION_IMAGES.toLocaleString('en-US')} validation images). ${aheadNote(before, candidates)}${scratchNote(candidates)}`;
   const soup =
     shipped.ratio >= 3 && shipped.validationAccuracy >= before.validationAccuracy
       ? `The shipped CNN does both: the weighted mean of the weights of two of these fine-tunes and ${PREVIOUS_CNN} itself (${shipped.recipe}; [training.md](training.md)) reaches ${shipped.ratio.toFixed(2)}x at ${pct(shipped.validationAccuracy)} on validation, level with ${PREVIOUS_CNN}, so it replaced ${PREVIOUS_CNN} in session 21 (on the test images, above, it reaches ${testRatio}): its random baseline (${shipped.randomDrop.toFixed(3)}) lies between its ingredients', while averaging the runs' weights keeps the accuracy that each single run with pixel dropout gave up.`
       : `The shipped CNN reaches ${shipped.ratio.toFixed(2)}x at ${pct(shipped.validationAccuracy)} on validation.`;
   const closest = [...otherSoups].sort((a, b) => b.validationAccuracy - a.validationAccuracy)[0];
   const moreSoups = closest
-    ? `\n\nOther soups of ${PREVIOUS_CNN} and its fine-tunes (${otherSoups.map((r) => `${r.run}: ${pct(r.validationAccuracy)} at ${r.ratio.toFixed(2)}x`).join('; ')}) ${otherSoups.every((r) => r.validationAccuracy < shipped.validationAccuracy) ? "stay below the shipped soup's validation accuracy" : "reach the shipped soup's validation accuracy"}; the closest to it, ${closest.run}, scores ${closest.ratio.toFixed(2)}x against its ${shipped.ratio.toFixed(2)}x. More fine-tunes and other shares move along the same trade-off between accuracy and ratio, not past it${nearNote(shipped, otherSoups)}. Session 27's and 28's runs and soups (the rows from cnn-pd20h-s50 on; a fine-tune took 8 minutes with the convolutions on oneDNN) were made with \`--test-limit 1\`, so that the candidates' test accuracy was not measured, but for cnn-pd10h-ft-s61: resumed after an interruption, it measured the whole test set, as a resume without the flag did until session 28 (now a resume keeps the run's own \`--test-limit\`), and that figure chose nothing. A soup: \`pnpm --filter @fmnist/train run soup --run models/cnn/base-run:1 --run runs/<a>:1 ... --out runs/<soup> --test-limit 1\`.`
+    ? `\n\nOther soups of ${PREVIOUS_CNN} and its fine-tunes (${otherSoups.map((r) => `${r.run}: ${pct(r.validationAccuracy)} at ${r.ratio.toFixed(2)}x`).join('; ')}) ${otherSoups.every((r) => r.validationAccuracy < shipped.validationAccuracy) ? "stay below the shipped soup's validation accuracy" : "reach the shipped soup's validation accuracy"}; the closest to it, ${closest.run}, scores ${closest.ratio.toFixed(2)}x against its ${shipped.ratio.toFixed(2)}x. More fine-tunes and other shares move along the same trade-off between accuracy and ratio, not past it${nearNote(shipped, [...candidates, ...otherSoups])}.${distilledNote(candidates)} Session 27's and 28's runs and soups (the rows from cnn-pd20h-s50 on; a fine-tune took 8 minutes with the convolutions on oneDNN) were made with \`--test-limit 1\`, so that the candidates' test accuracy was not measured, but for cnn-pd10h-ft-s61: resumed after an interruption, it measured the whole test set, as a resume without the flag did until session 28 (now a resume keeps the run's own \`--test-limit\`), and that figure chose nothing. A soup: \`pnpm --filter @fmnist/train run soup --run models/cnn/base-run:1 --run runs/<a>:1 ... --out runs/<soup> --test-limit 1\`.`
     : '';
   return `### The CNN's random baseline: pixel dropout in training and a model soup
 

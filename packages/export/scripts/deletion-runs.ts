@@ -45,6 +45,7 @@ interface CandidateRecipe extends RunRecipe {
   augment: { pixelDrop?: number; pixelDropProbability?: number } | null;
   /** A model soup's ingredients (train's scripts/soup.ts). */
   soup?: { run: string; weight: number }[];
+  distill?: { from: string; weight: number; temperature: number };
 }
 
 const train = await loadSplit(resolveDataDir(values['data-dir']), 'train');
@@ -106,7 +107,10 @@ function recipeSummary(rec: CandidateRecipe): string {
     ? `--pixel-drop ${rec.augment.pixelDrop}${rec.augment.pixelDropProbability !== undefined ? ` --pixel-drop-p ${rec.augment.pixelDropProbability}` : ''}`
     : 'no pixel dropout';
   const seed = rec.shuffleSeed !== undefined ? ` --shuffle-seed ${rec.shuffleSeed}` : '';
-  return `${drop}, --lr ${rec.learningRate} --epochs ${rec.epochs}${seed}${rec.initFrom ? ` from ${rec.initFrom}` : ' from scratch'}`;
+  const distill = rec.distill
+    ? ` --distill-from ${rec.distill.from} --distill-weight ${rec.distill.weight} --distill-temperature ${rec.distill.temperature}`
+    : '';
+  return `${drop}, --lr ${rec.learningRate} --epochs ${rec.epochs}${seed}${distill}${rec.initFrom ? ` from ${rec.initFrom}` : ' from scratch'}`;
 }
 
 console.log(`| run | validation accuracy | p(class) intact | drop, top ${DELETION_TOP_K} of the map | drop, ${DELETION_TOP_K} random garment pixels | ratio |`);
