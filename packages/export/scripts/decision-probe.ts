@@ -3,7 +3,7 @@
 // (the first maximum, as both sides route the gradient) between tfjs's forward pass and the explanation graph's, per
 // layer. An explanation map differs from tfjs's autodiff only where such a decision does. A diagnostic for
 // docs/explain-parity.md (session 27: on cnn, all the first layer's with the shipped graph, all the second pool's with
-// --exact-first-layer).
+// --exact-first-layer: the first layer as the --backend computes it).
 //   FMNIST_DIR=../shared/fashion-mnist pnpm --filter @fmnist/export exec tsx scripts/decision-probe.ts [--model cnn]
 //       [--from 0 --count 2500 | --images 594,1911] [--backend wasm|cpu] [--exact-first-layer]
 import { parseArgs } from 'node:util';
@@ -32,7 +32,7 @@ const backend = values.backend as ReferenceBackend;
 if (!REFERENCE_BACKENDS.includes(backend)) throw new Error(`--backend ${backend}: use ${REFERENCE_BACKENDS.join(' or ')}`);
 
 const { name, dir } = resolveModelArg(values.model, process.cwd());
-const exported = await exportRunDir(dir, name, { explain: true, exactFirstLayer: values['exact-first-layer'] });
+const exported = await exportRunDir(dir, name, { explain: true, exactFirstLayer: values['exact-first-layer'] ? backend : undefined });
 await useReferenceBackend(backend);
 const layersModel = exported.model as tfl.LayersModel;
 const activations = layersModel.layers.filter((l) => l.getClassName() === 'Activation');

@@ -2,7 +2,7 @@
 //   tsx packages/export/scripts/parity-explain.ts [--model mlp|cnn|<run dir>]... [--data-dir DIR]
 //       [--from I --count N] [--backend cpu|wasm] [--json FILE] [--merge FILE...] [--write] [--write-to FILE]
 //       [--level all|extended|basic|disabled] (onnxruntime's graph optimizations, 'all' as served: a diagnostic)
-//       [--exact-first-layer] (the in-memory graph's first layer as tfjs computes it: docs/explain-parity.md)
+//       [--exact-first-layer] (the in-memory graph's first layer as the --backend computes it: docs/explain-parity.md)
 // Defaults: every shipped model, all 10,000 test images, data from FMNIST_DIR, the cpu backend
 // (--backend wasm: ~12x faster, see src/explain/reference-backend.ts).
 // --from/--count check a slice (shards can run in parallel processes, each with --json);
@@ -81,7 +81,7 @@ async function compute(): Promise<ExplainParityRow[]> {
   for (const arg of requested) {
     const { name, dir } = resolveModelArg(arg, cwd);
     const started = Date.now();
-    const exported = await exportRunDir(dir, name, { explain: true, exactFirstLayer: values['exact-first-layer'] ?? false });
+    const exported = await exportRunDir(dir, name, { explain: true, exactFirstLayer: values['exact-first-layer'] ? backend : undefined });
     await useReferenceBackend(backend);
     const candidates = [{ label: 'converted in memory', bytes: exported.explain!.bytes }];
     const file = explainOnnxPath(name);

@@ -1,8 +1,9 @@
-// pnpm --filter @fmnist/export run export -- --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain [--exact-first-layer]]
+// pnpm --filter @fmnist/export run export -- --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain [--exact-first-layer wasm|cpu]]
+import { TFJS_ARITHMETIC, type TfjsBackendArithmetic } from './convert/types.ts';
 import { parseArgs } from 'node:util';
 import { runExportCommand } from './export-command.ts';
 
-const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain [--exact-first-layer]]
+const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [--out DIR] [--triton REPO] [--int8] [--explain [--exact-first-layer wasm|cpu]]
 
   --model   mlp or cnn (the shipped runs under models/) or a run directory
             holding model.json + weights.bin (+ metrics.json)
@@ -15,11 +16,18 @@ const USAGE = `Usage: tsx packages/export/src/cli.ts --model mlp|cnn|<run dir> [
             saliency and the input gradient for a chosen class; input
             'class' int64 [N], -1 = top class) and, with --triton,
             REPO/<name>_explain
-  --exact-first-layer  with --explain: compute the graph's one-channel first
-            convolution and its batch norm as tfjs's wasm backend does, bit
-            for bit (fewer maps differ from tfjs autodiff; slower, see
-            docs/explain-parity.md)
+  --exact-first-layer wasm|cpu  with --explain: compute the graph's
+            one-channel first convolution and its batch norm as that tfjs
+            backend does, bit for bit (fewer maps differ from tfjs autodiff
+            on it; slower, see docs/explain-parity.md)
   Repeat --model to export several models.`;
+
+/** --exact-first-layer's backend, checked. */
+function arithmeticFlag(value: string | undefined): TfjsBackendArithmetic | undefined {
+  if (value === undefined) return undefined;
+  if (!(TFJS_ARITHMETIC as readonly string[]).includes(value)) throw new Error(`--exact-first-layer ${value}: use ${TFJS_ARITHMETIC.join(' or ')}\n\n${USAGE}`);
+  return value as TfjsBackendArithmetic;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,7 +39,7 @@ async function main(): Promise<void> {
       triton: { type: 'string' },
       int8: { type: 'boolean' },
       explain: { type: 'boolean' },
-      'exact-first-layer': { type: 'boolean' },
+      'exact-first-layer': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
       model,
       int8: values.int8 ?? false,
       explain: values.explain ?? false,
-      exactFirstLayer: values['exact-first-layer'] ?? false,
+      exactFirstLayer: arithmeticFlag(values['exact-first-layer']),
       ...(values.out ? { out: values.out } : {}),
       ...(values.triton ? { triton: values.triton } : {}),
     });

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { IMAGE_PIXELS } from '@fmnist/core';
 import { callerDir, defaultModelsDir } from '@fmnist/core/node';
+import type { TfjsBackendArithmetic } from './convert/types.ts';
 import { compareExplanations, EXPLAIN_PARITY_LIMITS, referenceOptionsOf } from './explain/parity.ts';
 import { explainOnnxPath, resolveModelArg } from './locations.ts';
 import { openCpuSession } from './ort.ts';
@@ -21,7 +22,7 @@ export interface ExportCommandOptions {
   /** Also write the explanation graph `explain/<name>.onnx` (and `<name>_explain` in the Triton repository). */
   explain?: boolean;
   /** The explanation graph's first layer as tfjs computes it (ExplainOptions.exactFirstLayer). */
-  exactFirstLayer?: boolean;
+  exactFirstLayer?: TfjsBackendArithmetic | undefined;
   log?: (line: string) => void;
 }
 
@@ -49,7 +50,7 @@ export async function runExportCommand(options: ExportCommandOptions): Promise<E
   const exported = await exportRunDir(dir, name, {
     int8: options.int8 ?? false,
     explain: options.explain ?? false,
-    exactFirstLayer: options.exactFirstLayer ?? false,
+    exactFirstLayer: options.exactFirstLayer,
   });
   const outDir = options.out ? resolve(callerDir(), options.out) : defaultModelsDir();
   await mkdir(outDir, { recursive: true });

@@ -1,3 +1,4 @@
+import type { TfjsBackendArithmetic } from './convert/types.ts';
 import { basename, resolve } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readRunMetrics, type RunMetrics } from '@fmnist/core/node';
@@ -34,8 +35,8 @@ export async function exportRunDir(
     int8 = false,
     explain = false,
     explainChoice,
-    exactFirstLayer = false,
-  }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice>; exactFirstLayer?: boolean } = {},
+    exactFirstLayer,
+  }: { int8?: boolean; explain?: boolean; explainChoice?: Partial<ExplanationChoice>; exactFirstLayer?: TfjsBackendArithmetic | undefined } = {},
 ): Promise<ExportedRun> {
   await useCpuBackend();
   const artifact = await readLayersArtifact(dir);

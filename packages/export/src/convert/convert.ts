@@ -5,7 +5,7 @@ import type { ModelSpec } from '../model/spec.ts';
 import { planLayers } from './plan.ts';
 import { emitGraph, planGraph } from './branching.ts';
 import { isBranching } from '../model/spec.ts';
-import type { EmitContext, Op, TensorState, TraceEntry } from './types.ts';
+import type { EmitContext, Op, TensorState, TfjsBackendArithmetic, TraceEntry } from './types.ts';
 import { emitActivation } from './layers/activation.ts';
 import { emitConv2D } from './layers/conv2d.ts';
 import { emitDense } from './layers/dense.ts';
@@ -71,7 +71,7 @@ export interface EmittedClassifier {
 export function emitClassifier(
   spec: ModelSpec,
   graph: GraphBuilder,
-  { trace, temperature, exactFirstLayer = false }: { trace?: TraceEntry[]; temperature?: number | undefined; exactFirstLayer?: boolean } = {},
+  { trace, temperature, exactFirstLayer }: { trace?: TraceEntry[]; temperature?: number | undefined; exactFirstLayer?: TfjsBackendArithmetic | undefined } = {},
 ): EmittedClassifier {
   const plan = isBranching(spec) ? planGraph(spec.layers) : planLayers(spec.layers);
   const inputName = graph.uniqueName(INPUT_CONTRACT.name);

@@ -86,12 +86,16 @@ export interface EmitContext {
   trace?: TraceEntry[];
   /**
    * Set by the explanation builder: a one-channel Conv2D (a CNN's first
-   * layer) and the BatchNormalization folded into it are computed as tfjs's
-   * wasm backend computes them, bit for bit (conv2d-as-tfjs.ts), so that the
-   * ReLU and max-pool decisions below them fall as in tfjs's autodiff.
+   * layer) and the BatchNormalization folded into it are computed as this
+   * tfjs backend computes them, bit for bit (conv2d-as-tfjs.ts), so that the
+   * ReLU and max-pool decisions below them fall as in tfjs's autodiff there.
    */
-  exactFirstLayer?: boolean;
+  exactFirstLayer?: TfjsBackendArithmetic | undefined;
 }
+
+/** The tfjs backends whose float arithmetic conv2d-as-tfjs.ts reproduces (the explanation parity's references). */
+export const TFJS_ARITHMETIC = ['wasm', 'cpu'] as const;
+export type TfjsBackendArithmetic = (typeof TFJS_ARITHMETIC)[number];
 
 /** A convolution's or pooling's window over the input, as ONNX states it (pads: top, left, bottom, right). */
 export interface SlidingWindow {

@@ -1,5 +1,5 @@
 import { emitClassifier, BATCH_DIM } from '../convert/convert.ts';
-import type { TraceEntry } from '../convert/types.ts';
+import type { TfjsBackendArithmetic, TraceEntry } from '../convert/types.ts';
 import { UnsupportedModelError } from '../errors.ts';
 import type { ModelSpec } from '../model/spec.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
@@ -27,11 +27,11 @@ export interface ExplainOptions {
   /** Calibration: `probabilities` = Softmax(logits / temperature), as in the classifier. */
   temperature?: number;
   /**
-   * Write a one-channel first convolution and its batch norm out as tfjs's wasm backend computes them
-   * (conv2d-as-tfjs.ts): fewer maps differ from tfjs's autodiff, at a cost; off in the shipped graphs
+   * Write a one-channel first convolution and its batch norm out as this tfjs backend computes them
+   * (conv2d-as-tfjs.ts): fewer maps differ from tfjs's autodiff there, at a cost; off in the shipped graphs
    * (docs/explain-parity.md, "The first layer, written out as tfjs computes it").
    */
-  exactFirstLayer?: boolean;
+  exactFirstLayer?: TfjsBackendArithmetic | undefined;
 }
 
 export interface ExplainFacts {
@@ -69,7 +69,7 @@ export function buildExplanationGraph(spec: ModelSpec, options: ExplainOptions):
   const trace: TraceEntry[] = [];
   const choice = { ...DEFAULT_EXPLANATION, ...options.choice };
   const temperature = options.temperature ?? 1;
-  const classifier = emitClassifier(spec, graph, { trace, temperature: options.temperature, exactFirstLayer: options.exactFirstLayer ?? false });
+  const classifier = emitClassifier(spec, graph, { trace, temperature: options.temperature, exactFirstLayer: options.exactFirstLayer });
   if (classifier.inputDims.length !== 4) throw new UnsupportedModelError(`explanations need an image input [H, W, C]; this model takes [${spec.inputShape}]`);
   const [, channels, height, width] = classifier.inputDims as [string, number, number, number];
   if (channels !== 1 || height !== MAP_SIZE[0] || width !== MAP_SIZE[1])

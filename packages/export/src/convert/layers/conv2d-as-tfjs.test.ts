@@ -8,7 +8,7 @@ import { specFromLayersModel } from '../../model/spec.ts';
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
 import { nhwcToNchw } from '../../tfjs.ts';
 import { planLayers } from '../plan.ts';
-import type { Conv2DOp, TensorState } from '../types.ts';
+import type { Conv2DOp, TensorState, TfjsBackendArithmetic } from '../types.ts';
 import { emitConv2D } from './conv2d.ts';
 
 // The reference is tfjs's wasm backend, the one the explanation parity runs on (docs/explain-parity.md).
@@ -23,7 +23,7 @@ function images(seed: number): Float32Array {
 }
 
 /** The Conv2D op (BatchNormalization folded in) emitted alone, run in onnxruntime with all optimizations: NHWC values. */
-async function runEmitted(op: Conv2DOp, input: Float32Array, exactFirstLayer: boolean): Promise<Float32Array> {
+async function runEmitted(op: Conv2DOp, input: Float32Array, exactFirstLayer: TfjsBackendArithmetic | undefined): Promise<Float32Array> {
   const graph = new GraphBuilder();
   const x: TensorState = { name: 'x', layout: 'spatial', shape: [H, W, 1] };
   const y = emitConv2D({ ...op, activation: 'linear' }, { graph, rest: [], exactFirstLayer }, x);
@@ -53,31 +53,40 @@ function differing(a: Float32Array, b: Float32Array): number {
   return count;
 }
 
-describe('a one-channel Conv2D (+ BatchNormalization) written tap by tap as tfjs computes it', () => {
-  it.each([
-    { kernelSize: 3, strides: 1, padding: 'same', useBias: false, batchNorm: true },
-    { kernelSize: 3, strides: 2, padding: 'same', useBias: false, batchNorm: true },
-    { kernelSize: [5, 3], strides: 1, padding: 'valid', useBias: true, batchNorm: true },
-    { kernelSize: 3, strides: 1, padding: 'same', useBias: true, batchNorm: false },
-  ] as const)('%o: bit-identical to tfjs wasm', async ({ batchNorm, ...conv }) => {
-    const model = tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({ inputShape: [H, W, 1], filters: 16, ...conv, kernelSize: conv.kernelSize as number | number[] }),
-        ...(batchNorm ? [tfl.layers.batchNormalization({ epsilon: 1e-3 })] : []),
-      ],
-    });
-    randomizeWeights(model, 11);
-    const input = images(5);
-    const reference = tf.tidy(() => (model.predict(tf.tensor4d(input, [N, H, W, 1])) as tf.Tensor).dataSync() as Float32Array);
-    const op = planLayers(specFromLayersModel(model).layers).ops[0] as Conv2DOp;
+const LAYERS = [
+  { kernelSize: 3, strides: 1, padding: 'same', useBias: false, batchNorm: true },
+  { kernelSize: 3, strides: 2, padding: 'same', useBias: false, batchNorm: true },
+  { kernelSize: [5, 3], strides: 1, padding: 'valid', useBias: true, batchNorm: true },
+  { kernelSize: 3, strides: 1, padding: 'same', useBias: true, batchNorm: false },
+] as const;
 
-    const exact = await runEmitted(op, input, true);
-    expect(exact.length).toBe(reference.length);
-    expect(differing(exact, reference)).toBe(0);
-    if (batchNorm) {
-      // The folded convolution (the classifier's) agrees only to rounding: what this emitter is for.
-      const folded = await runEmitted(op, input, false);
-      expect(differing(folded, reference)).toBeGreaterThan(0);
-    }
+async function expectBitIdentical(backend: TfjsBackendArithmetic, { batchNorm, ...conv }: (typeof LAYERS)[number]): Promise<void> {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [H, W, 1], filters: 16, ...conv, kernelSize: conv.kernelSize as number | number[] }),
+      ...(batchNorm ? [tfl.layers.batchNormalization({ epsilon: 1e-3 })] : []),
+    ],
   });
+  randomizeWeights(model, 11);
+  const input = images(5);
+  const reference = tf.tidy(() => (model.predict(tf.tensor4d(input, [N, H, W, 1])) as tf.Tensor).dataSync() as Float32Array);
+  const op = planLayers(specFromLayersModel(model).layers).ops[0] as Conv2DOp;
+
+  const exact = await runEmitted(op, input, backend);
+  expect(exact.length).toBe(reference.length);
+  expect(differing(exact, reference)).toBe(0);
+  if (batchNorm) {
+    // The folded convolution (the classifier's) agrees only to rounding: what this emitter is for.
+    const folded = await runEmitted(op, input, undefined);
+    expect(differing(folded, reference)).toBeGreaterThan(0);
+  }
+}
+
+describe('a one-channel Conv2D (+ BatchNormalization) written tap by tap as tfjs wasm computes it', () => {
+  it.each(LAYERS)('%o: bit-identical to tfjs wasm', (layer) => expectBitIdentical('wasm', layer));
+});
+
+describe("a one-channel Conv2D (+ BatchNormalization) as tfjs's cpu backend computes it: Conv, then the batch norm in float64", () => {
+  beforeAll(() => useReferenceBackend('cpu'));
+  it.each(LAYERS)('%o: bit-identical to tfjs cpu', (layer) => expectBitIdentical('cpu', layer));
 });

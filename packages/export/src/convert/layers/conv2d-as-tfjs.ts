@@ -1,11 +1,12 @@
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
-import type { Conv2DOp, TensorState } from '../types.ts';
+import type { Conv2DOp, TensorState, TfjsBackendArithmetic } from '../types.ts';
 import type { padsFor } from './padding.ts';
+import { hwioToOihw } from './kernel-layout.ts';
 
 /**
  * A one-channel Conv2D and the BatchNormalization folded into it, computed
- * with the very float operations of tfjs's wasm backend, so that its output
- * is bit-identical to tfjs's (conv2d-as-tfjs.test.ts).
+ * with the very float operations of a tfjs backend (wasm or cpu), so that its
+ * output is bit-identical to tfjs's there (conv2d-as-tfjs.test.ts).
  *
  * Why: an explanation routes the gradient through each ReLU and max-pool
  * decision of the forward pass. Where two values of a pooling window lie
@@ -26,9 +27,20 @@ import type { padsFor } from './padding.ts';
  * ONNX states the same: a Slice per tap, Mul and Add in float32, then the
  * division and the addition on float64 tensors (Cast), cast back.
  *
- * Opt-in (`--exact-first-layer`): it mends about half of the CNNs' differing
- * maps, but 23 passes over the layer's maps where one Conv ran make their
- * explanation graphs 0.57-0.80x as fast (docs/explain-parity.md).
+ * tfjs's cpu backend, as read in its kernels and measured:
+ *  - Conv2D: each output is summed from 0 in (row, column) order into a
+ *    Float32Array, which onnxruntime's own Conv reproduces bit for bit on a
+ *    one-channel input, the bias added to the rounded sum as Conv adds it;
+ *  - FusedBatchNorm: beta + (x − mean) · gamma / sqrt(variance + ε), all in
+ *    float64, rounded to float32 once: here x · a + b with a and b in
+ *    float64 (a BatchNormalization on float64 tensors, one op), which rounds
+ *    to the same float32 but where the float64 results straddle a rounding
+ *    midpoint, about once in 10^8 values.
+ *
+ * Opt-in (`--exact-first-layer wasm|cpu`): it mends about half of the CNNs'
+ * differing maps, but costs time: the wasm form's 23 passes over the layer's
+ * maps make the explanation graphs 0.57-0.80x as fast, the cpu form's two
+ * casts and float64 batch norm 0.82-0.95x (docs/explain-parity.md).
  */
 export function emitConv2DAsTfjs(
   graph: GraphBuilder,
@@ -36,7 +48,9 @@ export function emitConv2DAsTfjs(
   x: TensorState,
   rows: ReturnType<typeof padsFor>,
   cols: ReturnType<typeof padsFor>,
+  backend: TfjsBackendArithmetic,
 ): string {
+  if (backend === 'cpu') return emitConv2DAsTfjsCpu(graph, op, x, rows, cols);
   const { layer } = op;
   const name = (what: string) => graph.uniqueName(`${layer.name}/as_tfjs/${what}`);
   const own = op.unfolded ?? { kernel: op.kernel, bias: op.bias };
@@ -96,5 +110,52 @@ function finishBatchNorm(graph: GraphBuilder, op: Conv2DOp, acc: string, name: (
   graph.addNode('Add', [graph.addDoubleInitializer(`${layer.name}/as_tfjs/beta`, Float64Array.from(f32(beta)), channelDims), quotient], [shifted]);
   const out = name('out');
   graph.addNode('Cast', [shifted], [out], { to: 1 /* FLOAT */ });
+  return out;
+}
+
+/** The cpu backend's arithmetic (see emitConv2DAsTfjs): onnxruntime's Conv, then the batch norm in float64. */
+function emitConv2DAsTfjsCpu(graph: GraphBuilder, op: Conv2DOp, x: TensorState, rows: ReturnType<typeof padsFor>, cols: ReturnType<typeof padsFor>): string {
+  const { layer } = op;
+  const name = (what: string) => graph.uniqueName(`${layer.name}/as_tfjs_cpu/${what}`);
+  const own = op.unfolded ?? { kernel: op.kernel, bias: op.bias };
+  const [kh, kw, cin, cout] = own.kernel.shape as [number, number, number, number];
+  if (cin !== 1) throw new Error(`internal: ${layer.name} has ${cin} input channels; only one-channel convolutions are written as tfjs computes them`);
+  const conv = name('conv');
+  const bias = own.bias ? [graph.addInitializer(`${layer.name}/as_tfjs_cpu/bias`, own.bias.data, [cout])] : [];
+  graph.addNode(
+    'Conv',
+    [x.name, graph.addInitializer(`${layer.name}/as_tfjs_cpu/kernel`, hwioToOihw(own.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw]), ...bias],
+    [conv],
+    {
+      kernel_shape: [kh, kw],
+      strides: op.strides,
+      pads: [rows.before, cols.before, rows.after, cols.after],
+      dilations: [1, 1],
+      group: 1,
+    },
+  );
+  if (!op.unfolded) return conv;
+  const { gamma, beta, mean, variance, epsilon } = op.unfolded;
+  const scale = Float64Array.from(variance, (v, i) => Math.fround(gamma[i]!) / Math.sqrt(Math.fround(v) + epsilon));
+  const shift = Float64Array.from(scale, (a, i) => Math.fround(beta[i]!) - Math.fround(mean[i]!) * a);
+  const wide = name('x_f64');
+  graph.addNode('Cast', [conv], [wide], { to: 11 /* DOUBLE */ });
+  const normalized = name('normalized_f64');
+  const perChannel = (what: string, values: Float64Array) => graph.addDoubleInitializer(`${layer.name}/as_tfjs_cpu/${what}`, values, [cout]);
+  // Mean 0 and variance 1 with ε = 1e-30 (1 + 1e-30 is 1 in float64): y = x · scale + shift, one op.
+  graph.addNode(
+    'BatchNormalization',
+    [
+      wide,
+      perChannel('scale', scale),
+      perChannel('shift', shift),
+      perChannel('zero', new Float64Array(cout)),
+      perChannel('one', new Float64Array(cout).fill(1)),
+    ],
+    [normalized],
+    { epsilon: { float: 1e-30 } },
+  );
+  const out = name('out');
+  graph.addNode('Cast', [normalized], [out], { to: 1 /* FLOAT */ });
   return out;
 }

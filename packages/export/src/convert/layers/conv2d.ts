@@ -5,6 +5,7 @@ import { applyActivation } from './activation.ts';
 import { emitConv2DAsTfjs } from './conv2d-as-tfjs.ts';
 import { readActivation, readBias, readPadding, readPair, requireChannelsLast, requireWeight } from './config.ts';
 import { padsFor } from './padding.ts';
+import { hwioToOihw } from './kernel-layout.ts';
 
 export function parseConv2D(layer: LayerSpec): Conv2DOp {
   requireChannelsLast(layer);
@@ -35,12 +36,12 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
   const rows = padsFor(op.padding, h, kh, op.strides[0]);
   const cols = padsFor(op.padding, w, kw, op.strides[1]);
   const pads = [rows.before, cols.before, rows.after, cols.after];
-  const asTfjs = ctx.exactFirstLayer === true && cin === 1;
+  const asTfjs = ctx.exactFirstLayer !== undefined && cin === 1;
   // The folded kernel is what a backward pass differentiates through, even where the forward pass is written out as tfjs's.
   const kernel =
     !asTfjs || ctx.trace ? ctx.graph.addWeight(`${layer.name}/kernel`, hwioToOihw(op.kernel.data, [kh, kw, cin, cout]), [cout, cin, kh, kw], 0) : '';
   let out: string;
-  if (asTfjs) out = emitConv2DAsTfjs(ctx.graph, op, x, rows, cols);
+  if (asTfjs) out = emitConv2DAsTfjs(ctx.graph, op, x, rows, cols, ctx.exactFirstLayer!);
   else {
     out = ctx.graph.uniqueName(`${layer.name}/out`);
     const bias = op.bias ? [ctx.graph.addInitializer(`${layer.name}/bias`, op.bias.data, [cout])] : [];
@@ -65,16 +66,4 @@ export function emitConv2D(op: Conv2DOp, ctx: EmitContext, x: TensorState): Tens
     pads,
   });
   return y;
-}
-
-function hwioToOihw(kernel: Float32Array, [kh, kw, cin, cout]: [number, number, number, number]): Float32Array {
-  const out = new Float32Array(kernel.length);
-  for (let y = 0; y < kh; y++) {
-    for (let x = 0; x < kw; x++) {
-      for (let i = 0; i < cin; i++) {
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = kernel[((y * kw + x) * cin + i) * cout + o]!;
-      }
-    }
-  }
-  return out;
 }
