@@ -34,13 +34,13 @@ import { hwioToOihw } from './kernel-layout.ts';
  *  - FusedBatchNorm: beta + (x − mean) · gamma / sqrt(variance + ε), all in
  *    float64, rounded to float32 once: here x · a + b with a and b in
  *    float64 (a BatchNormalization on float64 tensors, one op), which rounds
- *    to the same float32 but where the float64 results straddle a rounding
- *    midpoint, about once in 10^8 values.
+ *    to the same float32 unless the two float64 results straddle a float32
+ *    rounding midpoint (they differ by about 1e-16 of the value).
  *
  * Opt-in (`--exact-first-layer wasm|cpu`): it mends about half of the CNNs'
  * differing maps, but costs time: the wasm form's 23 passes over the layer's
  * maps make the explanation graphs 0.57-0.80x as fast, the cpu form's two
- * casts and float64 batch norm 0.82-0.95x (docs/explain-parity.md).
+ * casts and float64 batch norm 0.82-0.99x (docs/explain-parity.md).
  */
 export function emitConv2DAsTfjs(
   graph: GraphBuilder,
