@@ -94,7 +94,7 @@ export interface EmitContext {
 }
 
 /** The tfjs backends whose float arithmetic conv2d-as-tfjs.ts reproduces (the explanation parity's references). */
-export const TFJS_ARITHMETIC = ['wasm', 'cpu'] as const;
+export const TFJS_ARITHMETIC = ['cpu', 'wasm'] as const;
 export type TfjsBackendArithmetic = (typeof TFJS_ARITHMETIC)[number];
 
 /** A convolution's or pooling's window over the input, as ONNX states it (pads: top, left, bottom, right). */

@@ -36,13 +36,19 @@ export function saliencyScores(form: SaliencyForm, gradient: Float32Array, pixel
   return gradient.map((g, j) => (form === 'abs-gradient-x-input' ? Math.abs(g * pixels[j]!) : Math.max(0, g * pixels[j]!)));
 }
 
+/** Each image's probability of its explained class, intact and after removing some pixels. */
+export interface PerImageProbabilities {
+  intact: Float32Array;
+  at: Float32Array;
+}
+
 export interface DeletionCurve {
   /** Pixels removed at each point. */
   removed: number[];
   /** Mean probability of the explained class after removing them (removed[0] = 0: the intact images). */
   meanProbability: number[];
   /** With `keepAt`: each image's probability intact and after removing `keepAt` pixels (for ratioInterval). */
-  perImage?: { intact: Float32Array; at: Float32Array };
+  perImage?: PerImageProbabilities;
 }
 
 /**
@@ -63,7 +69,7 @@ export async function deletionCurve(
   const meanProbability: number[] = [];
   if (keepAt !== undefined && (removed[0] !== 0 || !removed.includes(keepAt)))
     throw new RangeError(`keepAt ${keepAt} needs removed to start at 0 and include it`);
-  const kept = keepAt === undefined ? undefined : { intact: new Float32Array(count), at: new Float32Array(count) };
+  const kept: PerImageProbabilities | undefined = keepAt === undefined ? undefined : { intact: new Float32Array(count), at: new Float32Array(count) };
   for (const k of removed) {
     const keep = kept && (k === 0 ? kept.intact : k === keepAt ? kept.at : undefined);
     let sum = 0;
@@ -92,13 +98,7 @@ export async function deletionCurve(
  * drops stay paired): how far the ratio measured on these images could move
  * on another draw of as many images. `rng` seeds the resampling.
  */
-export function ratioInterval(
-  map: { intact: Float32Array; at: Float32Array },
-  random: { intact: Float32Array; at: Float32Array },
-  rng: () => number,
-  resamples = 2000,
-  level = 0.95,
-): [number, number] {
+export function ratioInterval(map: PerImageProbabilities, random: PerImageProbabilities, rng: () => number, resamples = 2000, level = 0.95): [number, number] {
   const n = map.intact.length;
   if (n === 0 || random.intact.length !== n) throw new RangeError('ratioInterval needs the same, non-empty set of images for the map and the random pixels');
   const ratios = new Float64Array(resamples);

@@ -1,3 +1,4 @@
+import { TFJS_ARITHMETIC, type TfjsBackendArithmetic } from '../convert/types.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2DBackpropFilter, MaxPoolGrad, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -21,8 +22,9 @@ import { withFastFilterGradient } from './filter-grad-kernel.ts';
  *    with respect to the input alone and then discards it (the kernel is not
  *    an input of the differentiated function), so no explanation sees it.
  */
-export const REFERENCE_BACKENDS = ['cpu', 'wasm'] as const;
-export type ReferenceBackend = (typeof REFERENCE_BACKENDS)[number];
+/** The reference backends are those whose arithmetic the export can also reproduce (--exact-first-layer). */
+export const REFERENCE_BACKENDS = TFJS_ARITHMETIC;
+export type ReferenceBackend = TfjsBackendArithmetic;
 
 /** The slice of the wasm backend used here (its class is not exported with types). */
 interface WasmBackend {
