@@ -28,6 +28,8 @@ export interface RankedCurve {
   isDefault: boolean;
   /** The default map's ratio at the 10%, a 95% bootstrap interval over the images (deletion.ts ratioInterval). */
   ratioInterval?: [number, number];
+  /** The default map only: the random baseline's drop at the 10% on each of several draws (deletion.ts randomDrops), the first the curve's own. */
+  randomDraws?: number[];
 }
 
 export interface DeletionRow {

@@ -1,6 +1,6 @@
 import { createRng, IMAGE_PIXELS, INPUT_CONTRACT, OUTPUT_NAMES, type SessionRunner, type TensorValue } from '@fmnist/core';
 import { describe, expect, it } from 'vitest';
-import { areaBetween, deletionCurve, randomGarmentOrder, rankPixels, ratioInterval, saliencyScores } from './deletion.ts';
+import { areaBetween, deletionCurve, randomDrops, randomGarmentOrder, rankPixels, ratioInterval, saliencyScores } from './deletion.ts';
 
 /**
  * A classifier whose class-0 probability is the share of the image's
@@ -81,6 +81,22 @@ describe('the deletion test', () => {
     expect(new Set(kept.at).size).toBeGreaterThan(1);
     expect(kept.at.reduce((a, b) => a + b, 0) / count).toBeCloseTo(curve.meanProbability[2]!, 6);
     await expect(deletionCurve(watchingTen, images, [0, 0, 0, 0, 0], random, [40, 400], 2, 400)).rejects.toThrow(RangeError);
+  });
+
+  it('draws the random baseline once per seed: each draw as deletionCurve scores it, their mean the expected drop', async () => {
+    const count = 5;
+    const images = new Uint8Array(count * IMAGE_PIXELS).fill(255);
+    const k = IMAGE_PIXELS / 2;
+    const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
+    const drops = await randomDrops(watchingTen, images, new Array(count).fill(0), k, seeds);
+    expect(drops).toHaveLength(seeds.length);
+    const rng = createRng(7);
+    const seventh = Array.from({ length: count }, (_, i) => randomGarmentOrder(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), rng));
+    const curve = await deletionCurve(watchingTen, images, new Array(count).fill(0), seventh, [0, k]);
+    expect(drops[6]).toBeCloseTo(curve.meanProbability[0]! - curve.meanProbability[1]!, 6);
+    expect(new Set(drops).size).toBeGreaterThan(1);
+    // Half the pixels drawn at random remove five of the ten watched ones on average: a drop of 0.5.
+    expect(drops.reduce((a, b) => a + b, 0) / drops.length).toBeCloseTo(0.5, 1);
   });
 
   it('brackets the ratio by resampling images: a point when every image drops alike, wider on fewer images', () => {

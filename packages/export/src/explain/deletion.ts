@@ -1,4 +1,4 @@
-import { bytesToInput, IMAGE_PIXELS, onnxInputDims, runClassifier, type SessionRunner } from '@fmnist/core';
+import { bytesToInput, createRng, IMAGE_PIXELS, onnxInputDims, runClassifier, type SessionRunner } from '@fmnist/core';
 import type { SaliencyForm } from './contract.ts';
 
 /**
@@ -90,6 +90,31 @@ export async function deletionCurve(
     meanProbability.push(sum / count);
   }
   return { removed: [...removed], meanProbability, ...(kept ? { perImage: kept } : {}) };
+}
+
+/**
+ * The random baseline's mean drop after removing `k` garment pixels, once per
+ * seed, each seed a new draw of every image's pixels (randomGarmentOrder with
+ * createRng(seed)). One draw's figure moves with the draw: their mean is the
+ * baseline's expected drop on these images, the spread how far one draw can
+ * move a ratio.
+ */
+export async function randomDrops(
+  classifier: SessionRunner,
+  images: Uint8Array,
+  classes: ArrayLike<number>,
+  k: number,
+  seeds: readonly number[],
+): Promise<number[]> {
+  const count = classes.length;
+  const drops: number[] = [];
+  for (const seed of seeds) {
+    const rng = createRng(seed);
+    const orders = Array.from({ length: count }, (_, i) => randomGarmentOrder(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), rng));
+    const curve = await deletionCurve(classifier, images, classes, orders, [0, k]);
+    drops.push(curve.meanProbability[0]! - curve.meanProbability[1]!);
+  }
+  return drops;
 }
 
 /**
