@@ -377,7 +377,6 @@ function distilledNote(candidates: CandidateRow[]): string {
   return ` Distilled from the shipped soup (${distilled.map((r) => `${r.run}: ${pct(r.validationAccuracy)}, a random drop of ${r.randomDrop.toFixed(3)}, ${r.ratio.toFixed(2)}x`).join('; ')}), the stronger fine-tunes of cnn-ft-c lose accuracy against their undistilled twins and shrug off random holes better.`;
 }
 
-/** A candidate that is a weight average of runs (train's soup script), not a run of its own. */
 /** The shipped soup's recipe remade from retrained ingredients, when that row is there. */
 function remadeNote(shipped: CandidateRow, rows: CandidateRow[]): string {
   const remade = rows.find((r) => r.run === REMADE_SOUP.run);
@@ -405,6 +404,7 @@ function frontierNote(shipped: CandidateRow, rows: CandidateRow[]): string {
   return ` No candidate beats the shipped soup on both counts: of the ${asAccurate.length} at or above its validation accuracy the highest ratio is ${bestRatio.run}'s ${bestRatio.ratio.toFixed(2)}x (at ${pct(bestRatio.validationAccuracy)}), and of the ${moreFaithful.length} above its ratio the most accurate is ${bestAccuracy.run} at ${pct(bestAccuracy.validationAccuracy)} (${bestAccuracy.ratio.toFixed(2)}x).`;
 }
 
+/** A candidate that is a weight average of runs (train's soup script), not a run of its own. */
 function isSoup(row: CandidateRow): boolean {
   return row.recipe.startsWith('model soup');
 }
