@@ -186,8 +186,11 @@ async function runDeletion(): Promise<DeletionResult> {
       }
       const defaultCurve = curves.find((c) => c.isDefault);
       if (defaultCurve) {
-        const seeds = Array.from({ length: RANDOM_DRAWS }, (_, i) => seed + i);
-        defaultCurve.randomDraws = await randomDrops(classifier, images, classes, DELETION_TOP_K, seeds);
+        // The first draw (seed --seed) is the random curve above; the others are drawn afresh.
+        const randomCurve = curves.find((c) => c.ranking === 'random')!.curve;
+        const first = randomCurve.meanProbability[0]! - randomCurve.meanProbability[randomCurve.removed.indexOf(DELETION_TOP_K)]!;
+        const others = Array.from({ length: RANDOM_DRAWS - 1 }, (_, i) => seed + 1 + i);
+        defaultCurve.randomDraws = [first, ...(await randomDrops(classifier, images, classes, DELETION_TOP_K, others))];
       }
       // The per-image probabilities served the interval; the JSON keeps the curves' means.
       for (const c of curves) delete c.curve.perImage;

@@ -1,6 +1,7 @@
 import { argmaxRows, bytesToInput, IMAGE_PIXELS, runClassifier, type SessionRunner } from '@fmnist/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { nhwcToNchw, predictFlat } from './tfjs.ts';
+import { nhwcToNchw } from './layout.ts';
+import { predictFlat } from './tfjs.ts';
 
 /** Test images as Fashion-MNIST bytes (count x 784, row-major) with their labels. */
 export interface ImageSet {

@@ -19,17 +19,3 @@ export function predictFlat(model: LayersModel, input: Float32Array, shape: numb
     return out.dataSync() as Float32Array;
   });
 }
-
-/** Reorders a batch from NHWC (tfjs) to NCHW (ONNX). With one channel this is a copy. */
-export function nhwcToNchw(data: Float32Array, [n, h, w, c]: [number, number, number, number]): Float32Array {
-  if (c === 1) return data;
-  const out = new Float32Array(data.length);
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + x] = data[((b * h + y) * w + x) * c + ch]!;
-      }
-    }
-  }
-  return out;
-}

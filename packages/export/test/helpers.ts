@@ -4,7 +4,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { convertSpec, type ConvertResult } from '../src/convert/convert.ts';
 import { specFromLayersModel } from '../src/model/spec.ts';
 import { openCpuSession } from '../src/ort.ts';
-import { nhwcToNchw, predictFlat } from '../src/tfjs.ts';
+import { nhwcToNchw } from '../src/layout.ts';
+import { predictFlat } from '../src/tfjs.ts';
 
 /** Small deterministic PRNG so a failing case reproduces. */
 export const rng = createRng;

@@ -107,12 +107,14 @@ export async function randomDrops(
   seeds: readonly number[],
 ): Promise<number[]> {
   const count = classes.length;
+  const identity = Array.from({ length: count }, () => new Int32Array(0));
+  // The intact images are the same for every draw: scored once.
+  const [intact] = (await deletionCurve(classifier, images, classes, identity, [0])).meanProbability as [number];
   const drops: number[] = [];
   for (const seed of seeds) {
     const rng = createRng(seed);
     const orders = Array.from({ length: count }, (_, i) => randomGarmentOrder(images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), rng));
-    const curve = await deletionCurve(classifier, images, classes, orders, [0, k]);
-    drops.push(curve.meanProbability[0]! - curve.meanProbability[1]!);
+    drops.push(intact - (await deletionCurve(classifier, images, classes, orders, [k])).meanProbability[0]!);
   }
   return drops;
 }

@@ -6,7 +6,7 @@ import { randomizeWeights, rng } from '../../../test/helpers.ts';
 import { useReferenceBackend } from '../../explain/reference-backend.ts';
 import { specFromLayersModel } from '../../model/spec.ts';
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
-import { nhwcToNchw } from '../../tfjs.ts';
+import { nhwcToNchw } from '../../layout.ts';
 import { planLayers } from '../plan.ts';
 import type { Conv2DOp, TensorState, TfjsBackendArithmetic } from '../types.ts';
 import { emitConv2D } from './conv2d.ts';

@@ -1,7 +1,7 @@
 import type { GraphBuilder } from '../../onnx/graph-builder.ts';
 import type { Conv2DOp, TensorState, TfjsBackendArithmetic } from '../types.ts';
 import type { padsFor } from './padding.ts';
-import { hwioToOihw } from './kernel-layout.ts';
+import { hwioToOihw } from '../../layout.ts';
 
 /**
  * A one-channel Conv2D and the BatchNormalization folded into it, computed

@@ -5,7 +5,7 @@ import { applyActivation } from './activation.ts';
 import { emitConv2DAsTfjs } from './conv2d-as-tfjs.ts';
 import { readActivation, readBias, readPadding, readPair, requireChannelsLast, requireWeight } from './config.ts';
 import { padsFor } from './padding.ts';
-import { hwioToOihw } from './kernel-layout.ts';
+import { hwioToOihw } from '../../layout.ts';
 
 export function parseConv2D(layer: LayerSpec): Conv2DOp {
   requireChannelsLast(layer);
