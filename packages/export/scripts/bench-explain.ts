@@ -60,6 +60,8 @@ const OUT_DIR = join(repoRoot(), 'docs', 'runs', 'explain');
 const DELETION_JSON = join(OUT_DIR, 'deletion.json');
 /** The CNN shipped until the soup replaced it (session 21): its weights are in models/cnn/base-run. */
 const PREVIOUS_CNN = 'cnn-ft-c';
+/** The run from scratch with milder pixel dropout that session 30 fine-tuned and souped (scratchLineNote). */
+const PD_SCRATCH_BASE = 'cnn-pd10q-scratch';
 /** The shipped soup's recipe made again from its two fine-tunes trained again (session 29): whether the recipe, not one draw of weights, gives its figures. */
 const REMADE_SOUP = { run: 'cnn-soup-s29a', ingredients: ['cnn-pd10h-s45', 'cnn-pd20h-s46'] };
 const TIMING_JSON = join(OUT_DIR, 'timing.json');
@@ -373,6 +375,27 @@ function nearNote(shipped: CandidateRow, rows: CandidateRow[]): string {
   return `: within one standard error of the shipped soup's validation accuracy (${(100 * standardError).toFixed(2)} points, ${Math.round(standardError * VALIDATION_IMAGES)} of the ${VALIDATION_IMAGES.toLocaleString('en-US')} images), the highest ratios are ${list.join(', ')}`;
 }
 
+/** The line that starts from a run from scratch with pixel dropout (session 30): its fine-tunes and their soups, when there. */
+function scratchLineNote(shipped: CandidateRow, rows: CandidateRow[]): string {
+  // The runs that start from it, and the soups of those: each row that names a run already on the line.
+  const names = new Set([PD_SCRATCH_BASE]);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const r of rows)
+      if (!names.has(r.run) && [...names].some((n) => new RegExp(`runs/${n}\\b`).test(r.recipe))) {
+        names.add(r.run);
+        grown = true;
+      }
+  }
+  const line = rows.filter((r) => r.run !== PD_SCRATCH_BASE && names.has(r.run));
+  const base = rows.find((r) => r.run === PD_SCRATCH_BASE);
+  if (!line.length || !base) return '';
+  const accuracies = line.map((r) => r.validationAccuracy);
+  const ratios = line.map((r) => r.ratio);
+  const range = (values: number[], show: (v: number) => string) => `${show(Math.min(...values))}-${show(Math.max(...values))}`;
+  return ` Fine-tunes of ${base.run} (${pct(base.validationAccuracy)} at ${base.ratio.toFixed(2)}x) and their soups, ${line.length} in all, score ${range(accuracies, pct)} at ${range(ratios, (v) => `${v.toFixed(2)}x`)}${Math.max(...accuracies) < shipped.validationAccuracy ? `: a line from scratch with milder pixel dropout keeps a high ratio but levels off below the shipped soup's ${pct(shipped.validationAccuracy)}` : ''}.`;
+}
+
 /** Candidates trained to match the shipped CNN's logits (train's --distill-from), beside the same recipe without. */
 function distilledNote(candidates: CandidateRow[]): string {
   const distilled = candidates.filter((r) => r.recipe.includes('--distill-from'));
@@ -449,7 +472,7 @@ async function pixelDropoutSection(k: number, testRatio: string): Promise<string
       : `The shipped CNN reaches ${shipped.ratio.toFixed(2)}x at ${pct(shipped.validationAccuracy)} on validation.`;
   const closest = [...otherSoups].sort((a, b) => b.validationAccuracy - a.validationAccuracy)[0];
   const moreSoups = closest
-    ? `\n\nOther soups of ${PREVIOUS_CNN} and its fine-tunes (${otherSoups.map((r) => `${r.run}: ${pct(r.validationAccuracy)} at ${r.ratio.toFixed(2)}x`).join('; ')}) ${otherSoups.every((r) => r.validationAccuracy < shipped.validationAccuracy) ? "stay below the shipped soup's validation accuracy" : `reach the shipped soup's validation accuracy in ${otherSoups.filter((r) => r.validationAccuracy >= shipped.validationAccuracy).length} cases`}; the most accurate, ${closest.run} (${pct(closest.validationAccuracy)}), scores ${closest.ratio.toFixed(2)}x against its ${shipped.ratio.toFixed(2)}x. More fine-tunes and other shares move along the same trade-off between accuracy and ratio, not past it${nearNote(shipped, [...candidates, ...otherSoups])}.${frontierNote(shipped, [...candidates, ...otherSoups])}${remadeNote(shipped, [...candidates, ...otherSoups])}${distilledNote(candidates)} Session 27's to 29's runs and soups (the rows from cnn-pd20h-s50 on; a fine-tune took 8 minutes with the convolutions on oneDNN) were made with \`--test-limit 1\`, so that the candidates' test accuracy was not measured, but for cnn-pd10h-ft-s61: resumed after an interruption, it measured the whole test set, as a resume without the flag did until session 28 (now a resume keeps the run's own \`--test-limit\`), and that figure chose nothing. A soup: \`pnpm --filter @fmnist/train run soup --run models/cnn/base-run:1 --run runs/<a>:1 ... --out runs/<soup> --test-limit 1\`.`
+    ? `\n\nOther soups, each of one run and its fine-tunes (${otherSoups.map((r) => `${r.run}: ${pct(r.validationAccuracy)} at ${r.ratio.toFixed(2)}x`).join('; ')}) ${otherSoups.every((r) => r.validationAccuracy < shipped.validationAccuracy) ? "stay below the shipped soup's validation accuracy" : `reach the shipped soup's validation accuracy in ${otherSoups.filter((r) => r.validationAccuracy >= shipped.validationAccuracy).length} cases`}; the most accurate, ${closest.run} (${pct(closest.validationAccuracy)}), scores ${closest.ratio.toFixed(2)}x against its ${shipped.ratio.toFixed(2)}x. More fine-tunes and other shares move along the same trade-off between accuracy and ratio, not past it${nearNote(shipped, [...candidates, ...otherSoups])}.${frontierNote(shipped, [...candidates, ...otherSoups])}${remadeNote(shipped, [...candidates, ...otherSoups])}${distilledNote(candidates)}${scratchLineNote(shipped, [...candidates, ...otherSoups])} Session 27's to 30's runs and soups (the rows from cnn-pd20h-s50 on; a fine-tune took 8 minutes with the convolutions on oneDNN) were made with \`--test-limit 1\`, so that the candidates' test accuracy was not measured, but for cnn-pd10h-ft-s61: resumed after an interruption, it measured the whole test set, as a resume without the flag did until session 28 (now a resume keeps the run's own \`--test-limit\`), and that figure chose nothing. A soup: \`pnpm --filter @fmnist/train run soup --run models/cnn/base-run:1 --run runs/<a>:1 ... --out runs/<soup> --test-limit 1\`.`
     : '';
   return `### The CNN's random baseline: pixel dropout in training and a model soup
 
