@@ -1,5 +1,5 @@
 import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { convInfoOf, explicitPad, type ConvGradAttrs } from './conv-geometry.ts';
+import { convDims, convInfoOf, explicitPad, type ConvGradAttrs } from './conv-geometry.ts';
 import { call, dispose, kernel, transpose, type WasmBackend, type WasmKernelReplacement } from './wasm-backend.ts';
 
 /**
@@ -29,20 +29,7 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
 const IM2COL_MAX_ROWS = 32;
 
 function filterGradByIm2col(b: WasmBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const {
-    batchSize: n,
-    inHeight: h,
-    inWidth: w,
-    inChannels: ci,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: co,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-  } = info;
-  const { top, left } = info.padInfo;
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, top, left } = convDims(info);
   const cols = n * oh * ow;
   // Channels first ([CI, N, H, W]), so each patch row is copied from contiguous image rows.
   const planes = ci > 1 ? transpose(b, x, [3, 0, 1, 2]) : x;

@@ -1,5 +1,5 @@
 import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { convInfoOf, explicitPad, type ConvGradAttrs } from './conv-geometry.ts';
+import { convDims, convInfoOf, explicitPad, type ConvGradAttrs } from './conv-geometry.ts';
 import { call, dispose, kernel, type WasmBackend, type WasmKernelReplacement } from './wasm-backend.ts';
 
 /** The filter flipped in space with in/out channels swapped: W'[a,b,co,ci] = W[KH-1-a, KW-1-b, ci, co]. */
@@ -91,20 +91,7 @@ function phaseTaps(p: number, pad: number, k: number, stride: number): { taps: n
  * negative padding (the caller then takes the general path).
  */
 function inputGradByPhases(b: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | null {
-  const {
-    batchSize: n,
-    inHeight: h,
-    inWidth: w,
-    inChannels: ci,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: co,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-  } = info;
-  const { top, left } = info.padInfo;
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, top, left } = convDims(info);
   const phases: { py: number; px: number; rows: number; cols: number; ty: ReturnType<typeof phaseTaps>; tx: ReturnType<typeof phaseTaps>; pads: number[] }[] =
     [];
   for (let py = 0; py < Math.min(sh, h); py++)

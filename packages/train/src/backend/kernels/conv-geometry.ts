@@ -27,3 +27,22 @@ export function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvG
     attrs.dimRoundingMode,
   );
 }
+
+/** A conv's sizes under the short names the kernels' index arithmetic uses (NHWC input, HWIO filter, padding before rows and columns). */
+export function convDims(info: backend_util.Conv2DInfo) {
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+}
