@@ -107,9 +107,9 @@ export async function randomDrops(
   seeds: readonly number[],
 ): Promise<number[]> {
   const count = classes.length;
-  const identity = Array.from({ length: count }, () => new Int32Array(0));
+  const untouched = Array.from({ length: count }, () => new Int32Array(0));
   // The intact images are the same for every draw: scored once.
-  const [intact] = (await deletionCurve(classifier, images, classes, identity, [0])).meanProbability as [number];
+  const [intact] = (await deletionCurve(classifier, images, classes, untouched, [0])).meanProbability as [number];
   const drops: number[] = [];
   for (const seed of seeds) {
     const rng = createRng(seed);
